@@ -1,0 +1,191 @@
+"""The binding interface: how a framework API is declared against the reference.
+
+This is the one interface every adapter uses, built-in or plugin (no private back door).
+An adapter module exposes
+
+* ``BACKEND``: a :class:`Backend` (array conversion both ways, autodiff, version), and
+* ``bindings() -> list[Binding]``: the declarations. It may import its framework; an
+  ImportError there makes the whole backend skip with that reason, never a collection
+  error.
+
+A :class:`Binding` is data: the public API it tests, the reference function it must match,
+the *conventions* (reference keyword arguments) under which it matches, and how to call it.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+KINDS = ("activation", "loss", "metric")
+ALL_DTYPES = ("float16", "bfloat16", "float32", "float64")
+# Names a binding's ``args`` may use; "labels=y_true" passes y_true as keyword ``labels``.
+INPUT_NAMES = ("x", "y_pred", "y_true", "sample_weight")
+
+__all__ = ["ALL_DTYPES", "INPUT_NAMES", "KINDS", "Backend", "Binding", "BindingError"]
+
+
+class BindingError(ValueError):
+    """A binding declaration that cannot work; the message names the binding."""
+
+
+@dataclass(frozen=True)
+class Backend:
+    """How to talk to one framework.
+
+    Attributes:
+      name: short name, also the pytest marker and ``--backend`` value ("torch").
+      version: the installed version string of the framework.
+      to_framework: ``(array: np.ndarray, dtype: str) -> framework array``. ``array`` is
+        already in the case dtype (float16/float32/float64 ndarray, ml_dtypes.bfloat16,
+        or an integer array for labels); the conversion must be exact.
+      to_numpy: ``(framework array) -> np.ndarray`` exact (bfloat16 may come back as
+        ml_dtypes.bfloat16 or float32; both are exact).
+      vjp: ``(call, inputs, wrt, cotangent) -> np.ndarray`` or None when the framework
+        has no autodiff. ``inputs`` are framework arrays in the binding's ``args`` order,
+        ``wrt`` the index of the one to differentiate, ``cotangent`` a framework array
+        shaped like the output. Returns the gradient as a NumPy array.
+      dtype_of: ``(framework array) -> str``: the dtype name ("float32", "bfloat16", ...).
+      device: where arrays live ("cpu" unless the adapter was given another).
+      packages: distribution names whose versions the results record (and divergence
+        entries match against), e.g. ("torch",).
+    """
+
+    name: str
+    version: str
+    to_framework: Callable[[np.ndarray, str], Any]
+    to_numpy: Callable[[Any], np.ndarray]
+    dtype_of: Callable[[Any], str]
+    vjp: Callable[..., np.ndarray] | None = None
+    device: str = "cpu"
+    packages: tuple[str, ...] = ()
+    dtypes: tuple[str, ...] = ALL_DTYPES
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One framework API declared against one reference function.
+
+    Attributes:
+      api: the public name as a user writes it, with the variant when one API has
+        several (``"keras.losses.BinaryCrossentropy(from_logits=True)"``). Unique.
+      backend: the :class:`Backend` name.
+      kind: "activation", "loss" or "metric".
+      reference: key of ``reference.FUNCTIONS`` that the API must match.
+      call: the callable that runs the API on framework arrays, positionally in ``args``
+        order (with ``name=input`` entries passed as keywords).
+      args: the case inputs in the framework's argument order, e.g.
+        ``("y_true", "y_pred")`` for Keras, ``("labels=y_true", "logits=y_pred")`` for
+        ``tf.nn.sigmoid_cross_entropy_with_logits``.
+      conventions: keyword arguments of the reference function under which the API
+        matches it (declared, shown in the porting guide): ``{"clip_eps": 1e-7}``.
+      grad_conventions: extra keywords of the reference VJP: subgradients at kinks
+        (``{"grad_at_zero": 0.0}``).
+      grad: whether the framework's gradient w.r.t. the predictions (or x) is checked.
+      dtypes: float dtypes the API supports.
+      label_dtype: dtype of integer labels ("int64", "int32"), for sparse APIs.
+      regimes: restrict the regimes (None: all regimes of the reference function's family).
+      info: porting facts shown in the guide: {"default_reduction": "mean", ...}.
+      pair: api of the binding computing the same quantity from the other input space
+        (the logits twin of a probabilities API), for the path-agreement check.
+      output_dtype: the dtype the API returns: "same" (the case dtype) or a dtype name
+        ("float32" for an accuracy metric that always answers in float32).
+      notes: a sentence for the porting guide.
+    """
+
+    api: str
+    backend: str
+    kind: str
+    reference: str
+    call: Callable[..., Any]
+    args: tuple[str, ...] = ("x",)
+    conventions: Mapping[str, Any] = field(default_factory=dict)
+    grad_conventions: Mapping[str, Any] = field(default_factory=dict)
+    grad: bool = True
+    dtypes: tuple[str, ...] = ALL_DTYPES
+    label_dtype: str = "int64"
+    regimes: tuple[str, ...] | None = None
+    info: Mapping[str, Any] = field(default_factory=dict)
+    pair: str | None = None
+    output_dtype: str = "same"
+    notes: str = ""
+
+    def arg_names(self) -> list[tuple[str | None, str]]:
+        """``[(keyword or None, input name), ...]`` parsed from ``args``."""
+        out: list[tuple[str | None, str]] = []
+        for item in self.args:
+            keyword, _, name = item.rpartition("=")
+            out.append((keyword or None, name))
+        return out
+
+    def invoke(self, inputs: Mapping[str, Any]) -> Any:
+        """Call the API with framework arrays taken from ``inputs`` by name."""
+        positional, keywords = [], {}
+        for keyword, name in self.arg_names():
+            if keyword is None:
+                positional.append(inputs[name])
+            else:
+                keywords[keyword] = inputs[name]
+        return self.call(*positional, **keywords)
+
+
+def validate_binding(binding: Binding, functions: Mapping[str, Callable[..., Any]],
+                     vjps: Mapping[str, Callable[..., Any]]) -> None:
+    """Raise :class:`BindingError` naming the binding if its declaration cannot work.
+
+    Checked at collection time: the kind, the reference name, the arguments, every
+    convention keyword against the reference function's signature (and grad conventions
+    against its VJP's), the dtypes.
+    """
+    where = f"binding {binding.api!r} (backend {binding.backend!r})"
+    if not isinstance(binding.api, str) or not binding.api:
+        raise BindingError(f"binding api must be a non-empty string, got {binding.api!r}")
+    if binding.kind not in KINDS:
+        raise BindingError(f"{where}: kind must be one of {list(KINDS)}, got {binding.kind!r}")
+    if binding.reference not in functions:
+        close = sorted(n for n in functions if binding.reference.split("_")[0] in n)[:5]
+        raise BindingError(
+            f"{where}: unknown reference function {binding.reference!r}"
+            + (f" (did you mean one of {close}?)" if close else "")
+        )
+    if not callable(binding.call):
+        raise BindingError(f"{where}: call must be callable, got {type(binding.call).__name__}")
+    names = [name for _, name in binding.arg_names()]
+    unknown = [n for n in names if n not in INPUT_NAMES]
+    if unknown or not names:
+        raise BindingError(
+            f"{where}: args must name inputs among {list(INPUT_NAMES)}, got {list(binding.args)}"
+        )
+    _check_keywords(where, "conventions", binding.conventions, functions[binding.reference])
+    if binding.grad_conventions:
+        vjp = vjps.get(binding.reference)
+        if vjp is None:
+            raise BindingError(
+                f"{where}: grad_conventions given but {binding.reference!r} has no VJP"
+            )
+        _check_keywords(where, "grad_conventions", binding.grad_conventions, vjp)
+    if binding.grad and binding.reference not in vjps:
+        raise BindingError(
+            f"{where}: grad=True but reference {binding.reference!r} has no VJP "
+            "(declare grad=False)"
+        )
+    bad = [d for d in binding.dtypes if d not in ALL_DTYPES]
+    if bad or not binding.dtypes:
+        raise BindingError(f"{where}: dtypes must be among {list(ALL_DTYPES)}, got {bad}")
+
+
+def _check_keywords(where: str, what: str, kwargs: Mapping[str, Any], fn: Callable[..., Any]) -> None:
+    params = inspect.signature(fn).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    accepted = {n for n, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    unknown = sorted(set(kwargs) - accepted)
+    if unknown:
+        raise BindingError(
+            f"{where}: {what} {unknown} not accepted by reference "
+            f"{getattr(fn, '__name__', fn)!r}; it accepts {sorted(accepted)}"
+        )

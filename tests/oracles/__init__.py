@@ -1,0 +1,45 @@
+"""mpmath oracles for every reference function, shared by tests/test_oracle.py and
+benchmarks/ulp_table.py.
+
+Each module here exposes ``CASES``: a list of :class:`OracleCase`. ``exact(*inputs, **kwargs)``
+returns the exact output as a flat list of mpmath numbers (C order) computed at 50 digits
+from the same float64 inputs the reference sees; ``grad=True`` cases compare the VJP
+(``exact`` then returns the exact gradient w.r.t. the first input for the cotangent
+``kwargs["g"]``, which is passed to the VJP as its first argument).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+MODULES = ("activations", "crossentropy", "divergences", "regression", "margin")
+
+
+@dataclass(frozen=True)
+class OracleCase:
+    function: str                      # reference.FUNCTIONS key
+    regime: str                        # "typical", "extreme", "tiny", ...
+    inputs: tuple[np.ndarray, ...]     # float64 (or int labels) inputs
+    exact: Callable[..., list[Any]]    # exact output (or gradient) as flat mpf list
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    grad: bool = False                 # True: checks VJPS[function] with g = kwargs["g"]
+    elementwise: bool = True           # target 2 ULP if True, else 4 ULP (reductions)
+
+
+def all_cases() -> list[OracleCase]:
+    """Every oracle case of every module that exists."""
+    cases: list[OracleCase] = []
+    for name in MODULES:
+        try:
+            module = importlib.import_module(f"tests.oracles.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"tests.oracles.{name}":
+                continue
+            raise
+        cases.extend(module.CASES)
+    return cases
