@@ -1,0 +1,137 @@
+"""Cases: (binding, dtype, regime, check) and the inputs they expand to.
+
+A case id reads ``api[dtype-regime]`` for a value check, ``api[dtype-regime-grad]`` for a
+gradient check and ``api[dtype-regime-paths]`` for a logits-vs-probabilities agreement
+check. Ids are identical across machines (they contain no memory address or counter), and
+the inputs they expand to are identical to the bit (seeds from the family and regime).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from adapters._binding import Binding
+
+from .families import FAMILY_OF, family_of
+from .regimes import seed_of
+
+CHECKS = ("value", "grad", "paths")
+_ID = re.compile(r"^(?P<api>.+)\[(?P<dtype>b?float\d+)-(?P<regime>[a-z0-9_]+?)(?:-(?P<check>grad|paths))?\]$")
+
+
+@dataclass(frozen=True)
+class CaseSpec:
+    """One case, small enough to parametrize thousands of tests with."""
+
+    api: str
+    backend: str
+    dtype: str
+    regime: str
+    check: str = "value"
+
+    @property
+    def id(self) -> str:
+        return case_id(self.api, self.dtype, self.regime, self.check)
+
+
+def case_id(api: str, dtype: str, regime: str, check: str = "value") -> str:
+    suffix = "" if check == "value" else f"-{check}"
+    return f"{api}[{dtype}-{regime}{suffix}]"
+
+
+def parse_case_id(text: str) -> tuple[str, str, str, str]:
+    """``(api, dtype, regime, check)`` from a case id; ValueError naming the id if malformed."""
+    m = _ID.match(text.strip())
+    if not m:
+        raise ValueError(
+            f"case id {text!r} is not of the form 'api[dtype-regime]' or 'api[dtype-regime-grad]'"
+        )
+    return m["api"], m["dtype"], m["regime"], m["check"] or "value"
+
+
+def numpy_dtype(dtype: str) -> Any:
+    """The NumPy dtype for a case dtype name (bfloat16 through ml_dtypes)."""
+    if dtype == "bfloat16":
+        import ml_dtypes
+
+        return ml_dtypes.bfloat16
+    return np.dtype(dtype)
+
+
+def bfloat16_available() -> bool:
+    try:
+        import ml_dtypes  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def regimes_for(binding: Binding) -> list[str]:
+    """The regimes a binding is run on: its family's, less those its conventions exclude."""
+    names = list(family_of(binding.reference).regimes)
+    if "ignore_index" not in binding.conventions and "ignore_index" in names:
+        names.remove("ignore_index")
+    if binding.regimes is not None:
+        unknown = sorted(set(binding.regimes) - set(names))
+        if unknown:
+            raise ValueError(
+                f"binding {binding.api!r}: regimes {unknown} are not regimes of family "
+                f"{FAMILY_OF[binding.reference]!r} ({names})"
+            )
+        names = [n for n in names if n in binding.regimes]
+    return names
+
+
+def raw_inputs(binding: Binding, regime: str) -> dict[str, np.ndarray]:
+    """The float64 / int64 inputs of a regime, before the cast to the case dtype."""
+    family_name = FAMILY_OF[binding.reference]
+    family = family_of(binding.reference)
+    rng = np.random.default_rng(seed_of(family_name, regime))
+    raw = family.regimes[regime](rng, binding.conventions)
+    names = [name for _, name in binding.arg_names()]
+    if "sample_weight" in names:
+        n = raw[family.inputs[0]].shape[0] if raw[family.inputs[0]].ndim else 1
+        w = np.random.default_rng(seed_of(family_name, regime + "/weights")).uniform(0.0, 2.0, n)
+        if n > 1:
+            w[1] = 0.0  # a weight of exactly zero is part of every weighted case
+        raw["sample_weight"] = w
+    return raw
+
+
+def cast_inputs(binding: Binding, raw: Mapping[str, np.ndarray], dtype: str) -> dict[str, np.ndarray]:
+    """Inputs in the case dtype (labels in the binding's label dtype)."""
+    family = family_of(binding.reference)
+    out = {}
+    for name, arr in raw.items():
+        if name in family.int_inputs:
+            out[name] = np.asarray(arr).astype(binding.label_dtype)
+        else:
+            with np.errstate(over="ignore"):
+                out[name] = np.asarray(arr, dtype=np.float64).astype(numpy_dtype(dtype))
+    return out
+
+
+def cotangent(binding: Binding, regime: str, shape: tuple[int, ...], dtype: str) -> np.ndarray:
+    """The fixed cotangent of a gradient case: 1 for a scalar output, else N(0, 1) values."""
+    if shape == ():
+        return np.asarray(1.0).astype(numpy_dtype(dtype))
+    rng = np.random.default_rng(seed_of(FAMILY_OF[binding.reference], regime + "/cotangent"))
+    return rng.normal(0.0, 1.0, shape).astype(numpy_dtype(dtype))
+
+
+def specs_for(binding: Binding, dtypes: tuple[str, ...], *, values: bool = True,
+              grads: bool = True, has_vjp: bool = True) -> list[CaseSpec]:
+    """Every case of one binding, in a stable order."""
+    specs = []
+    for dtype in dtypes:
+        for regime in regimes_for(binding):
+            if values:
+                specs.append(CaseSpec(binding.api, binding.backend, dtype, regime, "value"))
+            if grads and binding.grad and has_vjp:
+                specs.append(CaseSpec(binding.api, binding.backend, dtype, regime, "grad"))
+    return specs

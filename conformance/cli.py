@@ -1,0 +1,181 @@
+"""``python -m conformance``: run, repro, list (report and diff live in conformance.report).
+
+    python -m conformance run [--backend torch,jax] [--kind losses] [-o results.json] [pytest args]
+    python -m conformance repro 'torch.nn.functional.gelu[float32-typical]'
+    python -m conformance list [--backend keras] [--kind losses] [--reference cross]
+    python -m conformance report results/*.json [-o report/]
+    python -m conformance diff keras.losses.categorical_crossentropy torch.nn.functional.cross_entropy
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m conformance", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the conformance suite through pytest and write results")
+    run.add_argument("--backend", help="comma-separated backends")
+    run.add_argument("--kind", help="comma-separated kinds: activations,losses,metrics,gradients")
+    run.add_argument("--adapter", action="append", default=[], help="plugin adapter module")
+    run.add_argument("--device", default="cpu")
+    run.add_argument("-o", "--output", default="results/results.json", help="results file")
+    run.add_argument("-n", "--workers", default=None,
+                     help="pytest-xdist workers (default: auto when xdist is installed)")
+    run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments after --")
+
+    repro = sub.add_parser("repro", help="rerun one case and print inputs, outputs and error")
+    repro.add_argument("case_id")
+    repro.add_argument("--adapter", action="append", default=[])
+    repro.add_argument("--device", default="cpu")
+
+    lst = sub.add_parser("list", help="list bindings with their declared conventions")
+    lst.add_argument("--backend")
+    lst.add_argument("--kind", choices=["activation", "loss", "metric"])
+    lst.add_argument("--reference", help="substring of the reference function name")
+    lst.add_argument("--api", help="substring of the API name")
+    lst.add_argument("--adapter", action="append", default=[])
+    lst.add_argument("--json", action="store_true", help="print JSON")
+
+    from .report.cli import add_report_parsers
+
+    add_report_parsers(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from .loader import AdapterError
+    from .registry import RegistryError
+
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.func(args) if hasattr(args, "func") else COMMANDS[args.command](args))
+    except (AdapterError, RegistryError) as exc:
+        print(f"conformance {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import pytest
+
+    from .progress import ProgressPlugin
+
+    pytest_args = ["conformance", "-q", "-p", "no:cacheprovider", f"--results={args.output}",
+                   f"--device={args.device}"]
+    if args.backend:
+        pytest_args.append(f"--backend={args.backend}")
+    if args.kind:
+        pytest_args.append(f"--kind={args.kind}")
+    for a in args.adapter:
+        pytest_args.append(f"--adapter={a}")
+    workers = args.workers
+    if workers is None:
+        try:
+            import xdist  # noqa: F401
+            workers = "auto"
+        except ImportError:
+            workers = None
+    if workers not in (None, "0"):
+        pytest_args += ["-n", str(workers)]
+    extra = [a for a in args.pytest_args if a != "--"]
+    code = pytest.main(pytest_args + extra, plugins=[ProgressPlugin()])
+    print(f"results: {args.output}")
+    return int(code)
+
+
+_PREFIXES = {"torch": ("torch.",), "tensorflow": ("tf.",), "keras": ("keras.", "tf.keras."),
+             "jax": ("jax.", "optax."), "scipy": ("scipy.",), "sklearn": ("sklearn.",)}
+
+
+def _find(api: str, adapters: list[str], device: str) -> tuple[Any, Any, Any]:
+    """The binding named ``api``: plugins first, then the built-in backend its prefix names."""
+    from .loader import load_all
+
+    guesses = [b for b, prefixes in _PREFIXES.items() if api.startswith(prefixes)]
+    attempts = [guesses] if adapters else [guesses, None]
+    if adapters:
+        attempts = [["plugin"], None]
+    unavailable: dict[str, str] = {}
+    for backends in attempts:
+        for loaded in load_all(backends, adapters, device=device).values():
+            if loaded.unavailable:
+                unavailable[loaded.name] = loaded.unavailable
+            for b in loaded.bindings:
+                if b.api == api:
+                    return b, loaded.backend, loaded
+    raise SystemExit(f"repro: no binding named {api!r}"
+                     + (f" (unavailable backends: {unavailable})" if unavailable else ""))
+
+
+def _show(name: str, arr: Any) -> None:
+    a = np.asarray(arr)
+    with np.printoptions(precision=17, threshold=60, edgeitems=6, linewidth=100):
+        print(f"  {name} ({a.dtype}, shape {a.shape}):\n    " + str(a).replace("\n", "\n    "))
+
+
+def cmd_repro(args: argparse.Namespace) -> int:
+    from .cases import CaseSpec, parse_case_id
+    from .runner import run_case
+
+    try:
+        api, dtype, regime, check = parse_case_id(args.case_id)
+    except ValueError as exc:
+        print(f"repro: {exc}", file=sys.stderr)
+        return 2
+    binding, backend, _ = _find(api, args.adapter, args.device)
+    spec = CaseSpec(api, binding.backend, dtype, regime, check)
+    result = run_case(binding, backend, spec)
+    print(f"case {spec.id}")
+    print(f"  {backend.name} {backend.version}, reference {binding.reference}, conventions "
+          f"{dict(binding.conventions)}" + (f", grad conventions {dict(binding.grad_conventions)}"
+                                            if binding.grad_conventions else ""))
+    print("inputs (as both sides saw them):")
+    for name, arr in result.inputs.items():
+        _show(name, arr)
+    print("outputs:" if check == "value" else "gradients (w.r.t. the predictions / x):")
+    if result.expected is not None:
+        _show("reference (float64)", result.expected)
+    if result.actual is not None:
+        _show(f"{backend.name} ({result.out_dtype})", result.actual)
+    print(f"outcome: {result.outcome}: {result.message}")
+    return 0 if result.outcome == "pass" else 1
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from .loader import load_all
+    from .test_conformance import binding_info
+
+    backends = args.backend.split(",") if args.backend else None
+    rows = []
+    for loaded in load_all(backends, args.adapter).values():
+        if loaded.backend is None:
+            print(f"# {loaded.name}: unavailable ({loaded.unavailable})", file=sys.stderr)
+            continue
+        for b in loaded.bindings:
+            if args.kind and b.kind != args.kind:
+                continue
+            if args.reference and args.reference not in b.reference:
+                continue
+            if args.api and args.api not in b.api:
+                continue
+            rows.append(binding_info(b))
+    if args.json:
+        print(json.dumps(rows, indent=1))
+        return 0
+    for r in rows:
+        conv = ", ".join(f"{k}={v}" for k, v in r["conventions"].items()) or "-"
+        print(f"{r['api']:70} {r['kind']:10} -> {r['reference']:32} {conv}")
+    print(f"# {len(rows)} bindings", file=sys.stderr)
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "repro": cmd_repro, "list": cmd_list}

@@ -1,0 +1,123 @@
+"""Which inputs each reference function takes: its *family* of regimes.
+
+``FAMILY_OF[reference function name] -> family name``; ``FAMILIES[family]`` gives the
+regime generators, the input names in reference order, and which inputs are integer
+labels (everything else is cast to the case's float dtype).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import regimes as R
+
+
+@dataclass(frozen=True)
+class Family:
+    regimes: dict[str, R.Generator]
+    inputs: tuple[str, ...] = ("y_pred", "y_true")
+    int_inputs: tuple[str, ...] = ()
+
+
+FAMILIES: dict[str, Family] = {
+    "unary": Family(R.UNARY, ("x",)),
+    "nonneg_unary": Family(R.NONNEG_UNARY, ("x",)),
+    "axis": Family(R.AXIS, ("x",)),
+    "binary_prob": Family(R.BINARY_PROB),
+    "binary_logits": Family(R.BINARY_LOGITS),
+    "categorical_prob": Family(R.categorical("probabilities", sparse=False)),
+    "categorical_logits": Family(R.categorical("logits", sparse=False)),
+    "categorical_logprob": Family(R.categorical("log_probabilities", sparse=False)),
+    "sparse_prob": Family(R.categorical("probabilities", sparse=True), int_inputs=("y_true",)),
+    "sparse_logits": Family(R.categorical("logits", sparse=True), int_inputs=("y_true",)),
+    "sparse_logprob": Family(R.categorical("log_probabilities", sparse=True), int_inputs=("y_true",)),
+    "distribution": Family(R.DISTRIBUTION, ("x",)),
+    "distribution_pair": Family(R.DISTRIBUTION_PAIR),
+    "log_distribution_pair": Family(R.LOG_DISTRIBUTION_PAIR),
+    "nonneg_pair": Family(R.NONNEG_PAIR),
+    "regression": Family(R.REGRESSION),
+    "nonneg_regression": Family(R.NONNEG_REGRESSION),
+    "rates": Family(R.RATES),
+    "log_rates": Family(R.LOG_RATES),
+    "vectors": Family(R.VECTORS),
+    "margin": Family(R.MARGIN),
+    "multilabel": Family(R.MULTILABEL),
+    "binary_metric": Family(R.BINARY_METRIC),
+    "categorical_metric": Family(R.CATEGORICAL_METRIC),
+    "sparse_metric": Family(R.SPARSE_METRIC, int_inputs=("y_true",)),
+    "topk_categorical_metric": Family(R.TOPK_CATEGORICAL_METRIC),
+    "topk_sparse_metric": Family(R.TOPK_SPARSE_METRIC, int_inputs=("y_true",)),
+    "labels": Family(R.LABELS, int_inputs=("y_pred", "y_true")),
+    "multilabel_metric": Family(R.MULTILABEL_METRIC),
+}
+
+_UNARY = """sigmoid log_sigmoid tanh relu relu6 leaky_relu elu selu celu gelu gelu_tanh silu mish
+softplus softsign hard_sigmoid hard_silu hard_tanh exponential linear threshold softshrink
+hardshrink tanhshrink squareplus sparse_plus sparse_sigmoid"""
+
+FAMILY_OF: dict[str, str] = {name: "unary" for name in _UNARY.split()}
+FAMILY_OF |= {n: "axis" for n in ("softmax", "log_softmax", "softmin", "logsumexp", "glu")}
+FAMILY_OF |= {
+    "binary_cross_entropy": "binary_prob",
+    "binary_focal_cross_entropy": "binary_prob",
+    "sigmoid_binary_cross_entropy": "binary_logits",
+    "sigmoid_focal_loss": "binary_logits",
+    "categorical_cross_entropy": "categorical_prob",
+    "categorical_focal_cross_entropy": "categorical_prob",
+    "softmax_cross_entropy": "categorical_logits",
+    "poly1_cross_entropy": "categorical_logits",
+    "log_softmax_cross_entropy": "categorical_logprob",
+    "sparse_categorical_cross_entropy": "sparse_prob",
+    "sparse_softmax_cross_entropy": "sparse_logits",
+    "nll_loss": "sparse_logprob",
+    "entropy": "distribution",
+    "entr": "nonneg_unary",
+    "cross_entropy": "distribution_pair",
+    "kl_divergence": "distribution_pair",
+    "jensen_shannon": "distribution_pair",
+    "jensen_shannon_distance": "distribution_pair",
+    "kl_div_log_input": "log_distribution_pair",
+    "rel_entr": "nonneg_pair",
+    "kl_div_elementwise": "nonneg_pair",
+    "xlogy": "nonneg_pair",
+    "xlog1py": "nonneg_pair",
+    "squared_error": "regression",
+    "absolute_error": "regression",
+    "huber": "regression",
+    "smooth_l1": "regression",
+    "pseudo_huber": "regression",
+    "log_cosh": "regression",
+    "absolute_percentage_error": "regression",
+    "squared_log_error": "nonneg_regression",
+    "poisson_nll": "rates",
+    "poisson_nll_log_input": "log_rates",
+    "gaussian_nll": "regression",
+    "cosine_similarity": "vectors",
+    "hinge": "margin",
+    "squared_hinge": "margin",
+    "soft_margin": "margin",
+    "hinge_embedding": "margin",
+    "perceptron": "margin",
+    "categorical_hinge": "categorical_logits",
+    "multilabel_soft_margin": "multilabel",
+    "multi_margin": "sparse_logits",
+    "multiclass_hinge": "sparse_logits",
+    "binary_accuracy": "binary_metric",
+    "categorical_accuracy": "categorical_metric",
+    "sparse_categorical_accuracy": "sparse_metric",
+    "top_k_accuracy": "topk_sparse_metric",
+    "top_k_categorical_accuracy": "topk_categorical_metric",
+    "exact_match_accuracy": "multilabel_metric",
+    "label_accuracy": "labels",
+}
+
+
+def family_of(reference_name: str) -> Family:
+    """The input family of a reference function; KeyError names it if it has none."""
+    try:
+        return FAMILIES[FAMILY_OF[reference_name]]
+    except KeyError:
+        raise KeyError(
+            f"reference function {reference_name!r} has no input family in "
+            "conformance/families.py FAMILY_OF"
+        ) from None

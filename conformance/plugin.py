@@ -1,0 +1,198 @@
+"""The pytest plugin: options, case parametrization, registry xfails, the results file.
+
+Options: ``--backend torch,jax`` ``--kind activations,losses,metrics,gradients``
+``--adapter my.module`` ``--dtype float32`` ``--regime typical`` ``--device cpu``
+``--results PATH`` (default ``results/results.json``; ``--results=`` writes none).
+Markers per backend (``-m torch``) and per kind (``-m gradients``).
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .cases import CaseSpec, bfloat16_available, specs_for
+from .loader import AdapterError, Loaded, load_all
+from .registry import Divergence, RegistryError, load_registry, match
+
+KIND_OPTIONS = {"activations": "activation", "losses": "loss", "metrics": "metric"}
+ALL_KINDS = (*KIND_OPTIONS, "gradients")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("crossconform", "crossconform conformance suite")
+    group.addoption("--backend", default=None,
+                    help="comma-separated backends to run (default: all built-in and plugins)")
+    group.addoption("--kind", default=None,
+                    help=f"comma-separated kinds among {','.join(ALL_KINDS)} (default: all)")
+    group.addoption("--adapter", action="append", default=[],
+                    help="import path of a plugin adapter module (repeatable)")
+    group.addoption("--dtype", default=None, help="comma-separated dtypes (default: all)")
+    group.addoption("--regime", default=None, help="comma-separated regimes (default: all)")
+    group.addoption("--device", default="cpu", help="device for the framework arrays (cpu, cuda, ...)")
+    group.addoption("--results", default="results/results.json",
+                    help="results JSON file to write ('' for none)")
+    group.addoption("--registry", default=None, help="divergence registry TOML (default: built-in)")
+
+
+def _csv(value: str | None) -> list[str] | None:
+    return None if value in (None, "") else [v.strip() for v in value.split(",") if v.strip()]
+
+
+@dataclass
+class State:
+    """What the session loaded: adapters, the registry, selected kinds."""
+
+    adapters: dict[str, Loaded]
+    registry: list[Divergence]
+    kinds: set[str]
+    dtypes: list[str] | None
+    regimes: list[str] | None
+    lookup: dict[tuple[str, str], Any] = field(default_factory=dict)
+    matched: set[int] = field(default_factory=set)
+
+    def versions(self) -> dict[str, str]:
+        out = {}
+        for loaded in self.adapters.values():
+            if loaded.backend is not None:
+                for dist in (loaded.backend.name, *loaded.backend.packages):
+                    out.setdefault(dist.lower(), loaded.backend.version)
+        return out
+
+
+def get_state(config: pytest.Config) -> State:
+    state = getattr(config, "_crossconform_state", None)
+    if state is None:
+        opt = config.option
+        kinds = set(_csv(opt.kind) or ALL_KINDS)
+        bad = sorted(kinds - set(ALL_KINDS))
+        if bad:
+            raise pytest.UsageError(f"--kind: unknown kind(s) {bad}; choose among {list(ALL_KINDS)}")
+        try:
+            adapters = load_all(_csv(opt.backend), [a for arg in opt.adapter for a in _csv(arg) or []],
+                                device=opt.device)
+            registry = load_registry(opt.registry) if opt.registry else load_registry()
+        except (AdapterError, RegistryError) as exc:
+            raise pytest.UsageError(str(exc)) from None
+        state = State(adapters, registry, kinds, _csv(opt.dtype), _csv(opt.regime))
+        for loaded in adapters.values():
+            for binding in loaded.bindings:
+                state.lookup[(loaded.name, binding.api)] = (binding, loaded.backend)
+        config._crossconform_state = state
+    return state
+
+
+def case_specs(state: State) -> list[CaseSpec]:
+    """Every selected case, in a stable order."""
+    specs = []
+    kind_filter = {KIND_OPTIONS[k] for k in state.kinds if k in KIND_OPTIONS}
+    grads = "gradients" in state.kinds
+    values = bool(kind_filter)
+    kind_filter = kind_filter or set(KIND_OPTIONS.values())
+    for loaded in state.adapters.values():
+        if loaded.backend is None:
+            continue
+        dtypes = tuple(d for d in loaded.backend.dtypes if d != "bfloat16" or bfloat16_available())
+        for binding in loaded.bindings:
+            if binding.kind not in kind_filter:
+                continue
+            bdtypes = tuple(d for d in binding.dtypes if d in dtypes
+                            and (state.dtypes is None or d in state.dtypes))
+            for spec in specs_for(binding, bdtypes, values=values, grads=grads,
+                                  has_vjp=loaded.backend.vjp is not None):
+                if state.regimes is None or spec.regime in state.regimes:
+                    specs.append(spec)
+    return specs
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "case_spec" in metafunc.fixturenames:
+        specs = case_specs(get_state(metafunc.config))
+        metafunc.parametrize("case_spec", specs, ids=[s.id for s in specs])
+    if "adapter_name" in metafunc.fixturenames:
+        names = sorted(get_state(metafunc.config).adapters)
+        metafunc.parametrize("adapter_name", names, ids=names)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    state = getattr(config, "_crossconform_state", None)
+    if state is None:
+        return
+    versions = state.versions()
+    for item in items:
+        spec = getattr(item, "callspec", None) and item.callspec.params.get("case_spec")
+        if not isinstance(spec, CaseSpec):
+            continue
+        binding, _ = state.lookup[(spec.backend, spec.api)]
+        loaded = state.adapters[spec.backend]
+        item.add_marker(getattr(pytest.mark, "plugin" if loaded.plugin else spec.backend))
+        item.add_marker(pytest.mark.gradients if spec.check == "grad" else
+                        getattr(pytest.mark, binding.kind + ("s" if binding.kind != "loss" else "es")))
+        entry = match(state.registry, spec, versions)
+        if entry is not None:
+            state.matched.add(entry.index)
+            item.add_marker(pytest.mark.xfail(strict=True, reason=entry.xfail_reason()))
+            item.user_properties.append(("crossconform_divergence", {
+                "index": entry.index, "reason": entry.reason, "source": entry.source,
+                "versions": str(entry.requirement)}))
+        item.user_properties.append(("crossconform_case", _case_fields(spec, binding, loaded)))
+
+
+def reproducer(spec: CaseSpec, loaded: Loaded, device: str = "cpu") -> str:
+    """The one-line command that reruns one case and shows inputs, outputs and the error."""
+    argv = ["python", "-m", "conformance", "repro", spec.id]
+    if loaded.plugin:
+        argv += ["--adapter", loaded.module]
+    if device != "cpu":
+        argv += ["--device", device]
+    return shlex.join(argv)
+
+
+def _case_fields(spec: CaseSpec, binding: Any, loaded: Loaded) -> dict[str, Any]:
+    from .results import jsonable
+
+    return {
+        "id": spec.id, "backend": spec.backend, "binding": spec.api, "reference": binding.reference,
+        "kind": "gradient" if spec.check == "grad" else binding.kind, "binding_kind": binding.kind,
+        "check": spec.check, "dtype": spec.dtype, "regime": spec.regime,
+        "conventions": jsonable(dict(binding.conventions)),
+        "grad_conventions": jsonable(dict(binding.grad_conventions)),
+        "reproducer": reproducer(spec, loaded),
+    }
+
+
+@pytest.fixture
+def conformance_state(request: pytest.FixtureRequest) -> State:
+    return get_state(request.config)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    from .results import collector
+
+    collector.add_report(report)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if hasattr(config, "workerinput"):
+        return  # xdist worker: the controller writes the results
+    from .results import collector, write_results
+
+    state = getattr(config, "_crossconform_state", None)
+    path = config.option.results if hasattr(config.option, "results") else ""
+    if not path or not collector.records:
+        return
+    write_results(Path(path), collector, config, state)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    from .results import collector, summary_lines
+
+    if not collector.records:
+        return
+    for line in summary_lines(collector, config):
+        terminalreporter.write_line(line)

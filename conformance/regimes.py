@@ -1,0 +1,508 @@
+"""Named, deterministic input regimes per input family.
+
+A *family* is the kind of inputs a reference function takes (an activation's ``x``;
+probabilities and binary labels; logits and integer labels ...). Each family has a dict of
+regimes: ``regime -> generator(rng, conv) -> {input name: float64 or int64 array}``. The
+seed of a case depends only on (family, regime), never on the framework, so every binding
+of one family sees the same raw inputs (then cast to the case dtype). ``conv`` is the
+binding's conventions (a class axis, an ignore_index, a threshold, k ... shape the inputs).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+Generator = Callable[[np.random.Generator, Mapping[str, Any]], dict[str, np.ndarray]]
+
+
+def seed_of(family: str, regime: str) -> int:
+    """A seed stable across machines, processes and Python versions."""
+    return zlib.crc32(f"crossconform/{family}/{regime}".encode())
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _signs(rng: np.random.Generator, n: int) -> np.ndarray:
+    return rng.choice([-1.0, 1.0], size=n)
+
+
+def _class_axis(conv: Mapping[str, Any]) -> int:
+    return int(conv.get("axis", -1))
+
+
+def _place(arr: np.ndarray, conv: Mapping[str, Any]) -> np.ndarray:
+    """Move the class axis (generated last) to the binding's class axis."""
+    axis = _class_axis(conv)
+    return arr if axis in (-1, arr.ndim - 1) else np.moveaxis(arr, -1, axis)
+
+
+# --------------------------------------------------------------------------- activations
+_EXTREME = np.array([1e4, 5e3, 1e3, 710.0, 500.0, 100.0, 89.0, 88.0, 50.0, 40.0, 20.0])
+_TINY = np.array([1e-30, 1e-20, 1e-10, 1e-7, 1e-4, 1e-2])
+_KINKS = np.array([-20, -6, -3, -2, -1, -0.5, 0, 0.5, 1, 2, 3, 6, 20], dtype=np.float64)
+
+UNARY: dict[str, Generator] = {
+    "typical": lambda rng, conv: {"x": rng.normal(0.0, 3.0, size=(8, 16))},
+    "large": lambda rng, conv: {"x": _signs(rng, 64) * 10 ** rng.uniform(1, 2, size=64)},
+    "extreme": lambda rng, conv: {"x": np.concatenate([_EXTREME, -_EXTREME])},
+    "tiny": lambda rng, conv: {"x": np.concatenate([_TINY, -_TINY, [0.0, -0.0]])},
+    "kinks": lambda rng, conv: {"x": np.concatenate([_KINKS, [-0.0]])},
+    "nan_inf": lambda rng, conv: {"x": np.array([np.nan, np.inf, -np.inf, 0.0, 1.0, -1.0])},
+    "empty": lambda rng, conv: {"x": np.zeros((0,))},
+}
+
+NONNEG_UNARY: dict[str, Generator] = {
+    "typical": lambda rng, conv: {"x": rng.uniform(0.0, 2.0, size=(8, 8))},
+    "zeros": lambda rng, conv: {"x": np.array([0.0, 0.0, 1.0, 0.5, 1e-300, 1e-20])},
+    "large": lambda rng, conv: {"x": 10 ** rng.uniform(1, 4, size=32)},
+    "nan_inf": lambda rng, conv: {"x": np.array([np.nan, np.inf, 0.0, 1.0])},
+    "empty": lambda rng, conv: {"x": np.zeros((0,))},
+}
+
+
+def _axis_rows(rng: np.random.Generator, shape: tuple[int, ...], scale: float) -> np.ndarray:
+    return rng.normal(0.0, scale, size=shape)
+
+
+AXIS: dict[str, Generator] = {
+    "typical": lambda rng, conv: {"x": _place(_axis_rows(rng, (4, 6), 3.0), conv)},
+    "large": lambda rng, conv: {"x": _place(_signs(rng, 24).reshape(4, 6)
+                                            * 10 ** rng.uniform(1, 2, (4, 6)), conv)},
+    "extreme": lambda rng, conv: {"x": _place(np.array([
+        [1e4, -1e4, 0.0, 1.0, 5e3, -5e3],
+        [-1e4, -1e4, -1e4, -1e4, -1e4, -1e4 + 1],
+        [1e4, 1e4, 1e4 - 1, 0.0, -1e4, 2.0],
+        [88.0, 89.0, 710.0, -745.0, 0.0, 100.0]]), conv)},
+    "ties": lambda rng, conv: {"x": _place(np.array([
+        [1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+        [2.0, 2.0, 0.0, -1.0, 2.0, 0.5],
+        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]), conv)},
+    "many_classes": lambda rng, conv: {"x": _place(_axis_rows(rng, (2, 1000), 3.0), conv)},
+    "spatial": lambda rng, conv: {"x": _place(_axis_rows(rng, (2, 3, 4, 6), 3.0), conv)},
+    "single": lambda rng, conv: {"x": _place(_axis_rows(rng, (1, 6), 3.0), conv)},
+    "empty": lambda rng, conv: {"x": _place(np.zeros((0, 6)), conv)},
+    "nan_inf": lambda rng, conv: {"x": _place(np.array([
+        [np.nan, 1.0, 2.0, 0.0, 0.0, 0.0],
+        [np.inf, 1.0, 2.0, 0.0, 0.0, 0.0],
+        [-np.inf, 1.0, 2.0, 0.0, 0.0, 0.0],
+        [-np.inf, -np.inf, -np.inf, -np.inf, -np.inf, -np.inf]]), conv)},
+}
+
+# ------------------------------------------------------------------------- binary losses
+_BIN = (8, 4)
+
+
+def _bernoulli(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    return (rng.uniform(size=shape) < 0.5).astype(np.float64)
+
+
+def _binary(pred: np.ndarray, true: np.ndarray) -> dict[str, np.ndarray]:
+    return {"y_pred": pred, "y_true": true}
+
+
+_NEAR = np.array([1e-12, 1 - 1e-12, 1e-7, 1 - 1e-7, 1e-3, 1 - 1e-3, 0.5, 1e-30])
+_EXACT = np.array([0.0, 1.0, 0.5, 0.0, 1.0, 0.5])
+
+BINARY_PROB: dict[str, Generator] = {
+    "typical": lambda rng, conv: _binary(_sigmoid(rng.normal(0, 2, _BIN)), _bernoulli(rng, _BIN)),
+    "near_01": lambda rng, conv: _binary(np.tile(_NEAR, 2), np.repeat([0.0, 1.0], 8)),
+    "exact_01": lambda rng, conv: _binary(np.tile(_EXACT, 2), np.repeat([0.0, 1.0], 6)),
+    "soft_labels": lambda rng, conv: _binary(_sigmoid(rng.normal(0, 2, _BIN)), rng.uniform(size=_BIN)),
+    "smoothed_labels": lambda rng, conv: _binary(
+        _sigmoid(rng.normal(0, 2, _BIN)), np.where(_bernoulli(rng, _BIN) > 0, 0.95, 0.05)),
+    "single": lambda rng, conv: _binary(np.array([[0.9]]), np.array([[1.0]])),
+    "empty": lambda rng, conv: _binary(np.zeros((0, 4)), np.zeros((0, 4))),
+    "nan": lambda rng, conv: _binary(np.array([[np.nan, 0.5], [0.2, 0.7]]),
+                                     np.array([[1.0, np.nan], [0.0, 1.0]])),
+}
+
+BINARY_LOGITS: dict[str, Generator] = {
+    "typical": lambda rng, conv: _binary(rng.normal(0, 3, _BIN), _bernoulli(rng, _BIN)),
+    "large": lambda rng, conv: _binary(_signs(rng, 32).reshape(_BIN) * rng.uniform(10, 40, _BIN),
+                                       _bernoulli(rng, _BIN)),
+    "extreme": lambda rng, conv: _binary(
+        np.array([1e4, -1e4, 1e4, -1e4, 100.0, -100.0, 0.0, 17.0]),
+        np.array([1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0])),
+    "soft_labels": lambda rng, conv: _binary(rng.normal(0, 3, _BIN), rng.uniform(size=_BIN)),
+    "smoothed_labels": lambda rng, conv: _binary(
+        rng.normal(0, 3, _BIN), np.where(_bernoulli(rng, _BIN) > 0, 0.95, 0.05)),
+    "single": lambda rng, conv: _binary(np.array([[2.1972245773362196]]), np.array([[1.0]])),
+    "empty": lambda rng, conv: _binary(np.zeros((0, 4)), np.zeros((0, 4))),
+    "nan_inf": lambda rng, conv: _binary(np.array([np.nan, np.inf, -np.inf, np.inf, -np.inf, 1.0]),
+                                         np.array([1.0, 1.0, 1.0, 0.0, 0.0, np.nan])),
+}
+
+# ---------------------------------------------------------------- class-axis losses
+_N, _C = 6, 5
+
+
+def _onehot(labels: np.ndarray, c: int) -> np.ndarray:
+    return np.eye(c)[labels]
+
+
+def _labels(rng: np.random.Generator, shape: tuple[int, ...], c: int) -> np.ndarray:
+    return rng.integers(0, c, size=shape).astype(np.int64)
+
+
+def _cat_pred(space: str, z: np.ndarray) -> np.ndarray:
+    if space == "logits":
+        return z
+    s = _softmax(z)
+    if space == "log_probabilities":
+        # log-softmax computed stably, not log of a rounded softmax.
+        m = z.max(axis=-1, keepdims=True)
+        return z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
+    return s
+
+
+def _cat_case(space: str, sparse: bool, z: np.ndarray, labels: np.ndarray,
+              conv: Mapping[str, Any], soft: np.ndarray | None = None,
+              pred: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    p = _cat_pred(space, z) if pred is None else pred
+    if sparse:
+        return {"y_pred": _place(p, conv), "y_true": labels}
+    target = _onehot(labels, z.shape[-1]) if soft is None else soft
+    return {"y_pred": _place(p, conv), "y_true": _place(target, conv)}
+
+
+def categorical(space: str, sparse: bool) -> dict[str, Generator]:
+    """Regimes for class-axis inputs: ``space`` of the predictions, index or one-hot labels."""
+
+    def normal(shape: tuple[int, ...], scale: float) -> Generator:
+        def gen(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+            z = rng.normal(0, scale, shape)
+            return _cat_case(space, sparse, z, _labels(rng, shape[:-1], shape[-1]), conv)
+        return gen
+
+    def soft(smoothed: bool) -> Generator:
+        def gen(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+            z = rng.normal(0, 2, (_N, _C))
+            labels = _labels(rng, (_N,), _C)
+            t = _onehot(labels, _C) * 0.9 + 0.1 / _C if smoothed else _softmax(rng.normal(0, 1, (_N, _C)))
+            return _cat_case(space, sparse, z, labels, conv, soft=t)
+        return gen
+
+    def extreme(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        z = np.array([[1e4, -1e4, 0.0, 1.0, 5e3], [-1e4, -1e4, -1e4, -1e4, -1e4 + 1],
+                      [1e4, 1e4, 1e4 - 1, 0.0, -1e4], [88.0, 89.0, 710.0, -745.0, 0.0]])
+        return _cat_case(space, sparse, z, np.array([0, 4, 3, 2]), conv)
+
+    def ties(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        z = np.array([[1.0] * 5, [2.0, 2.0, 0.0, -1.0, 2.0], [0.0] * 5])
+        return _cat_case(space, sparse, z, np.array([0, 1, 4]), conv)
+
+    def near_01(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        p = np.full((4, _C), 1e-12)
+        p[np.arange(4), [0, 1, 2, 3]] = 1 - 4e-12
+        p[3] = [1e-300, 1e-20, 1e-7, 1 - 1e-7 - 1e-20 - 1e-300, 0.0]
+        z = np.log(np.maximum(p, 1e-300))
+        pred = p if space == "probabilities" else None
+        return _cat_case(space, sparse, z, np.array([0, 2, 2, 3]), conv, pred=pred)
+
+    def exact_01(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        p = np.eye(_C)[[0, 1, 2, 3]]
+        return _cat_case(space, sparse, np.log(p + 1e-300), np.array([0, 2, 2, 4]), conv, pred=p)
+
+    def unnormalised(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        p = rng.uniform(0.05, 1.0, (_N, _C))
+        return _cat_case(space, sparse, np.log(p), _labels(rng, (_N,), _C), conv, pred=p)
+
+    def spatial(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        z = rng.normal(0, 2, (2, 3, 4, _C))
+        return _cat_case(space, sparse, z, _labels(rng, (2, 3, 4), _C), conv)
+
+    def empty(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        return _cat_case(space, sparse, np.zeros((0, _C)), np.zeros((0,), dtype=np.int64), conv)
+
+    def nan_inf(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        z = np.array([[np.nan, 1.0, 2.0, 0.0, 0.0], [np.inf, 1.0, 2.0, 0.0, 0.0],
+                      [-np.inf, 1.0, 2.0, 0.0, 0.0]])
+        if space == "logits":
+            return _cat_case(space, sparse, z, np.array([1, 1, 1]), conv)
+        p = np.array([[np.nan, 0.2, 0.3, 0.25, 0.25], [0.2, 0.2, 0.2, 0.2, 0.2],
+                      [0.0, 0.2, 0.3, 0.25, 0.25]])
+        pred = p if space == "probabilities" else np.log(np.where(p > 0, p, 1.0)) - np.where(p > 0, 0, np.inf)
+        return _cat_case(space, sparse, z, np.array([1, 1, 1]), conv, pred=pred)
+
+    def ignore_index(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        case = normal((_N, _C), 2.0)(rng, conv)
+        labels = case["y_true"].copy()
+        labels[[1, 4]] = int(conv["ignore_index"])
+        case["y_true"] = labels
+        return case
+
+    regimes: dict[str, Generator] = {
+        "typical": normal((_N, _C), 2.0),
+        "many_classes": normal((2, 1000), 3.0),
+        "single": normal((1, _C), 2.0),
+        "empty": empty,
+        "spatial": spatial,
+    }
+    if space == "logits":
+        regimes |= {"large": normal((_N, _C), 30.0), "extreme": extreme, "ties": ties,
+                    "nan_inf": nan_inf}
+    else:
+        regimes |= {"near_01": near_01, "nan_inf": nan_inf}
+        if space == "probabilities":
+            regimes |= {"exact_01": exact_01, "unnormalised": unnormalised}
+        else:
+            regimes |= {"extreme": extreme}
+    if not sparse:
+        regimes |= {"soft_labels": soft(False), "smoothed_labels": soft(True)}
+    else:
+        regimes["ignore_index"] = ignore_index
+    return regimes
+
+
+# ---------------------------------------------------------------------- distributions
+def _dist_pair(p: np.ndarray, q: np.ndarray) -> dict[str, np.ndarray]:
+    """(y_pred, y_true) = (q, p): predictions first, the target distribution second."""
+    return {"y_pred": q, "y_true": p}
+
+
+def _zeros_rows() -> tuple[np.ndarray, np.ndarray]:
+    p = np.array([[0.5, 0.5, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0], [0.2, 0.2, 0.2, 0.2, 0.2]])
+    q = np.array([[0.25, 0.25, 0.25, 0.25, 0.0], [0.9, 0.1, 0.0, 0.0, 0.0], [0.6, 0.1, 0.1, 0.1, 0.1]])
+    return p, q
+
+
+DISTRIBUTION_PAIR: dict[str, Generator] = {
+    "typical": lambda rng, conv: _dist_pair(_softmax(rng.normal(0, 1, (_N, _C))),
+                                            _softmax(rng.normal(0, 1, (_N, _C)))),
+    "zeros": lambda rng, conv: _dist_pair(*_zeros_rows()),
+    "support_mismatch": lambda rng, conv: _dist_pair(np.array([[0.5, 0.5, 0.0]]),
+                                                     np.array([[1.0, 0.0, 0.0]])),
+    "near_01": lambda rng, conv: _dist_pair(np.array([[1 - 1e-12, 1e-12, 0.0], [1e-300, 0.5, 0.5]]),
+                                            np.array([[1e-12, 1 - 1e-12, 0.0], [0.5, 0.25, 0.25]])),
+    "unnormalised": lambda rng, conv: _dist_pair(rng.uniform(0.05, 1, (_N, _C)),
+                                                 rng.uniform(0.05, 1, (_N, _C))),
+    "many_classes": lambda rng, conv: _dist_pair(_softmax(rng.normal(0, 2, (2, 1000))),
+                                                 _softmax(rng.normal(0, 2, (2, 1000)))),
+    "single": lambda rng, conv: _dist_pair(np.array([[0.5, 0.5]]), np.array([[0.9, 0.1]])),
+    "empty": lambda rng, conv: _dist_pair(np.zeros((0, _C)), np.zeros((0, _C))),
+}
+
+DISTRIBUTION: dict[str, Generator] = {
+    "typical": lambda rng, conv: {"x": _softmax(rng.normal(0, 1, (_N, _C)))},
+    "zeros": lambda rng, conv: {"x": _zeros_rows()[0]},
+    "near_01": lambda rng, conv: {"x": np.array([[1 - 1e-12, 1e-12, 0.0], [1e-300, 0.5, 0.5]])},
+    "unnormalised": lambda rng, conv: {"x": rng.uniform(0.05, 1, (_N, _C))},
+    "many_classes": lambda rng, conv: {"x": _softmax(rng.normal(0, 2, (2, 1000)))},
+    "single": lambda rng, conv: {"x": np.array([[0.9, 0.1]])},
+    "empty": lambda rng, conv: {"x": np.zeros((0, _C))},
+}
+
+
+def _log_input(rng: np.random.Generator, conv: Mapping[str, Any], p: np.ndarray,
+               q: np.ndarray) -> dict[str, np.ndarray]:
+    with np.errstate(divide="ignore"):
+        target = np.log(p) if conv.get("log_target") else p
+        return {"y_pred": np.log(q), "y_true": target}
+
+
+LOG_DISTRIBUTION_PAIR: dict[str, Generator] = {
+    "typical": lambda rng, conv: _log_input(rng, conv, _softmax(rng.normal(0, 1, (_N, _C))),
+                                            _softmax(rng.normal(0, 1, (_N, _C)))),
+    "zeros": lambda rng, conv: _log_input(rng, conv, *_zeros_rows()),
+    "many_classes": lambda rng, conv: _log_input(rng, conv, _softmax(rng.normal(0, 2, (2, 1000))),
+                                                 _softmax(rng.normal(0, 2, (2, 1000)))),
+    "single": lambda rng, conv: _log_input(rng, conv, np.array([[0.5, 0.5]]), np.array([[0.9, 0.1]])),
+    "empty": lambda rng, conv: _log_input(rng, conv, np.zeros((0, _C)), np.zeros((0, _C))),
+}
+
+NONNEG_PAIR: dict[str, Generator] = {
+    "typical": lambda rng, conv: {"y_pred": rng.uniform(0, 3, 32), "y_true": rng.uniform(0, 3, 32)},
+    "zeros": lambda rng, conv: {"y_pred": np.array([0.0, 0.0, 1.0, 2.0, 0.5]),
+                                "y_true": np.array([0.0, 1.0, 0.0, 0.0, 1e-300])},
+    "tiny": lambda rng, conv: {"y_pred": np.array([1e-300, 1e-20, 1e-8, 2e-300]),
+                               "y_true": np.array([1e-300, 1e-300, 1e-30, 1e-5])},
+    "large": lambda rng, conv: {"y_pred": 10 ** rng.uniform(1, 30, 16),
+                                "y_true": 10 ** rng.uniform(1, 30, 16)},
+    "negative": lambda rng, conv: {"y_pred": np.array([-1.0, 1.0, -0.5, 0.0]),
+                                   "y_true": np.array([1.0, -1.0, -0.5, -2.0])},
+    "nan_inf": lambda rng, conv: {"y_pred": np.array([np.nan, 1.0, np.inf, 0.0, np.inf]),
+                                  "y_true": np.array([1.0, np.nan, 1.0, np.inf, np.inf])},
+    "empty": lambda rng, conv: {"y_pred": np.zeros((0,)), "y_true": np.zeros((0,))},
+}
+
+# ------------------------------------------------------------------------- regression
+_REG = (8, 4)
+
+
+def _kink_pairs(conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    # Residuals exactly at each kink (0, ±delta, ±beta, ±1), on exactly representable values.
+    kinks = {0.0, 1.0, 0.5}
+    for key in ("delta", "beta"):
+        if key in conv:
+            kinks.add(float(conv[key]))
+    d = np.array(sorted(kinks | {-k for k in kinks}))
+    base = np.array([-2.0, -1.0, 0.0, 0.5, 1.0, 2.0])
+    t = np.repeat(base, d.size)
+    return {"y_pred": t + np.tile(d, base.size), "y_true": t}
+
+
+REGRESSION: dict[str, Generator] = {
+    "typical": lambda rng, conv: {"y_pred": rng.normal(0, 2, _REG), "y_true": rng.normal(0, 2, _REG)},
+    "large": lambda rng, conv: {"y_pred": rng.normal(0, 1e3, _REG), "y_true": rng.normal(0, 1e3, _REG)},
+    "kinks": lambda rng, conv: _kink_pairs(conv),
+    "zeros": lambda rng, conv: {"y_pred": rng.normal(0, 1, 6), "y_true": np.zeros(6)},
+    "single": lambda rng, conv: {"y_pred": np.array([[0.3]]), "y_true": np.array([[1.0]])},
+    "empty": lambda rng, conv: {"y_pred": np.zeros((0, 4)), "y_true": np.zeros((0, 4))},
+    "nan_inf": lambda rng, conv: {"y_pred": np.array([np.nan, 1.0, np.inf, -np.inf, np.inf]),
+                                  "y_true": np.array([1.0, np.nan, 1.0, 1.0, np.inf])},
+}
+
+NONNEG_REGRESSION: dict[str, Generator] = {
+    "typical": lambda rng, conv: {"y_pred": rng.uniform(0, 5, _REG), "y_true": rng.uniform(0, 5, _REG)},
+    "zeros": lambda rng, conv: {"y_pred": np.array([0.0, 1.0, 0.0, 2.5]),
+                                "y_true": np.array([1.0, 0.0, 0.0, 2.5])},
+    "large": lambda rng, conv: {"y_pred": rng.uniform(0, 1e3, _REG), "y_true": rng.uniform(0, 1e3, _REG)},
+    "single": lambda rng, conv: {"y_pred": np.array([[0.3]]), "y_true": np.array([[1.0]])},
+    "empty": lambda rng, conv: {"y_pred": np.zeros((0, 4)), "y_true": np.zeros((0, 4))},
+}
+
+RATES: dict[str, Generator] = {
+    "typical": lambda rng, conv: {"y_pred": rng.uniform(0.1, 5, _REG),
+                                  "y_true": rng.poisson(2.0, _REG).astype(np.float64)},
+    "zeros": lambda rng, conv: {"y_pred": np.array([0.0, 0.0, 1.0, 1e-9]),
+                                "y_true": np.array([0.0, 2.0, 0.0, 1.0])},
+    "large": lambda rng, conv: {"y_pred": rng.uniform(50, 500, _REG),
+                                "y_true": rng.poisson(200.0, _REG).astype(np.float64)},
+    "single": lambda rng, conv: {"y_pred": np.array([[0.3]]), "y_true": np.array([[1.0]])},
+    "empty": lambda rng, conv: {"y_pred": np.zeros((0, 4)), "y_true": np.zeros((0, 4))},
+}
+
+LOG_RATES: dict[str, Generator] = {
+    "typical": lambda rng, conv: {"y_pred": rng.normal(0, 1, _REG),
+                                  "y_true": rng.poisson(2.0, _REG).astype(np.float64)},
+    "large": lambda rng, conv: {"y_pred": rng.uniform(-30, 30, _REG),
+                                "y_true": rng.poisson(20.0, _REG).astype(np.float64)},
+    "zeros": lambda rng, conv: {"y_pred": np.zeros(4), "y_true": np.array([0.0, 1.0, 2.0, 5.0])},
+    "single": lambda rng, conv: {"y_pred": np.array([[0.3]]), "y_true": np.array([[1.0]])},
+    "empty": lambda rng, conv: {"y_pred": np.zeros((0, 4)), "y_true": np.zeros((0, 4))},
+}
+
+VECTORS: dict[str, Generator] = {
+    "typical": lambda rng, conv: {"y_pred": _place(rng.normal(0, 1, (_N, 4)), conv),
+                                  "y_true": _place(rng.normal(0, 1, (_N, 4)), conv)},
+    "zero_vectors": lambda rng, conv: {"y_pred": _place(np.array([[0.0, 0, 0], [1, 2, 3], [0, 0, 0]]), conv),
+                                       "y_true": _place(np.array([[1.0, 2, 3], [0, 0, 0], [0, 0, 0]]), conv)},
+    "parallel": lambda rng, conv: {"y_pred": _place(np.array([[1.0, 2, 3], [1, 2, 3]]), conv),
+                                   "y_true": _place(np.array([[2.0, 4, 6], [-1, -2, -3]]), conv)},
+    "large": lambda rng, conv: {"y_pred": _place(rng.normal(0, 1e3, (_N, 4)), conv),
+                                "y_true": _place(rng.normal(0, 1e3, (_N, 4)), conv)},
+    "tiny": lambda rng, conv: {"y_pred": _place(rng.normal(0, 1e-5, (_N, 4)), conv),
+                               "y_true": _place(rng.normal(0, 1e-5, (_N, 4)), conv)},
+    "single": lambda rng, conv: {"y_pred": _place(np.array([[0.3, 0.4]]), conv),
+                                 "y_true": _place(np.array([[1.0, 0.0]]), conv)},
+    "empty": lambda rng, conv: {"y_pred": _place(np.zeros((0, 4)), conv),
+                                "y_true": _place(np.zeros((0, 4)), conv)},
+}
+
+
+# ----------------------------------------------------------------------------- margin
+def _margin_labels(rng: np.random.Generator, shape: tuple[int, ...], conv: Mapping[str, Any]) -> np.ndarray:
+    y = rng.choice([-1.0, 1.0], size=shape)
+    return (y + 1) / 2 if conv.get("labels") == "01" else y
+
+
+def _margin_kinks(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    p = np.array([1.0, -1.0, 0.0, 2.0, -2.0, 0.5, 1.0, -1.0])
+    t = np.array([1.0, -1.0, 1.0, -1.0, 1.0, -1.0, -1.0, 1.0])
+    return {"y_pred": p, "y_true": (t + 1) / 2 if conv.get("labels") == "01" else t}
+
+
+MARGIN: dict[str, Generator] = {
+    "typical": lambda rng, conv: {"y_pred": rng.normal(0, 2, _REG), "y_true": _margin_labels(rng, _REG, conv)},
+    "kinks": _margin_kinks,
+    "large": lambda rng, conv: {"y_pred": rng.normal(0, 1e3, _REG), "y_true": _margin_labels(rng, _REG, conv)},
+    "single": lambda rng, conv: {"y_pred": np.array([[0.3]]), "y_true": _margin_labels(rng, (1, 1), conv)},
+    "empty": lambda rng, conv: {"y_pred": np.zeros((0, 4)), "y_true": np.zeros((0, 4))},
+}
+
+MULTILABEL: dict[str, Generator] = {
+    "typical": lambda rng, conv: {"y_pred": rng.normal(0, 2, (_N, _C)), "y_true": _bernoulli(rng, (_N, _C))},
+    "large": lambda rng, conv: {"y_pred": rng.normal(0, 50, (_N, _C)), "y_true": _bernoulli(rng, (_N, _C))},
+    "single": lambda rng, conv: {"y_pred": np.array([[0.3, -1.0]]), "y_true": np.array([[1.0, 0.0]])},
+    "empty": lambda rng, conv: {"y_pred": np.zeros((0, _C)), "y_true": np.zeros((0, _C))},
+}
+
+
+# ---------------------------------------------------------------------------- metrics
+def _threshold_probs(rng: np.random.Generator, conv: Mapping[str, Any], shape: tuple[int, ...]) -> np.ndarray:
+    t = float(conv.get("threshold", 0.5))
+    return rng.normal(0, 3, shape) if t <= 0.0 or t >= 1.0 else _sigmoid(rng.normal(0, 2, shape))
+
+
+def _threshold_ties(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    t = float(conv.get("threshold", 0.5))
+    p = np.array([t, t, t, t, 0.5, 0.0, 1.0, 0.25])
+    return {"y_pred": p.reshape(2, 4), "y_true": np.array([1.0, 0, 1, 0, 1, 0, 1, 0]).reshape(2, 4)}
+
+
+BINARY_METRIC: dict[str, Generator] = {
+    "typical": lambda rng, conv: {"y_pred": _threshold_probs(rng, conv, _BIN), "y_true": _bernoulli(rng, _BIN)},
+    "ties": _threshold_ties,
+    "single": lambda rng, conv: {"y_pred": np.array([[0.7]]), "y_true": np.array([[1.0]])},
+    "empty": lambda rng, conv: {"y_pred": np.zeros((0, 4)), "y_true": np.zeros((0, 4))},
+}
+
+
+def _metric_rows(sparse: bool, c: int) -> dict[str, Generator]:
+    def case(p: np.ndarray, labels: np.ndarray, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        y = labels if sparse else _place(_onehot(labels, p.shape[-1]), conv)
+        return {"y_pred": _place(p, conv), "y_true": y}
+
+    def ties(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        k = int(conv.get("k", 1))
+        rows, labels = [], []
+        for j in range(6):
+            row = np.round(rng.uniform(0, 1, c), 1)
+            order = np.argsort(-row, kind="stable")
+            kth = row[order[min(k, c) - 1]]
+            # The label ties exactly with the k-th largest score, at an index before or after.
+            other = order[min(k, c) - 1]
+            label = (other + (1 if j % 2 else -1)) % c
+            row[label] = kth
+            rows.append(row)
+            labels.append(label)
+        return case(np.array(rows), np.array(labels, dtype=np.int64), conv)
+
+    return {
+        "typical": lambda rng, conv: case(_softmax(rng.normal(0, 2, (12, c))), _labels(rng, (12,), c), conv),
+        "ties": ties,
+        "many_classes": lambda rng, conv: case(_softmax(rng.normal(0, 2, (4, 1000))),
+                                               _labels(rng, (4,), 1000), conv),
+        "single": lambda rng, conv: case(_softmax(rng.normal(0, 2, (1, c))), np.array([1]), conv),
+        "empty": lambda rng, conv: case(np.zeros((0, c)), np.zeros((0,), dtype=np.int64), conv),
+    }
+
+
+LABELS: dict[str, Generator] = {
+    "typical": lambda rng, conv: {"y_pred": _labels(rng, (20,), 4), "y_true": _labels(rng, (20,), 4)},
+    "single": lambda rng, conv: {"y_pred": np.array([1]), "y_true": np.array([1])},
+}
+
+MULTILABEL_METRIC: dict[str, Generator] = {
+    "typical": lambda rng, conv: {"y_pred": _sigmoid(rng.normal(0, 2, (_N, 3))), "y_true": _bernoulli(rng, (_N, 3))},
+    "ties": lambda rng, conv: {"y_pred": np.array([[0.5, 0.4, 0.6], [0.6, 0.5, 0.5]]),
+                               "y_true": np.array([[1.0, 0, 1], [1, 0, 0]])},
+    "single": lambda rng, conv: {"y_pred": np.array([[0.9, 0.2]]), "y_true": np.array([[1.0, 0.0]])},
+}
+
+
+CATEGORICAL_METRIC = _metric_rows(sparse=False, c=_C)
+SPARSE_METRIC = _metric_rows(sparse=True, c=_C)
+TOPK_CATEGORICAL_METRIC = _metric_rows(sparse=False, c=10)
+TOPK_SPARSE_METRIC = _metric_rows(sparse=True, c=10)

@@ -1,0 +1,142 @@
+"""The divergence registry: documented, verified differences, as strict xfails.
+
+``conformance/divergences.toml`` holds ``[[divergence]]`` tables::
+
+    [[divergence]]
+    binding = "torch.nn.functional.gelu"   # exact api, or an fnmatch pattern
+    check = "value"                        # "value", "grad", "paths" or "any"
+    dtypes = ["float16"]                   # optional: default every dtype
+    regimes = ["extreme"]                  # optional: default every regime
+    versions = "torch>=2.0"                # PEP 440 requirement: distribution + specifier
+    reason = "what differs and why, with the measured figures"
+    source = "file:function of the framework, or the upstream issue"
+
+A matching case becomes ``xfail(strict=True)``: if the framework stops diverging the case
+XPASSes and the run fails, so the entry is removed. An entry whose version specifier the
+installed framework does not satisfy is not applied. An entry that matches no case is
+reported at the end of the run.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib.metadata
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from .cases import CHECKS, CaseSpec
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+DEFAULT_PATH = Path(__file__).with_name("divergences.toml")
+_FIELDS = {"binding", "check", "dtypes", "regimes", "versions", "reason", "source"}
+_REQUIRED = {"binding", "versions", "reason", "source"}
+
+
+class RegistryError(ValueError):
+    """A malformed registry entry; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class Divergence:
+    index: int
+    binding: str
+    check: str
+    dtypes: tuple[str, ...] | None
+    regimes: tuple[str, ...] | None
+    requirement: Requirement
+    reason: str
+    source: str
+
+    @property
+    def label(self) -> str:
+        return f"divergence #{self.index} ({self.binding}, {self.check})"
+
+    def matches(self, spec: CaseSpec) -> bool:
+        return (
+            fnmatch.fnmatchcase(spec.api, self.binding)
+            and self.check in ("any", spec.check)
+            and (self.dtypes is None or spec.dtype in self.dtypes)
+            and (self.regimes is None or spec.regime in self.regimes)
+        )
+
+    def applies(self, versions: Mapping[str, str]) -> bool:
+        """True when the installed version of the entry's distribution satisfies it."""
+        version = versions.get(self.requirement.name.lower())
+        if version is None:
+            version = installed_version(self.requirement.name)
+        if version is None:
+            return False
+        return self.requirement.specifier.contains(version.split("+")[0], prereleases=True)
+
+    def xfail_reason(self) -> str:
+        return f"{self.reason} [source: {self.source}; applies to {self.requirement}]"
+
+
+def installed_version(distribution: str) -> str | None:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def load_registry(path: Path | str = DEFAULT_PATH) -> list[Divergence]:
+    """Parse and validate the registry; RegistryError names the file and the entry."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except tomllib.TOMLDecodeError as exc:
+        raise RegistryError(f"{path}: not valid TOML: {exc}") from None
+    entries = data.get("divergence", [])
+    if not isinstance(entries, list):
+        raise RegistryError(f"{path}: 'divergence' must be an array of tables ([[divergence]])")
+    return [_entry(path, i, raw) for i, raw in enumerate(entries, start=1)]
+
+
+def _entry(path: Path, index: int, raw: Any) -> Divergence:
+    where = f"{path}: divergence #{index}"
+    if not isinstance(raw, dict):
+        raise RegistryError(f"{where} is not a table")
+    unknown = sorted(set(raw) - _FIELDS)
+    missing = sorted(_REQUIRED - set(raw))
+    if unknown:
+        raise RegistryError(f"{where}: unknown keys {unknown}; allowed {sorted(_FIELDS)}")
+    if missing:
+        raise RegistryError(f"{where}: missing keys {missing}")
+    for key in ("binding", "reason", "source", "versions"):
+        if not isinstance(raw[key], str) or not raw[key].strip():
+            raise RegistryError(f"{where}: {key} must be a non-empty string, got {raw[key]!r}")
+    check = raw.get("check", "value")
+    if check not in (*CHECKS, "any"):
+        raise RegistryError(f"{where}: check must be one of {[*CHECKS, 'any']}, got {check!r}")
+    try:
+        requirement = Requirement(raw["versions"])
+    except InvalidRequirement as exc:
+        raise RegistryError(f"{where}: versions {raw['versions']!r} is not a PEP 440 "
+                            f"requirement such as 'torch>=2.0': {exc}") from None
+    lists = {}
+    for key in ("dtypes", "regimes"):
+        value = raw.get(key)
+        if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
+            raise RegistryError(f"{where}: {key} must be a list of strings, got {value!r}")
+        lists[key] = tuple(value) if value is not None else None
+    return Divergence(index, raw["binding"], check, lists["dtypes"], lists["regimes"],
+                      requirement, raw["reason"].strip(), raw["source"].strip())
+
+
+def match(entries: list[Divergence], spec: CaseSpec, versions: Mapping[str, str]) -> Divergence | None:
+    """The first applicable entry matching ``spec``, or None."""
+    for entry in entries:
+        if entry.matches(spec) and entry.applies(versions):
+            return entry
+    return None

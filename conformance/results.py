@@ -1,0 +1,238 @@
+"""The results file: one JSON document per run, written atomically.
+
+Schema (``schema_version`` 1)::
+
+    {"schema": "crossconform-results", "schema_version": 1,
+     "created": ISO time, "environment": {python, platform, numpy, device},
+     "backends": {name: {"version", "packages", "device", "available", "reason", "bindings": [...]}},
+     "options": {...}, "cases": [case records], "registry": {"applied": [...], "unmatched": [...]},
+     "totals": {outcome: count}}
+
+A case record: id, backend, binding, reference, kind, check, dtype, regime, conventions,
+outcome (pass/fail/xfail/xpass/skip/error), message, max_abs, max_rel, max_ulp,
+mismatches, elements, rtol, atol, shape, out_dtype, reproducer, divergence, duration.
+Timing fields (``created``, ``duration``, ``wall_s``) are the only ones that differ
+between two runs of the same command on the same versions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+SCHEMA = "crossconform-results"
+SCHEMA_VERSION = 1
+TIMING_FIELDS = ("created", "duration", "wall_s")
+
+
+def jsonable(value: Any) -> Any:
+    """A JSON-safe copy: arrays to lists, non-finite floats to strings, tuples to lists."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return jsonable(value.tolist())
+    if isinstance(value, (np.floating, float)):
+        v = float(value)
+        return v if np.isfinite(v) else ("nan" if np.isnan(v) else ("inf" if v > 0 else "-inf"))
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    return repr(value)
+
+
+class Collector:
+    """Gathers case records from test reports (works under xdist: reports reach the controller)."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, dict[str, Any]] = {}
+        self.backends: dict[str, dict[str, Any]] = {}
+
+    def add_report(self, report: Any) -> None:
+        props = dict(getattr(report, "user_properties", ()) or ())
+        if "crossconform_backend" in props and report.when == "call":
+            info = props["crossconform_backend"]
+            self.backends[info["name"]] = info
+        case = props.get("crossconform_case")
+        if case is None:
+            return
+        if report.when == "setup" and report.passed:
+            return
+        if report.when == "teardown" and (report.passed or case["id"] in self.records):
+            return
+        record = dict(case)
+        result = props.get("crossconform_result", {})
+        record.update(result)
+        outcome = _outcome(report, result)
+        record["outcome"] = outcome
+        if "divergence" not in record and "crossconform_divergence" in props:
+            record["divergence"] = props["crossconform_divergence"]
+        if outcome in ("skip",) and not record.get("message"):
+            record["message"] = _skip_reason(report)
+        if outcome in ("fail", "error") and not record.get("message"):
+            record["message"] = _first_line(getattr(report, "longreprtext", ""))
+        if outcome == "xpass":
+            record["message"] = ("XPASS(strict): the registered divergence no longer occurs; "
+                                 + record.get("message", ""))
+        record["duration"] = round(float(getattr(report, "duration", 0.0)), 6)
+        self.records[record["id"]] = record
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:500]
+    return ""
+
+
+def _skip_reason(report: Any) -> str:
+    longrepr = getattr(report, "longrepr", None)
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return _first_line(str(longrepr or ""))
+
+
+def _outcome(report: Any, result: dict[str, Any]) -> str:
+    wasxfail = hasattr(report, "wasxfail")
+    if report.skipped:
+        return "xfail" if wasxfail else "skip"
+    if report.passed:
+        return "xpass" if wasxfail else "pass"
+    text = getattr(report, "longreprtext", "") or ""
+    if "XPASS(strict)" in text:
+        return "xpass"
+    if report.when != "call":
+        return "error"
+    return "error" if result.get("outcome") == "error" else "fail"
+
+
+collector = Collector()
+
+
+def environment() -> dict[str, Any]:
+    return {"python": platform.python_version(), "implementation": platform.python_implementation(),
+            "platform": platform.platform(), "machine": platform.machine(), "numpy": np.__version__}
+
+
+def build_document(collector: Collector, options: dict[str, Any], registry_info: dict[str, Any],
+                   created: str, wall_s: float | None = None) -> dict[str, Any]:
+    cases = [collector.records[k] for k in sorted(collector.records)]
+    totals = Counter(c["outcome"] for c in cases)
+    return {
+        "schema": SCHEMA, "schema_version": SCHEMA_VERSION, "created": created,
+        "wall_s": wall_s, "environment": environment(),
+        "backends": {k: collector.backends[k] for k in sorted(collector.backends)},
+        "options": options, "totals": dict(sorted(totals.items())),
+        "registry": registry_info, "cases": cases,
+    }
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def registry_info(collector: Collector, registry_path: str | None,
+                  filtered: bool = False) -> dict[str, Any]:
+    """Applied entries, and entries that matched no case of this run (to be reported).
+
+    An entry counts as *unmatched* only when its distribution's backend ran unfiltered
+    (no --kind/--dtype/--regime): otherwise it may simply not have been selected.
+    """
+    from .registry import DEFAULT_PATH, load_registry
+
+    entries = load_registry(registry_path or DEFAULT_PATH)
+    used = Counter(r["divergence"]["index"] for r in collector.records.values() if "divergence" in r)
+    ran = {r["backend"] for r in collector.records.values()}
+    versions: dict[str, str] = {}
+    ran_dists: set[str] = set()
+    for info in collector.backends.values():
+        dists = [info.get("name", ""), *info.get("packages", [])]
+        for dist in dists:
+            versions[dist.lower()] = info.get("version")
+            if info.get("name") in ran:
+                ran_dists.add(dist.lower())
+    unmatched, not_checked = [], []
+    for e in entries:
+        if used[e.index]:
+            continue
+        dist = e.requirement.name.lower()
+        row = {"index": e.index, "binding": e.binding, "check": e.check,
+               "dtypes": e.dtypes, "regimes": e.regimes, "versions": str(e.requirement)}
+        if dist not in ran_dists:
+            not_checked.append(row | {"why": f"no {dist} backend in this run"})
+        elif not e.applies(versions):
+            not_checked.append(row | {"why": f"installed {dist} {versions.get(dist)} is outside {e.requirement}"})
+        elif filtered:
+            not_checked.append(row | {"why": "filtered run (--kind/--dtype/--regime)"})
+        else:
+            unmatched.append(row)
+    return {"path": str(registry_path or DEFAULT_PATH), "entries": len(entries),
+            "applied": [{"index": i, "cases": n} for i, n in sorted(used.items())],
+            "unmatched": jsonable(unmatched), "not_checked": jsonable(not_checked)}
+
+
+def write_results(path: Path, collector: Collector, config: Any, state: Any) -> None:
+    import datetime
+
+    opt = config.option
+    options = {k: getattr(opt, k, None) for k in ("backend", "kind", "adapter", "dtype", "regime", "device")}
+    info = registry_info(collector, getattr(opt, "registry", None), _filtered(opt))
+    created = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    doc = build_document(collector, jsonable(options), info, created)
+    write_atomic(path, json.dumps(doc, indent=1, sort_keys=False) + "\n")
+
+
+def _filtered(opt: Any) -> bool:
+    return any(getattr(opt, k, None) for k in ("kind", "dtype", "regime"))
+
+
+def summary_lines(collector: Collector, config: Any) -> list[str]:
+    """Terminal summary: outcomes per backend, worst ULP errors, unmatched registry entries."""
+    per: dict[str, Counter[str]] = defaultdict(Counter)
+    for r in collector.records.values():
+        per[r["backend"]][r["outcome"]] += 1
+    lines = ["", "crossconform: outcomes per backend"]
+    for backend in sorted(per):
+        c = per[backend]
+        lines.append(f"  {backend:12} " + "  ".join(f"{k} {c[k]}" for k in
+                     ("pass", "fail", "error", "xfail", "xpass", "skip") if c[k]))
+    scored = [r for r in collector.records.values() if isinstance(r.get("max_ulp"), (int, float))
+              and r["outcome"] in ("pass", "fail", "xfail")]
+    scored.sort(key=lambda r: -r["max_ulp"])
+    if scored:
+        lines.append("crossconform: largest measured errors (ULP of the case dtype)")
+        for r in scored[:5]:
+            lines.append(f"  {r['max_ulp']:12.4g} ULP  {r['outcome']:5}  {r['id']}")
+    try:
+        info = registry_info(collector, getattr(config.option, "registry", None),
+                             _filtered(config.option))
+    except Exception as exc:  # a broken registry is reported, not hidden
+        lines.append(f"crossconform: registry could not be read: {exc}")
+        return lines
+    for e in info["unmatched"]:
+        lines.append(f"crossconform: WARNING registry entry #{e['index']} ({e['binding']}) "
+                     "matched no case of this run")
+    return lines

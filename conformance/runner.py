@@ -1,0 +1,146 @@
+"""Run one case: the reference and the framework on the same cast inputs, then compare.
+
+``run_case`` never raises for a framework's misbehaviour: an exception inside the API, a
+wrong shape or dtype, a non-array return value all become an outcome with a message. Only
+a harness bug (the reference rejecting its own case) is reported as ``error`` too, with the
+reference's message, so it cannot pass unnoticed.
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import reference
+from adapters._binding import Backend, Binding
+
+from .cases import CaseSpec, cast_inputs, cotangent, raw_inputs
+from .families import family_of
+from .tolerance import TOLERANCES, Measured, measure
+
+
+@dataclass
+class CaseResult:
+    """What one case found. ``outcome``: pass, fail or error (xfail/xpass are decided later)."""
+
+    spec: CaseSpec
+    outcome: str
+    message: str = ""
+    measured: Measured | None = None
+    shape: tuple[int, ...] | None = None
+    out_dtype: str | None = None
+    inputs: dict[str, np.ndarray] = field(default_factory=dict)
+    expected: np.ndarray | None = None
+    actual: np.ndarray | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def figures(self) -> dict[str, Any]:
+        return self.measured.as_dict() if self.measured else {}
+
+
+def reference_call(binding: Binding, inputs: Mapping[str, np.ndarray], *,
+                   vjp_cotangent: np.ndarray | None = None) -> np.ndarray:
+    """The reference answer (or VJP) in float64 on the already cast inputs."""
+    family = family_of(binding.reference)
+    args = [_as_reference_array(inputs[name], name in family.int_inputs) for name in family.inputs]
+    kwargs = dict(binding.conventions)
+    if "sample_weight" in inputs:
+        kwargs["sample_weight"] = _as_reference_array(inputs["sample_weight"], False)
+    if vjp_cotangent is None:
+        return np.asarray(reference.FUNCTIONS[binding.reference](*args, **kwargs))
+    kwargs.update(binding.grad_conventions)
+    g = _as_reference_array(vjp_cotangent, False)
+    return np.asarray(reference.VJPS[binding.reference](g, *args, **kwargs))
+
+
+def _as_reference_array(arr: np.ndarray, is_int: bool) -> np.ndarray:
+    return np.asarray(arr).astype(np.int64 if is_int else np.float64)
+
+
+def expected_dtype(binding: Binding, dtype: str) -> str:
+    return dtype if binding.output_dtype == "same" else binding.output_dtype
+
+
+def _describe_exception(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else ""
+    return f"{type(exc).__name__}: {first[:300]}"
+
+
+def run_case(binding: Binding, backend: Backend, spec: CaseSpec) -> CaseResult:
+    """Run a value or gradient case (``paths`` cases go through :func:`run_paths`)."""
+    inputs = cast_inputs(binding, raw_inputs(binding, spec.regime), spec.dtype)
+    result = CaseResult(spec, "error", inputs=inputs)
+    try:
+        expected = reference_call(binding, inputs)
+    except (ValueError, TypeError) as exc:
+        result.message = f"harness: the reference rejected this case: {_describe_exception(exc)}"
+        return result
+    if spec.check == "grad":
+        g = cotangent(binding, spec.regime, expected.shape, expected_dtype(binding, spec.dtype))
+        expected = reference_call(binding, inputs, vjp_cotangent=g)
+    result.expected = expected
+    try:
+        fw_inputs = {name: backend.to_framework(arr, spec.dtype if arr.dtype.kind != "i" else str(arr.dtype))
+                     for name, arr in inputs.items()}
+        if spec.check == "grad":
+            names = [name for _, name in binding.arg_names()]
+            wrt = names.index("x" if "x" in names else "y_pred")
+            fn = _positional(binding, names)
+            raw = backend.vjp(fn, [fw_inputs[n] for n in names], wrt, g)
+        else:
+            raw = binding.invoke(fw_inputs)
+    except Exception as exc:  # the framework raised: recorded, never a crash of the suite
+        result.message = f"{binding.api} raised {_describe_exception(exc)}"
+        result.extra["traceback"] = traceback.format_exc(limit=3)[-2000:]
+        return result
+    return _compare(binding, backend, spec, result, raw, expected)
+
+
+def _positional(binding: Binding, names: list[str]) -> Any:
+    def fn(*arrays: Any) -> Any:
+        return binding.invoke(dict(zip(names, arrays, strict=True)))
+    return fn
+
+
+def _compare(binding: Binding, backend: Backend, spec: CaseSpec, result: CaseResult,
+             raw: Any, expected: np.ndarray) -> CaseResult:
+    want_dtype = spec.dtype if spec.check == "grad" else expected_dtype(binding, spec.dtype)
+    try:
+        actual = np.asarray(backend.to_numpy(raw))
+        got_dtype = backend.dtype_of(raw)
+    except Exception as exc:
+        result.outcome = "fail"
+        result.message = (f"{binding.api} returned {type(raw).__name__}, which the {backend.name} "
+                          f"adapter cannot convert: {_describe_exception(exc)}")
+        return result
+    result.out_dtype, result.shape = got_dtype, tuple(actual.shape)
+    if actual.dtype.kind not in "biuf" and str(actual.dtype) != "bfloat16":
+        result.outcome = "fail"
+        result.message = f"{binding.api} returned a non-numeric array of dtype {actual.dtype}"
+        return result
+    actual64 = actual.astype(np.float64)
+    result.actual = actual64
+    if tuple(actual.shape) != tuple(expected.shape):
+        result.outcome = "fail"
+        result.message = (f"shape: {binding.api} returned shape {tuple(actual.shape)}, the reference "
+                          f"{tuple(expected.shape)}")
+        return result
+    result.measured = measure(actual64, expected, want_dtype if want_dtype in TOLERANCES else spec.dtype)
+    problems = []
+    if got_dtype != want_dtype:
+        problems.append(f"dtype: returned {got_dtype}, expected {want_dtype}")
+    if not result.measured.passed:
+        problems.append(f"values: {result.measured.summary()}")
+    result.outcome = "fail" if problems else "pass"
+    result.message = "; ".join(problems) if problems else result.measured.summary()
+    return result
+
+
+def worst_ulp(result: CaseResult) -> float:
+    return result.measured.max_ulp if result.measured else math.nan

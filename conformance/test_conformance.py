@@ -1,0 +1,54 @@
+"""The conformance suite: every binding x dtype x regime, value and gradient.
+
+Parametrized by ``conformance/plugin.py``; a case id reads ``api[dtype-regime]`` (value)
+or ``api[dtype-regime-grad]`` (gradient). A failing case prints its reproducer.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.cases import CaseSpec
+from conformance.plugin import State, reproducer
+from conformance.results import jsonable
+from conformance.runner import run_case
+
+
+def test_case(case_spec: CaseSpec, conformance_state: State, request: pytest.FixtureRequest) -> None:
+    binding, backend = conformance_state.lookup[(case_spec.backend, case_spec.api)]
+    result = run_case(binding, backend, case_spec)
+    record = {"outcome": result.outcome, "message": result.message,
+              "shape": list(result.shape) if result.shape is not None else None,
+              "out_dtype": result.out_dtype, **result.figures()}
+    request.node.user_properties.append(("crossconform_result", jsonable(record)))
+    if result.outcome != "pass":
+        repro = reproducer(case_spec, conformance_state.adapters[case_spec.backend],
+                           request.config.option.device)
+        pytest.fail(f"{case_spec.id}: {result.outcome}: {result.message}\n  reproduce: {repro}",
+                    pytrace=False)
+
+
+def test_backend_available(adapter_name: str, conformance_state: State,
+                           request: pytest.FixtureRequest) -> None:
+    loaded = conformance_state.adapters[adapter_name]
+    info = {"name": adapter_name, "module": loaded.module, "plugin": loaded.plugin,
+            "available": loaded.backend is not None, "reason": loaded.unavailable}
+    if loaded.backend is not None:
+        info |= {"version": loaded.backend.version, "packages": list(loaded.backend.packages),
+                 "device": loaded.backend.device, "dtypes": list(loaded.backend.dtypes),
+                 "bindings": [binding_info(b) for b in loaded.bindings]}
+    request.node.user_properties.append(("crossconform_backend", info))
+    if loaded.backend is None:
+        pytest.skip(f"{adapter_name} unavailable: {loaded.unavailable}")
+    assert loaded.bindings, f"{adapter_name}: bindings() returned no binding"
+
+
+def binding_info(b: object) -> dict:
+    """A binding's declaration, for the porting guide and ``conformance list``."""
+    return jsonable({
+        "api": b.api, "backend": b.backend, "kind": b.kind, "reference": b.reference,
+        "args": list(b.args), "conventions": dict(b.conventions),
+        "grad_conventions": dict(b.grad_conventions), "grad": b.grad, "dtypes": list(b.dtypes),
+        "label_dtype": b.label_dtype, "output_dtype": b.output_dtype, "info": dict(b.info),
+        "pair": b.pair, "notes": b.notes,
+    })

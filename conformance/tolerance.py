@@ -1,0 +1,137 @@
+"""Tolerance policy and error measurement, per dtype.
+
+A result passes when every element satisfies ``|a - r| <= atol + rtol * |r|`` (the
+``torch.testing.assert_close`` rule) against the float64 reference ``r`` computed on the
+same, already cast, inputs. Matching NaNs and matching infinities are equal. Where the
+exact answer overflows the case dtype, the expected value is the infinity the dtype rounds
+it to. Whatever the outcome, the measured error is recorded: max abs, max rel and max ULP
+*of the case dtype*, because an ``atol`` can hide a relative error of 10^7 ULP in a tail.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+# Start from torch.testing's table (torch/testing/_comparison.py, _DTYPE_PRECISIONS).
+TOLERANCES: dict[str, tuple[float, float]] = {
+    "float16": (1e-3, 1e-5),
+    "bfloat16": (1.6e-2, 1e-5),
+    "float32": (1.3e-6, 1e-5),
+    "float64": (1e-7, 1e-7),
+}
+
+# (mantissa bits, minimum normal exponent, largest finite value) per dtype.
+_FORMATS: dict[str, tuple[int, int, float]] = {
+    "float16": (10, -14, 65504.0),
+    "bfloat16": (7, -126, 3.3895313892515355e38),
+    "float32": (23, -126, 3.4028234663852886e38),
+    "float64": (52, -1022, 1.7976931348623157e308),
+}
+
+__all__ = ["TOLERANCES", "Measured", "measure", "ulp_in"]
+
+
+def ulp_in(values: np.ndarray, dtype: str) -> np.ndarray:
+    """Spacing of ``dtype`` at each (float64) value: 2**(max(e, emin) - mant)."""
+    mant, emin, _ = _FORMATS[dtype]
+    mag = np.abs(np.asarray(values, dtype=np.float64))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exponent = np.floor(np.log2(np.where(mag > 0, mag, 1.0)))
+    exponent = np.where(mag > 0, np.maximum(exponent, emin), emin)
+    return np.ldexp(1.0, (exponent - mant).astype(np.int64))
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Measured error of one output against the reference."""
+
+    passed: bool
+    max_abs: float
+    max_rel: float
+    max_ulp: float
+    mismatches: int
+    total: int
+    worst_index: tuple[int, ...] | None
+    worst_actual: float | None
+    worst_expected: float | None
+    rtol: float
+    atol: float
+
+    def summary(self) -> str:
+        where = "" if self.worst_index is None else (
+            f" worst at index {self.worst_index}: got {self.worst_actual!r}, "
+            f"expected {self.worst_expected!r};"
+        )
+        return (
+            f"{self.mismatches}/{self.total} elements outside rtol={self.rtol:g} "
+            f"atol={self.atol:g};{where} max abs {self.max_abs:.3g}, max rel "
+            f"{self.max_rel:.3g}, max {self.max_ulp:.3g} ULP"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "max_abs": _json_float(self.max_abs),
+            "max_rel": _json_float(self.max_rel),
+            "max_ulp": _json_float(self.max_ulp),
+            "mismatches": self.mismatches,
+            "elements": self.total,
+            "rtol": self.rtol,
+            "atol": self.atol,
+        }
+
+
+def _json_float(v: float) -> float | str:
+    return v if math.isfinite(v) else ("inf" if v > 0 else "nan" if math.isnan(v) else "-inf")
+
+
+def expected_in_dtype(reference: np.ndarray, dtype: str) -> np.ndarray:
+    """The reference with values beyond the dtype's range replaced by the infinity it
+    rounds to (round-to-nearest overflows past max + half an ULP)."""
+    mant, _, big = _FORMATS[dtype]
+    limit = big + 2.0 ** (math.floor(math.log2(big)) - mant - 1)
+    ref = np.asarray(reference, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.abs(ref) >= limit, np.copysign(np.inf, ref), ref)
+
+
+def measure(actual: Any, reference: Any, dtype: str,
+            tolerance: tuple[float, float] | None = None) -> Measured:
+    """Compare ``actual`` with the float64 ``reference`` under ``dtype``'s tolerance.
+
+    Shapes must already agree (the caller checks them and reports a mismatch itself).
+    """
+    rtol, atol = tolerance if tolerance is not None else TOLERANCES[dtype]
+    a = np.asarray(actual, dtype=np.float64)
+    r = expected_in_dtype(reference, dtype)
+    total = int(r.size)
+    if total == 0:
+        return Measured(True, 0.0, 0.0, 0.0, 0, 0, None, None, None, rtol, atol)
+    both_nan = np.isnan(a) & np.isnan(r)
+    same_inf = np.isinf(a) & np.isinf(r) & (a == r)
+    exact_special = both_nan | same_inf
+    special = np.isnan(a) | np.isnan(r) | np.isinf(a) | np.isinf(r)
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.where(special, 0.0, np.abs(a - r))
+        rel = np.where(special | (r == 0), 0.0, diff / np.where(r == 0, 1.0, np.abs(r)))
+        ulp = np.where(special, 0.0, diff / ulp_in(np.where(special, 1.0, r), dtype))
+        ok = np.where(special, exact_special, diff <= atol + rtol * np.abs(np.where(special, 0.0, r)))
+    bad_special = special & ~exact_special
+    max_abs = math.inf if bad_special.any() else float(diff.max())
+    max_rel = math.inf if bad_special.any() else float(rel.max())
+    max_ulp = math.inf if bad_special.any() else float(ulp.max())
+    mismatches = int((~ok).sum())
+    worst = None
+    wa = we = None
+    if mismatches:
+        # Worst element: a NaN/inf mismatch first, else the largest excess over tolerance.
+        with np.errstate(invalid="ignore", over="ignore"):
+            excess = np.where(bad_special, np.inf, diff - (atol + rtol * np.abs(np.where(special, 0.0, r))))
+        flat = int(np.argmax(np.where(ok, -np.inf, excess)))
+        worst = tuple(int(i) for i in np.unravel_index(flat, r.shape)) if r.ndim else ()
+        wa, we = float(a.reshape(-1)[flat]), float(r.reshape(-1)[flat])
+    return Measured(mismatches == 0, max_abs, max_rel, max_ulp, mismatches, total, worst,
+                    wa, we, rtol, atol)
