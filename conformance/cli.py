@@ -131,8 +131,17 @@ def cmd_repro(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"repro: {exc}", file=sys.stderr)
         return 2
-    binding, backend, _ = _find(api, args.adapter, args.device)
+    binding, backend, loaded = _find(api, args.adapter, args.device)
     spec = CaseSpec(api, binding.backend, dtype, regime, check)
+    if check == "paths":
+        from .paths import run_paths
+
+        twin = next(b for b in loaded.bindings if b.api == binding.pair)
+        result = run_paths(binding, twin, backend, spec)
+        print(f"case {spec.id}: {binding.api} vs its logits twin {twin.api}")
+        print(json.dumps(result.extra.get("saturation", {}).get("departs_at_abs_z")))
+        print(f"outcome: {result.outcome}: {result.message}")
+        return 0 if result.outcome == "pass" else 1
     result = run_case(binding, backend, spec)
     print(f"case {spec.id}")
     print(f"  {backend.name} {backend.version}, reference {binding.reference}, conventions "

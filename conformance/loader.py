@@ -90,6 +90,10 @@ def load_adapter(module_path: str, *, device: str = "cpu", plugin: bool = False,
             raise AdapterError(f"adapter {module_path!r}: binding api {binding.api!r} is declared twice")
         seen.add(binding.api)
         loaded.bindings.append(binding)
+    for binding in loaded.bindings:
+        if binding.pair is not None and binding.pair not in seen:
+            raise AdapterError(f"adapter {module_path!r}: binding {binding.api!r} names pair "
+                               f"{binding.pair!r}, which this adapter does not declare")
     return loaded
 
 

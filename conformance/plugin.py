@@ -37,6 +37,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--results", default="results/results.json",
                     help="results JSON file to write ('' for none)")
     group.addoption("--registry", default=None, help="divergence registry TOML (default: built-in)")
+    group.addoption("--case-timeout", type=float, default=120.0,
+                    help="seconds one case may run before it is recorded as 'error: timeout' "
+                         "(needs pytest-timeout; 0 disables)")
 
 
 def _csv(value: str | None) -> list[str] | None:
@@ -106,6 +109,9 @@ def case_specs(state: State) -> list[CaseSpec]:
                                   has_vjp=loaded.backend.vjp is not None):
                 if state.regimes is None or spec.regime in state.regimes:
                     specs.append(spec)
+            if binding.pair and values and (state.regimes is None or "unsaturated" in state.regimes):
+                specs += [CaseSpec(binding.api, binding.backend, d, "unsaturated", "paths")
+                          for d in bdtypes]
     return specs
 
 
@@ -123,12 +129,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if state is None:
         return
     versions = state.versions()
+    timeout = config.option.case_timeout if config.pluginmanager.hasplugin("timeout") else 0
     for item in items:
         spec = getattr(item, "callspec", None) and item.callspec.params.get("case_spec")
         if not isinstance(spec, CaseSpec):
             continue
         binding, _ = state.lookup[(spec.backend, spec.api)]
         loaded = state.adapters[spec.backend]
+        if timeout:
+            item.add_marker(pytest.mark.timeout(timeout))
         item.add_marker(getattr(pytest.mark, "plugin" if loaded.plugin else spec.backend))
         item.add_marker(pytest.mark.gradients if spec.check == "grad" else
                         getattr(pytest.mark, binding.kind + ("s" if binding.kind != "loss" else "es")))

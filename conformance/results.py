@@ -66,7 +66,9 @@ class Collector:
             self.backends[info["name"]] = info
         case = props.get("crossconform_case")
         if case is None:
-            return
+            case = _case_from_nodeid(report.nodeid)
+            if case is None:
+                return
         if report.when == "setup" and report.passed:
             return
         if report.when == "teardown" and (report.passed or case["id"] in self.records):
@@ -80,13 +82,47 @@ class Collector:
             record["divergence"] = props["crossconform_divergence"]
         if outcome in ("skip",) and not record.get("message"):
             record["message"] = _skip_reason(report)
-        if outcome in ("fail", "error") and not record.get("message"):
-            record["message"] = _first_line(getattr(report, "longreprtext", ""))
+        text = getattr(report, "longreprtext", "") or ""
+        if outcome in ("fail", "error"):
+            if "Timeout" in text and ("Failed: Timeout" in text or "+ Timeout +" in text):
+                outcome = record["outcome"] = "error"
+                record["message"] = "timeout: " + _first_line(text.split("Timeout", 1)[1] or text)
+            elif "crashed while running" in text or ("worker" in text and "crashed" in text):
+                outcome = record["outcome"] = "error"
+                record["message"] = "crashed: " + _first_line(text)
+            elif not record.get("message"):
+                record["message"] = _first_line(text)
         if outcome == "xpass":
             record["message"] = ("XPASS(strict): the registered divergence no longer occurs; "
                                  + record.get("message", ""))
         record["duration"] = round(float(getattr(report, "duration", 0.0)), 6)
         self.records[record["id"]] = record
+
+
+def _case_from_nodeid(nodeid: str) -> dict[str, Any] | None:
+    """A minimal record for a case whose report lost its properties (a crashed worker)."""
+    marker = "::test_case["
+    if marker not in nodeid or not nodeid.endswith("]"):
+        return None
+    from .cases import parse_case_id
+
+    cid = nodeid.split(marker, 1)[1][:-1]
+    try:
+        api, dtype, regime, check = parse_case_id(cid)
+    except ValueError:
+        return None
+    return {"id": cid, "backend": _backend_of(api), "binding": api, "reference": None,
+            "kind": "gradient" if check == "grad" else None, "check": check, "dtype": dtype,
+            "regime": regime, "reproducer": f"python -m conformance repro '{cid}'"}
+
+
+def _backend_of(api: str) -> str:
+    for backend, prefixes in (("torch", ("torch.",)), ("tensorflow", ("tf.",)), ("keras", ("keras.",)),
+                              ("jax", ("jax.", "optax.")), ("scipy", ("scipy.",)),
+                              ("sklearn", ("sklearn.",))):
+        if api.startswith(prefixes):
+            return backend
+    return "plugin"
 
 
 def _first_line(text: str) -> str:

@@ -139,7 +139,26 @@ def _compare(binding: Binding, backend: Backend, spec: CaseSpec, result: CaseRes
         problems.append(f"values: {result.measured.summary()}")
     result.outcome = "fail" if problems else "pass"
     result.message = "; ".join(problems) if problems else result.measured.summary()
+    if not result.measured.passed:
+        result.extra["error_curve"] = _error_curve(binding, result.inputs, actual64, expected)
     return result
+
+
+def _error_curve(binding: Binding, inputs: Mapping[str, np.ndarray], actual: np.ndarray,
+                 expected: np.ndarray, limit: int = 256) -> dict[str, Any] | None:
+    """Error against the first input, element by element (for the report's plots)."""
+    name = family_of(binding.reference).inputs[0]
+    x = np.asarray(inputs[name]).astype(np.float64).ravel()
+    if x.size != expected.size:
+        return None
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.abs(actual.ravel() - expected.ravel())
+        rel = err / np.where(expected.ravel() == 0, 1.0, np.abs(expected.ravel()))
+    keep = np.argsort(x, kind="stable")[:limit]
+    from .results import jsonable
+
+    return {"input": name, "x": jsonable(x[keep]), "abs_err": jsonable(err[keep]),
+            "rel_err": jsonable(rel[keep])}
 
 
 def worst_ulp(result: CaseResult) -> float:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.cases import CaseSpec
+from conformance.paths import run_paths
 from conformance.plugin import State, reproducer
 from conformance.results import jsonable
 from conformance.runner import run_case
@@ -16,10 +17,15 @@ from conformance.runner import run_case
 
 def test_case(case_spec: CaseSpec, conformance_state: State, request: pytest.FixtureRequest) -> None:
     binding, backend = conformance_state.lookup[(case_spec.backend, case_spec.api)]
-    result = run_case(binding, backend, case_spec)
+    if case_spec.check == "paths":
+        twin, _ = conformance_state.lookup[(case_spec.backend, binding.pair)]
+        result = run_paths(binding, twin, backend, case_spec)
+    else:
+        result = run_case(binding, backend, case_spec)
     record = {"outcome": result.outcome, "message": result.message,
               "shape": list(result.shape) if result.shape is not None else None,
-              "out_dtype": result.out_dtype, **result.figures()}
+              "out_dtype": result.out_dtype, **result.figures(), **result.extra}
+    record.pop("traceback", None)
     request.node.user_properties.append(("crossconform_result", jsonable(record)))
     if result.outcome != "pass":
         repro = reproducer(case_spec, conformance_state.adapters[case_spec.backend],
