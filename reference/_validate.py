@@ -20,9 +20,9 @@ __all__ = [
     "check_choice",
     "check_class_count",
     "check_finite_scalar",
+    "check_nonnegative",
     "check_probabilities",
     "check_same_shape",
-    "check_nonnegative",
 ]
 
 
@@ -116,7 +116,7 @@ def check_finite_scalar(
     high_inclusive: bool = True,
 ) -> float:
     """A finite real scalar hyperparameter within optional bounds, as a Python float."""
-    if isinstance(value, (bool, np.bool_)) or not np.isscalar(value):
+    if isinstance(value, (bool, np.bool_, str, bytes)) or not np.isscalar(value):
         raise TypeError(f"{name} must be a real number, got {_show(value)}")
     try:
         v = float(value)

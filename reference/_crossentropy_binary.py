@@ -1,0 +1,378 @@
+"""Binary (elementwise) cross-entropies: on probabilities, on logits, and their focal forms.
+
+Every function here is elementwise over ``y_pred``/``y_true`` of the same shape (any shape),
+then ``mean_axis`` / ``sample_weight`` / ``reduction`` through reference._reduce.reduce_loss.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._crossentropy_common import (
+    check_clip_eps,
+    check_label_smoothing,
+    clip,
+    clip_mask,
+    reduction_vjp,
+    sigmoid,
+    smooth_binary,
+    softplus,
+)
+from ._reduce import reduce_loss
+from ._validate import (
+    as_float64,
+    check_finite_scalar,
+    check_probabilities,
+    check_same_shape,
+)
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_vjp",
+    "binary_focal_cross_entropy",
+    "binary_focal_cross_entropy_vjp",
+    "sigmoid_binary_cross_entropy",
+    "sigmoid_binary_cross_entropy_vjp",
+    "sigmoid_focal_loss",
+    "sigmoid_focal_loss_vjp",
+]
+
+
+def _pair(y_pred: Any, y_true: Any, *, logits: bool) -> tuple[np.ndarray, np.ndarray]:
+    p = as_float64(y_pred, "y_pred")
+    t = check_probabilities(as_float64(y_true, "y_true"), "y_true")
+    if not logits:
+        check_probabilities(p, "y_pred")
+    check_same_shape(p, t, "y_pred", "y_true")
+    return p, t
+
+
+def _pos_weight(pos_weight: Any, shape: tuple[int, ...]) -> np.ndarray | None:
+    if pos_weight is None:
+        return None
+    pw = as_float64(pos_weight, "pos_weight")
+    try:
+        return np.broadcast_to(pw, shape)
+    except ValueError:
+        raise ValueError(
+            f"pos_weight of shape {pw.shape} cannot be broadcast to y_pred's shape {shape}"
+        ) from None
+
+
+def _xlog(coef: np.ndarray, log_term: np.ndarray) -> np.ndarray:
+    """coef * log_term with 0 where coef == 0 (0 · log 0 = 0, the xlogy convention)."""
+    return np.where(coef == 0, 0.0, coef * np.where(coef == 0, 0.0, log_term))
+
+
+def _bce_logs(
+    p: np.ndarray, clip_eps: float | None, log_eps: float | None, log_clamp: float | None,
+    grad_at_clip: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(log p~, log(1 - p~), their derivatives w.r.t. p), p~ the clipped/eps-shifted p."""
+    pc = clip(p, clip_eps)
+    mask = clip_mask(p, clip_eps, grad_at_clip)
+    e = 0.0 if log_eps is None else log_eps
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if log_eps is None:
+            lp = np.log(pc)
+            lq = np.log1p(-pc)  # log(1 - p) without forming 1 - p for small p
+        else:
+            # log1p of the exact (p - 1) near p = 1, plain log elsewhere: no cancellation.
+            lp = np.where(pc >= 0.5, np.log1p((pc - 1.0) + e), np.log(pc + e))
+            lq = np.where(pc <= 0.5, np.log1p(e - pc), np.log((1.0 - pc) + e))
+        dlp = mask / (pc + e)
+        dlq = -mask / ((1.0 - pc) + e)
+    if log_clamp is not None:
+        # torch BCELoss: each log term clamped at >= -100 (zero slope where clamped).
+        dlp = np.where(lp < log_clamp, 0.0, dlp)
+        dlq = np.where(lq < log_clamp, 0.0, dlq)
+        lp = np.maximum(lp, log_clamp)
+        lq = np.maximum(lq, log_clamp)
+    return lp, lq, dlp, dlq
+
+
+def _bce_options(
+    clip_eps: Any, log_eps: Any, log_clamp: Any, label_smoothing: Any
+) -> tuple[float | None, float | None, float | None, float]:
+    clip_eps = check_clip_eps(clip_eps)
+    if log_eps is not None:
+        log_eps = check_finite_scalar(log_eps, "log_eps", low=0.0)
+    if log_clamp is not None:
+        log_clamp = check_finite_scalar(log_clamp, "log_clamp", high=0.0)
+    return clip_eps, log_eps, log_clamp, check_label_smoothing(label_smoothing)
+
+
+def binary_cross_entropy(
+    y_pred: Any,
+    y_true: Any,
+    *,
+    clip_eps: float | None = None,
+    log_eps: float | None = None,
+    log_clamp: float | None = None,
+    label_smoothing: float = 0.0,
+    pos_weight: Any = None,
+    mean_axis: int | None = None,
+    reduction: str = "none",
+    sample_weight: Any = None,
+) -> np.ndarray:
+    """Binary cross-entropy of probabilities, elementwise.
+
+    l = -(w⁺ t log p + (1 - t) log(1 - p)), with 0 · log 0 = 0 (so p = 0, t = 0 gives 0 and
+    p = 0, t > 0 gives +inf, exactly).
+
+    Args:
+      y_pred: probabilities p in [0, 1], any shape.
+      y_true: targets t in [0, 1] (binary or soft), same shape.
+      clip_eps: clip p to [eps, 1 - eps] first (Keras 3: 1e-7).
+      log_eps: log(p + eps) and log(1 - p + eps) (Keras 2 backend: clip AND +eps).
+      log_clamp: each log term clamped at >= log_clamp (torch BCELoss: -100).
+      label_smoothing: t <- t (1 - ls) + ls / 2 (Keras).
+      pos_weight: w⁺, broadcast to p's shape (torch/TF pos_weight).
+      mean_axis, reduction, sample_weight: see reference._reduce.reduce_loss.
+
+    Returns:
+      float64: p's shape for reduction="none" (mean_axis removed), else a 0-d array.
+    """
+    p, t = _pair(y_pred, y_true, logits=False)
+    clip_eps, log_eps, log_clamp, ls = _bce_options(clip_eps, log_eps, log_clamp, label_smoothing)
+    pw = _pos_weight(pos_weight, p.shape)
+    t1, t0 = smooth_binary(t, ls)
+    lp, lq, _, _ = _bce_logs(p, clip_eps, log_eps, log_clamp)
+    c1 = t1 if pw is None else pw * t1
+    with np.errstate(invalid="ignore"):  # -inf + ... only with inf losses; NaN propagates
+        values = -(_xlog(c1, lp) + _xlog(t0, lq))
+    return reduce_loss(values, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
+
+
+def binary_cross_entropy_vjp(
+    g: Any,
+    y_pred: Any,
+    y_true: Any,
+    *,
+    clip_eps: float | None = None,
+    log_eps: float | None = None,
+    log_clamp: float | None = None,
+    label_smoothing: float = 0.0,
+    pos_weight: Any = None,
+    mean_axis: int | None = None,
+    reduction: str = "none",
+    sample_weight: Any = None,
+    grad_at_clip: float = 1.0,
+    grad_eps: float | None = None,
+) -> np.ndarray:
+    """VJP of binary_cross_entropy w.r.t. y_pred.
+
+    dl/dp = -(w⁺ t / p~ - (1 - t) / (1 - p~)) times the clip's derivative (0 outside
+    [eps, 1 - eps]; ``grad_at_clip`` exactly at a bound: 1 for torch.clamp and
+    tf.clip_by_value, 0.5 for jnp.clip); zero where log_clamp is active.
+    ``grad_eps``: torch BCELoss's backward is not the derivative of its clamped forward but
+    (p - t) / max(p (1 - p), grad_eps) with grad_eps = 1e-12; set it to reproduce that.
+    """
+    p, t = _pair(y_pred, y_true, logits=False)
+    clip_eps, log_eps, log_clamp, ls = _bce_options(clip_eps, log_eps, log_clamp, label_smoothing)
+    pw = _pos_weight(pos_weight, p.shape)
+    t1, t0 = smooth_binary(t, ls)
+    _, _, dlp, dlq = _bce_logs(p, clip_eps, log_eps, log_clamp, grad_at_clip)
+    c1 = t1 if pw is None else pw * t1
+    with np.errstate(invalid="ignore"):
+        if grad_eps is not None:
+            grad_eps = check_finite_scalar(grad_eps, "grad_eps", low=0.0, low_inclusive=False)
+            pc = clip(p, clip_eps)
+            d = clip_mask(p, clip_eps, grad_at_clip) * (pc - t1) / np.maximum(
+                pc * (1.0 - pc), grad_eps
+            )
+        else:
+            d = -(_xlog(c1, dlp) + _xlog(t0, dlq))
+            if pw is None and log_clamp is None:
+                # -(t/(p+e) - (1-t)/(1-p+e)) = ((p - t) + e(1 - 2t)) / ((p+e)(1-p+e)):
+                # p - t is exact when p ≈ t (Sterbenz), so no cancellation near the minimum.
+                pc, e = clip(p, clip_eps), (log_eps or 0.0)
+                stable = clip_mask(p, clip_eps, grad_at_clip) * (
+                    (pc - t1) + e * (t0 - t1)) / ((pc + e) * ((1.0 - pc) + e))
+                d = np.where((t1 > 0) & (t0 > 0), stable, d)
+    dv = reduction_vjp(g, p.shape, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
+    return np.where(dv == 0, 0.0, dv * d)
+
+
+def sigmoid_binary_cross_entropy(
+    y_pred: Any,
+    y_true: Any,
+    *,
+    label_smoothing: float = 0.0,
+    pos_weight: Any = None,
+    mean_axis: int | None = None,
+    reduction: str = "none",
+    sample_weight: Any = None,
+) -> np.ndarray:
+    """Binary cross-entropy of logits x, elementwise (optax sigmoid_binary_cross_entropy,
+    torch binary_cross_entropy_with_logits, tf.nn.sigmoid_cross_entropy_with_logits).
+
+    l = -(w⁺ t log σ(x) + (1 - t) log σ(-x)) = w⁺ t softplus(-x) + (1 - t) softplus(x).
+
+    Args:
+      y_pred: logits x, any shape.  y_true: targets in [0, 1], same shape.
+      label_smoothing: t <- t (1 - ls) + ls / 2.  pos_weight: w⁺ (broadcast).
+    """
+    x, t = _pair(y_pred, y_true, logits=True)
+    ls = check_label_smoothing(label_smoothing)
+    pw = _pos_weight(pos_weight, x.shape)
+    t1, t0 = smooth_binary(t, ls)
+    c1 = t1 if pw is None else pw * t1
+    # -log σ(x) = softplus(-x) and -log(1 - σ(x)) = softplus(x): both >= 0, no cancellation.
+    values = _xlog(c1, softplus(-x)) + _xlog(t0, softplus(x))
+    return reduce_loss(values, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
+
+
+def sigmoid_binary_cross_entropy_vjp(
+    g: Any,
+    y_pred: Any,
+    y_true: Any,
+    *,
+    label_smoothing: float = 0.0,
+    pos_weight: Any = None,
+    mean_axis: int | None = None,
+    reduction: str = "none",
+    sample_weight: Any = None,
+) -> np.ndarray:
+    """VJP w.r.t. the logits: dl/dx = (1 - t) σ(x) - w⁺ t σ(-x)  (= σ(x) - t if w⁺ = 1)."""
+    x, t = _pair(y_pred, y_true, logits=True)
+    ls = check_label_smoothing(label_smoothing)
+    pw = _pos_weight(pos_weight, x.shape)
+    t1, t0 = smooth_binary(t, ls)
+    # (1 - t) σ(x) - t σ(-x), not σ(x) - t: exact zeros of one term for binary t.
+    d = t0 * sigmoid(x) - (t1 if pw is None else pw * t1) * sigmoid(-x)
+    dv = reduction_vjp(g, x.shape, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
+    return np.where(dv == 0, 0.0, dv * d)
+
+
+def _focal_options(gamma: Any, alpha: Any) -> tuple[float, float | None]:
+    gamma = check_finite_scalar(gamma, "gamma", low=0.0)
+    if alpha is not None:
+        alpha = check_finite_scalar(alpha, "alpha", low=0.0, high=1.0)
+    return gamma, alpha
+
+
+def _focal_factor(u: np.ndarray, gamma: float) -> tuple[np.ndarray, np.ndarray]:
+    """(u^γ, d u^γ / du), with 0^0 = 1 and γ u^(γ-1) = 0 for γ = 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = u * u if gamma == 2.0 else np.power(u, gamma)  # u*u: one rounding, not pow's
+        df = 2.0 * u if gamma == 2.0 else (gamma * np.power(u, gamma - 1.0) if gamma else 0 * u)
+    return f, df
+
+
+def binary_focal_cross_entropy(
+    y_pred: Any,
+    y_true: Any,
+    *,
+    gamma: float = 2.0,
+    alpha: float | None = None,
+    clip_eps: float | None = None,
+    label_smoothing: float = 0.0,
+    mean_axis: int | None = None,
+    reduction: str = "none",
+    sample_weight: Any = None,
+) -> np.ndarray:
+    """Binary focal cross-entropy of probabilities (Keras BinaryFocalCrossentropy).
+
+    l = a · (1 - p_t)^γ · bce(p, t),  1 - p_t = t (1 - p) + (1 - t) p  (from the UNCLIPPED p,
+    as Keras), bce = binary_cross_entropy(p, t, clip_eps=clip_eps);
+    a = α t + (1 - α)(1 - t) when ``alpha`` is given (Keras apply_class_balancing=True),
+    else 1. label_smoothing (Keras) is applied to t first and used everywhere.
+    """
+    p, t = _pair(y_pred, y_true, logits=False)
+    gamma, alpha = _focal_options(gamma, alpha)
+    clip_eps = check_clip_eps(clip_eps)
+    t1, t0 = smooth_binary(t, check_label_smoothing(label_smoothing))
+    lp, lq, _, _ = _bce_logs(p, clip_eps, None, None)
+    f, _ = _focal_factor(t1 * (1.0 - p) + t0 * p, gamma)
+    with np.errstate(invalid="ignore"):
+        values = f * -(_xlog(t1, lp) + _xlog(t0, lq))
+        if alpha is not None:
+            values = (alpha * t1 + (1.0 - alpha) * t0) * values
+    return reduce_loss(values, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
+
+
+def binary_focal_cross_entropy_vjp(
+    g: Any,
+    y_pred: Any,
+    y_true: Any,
+    *,
+    gamma: float = 2.0,
+    alpha: float | None = None,
+    clip_eps: float | None = None,
+    label_smoothing: float = 0.0,
+    mean_axis: int | None = None,
+    reduction: str = "none",
+    sample_weight: Any = None,
+    grad_at_clip: float = 1.0,
+) -> np.ndarray:
+    """VJP w.r.t. p: a · [d(u^γ)/du · (1 - 2t) · bce + u^γ · dbce/dp], u = 1 - p_t."""
+    p, t = _pair(y_pred, y_true, logits=False)
+    gamma, alpha = _focal_options(gamma, alpha)
+    clip_eps = check_clip_eps(clip_eps)
+    t1, t0 = smooth_binary(t, check_label_smoothing(label_smoothing))
+    lp, lq, dlp, dlq = _bce_logs(p, clip_eps, None, None, grad_at_clip)
+    f, df = _focal_factor(t1 * (1.0 - p) + t0 * p, gamma)
+    with np.errstate(invalid="ignore"):
+        bce = -(_xlog(t1, lp) + _xlog(t0, lq))
+        dbce = -(_xlog(t1, dlp) + _xlog(t0, dlq))
+        d = _xlog(df * (t0 - t1), bce) + _xlog(f, dbce)
+        if alpha is not None:
+            d = (alpha * t1 + (1.0 - alpha) * t0) * d
+    dv = reduction_vjp(g, p.shape, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
+    return np.where(dv == 0, 0.0, dv * d)
+
+
+def sigmoid_focal_loss(
+    y_pred: Any,
+    y_true: Any,
+    *,
+    gamma: float = 2.0,
+    alpha: float | None = None,
+    label_smoothing: float = 0.0,
+    mean_axis: int | None = None,
+    reduction: str = "none",
+    sample_weight: Any = None,
+) -> np.ndarray:
+    """Focal loss of logits x (optax sigmoid_focal_loss, torchvision sigmoid_focal_loss).
+
+    l = a · u^γ · (t softplus(-x) + (1 - t) softplus(x)),  u = 1 - p_t = (1 - t) σ(x) + t σ(-x),
+    a = α t + (1 - α)(1 - t) if ``alpha`` is given, else 1. Both terms of u are >= 0: no
+    cancellation (optax's logsumexp form loses |log u| ULPs to the exp).
+    """
+    x, t = _pair(y_pred, y_true, logits=True)
+    gamma, alpha = _focal_options(gamma, alpha)
+    t1, t0 = smooth_binary(t, check_label_smoothing(label_smoothing))
+    f, _ = _focal_factor(t0 * sigmoid(x) + t1 * sigmoid(-x), gamma)
+    values = f * (_xlog(t1, softplus(-x)) + _xlog(t0, softplus(x)))
+    if alpha is not None:
+        values = (alpha * t1 + (1.0 - alpha) * t0) * values
+    return reduce_loss(values, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
+
+
+def sigmoid_focal_loss_vjp(
+    g: Any,
+    y_pred: Any,
+    y_true: Any,
+    *,
+    gamma: float = 2.0,
+    alpha: float | None = None,
+    label_smoothing: float = 0.0,
+    mean_axis: int | None = None,
+    reduction: str = "none",
+    sample_weight: Any = None,
+) -> np.ndarray:
+    """VJP w.r.t. x: a · [γ u^(γ-1) (1 - 2t) σ(x)σ(-x) · ce + u^γ (σ(x) - t)]."""
+    x, t = _pair(y_pred, y_true, logits=True)
+    gamma, alpha = _focal_options(gamma, alpha)
+    t1, t0 = smooth_binary(t, check_label_smoothing(label_smoothing))
+    s, sn = sigmoid(x), sigmoid(-x)
+    f, df = _focal_factor(t0 * s + t1 * sn, gamma)
+    ce = _xlog(t1, softplus(-x)) + _xlog(t0, softplus(x))
+    d = df * (t0 - t1) * (s * sn) * ce + f * (t0 * s - t1 * sn)
+    if alpha is not None:
+        d = (alpha * t1 + (1.0 - alpha) * t0) * d
+    dv = reduction_vjp(g, x.shape, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
+    return np.where(dv == 0, 0.0, dv * d)

@@ -1,0 +1,357 @@
+"""Categorical cross-entropies with one-hot or soft targets along a class axis.
+
+Inputs: ``y_pred`` (probabilities, logits or log-probabilities) and ``y_true`` (targets in
+[0, 1]) of the same shape, the classes along ``axis``. The per-sample loss drops that
+axis; ``sample_weight`` and ``reduction`` then go through reference._reduce.reduce_loss.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._crossentropy_common import (
+    check_clip_eps,
+    check_label_smoothing,
+    check_soft_pair,
+    class_axis,
+    class_weight_array,
+    clip,
+    clip_mask,
+    log_softmax_parts,
+    reduction_vjp,
+    smooth_categorical,
+    sum_except,
+)
+from ._reduce import reduce_loss
+from ._validate import (
+    as_float64,
+    check_finite_scalar,
+    check_nonnegative,
+    check_probabilities,
+)
+
+__all__ = [
+    "categorical_cross_entropy",
+    "categorical_cross_entropy_vjp",
+    "categorical_focal_cross_entropy",
+    "categorical_focal_cross_entropy_vjp",
+    "log_softmax_cross_entropy",
+    "log_softmax_cross_entropy_vjp",
+    "poly1_cross_entropy",
+    "poly1_cross_entropy_vjp",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_vjp",
+]
+
+
+def _xlog(coef: np.ndarray, log_term: np.ndarray) -> np.ndarray:
+    """coef * log_term with 0 where coef == 0 (0 · log 0 = 0)."""
+    return np.where(coef == 0, 0.0, coef * np.where(coef == 0, 0.0, log_term))
+
+
+def _soft(
+    y_pred: Any, y_true: Any, axis: Any, *, probabilities: bool = False, renormalize: bool = False
+) -> tuple[np.ndarray, np.ndarray, int]:
+    x = as_float64(y_pred, "y_pred")
+    t = check_probabilities(as_float64(y_true, "y_true"), "y_true")
+    ax = class_axis(x, axis)
+    check_soft_pair(x, t, ax)
+    if probabilities:
+        # Unnormalised scores are fine when they are renormalised first (Keras).
+        check_nonnegative(x, "y_pred") if renormalize else check_probabilities(x, "y_pred")
+    return x, t, ax
+
+
+def _normalized_clipped(
+    p: np.ndarray, axis: int, renormalize: bool, clip_eps: float | None, grad_at_clip: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(o, d o/d q, q, S): q = p / S if renormalize (S = Σ p) else p; o = clip(q)."""
+    s = np.sum(p, axis=axis, keepdims=True) if renormalize else np.ones(())
+    with np.errstate(divide="ignore", invalid="ignore"):  # an all-zero row: 0/0 = NaN
+        q = p / s if renormalize else p
+    return clip(q, clip_eps), clip_mask(q, clip_eps, grad_at_clip), q, s
+
+
+def _through_renormalize(
+    h: np.ndarray, q: np.ndarray, s: np.ndarray, axis: int, renormalize: bool
+) -> np.ndarray:
+    """dL/dp from h = dL/dq, q = p / S: (h_j - Σ_i h_i q_i) / S."""
+    if not renormalize:
+        return h
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (h - np.sum(_xlog(q, h), axis=axis, keepdims=True)) / s
+
+
+def categorical_cross_entropy(
+    y_pred: Any,
+    y_true: Any,
+    *,
+    axis: int = -1,
+    clip_eps: float | None = None,
+    renormalize: bool = False,
+    label_smoothing: float = 0.0,
+    reduction: str = "none",
+    sample_weight: Any = None,
+) -> np.ndarray:
+    """Cross-entropy of probabilities: l = -Σ_c t_c log p_c (0 · log 0 = 0), per sample.
+
+    Args:
+      y_pred: probabilities p, classes along ``axis``.  y_true: targets, same shape.
+      renormalize: p <- p / Σ_c p_c BEFORE clipping (Keras categorical_crossentropy).
+      clip_eps: clip to [eps, 1 - eps] (Keras: 1e-7).
+      label_smoothing: t <- t (1 - ls) + ls / C (Keras).
+
+    Returns:
+      float64 of y_pred's shape without ``axis`` (reduction="none"), else 0-d.
+    """
+    p, t, ax = _soft(y_pred, y_true, axis, probabilities=True, renormalize=renormalize)
+    clip_eps = check_clip_eps(clip_eps)
+    t = smooth_categorical(t, check_label_smoothing(label_smoothing), p.shape[ax])
+    o, _, _, _ = _normalized_clipped(p, ax, renormalize, clip_eps, 1.0)
+    with np.errstate(divide="ignore"):  # log 0 = -inf: the loss is +inf where t > 0
+        values = -np.sum(_xlog(t, np.log(o)), axis=ax)
+    return reduce_loss(values, reduction, sample_weight=sample_weight)
+
+
+def categorical_cross_entropy_vjp(
+    g: Any,
+    y_pred: Any,
+    y_true: Any,
+    *,
+    axis: int = -1,
+    clip_eps: float | None = None,
+    renormalize: bool = False,
+    label_smoothing: float = 0.0,
+    reduction: str = "none",
+    sample_weight: Any = None,
+    grad_at_clip: float = 1.0,
+) -> np.ndarray:
+    """VJP w.r.t. p: dl/dq_c = -t_c / o_c (times the clip's derivative), then through
+    the renormalisation: (h_j - Σ_i h_i q_i) / S."""
+    p, t, ax = _soft(y_pred, y_true, axis, probabilities=True, renormalize=renormalize)
+    clip_eps = check_clip_eps(clip_eps)
+    t = smooth_categorical(t, check_label_smoothing(label_smoothing), p.shape[ax])
+    o, mask, q, s = _normalized_clipped(p, ax, renormalize, clip_eps, grad_at_clip)
+    with np.errstate(divide="ignore"):
+        h = -_xlog(t, mask / o)
+    d = _through_renormalize(h, q, s, ax, renormalize)
+    dv = reduction_vjp(g, t.shape[:ax] + t.shape[ax + 1 :], reduction, sample_weight=sample_weight)
+    dv = np.expand_dims(dv, ax)
+    return np.where(dv == 0, 0.0, dv * d)
+
+
+def _class_weighted_targets(
+    t: np.ndarray, ax: int, label_smoothing: Any, class_weight: Any
+) -> np.ndarray:
+    t = smooth_categorical(t, check_label_smoothing(label_smoothing), t.shape[ax])
+    if class_weight is None:
+        return t
+    return t * class_weight_array(class_weight, t.shape[ax], ax, t.ndim)
+
+
+def softmax_cross_entropy(
+    y_pred: Any,
+    y_true: Any,
+    *,
+    axis: int = -1,
+    label_smoothing: float = 0.0,
+    class_weight: Any = None,
+    reduction: str = "none",
+    sample_weight: Any = None,
+) -> np.ndarray:
+    """Cross-entropy of logits x with soft/one-hot targets (optax softmax_cross_entropy,
+    tf.nn.softmax_cross_entropy_with_logits, torch cross_entropy with probability targets).
+
+    l = -Σ_c w_c t_c log_softmax(x)_c,  -log_softmax(x)_c = (m - x_c) + log Σ_k exp(x_k - m),
+    m = max_k x_k; 0 · log 0 = 0. label_smoothing: t <- t (1 - ls) + ls / C (torch, Keras).
+    class_weight: w, shape (C,) (torch ``weight``; torch's 'mean' is reduction="mean").
+    """
+    x, t, ax = _soft(y_pred, y_true, axis)
+    c = _class_weighted_targets(t, ax, label_smoothing, class_weight)
+    neg_shift, lse, _ = log_softmax_parts(x, ax)
+    with np.errstate(invalid="ignore"):
+        values = np.sum(_xlog(c, neg_shift + lse), axis=ax)
+    return reduce_loss(values, reduction, sample_weight=sample_weight)
+
+
+def softmax_ce_grad(x: np.ndarray, c: np.ndarray, ax: int) -> np.ndarray:
+    """d/dx of Σ_c c_c (-log_softmax(x)_c): s_j Σ_{c≠j} c_c - c_j (1 - s_j).
+
+    Written so that one-hot targets give -c_y (1 - s_y) with 1 - s_y = Σ_{k≠y} e_k / Σ e_k
+    summed directly (no 1 - s cancellation).
+    """
+    _, _, e = log_softmax_parts(x, ax)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = np.sum(e, axis=ax, keepdims=True)
+        s = e / total
+        one_minus_s = sum_except(e, ax) / total
+        return s * sum_except(c, ax) - c * one_minus_s
+
+
+def softmax_cross_entropy_vjp(
+    g: Any,
+    y_pred: Any,
+    y_true: Any,
+    *,
+    axis: int = -1,
+    label_smoothing: float = 0.0,
+    class_weight: Any = None,
+    reduction: str = "none",
+    sample_weight: Any = None,
+) -> np.ndarray:
+    """VJP w.r.t. the logits: (softmax(x)_j Σ_c w_c t_c - w_j t_j) per sample."""
+    x, t, ax = _soft(y_pred, y_true, axis)
+    c = _class_weighted_targets(t, ax, label_smoothing, class_weight)
+    d = softmax_ce_grad(x, c, ax)
+    dv = reduction_vjp(g, t.shape[:ax] + t.shape[ax + 1 :], reduction, sample_weight=sample_weight)
+    dv = np.expand_dims(dv, ax)
+    return np.where(dv == 0, 0.0, dv * d)
+
+
+def log_softmax_cross_entropy(
+    y_pred: Any, y_true: Any, *, axis: int = -1, reduction: str = "none", sample_weight: Any = None
+) -> np.ndarray:
+    """Cross-entropy of log-probabilities: l = -Σ_c t_c y_pred_c, with 0 · (-inf) = 0."""
+    lp, t, ax = _soft(y_pred, y_true, axis)
+    values = -np.sum(_xlog(t, lp), axis=ax)
+    return reduce_loss(values, reduction, sample_weight=sample_weight)
+
+
+def log_softmax_cross_entropy_vjp(
+    g: Any,
+    y_pred: Any,
+    y_true: Any,
+    *,
+    axis: int = -1,
+    reduction: str = "none",
+    sample_weight: Any = None,
+) -> np.ndarray:
+    """VJP w.r.t. the log-probabilities: -t."""
+    lp, t, ax = _soft(y_pred, y_true, axis)
+    dv = reduction_vjp(g, t.shape[:ax] + t.shape[ax + 1 :], reduction, sample_weight=sample_weight)
+    return -_xlog(t, np.broadcast_to(np.expand_dims(dv, ax), lp.shape))
+
+
+def _focal_alpha(alpha: Any, num_classes: int, ax: int, ndim: int) -> np.ndarray | float:
+    if alpha is None:
+        return 1.0
+    if np.ndim(alpha) == 0:
+        return check_finite_scalar(alpha, "alpha", low=0.0)
+    return class_weight_array(alpha, num_classes, ax, ndim)
+
+
+def categorical_focal_cross_entropy(
+    y_pred: Any,
+    y_true: Any,
+    *,
+    gamma: float = 2.0,
+    alpha: Any = None,
+    axis: int = -1,
+    clip_eps: float | None = None,
+    renormalize: bool = False,
+    label_smoothing: float = 0.0,
+    reduction: str = "none",
+    sample_weight: Any = None,
+) -> np.ndarray:
+    """Categorical focal cross-entropy (Keras CategoricalFocalCrossentropy), per sample.
+
+    l = -Σ_c α_c t_c (1 - o_c)^γ log o_c, o = clip(renormalize(p)). Keras always
+    renormalises and clips at 1e-7 and defaults alpha=0.25 (scalar or one per class);
+    alpha=None here means no α factor.
+    """
+    p, t, ax = _soft(y_pred, y_true, axis, probabilities=True, renormalize=renormalize)
+    gamma = check_finite_scalar(gamma, "gamma", low=0.0)
+    clip_eps = check_clip_eps(clip_eps)
+    a = _focal_alpha(alpha, p.shape[ax], ax, p.ndim)
+    t = smooth_categorical(t, check_label_smoothing(label_smoothing), p.shape[ax])
+    o, _, _, _ = _normalized_clipped(p, ax, renormalize, clip_eps, 1.0)
+    u = 1.0 - o  # exact for o >= 1/2 (Sterbenz)
+    f = u * u if gamma == 2.0 else np.power(u, gamma)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = -np.sum(_xlog(a * t * f, np.log(o)), axis=ax)
+    return reduce_loss(values, reduction, sample_weight=sample_weight)
+
+
+def categorical_focal_cross_entropy_vjp(
+    g: Any,
+    y_pred: Any,
+    y_true: Any,
+    *,
+    gamma: float = 2.0,
+    alpha: Any = None,
+    axis: int = -1,
+    clip_eps: float | None = None,
+    renormalize: bool = False,
+    label_smoothing: float = 0.0,
+    reduction: str = "none",
+    sample_weight: Any = None,
+    grad_at_clip: float = 1.0,
+) -> np.ndarray:
+    """VJP w.r.t. p: dl/do_c = -α_c t_c [γ (1 - o)^(γ-1) (-log o) + (1 - o)^γ / o]
+    (two non-negative terms), times the clip's derivative, then through the renormalisation."""
+    p, t, ax = _soft(y_pred, y_true, axis, probabilities=True, renormalize=renormalize)
+    gamma = check_finite_scalar(gamma, "gamma", low=0.0)
+    clip_eps = check_clip_eps(clip_eps)
+    a = _focal_alpha(alpha, p.shape[ax], ax, p.ndim)
+    t = smooth_categorical(t, check_label_smoothing(label_smoothing), p.shape[ax])
+    o, mask, q, s = _normalized_clipped(p, ax, renormalize, clip_eps, grad_at_clip)
+    u = 1.0 - o
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = u * u if gamma == 2.0 else np.power(u, gamma)
+        df = 2.0 * u if gamma == 2.0 else (gamma * np.power(u, gamma - 1.0) if gamma else 0 * u)
+        inner = _xlog(df, -np.log(o)) + f / o
+        h = -_xlog(a * t, mask * inner)
+    d = _through_renormalize(h, q, s, ax, renormalize)
+    dv = reduction_vjp(g, t.shape[:ax] + t.shape[ax + 1 :], reduction, sample_weight=sample_weight)
+    dv = np.expand_dims(dv, ax)
+    return np.where(dv == 0, 0.0, dv * d)
+
+
+def poly1_cross_entropy(
+    y_pred: Any,
+    y_true: Any,
+    *,
+    epsilon: float = 2.0,
+    axis: int = -1,
+    reduction: str = "none",
+    sample_weight: Any = None,
+) -> np.ndarray:
+    """Poly-1 loss of logits (optax poly_loss_cross_entropy, default epsilon 2.0):
+
+    l = softmax_cross_entropy(x, t) + ε Σ_c t_c (1 - softmax(x)_c),
+    with 1 - s_c = Σ_{k≠c} exp(x_k - m) / Σ_k exp(x_k - m) (no cancellation).
+    """
+    x, t, ax = _soft(y_pred, y_true, axis)
+    eps = check_finite_scalar(epsilon, "epsilon")
+    neg_shift, lse, e = log_softmax_parts(x, ax)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        one_minus_s = sum_except(e, ax) / np.sum(e, axis=ax, keepdims=True)
+        ce = np.sum(_xlog(t, neg_shift + lse), axis=ax)
+        values = ce + eps * np.sum(t * one_minus_s, axis=ax)
+    return reduce_loss(values, reduction, sample_weight=sample_weight)
+
+
+def poly1_cross_entropy_vjp(
+    g: Any,
+    y_pred: Any,
+    y_true: Any,
+    *,
+    epsilon: float = 2.0,
+    axis: int = -1,
+    reduction: str = "none",
+    sample_weight: Any = None,
+) -> np.ndarray:
+    """VJP w.r.t. x: CE's gradient - ε s_j (t_j (1 - s_j) - Σ_{c≠j} t_c s_c)."""
+    x, t, ax = _soft(y_pred, y_true, axis)
+    eps = check_finite_scalar(epsilon, "epsilon")
+    _, _, e = log_softmax_parts(x, ax)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = np.sum(e, axis=ax, keepdims=True)
+        s = e / total
+        one_minus_s = sum_except(e, ax) / total
+        d = softmax_ce_grad(x, t, ax) - eps * s * (t * one_minus_s - sum_except(t * s, ax))
+    dv = reduction_vjp(g, t.shape[:ax] + t.shape[ax + 1 :], reduction, sample_weight=sample_weight)
+    dv = np.expand_dims(dv, ax)
+    return np.where(dv == 0, 0.0, dv * d)

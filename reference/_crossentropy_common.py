@@ -1,0 +1,208 @@
+"""Private helpers shared by the cross-entropy family (reference/crossentropy.py).
+
+Stable primitives (softplus, log-softmax, sums that avoid the ``1 - s`` cancellation),
+the validation of the class axis and of integer labels, the label-smoothing formulas, and
+the VJP of :func:`reference._reduce.reduce_loss` (the reduction is linear, so its VJP is the
+weight each value carries, divided by the reduction's denominator).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._reduce import reduce_loss, reduce_loss_vjp
+from ._validate import (
+    as_float64,
+    as_int_labels,
+    check_axis,
+    check_class_count,
+    check_finite_scalar,
+    check_same_shape,
+)
+
+__all__ = [
+    "class_weight_array",
+    "clip_mask",
+    "labels_along",
+    "log_softmax_parts",
+    "one_hot",
+    "reduce_per_sample",
+    "reduction_vjp",
+    "smooth_binary",
+    "smooth_categorical",
+    "softplus",
+    "sum_except",
+]
+
+
+def softplus(x: np.ndarray) -> np.ndarray:
+    """log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)); exp never overflows."""
+    with np.errstate(invalid="ignore"):  # inf - inf only for x = ±inf (NaN: IEEE)
+        return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-x)) through exp(-|x|), so exp never overflows."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def log_softmax_parts(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (m - x, log Σ exp(x - m), exp(x - m)), m the max over ``axis`` (keepdims).
+
+    -log_softmax(x) = (m - x) + log Σ exp(x - m): two non-negative terms, no cancellation.
+    """
+    with np.errstate(invalid="ignore"):  # a row holding +inf: inf - inf is NaN (IEEE)
+        m = np.max(x, axis=axis, keepdims=True)
+        shifted = x - m  # max shift: exp never overflows
+        # TwoSum: x - m = shifted + r exactly; exp(x - m) = exp(shifted)(1 + r), so the
+        # rounding of x - m (up to ulp(|x - m|)) does not become a relative error of e.
+        b_virtual = shifted - x
+        r = (x - (shifted - b_virtual)) + (-m - b_virtual)
+        r = np.where(np.isfinite(r), r, 0.0)
+        e = np.exp(shifted)
+        e = e + e * r
+        lse = np.log(np.sum(e, axis=axis, keepdims=True))
+    return -shifted, lse, e
+
+
+def sum_except(a: np.ndarray, axis: int) -> np.ndarray:
+    """Σ_{k≠j} a_k for every j along ``axis`` (a >= 0), without cancellation.
+
+    total - a_j is exact enough except where a_j dominates the sum (at most one j per row,
+    the argmax): there the masked sum is recomputed.
+    """
+    total = np.sum(a, axis=axis, keepdims=True)
+    out = total - a
+    if a.shape[axis] == 0:
+        return out
+    j = np.argmax(a, axis=axis)
+    jj = np.expand_dims(j, axis)
+    masked = a.copy()
+    np.put_along_axis(masked, jj, 0.0, axis=axis)
+    np.put_along_axis(out, jj, np.sum(masked, axis=axis, keepdims=True), axis=axis)
+    return out
+
+
+def one_hot(labels: np.ndarray, num_classes: int, axis: int, ndim: int) -> np.ndarray:
+    """float64 one-hot of int ``labels`` with the class axis inserted at ``axis``."""
+    oh = (labels[..., None] == np.arange(num_classes)).astype(np.float64)
+    return np.moveaxis(oh, -1, axis) if ndim else oh
+
+
+def check_label_smoothing(label_smoothing: Any) -> float:
+    return check_finite_scalar(label_smoothing, "label_smoothing", low=0.0, high=1.0)
+
+
+def smooth_binary(t: np.ndarray, ls: float) -> tuple[np.ndarray, np.ndarray]:
+    """(t', 1 - t') with t' = t (1 - ls) + ls / 2 (Keras); 1 - t' computed directly."""
+    if ls == 0.0:
+        return t, 1.0 - t
+    return t * (1.0 - ls) + 0.5 * ls, (1.0 - t) * (1.0 - ls) + 0.5 * ls
+
+
+def smooth_categorical(t: np.ndarray, ls: float, num_classes: int) -> np.ndarray:
+    """t' = t (1 - ls) + ls / C (Keras categorical, torch cross_entropy)."""
+    if ls == 0.0:
+        return t
+    return t * (1.0 - ls) + ls / num_classes
+
+
+def check_clip_eps(clip_eps: Any) -> float | None:
+    if clip_eps is None:
+        return None
+    return check_finite_scalar(clip_eps, "clip_eps", low=0.0, high=0.5, high_inclusive=False)
+
+
+def clip_mask(p: np.ndarray, eps: float | None, grad_at_clip: float) -> np.ndarray:
+    """d clip(p, eps, 1 - eps) / dp: 1 inside, 0 outside, ``grad_at_clip`` at the bounds."""
+    if eps is None:
+        return np.ones_like(p)
+    lo, hi = eps, 1.0 - eps
+    inside = np.where((p > lo) & (p < hi), 1.0, 0.0)
+    return np.where((p == lo) | (p == hi), grad_at_clip, inside)
+
+
+def clip(p: np.ndarray, eps: float | None) -> np.ndarray:
+    return p if eps is None else np.clip(p, eps, 1.0 - eps)
+
+
+def class_axis(y_pred: np.ndarray, axis: Any) -> int:
+    if y_pred.ndim == 0:
+        raise ValueError("y_pred must have a class axis (ndim >= 1), got a scalar")
+    return check_axis(axis, y_pred.ndim, "axis")
+
+
+def check_soft_pair(y_pred: np.ndarray, y_true: np.ndarray, axis: int) -> None:
+    """Same shape, with a dedicated message when only the class counts differ."""
+    if y_true.ndim == y_pred.ndim:
+        check_class_count(y_pred.shape[axis], y_true.shape[axis], "y_pred", "y_true")
+    check_same_shape(y_pred, y_true, "y_pred", "y_true")
+
+
+def labels_along(
+    y_pred: np.ndarray, y_true: Any, axis: int, ignore_index: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validated int labels (shape = y_pred's without ``axis``) and the mask of valid ones."""
+    if ignore_index is not None:
+        if isinstance(ignore_index, (bool, np.bool_)) or not isinstance(
+            ignore_index, (int, np.integer)
+        ):
+            raise TypeError(f"ignore_index must be an int or None, got {ignore_index!r}")
+        ignore_index = int(ignore_index)
+    num_classes = y_pred.shape[axis]
+    labels = as_int_labels(y_true, "y_true", num_classes, ignore_index=ignore_index)
+    expected = y_pred.shape[:axis] + y_pred.shape[axis + 1 :]
+    if labels.shape != expected:
+        raise ValueError(
+            f"y_true (integer labels) must have shape {expected} (y_pred's shape "
+            f"{y_pred.shape} without axis {axis}), got {labels.shape}"
+        )
+    valid = np.ones(labels.shape, dtype=bool) if ignore_index is None else labels != ignore_index
+    return np.where(valid, labels, 0), valid
+
+
+def class_weight_array(class_weight: Any, num_classes: int, axis: int, ndim: int) -> np.ndarray:
+    """Class weights of shape (C,), reshaped to broadcast along the class axis."""
+    w = as_float64(class_weight, "class_weight")
+    if w.shape != (num_classes,):
+        raise ValueError(
+            f"class_weight must have shape ({num_classes},) (one weight per class), "
+            f"got {w.shape}"
+        )
+    shape = [1] * ndim
+    shape[axis] = num_classes
+    return w.reshape(shape)
+
+
+def reduce_per_sample(
+    values: np.ndarray,
+    reduction: str,
+    sample_weight: Any,
+    denominator_weights: np.ndarray | None = None,
+) -> np.ndarray:
+    """reduce_loss of per-sample values that already carry their class weights.
+
+    ``"weighted_mean"`` divides by Σ sample_weight · denominator_weights (torch: the class
+    weight of each non-ignored target); every other reduction is reduce_loss's own.
+    """
+    return reduce_loss(values, reduction, sample_weight=sample_weight,
+                       denominator_weights=denominator_weights)
+
+
+def reduction_vjp(
+    g: Any,
+    shape: tuple[int, ...],
+    reduction: str,
+    *,
+    sample_weight: Any = None,
+    mean_axis: int | None = None,
+    denominator_weights: np.ndarray | None = None,
+) -> np.ndarray:
+    """d Σ g · reduce_loss(values, ...) / d values, for ``values`` of ``shape``
+    (:func:`reference._reduce.reduce_loss_vjp` with weighted-out elements exactly 0)."""
+    cot, dead = reduce_loss_vjp(g, shape, reduction, sample_weight=sample_weight,
+                                mean_axis=mean_axis, denominator_weights=denominator_weights)
+    return np.where(dead, 0.0, cot)

@@ -1,0 +1,285 @@
+"""Multi-class margin losses (registered in ``margin.py``): one value per sample, the
+class axis removed. Scores y_pred of shape [..., C] (class axis ``axis``, default last).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._loss_common import EXT, pair, sigmoid, softplus, to64, two_diff
+from ._reduce import chain, reduce_loss
+from ._reduce import reduce_loss_vjp as reduce_vjp
+from ._validate import (
+    as_float64,
+    as_int_labels,
+    check_axis,
+    check_choice,
+    check_finite_scalar,
+    check_probabilities,
+)
+
+TIES = ("split", "first")
+
+
+def _shifted(a: np.ndarray, b: np.ndarray, c: float) -> np.ndarray:
+    """(a - b) + c with one rounding error at most a couple of ULPs (TwoSum twice)."""
+    d, e = two_diff(a, b)
+    with np.errstate(invalid="ignore", over="ignore"):
+        s = d + c
+        bv = s - d
+        e2 = (d - (s - bv)) + (c - bv)
+        e2 = np.where(np.isfinite(e2), e2, 0.0)
+        return s + (e + e2)
+
+
+def _max_mask(z: np.ndarray, ties: str) -> np.ndarray:
+    """Gradient of max over the last axis: 1 at the argmax, ties split evenly or
+    given to the first maximiser; NaN rows give NaN."""
+    check_choice(ties, "ties", TIES)
+    with np.errstate(invalid="ignore"):
+        m = np.max(z, axis=-1, keepdims=True)
+        hit = z == m
+        if ties == "first":
+            first = np.argmax(hit, axis=-1)[..., None]
+            hit = np.arange(z.shape[-1]) == first
+        count = hit.sum(axis=-1, keepdims=True)
+        mask = np.where(count > 0, hit / np.maximum(count, 1), np.nan)
+    return mask
+
+
+def _kink(z: np.ndarray, grad_at_margin: float) -> np.ndarray:
+    return np.where(z > 0, 1.0, np.where(z == 0, grad_at_margin, np.where(np.isnan(z),
+                                                                          np.nan, 0.0)))
+
+
+def _scores(y_pred: Any, axis: int) -> tuple[np.ndarray, int]:
+    x = as_float64(y_pred, "y_pred")
+    if x.ndim == 0:
+        raise ValueError("y_pred must have a class axis, got a scalar")
+    axis = check_axis(axis, x.ndim)
+    if x.shape[axis] == 0:
+        raise ValueError(f"y_pred has 0 classes along axis={axis}, shape {x.shape}")
+    return np.moveaxis(x, axis, -1), axis
+
+
+def _int_targets(x: np.ndarray, y_true: Any) -> np.ndarray:
+    y = as_int_labels(y_true, "y_true", x.shape[-1])
+    if y.shape != x.shape[:-1]:
+        raise ValueError(
+            f"y_true (integer labels) must have y_pred's shape without the class axis "
+            f"{x.shape[:-1]}, got {y.shape}"
+        )
+    return y
+
+
+def _class_weight(class_weight: Any, n: int) -> np.ndarray | None:
+    if class_weight is None:
+        return None
+    w = as_float64(class_weight, "class_weight")
+    if w.shape != (n,):
+        raise ValueError(f"class_weight must have shape ({n},) (one per class), got {w.shape}")
+    return w
+
+
+# --------------------------------------------------------------------------- Keras
+
+
+def _categorical_parts(y_pred: Any, y_true: Any, axis: int):
+    p, t = pair(y_pred, y_true)
+    check_probabilities(t, "y_true")
+    x, axis = _scores(p, axis)
+    t = np.moveaxis(t, axis, -1)
+    with np.errstate(invalid="ignore", over="ignore"):
+        pos = np.sum(t * x, axis=-1)
+        negs = (1.0 - t) * x
+        neg = np.max(negs, axis=-1)
+    return x, t, axis, negs, _shifted(neg, pos, 1.0)
+
+
+def categorical_hinge(
+    y_pred: Any, y_true: Any, *, axis: int = -1, reduction: str = "none",
+    sample_weight: Any = None,
+) -> np.ndarray:
+    """Keras ``categorical_hinge``: max(0, neg - pos + 1) with pos = sum(t p) and
+    neg = max((1 - t) p) over the class axis (t one-hot or soft in [0, 1]).
+
+    Note Keras' ``neg`` includes the true class as (1 - 1) p = 0, so neg >= 0 even when
+    every wrong-class score is negative (not the textbook max over j != y).
+    """
+    *_, z = _categorical_parts(y_pred, y_true, axis)
+    v = np.maximum(z, 0.0)
+    return reduce_loss(v, reduction, sample_weight=sample_weight)
+
+
+def categorical_hinge_vjp(
+    g: Any, y_pred: Any, y_true: Any, *, axis: int = -1, reduction: str = "none",
+    sample_weight: Any = None, ties: str = "split", grad_at_margin: float = 0.0,
+) -> np.ndarray:
+    """d/dy_pred = [(1 - t) * onehot(argmax (1 - t) p) - t] where the hinge is active;
+    ``ties``: the max's gradient split evenly among tied maxima (TF, jax) or "first";
+    ``grad_at_margin`` at neg - pos + 1 = 0 (Keras/TF: 1)."""
+    _, t, axis, negs, z = _categorical_parts(y_pred, y_true, axis)
+    cot, dead = reduce_vjp(g, z.shape, reduction, sample_weight=sample_weight)
+    local = ((1.0 - t) * _max_mask(negs, ties) - t) * _kink(z, grad_at_margin)[..., None]
+    return np.moveaxis(chain(cot[..., None], dead[..., None], local), -1, axis)
+
+
+# --------------------------------------------------------------------------- torch
+
+
+def _multi_margin_parts(y_pred, y_true, p, margin, class_weight, axis):
+    check_choice(p, "p", (1, 2))
+    margin = check_finite_scalar(margin, "margin")
+    x, axis = _scores(y_pred, axis)
+    y = _int_targets(x, y_true)
+    w = _class_weight(class_weight, x.shape[-1])
+    xy = np.take_along_axis(x, y[..., None], axis=-1)
+    z = _shifted(x, xy, margin)  # margin - x[y] + x[i]
+    is_y = np.arange(x.shape[-1]) == y[..., None]
+    weights = None if w is None else w[y]
+    return x, y, axis, z, is_y, weights
+
+
+def multi_margin(
+    y_pred: Any, y_true: Any, *, p: int = 1, margin: float = 1.0, class_weight: Any = None,
+    axis: int = -1, reduction: str = "none", sample_weight: Any = None,
+) -> np.ndarray:
+    """torch ``multi_margin_loss``: sum_{i != y} max(0, margin - x[y] + x[i])^p / C,
+    times class_weight[y]; y_true integer labels of y_pred's shape without the class
+    axis. p is 1 or 2. torch's 'mean' is ``reduction="mean"`` (divides by N, not by
+    the sum of the class weights)."""
+    x, _, axis, z, is_y, weights = _multi_margin_parts(y_pred, y_true, p, margin,
+                                                       class_weight, axis)
+    with np.errstate(over="ignore", invalid="ignore"):
+        h = np.where(is_y, 0.0, np.maximum(z, 0.0) ** p)
+        v = h.sum(axis=-1) / x.shape[-1]
+    return reduce_loss(v, reduction, sample_weight=sample_weight, weights=weights)
+
+
+def multi_margin_vjp(
+    g: Any, y_pred: Any, y_true: Any, *, p: int = 1, margin: float = 1.0,
+    class_weight: Any = None, axis: int = -1, reduction: str = "none",
+    sample_weight: Any = None, grad_at_margin: float = 0.0,
+) -> np.ndarray:
+    """d/dx[i] = p max(0, z_i)^(p-1) / C for i != y (``grad_at_margin`` at z_i = 0 when
+    p = 1; torch: 0) and d/dx[y] = -sum_i of those."""
+    x, _, axis, z, is_y, weights = _multi_margin_parts(y_pred, y_true, p, margin,
+                                                       class_weight, axis)
+    cot, dead = reduce_vjp(g, x.shape[:-1], reduction, sample_weight=sample_weight,
+                           weights=weights)
+    with np.errstate(over="ignore", invalid="ignore"):
+        dz = _kink(z, grad_at_margin) if p == 1 else 2.0 * np.maximum(z, 0.0)
+        dz = np.where(is_y, 0.0, dz) / x.shape[-1]
+        local = np.where(is_y, -dz.sum(axis=-1, keepdims=True), dz)
+    return np.moveaxis(chain(cot[..., None], dead[..., None], local), -1, axis)
+
+
+# --------------------------------------------------------------------------- optax
+
+
+def _multiclass_parts(y_pred, y_true, axis, margin):
+    x, axis = _scores(y_pred, axis)
+    y = _int_targets(x, y_true)
+    xy = np.take_along_axis(x, y[..., None], axis=-1)
+    is_y = np.arange(x.shape[-1]) == y[..., None]
+    if margin:
+        z = _shifted(x, xy, margin)  # x_j + 1 - x_y
+    else:
+        with np.errstate(invalid="ignore"):
+            z = x - xy
+    z = np.where(is_y, np.where(np.isnan(xy), np.nan, 0.0), z)  # the j = y term is 0
+    return x, axis, z, is_y
+
+
+def multiclass_hinge(
+    y_pred: Any, y_true: Any, *, axis: int = -1, reduction: str = "none",
+    sample_weight: Any = None,
+) -> np.ndarray:
+    """optax ``multiclass_hinge_loss``: max_j (s_j + 1 - [j = y]) - s_y
+    = max(0, max_{j != y} (s_j - s_y + 1)) (Crammer-Singer); y_true integer labels."""
+    _, _, z, _ = _multiclass_parts(y_pred, y_true, axis, 1.0)
+    with np.errstate(invalid="ignore"):
+        v = np.max(z, axis=-1)
+    return reduce_loss(v, reduction, sample_weight=sample_weight)
+
+
+def multiclass_hinge_vjp(
+    g: Any, y_pred: Any, y_true: Any, *, axis: int = -1, reduction: str = "none",
+    sample_weight: Any = None, ties: str = "split",
+) -> np.ndarray:
+    """d/dy_pred = onehot(argmax_j (s_j + 1 - [j = y])) - onehot(y); ties of the max
+    (the kink) split evenly (jax ``max``) or go to the first maximiser."""
+    _, axis, z, is_y = _multiclass_parts(y_pred, y_true, axis, 1.0)
+    cot, dead = reduce_vjp(g, z.shape[:-1], reduction, sample_weight=sample_weight)
+    local = _max_mask(z, ties) - is_y
+    return np.moveaxis(chain(cot[..., None], dead[..., None], local), -1, axis)
+
+
+def multiclass_perceptron(
+    y_pred: Any, y_true: Any, *, axis: int = -1, reduction: str = "none",
+    sample_weight: Any = None,
+) -> np.ndarray:
+    """optax ``multiclass_perceptron_loss``: max_j s_j - s_y; y_true integer labels."""
+    _, _, z, _ = _multiclass_parts(y_pred, y_true, axis, 0.0)
+    with np.errstate(invalid="ignore"):
+        v = np.max(z, axis=-1)
+    return reduce_loss(v, reduction, sample_weight=sample_weight)
+
+
+def multiclass_perceptron_vjp(
+    g: Any, y_pred: Any, y_true: Any, *, axis: int = -1, reduction: str = "none",
+    sample_weight: Any = None, ties: str = "split",
+) -> np.ndarray:
+    """d/dy_pred = onehot(argmax s) - onehot(y), ties as in multiclass_hinge_vjp."""
+    _, axis, z, is_y = _multiclass_parts(y_pred, y_true, axis, 0.0)
+    cot, dead = reduce_vjp(g, z.shape[:-1], reduction, sample_weight=sample_weight)
+    local = _max_mask(z, ties) - is_y
+    return np.moveaxis(chain(cot[..., None], dead[..., None], local), -1, axis)
+
+
+# --------------------------------------------------------------------------- multilabel
+
+
+
+
+def _multilabel_parts(y_pred, y_true, axis, class_weight):
+    p, t = pair(y_pred, y_true)
+    check_probabilities(t, "y_true")
+    x, axis = _scores(p, axis)
+    t = np.moveaxis(t, axis, -1)
+    w = _class_weight(class_weight, x.shape[-1])
+    return x, t, axis, (np.ones(x.shape[-1]) if w is None else w)
+
+
+def multilabel_soft_margin(
+    y_pred: Any, y_true: Any, *, axis: int = -1, class_weight: Any = None,
+    reduction: str = "none", sample_weight: Any = None,
+) -> np.ndarray:
+    """torch ``multilabel_soft_margin_loss``: mean over classes of
+    w_c (t softplus(-x) + (1 - t) softplus(x)) = -w_c (t log sigmoid(x) +
+    (1 - t) log sigmoid(-x)); y_pred logits, y_true in [0, 1], one value per sample."""
+    x, t, axis, w = _multilabel_parts(y_pred, y_true, axis, class_weight)
+    with np.errstate(invalid="ignore", over="ignore"):
+        # two non-negative terms (not softplus(x) - t x, which cancels)
+        terms = w * (np.where(t == 0, 0.0, t * softplus(-x))
+                     + np.where(t == 1, 0.0, (1.0 - t) * softplus(x)))
+        v = terms.sum(axis=-1) / x.shape[-1]
+    return reduce_loss(v, reduction, sample_weight=sample_weight)
+
+
+def multilabel_soft_margin_vjp(
+    g: Any, y_pred: Any, y_true: Any, *, axis: int = -1, class_weight: Any = None,
+    reduction: str = "none", sample_weight: Any = None,
+) -> np.ndarray:
+    """d/dx_c = w_c (sigmoid(x_c) - t_c) / C."""
+    x, t, axis, w = _multilabel_parts(y_pred, y_true, axis, class_weight)
+    cot, dead = reduce_vjp(g, x.shape[:-1], reduction, sample_weight=sample_weight)
+    with np.errstate(invalid="ignore", over="ignore"):
+        # sigmoid(x) - t = (1 - t) sigmoid(x) - t sigmoid(-x): exact for t in {0, 1};
+        # extended precision for soft t, where the two terms cancel
+        xe = x.astype(EXT)
+        diff = (1 - t) * sigmoid(xe) - t * sigmoid(-xe)
+        local = w * to64(diff) / x.shape[-1]
+    return np.moveaxis(chain(cot[..., None], dead[..., None], local), -1, axis)

@@ -1,0 +1,323 @@
+"""Poisson and Gaussian negative log-likelihoods and cosine similarity (registered in
+``regression.py``; same ``(y_pred, y_true)`` and reduction conventions)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ._loss_common import EXT, pair, to64
+from ._reduce import chain, reduce_loss
+from ._reduce import reduce_loss_vjp as reduce_vjp
+from ._validate import (
+    as_float64,
+    check_axis,
+    check_choice,
+    check_finite_scalar,
+    check_nonnegative,
+    check_same_shape,
+)
+
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+
+EPS_MODES = ("separate", "product")
+
+
+# --------------------------------------------------------------------------- Poisson
+
+
+def _stirling(t: np.ndarray) -> np.ndarray:
+    """torch's ``full=True`` term: t log t - t + 0.5 log(2 pi t) where t > 1, else 0."""
+    big = t > 1
+    tt = np.where(big, t, 2.0).astype(EXT)
+    with np.errstate(over="ignore", invalid="ignore"):
+        term = tt * np.log(tt) - tt + np.log(2 * np.pi * tt) / 2
+    return np.where(big, term, EXT(0))
+
+
+def _poisson_inputs(y_pred: Any, y_true: Any, eps: float | None):
+    p, t = pair(y_pred, y_true)
+    check_nonnegative(p, "y_pred")
+    check_nonnegative(t, "y_true")
+    if eps is not None:
+        eps = check_finite_scalar(eps, "eps", low=0.0)
+    return p, t, eps
+
+
+def poisson_nll(
+    y_pred: Any, y_true: Any, *, eps: float | None = None, stirling: bool = False,
+    mean_axis: int | None = None, reduction: str = "none", sample_weight: Any = None,
+) -> np.ndarray:
+    """Poisson negative log-likelihood of counts y_true under rates y_pred (>= 0):
+
+        y_pred - y_true log(y_pred + eps)   [+ y_true log y_true - y_true + 0.5 log(2 pi y_true)
+                                             where y_true > 1, if stirling]
+
+    with 0 log 0 = 0 (a zero count adds nothing). eps=None is the exact math; Keras
+    ``poisson``: eps=1e-7; torch ``poisson_nll_loss(log_input=False)``: eps=1e-8, and
+    ``full=True`` is ``stirling=True``.
+    """
+    p, t, eps = _poisson_inputs(y_pred, y_true, eps)
+    pe = p.astype(EXT)  # extended precision: the two terms may cancel
+    q = pe if eps is None else pe + eps
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        # xlogy: a zero count contributes 0 even where log(q) = -inf
+        v = pe - np.where(t == 0, 0.0, t * np.log(q))
+        if stirling:
+            v = v + _stirling(t)
+    v = to64(v)
+    return reduce_loss(v, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
+
+
+def poisson_nll_vjp(
+    g: Any, y_pred: Any, y_true: Any, *, eps: float | None = None, stirling: bool = False,
+    mean_axis: int | None = None, reduction: str = "none", sample_weight: Any = None,
+) -> np.ndarray:
+    """d/dy_pred = 1 - y_true / (y_pred + eps) (the 0 log 0 terms have gradient 1)."""
+    p, t, eps = _poisson_inputs(y_pred, y_true, eps)
+    cot, dead = reduce_vjp(g, p.shape, reduction, sample_weight=sample_weight,
+                           mean_axis=mean_axis)
+    q = p.astype(EXT) if eps is None else p.astype(EXT) + eps
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        # 1 - t/q = (q - t)/q: no cancellation near the optimum q = t
+        local = np.where(t == 0, 1.0, to64((q - t) / q))
+    return chain(cot, dead, local)
+
+
+def poisson_nll_log_input(
+    y_pred: Any, y_true: Any, *, stirling: bool = False, mean_axis: int | None = None,
+    reduction: str = "none", sample_weight: Any = None,
+) -> np.ndarray:
+    """exp(y_pred) - y_true y_pred, y_pred = log-rate (torch poisson_nll_loss default
+    log_input=True); stirling adds torch's ``full=True`` term for y_true > 1."""
+    p, t = pair(y_pred, y_true)
+    check_nonnegative(t, "y_true")
+    with np.errstate(over="ignore", invalid="ignore"):
+        # the count-0 term is exp(y_pred) alone: 0 * (-inf) would be NaN
+        pe = p.astype(EXT)  # extended precision: the two terms may cancel
+        v = np.exp(pe) - np.where(t == 0, 0.0, t * pe)
+        if stirling:
+            v = v + _stirling(t)
+    v = to64(v)
+    return reduce_loss(v, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
+
+
+def poisson_nll_log_input_vjp(
+    g: Any, y_pred: Any, y_true: Any, *, stirling: bool = False,
+    mean_axis: int | None = None, reduction: str = "none", sample_weight: Any = None,
+) -> np.ndarray:
+    """d/dy_pred = exp(y_pred) - y_true."""
+    p, t = pair(y_pred, y_true)
+    check_nonnegative(t, "y_true")
+    cot, dead = reduce_vjp(g, p.shape, reduction, sample_weight=sample_weight,
+                           mean_axis=mean_axis)
+    with np.errstate(over="ignore", invalid="ignore"):
+        local = to64(np.exp(p.astype(EXT)) - t)  # cancels near exp(p) = t
+    return chain(cot, dead, local)
+
+
+# --------------------------------------------------------------------------- Gaussian
+
+
+def _gaussian_var(var: Any, shape: tuple[int, ...], eps: float | None) -> np.ndarray:
+    v = as_float64(var, "var")
+    check_nonnegative(v, "var")
+    if v.shape != shape and v.ndim >= 1 and v.shape == shape[:-1]:
+        v = v[..., None]  # torch's homoscedastic case: one variance per sample
+    try:
+        v = np.broadcast_to(v, shape)
+    except ValueError:
+        raise ValueError(
+            f"var of shape {v.shape} cannot be broadcast to y_pred's shape {shape}"
+        ) from None
+    if eps is not None:
+        v = np.maximum(v, eps)  # torch clamps var at eps (under no_grad)
+    return v
+
+
+def gaussian_nll(
+    y_pred: Any, y_true: Any, *, var: Any, eps: float | None = None, full: bool = False,
+    mean_axis: int | None = None, reduction: str = "none", sample_weight: Any = None,
+) -> np.ndarray:
+    """Gaussian negative log-likelihood with mean y_pred and variance ``var`` (>= 0):
+
+        0.5 (log max(var, eps) + (y_pred - y_true)^2 / max(var, eps))  [+ 0.5 log(2 pi)]
+
+    ``var`` has y_pred's shape, or y_pred.shape[:-1] (one variance per sample), or any
+    shape broadcastable to it. torch ``gaussian_nll_loss(input, target, var)``:
+    eps=1e-6, ``full`` as here. eps=None: no clamp (var = 0 gives inf or NaN).
+    """
+    if eps is not None:
+        eps = check_finite_scalar(eps, "eps", low=0.0)
+    p, t = pair(y_pred, y_true)
+    v = _gaussian_var(var, p.shape, eps)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        ve = v.astype(EXT)  # extended precision: log(var) < 0 may cancel the square
+        loss = (np.log(ve) + np.square(p.astype(EXT) - t) / ve) / 2
+        if full:
+            loss = loss + np.log(2 * EXT(np.pi)) / 2
+        loss = to64(loss)
+    return reduce_loss(loss, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
+
+
+def gaussian_nll_vjp(
+    g: Any, y_pred: Any, y_true: Any, *, var: Any, eps: float | None = None,
+    full: bool = False, mean_axis: int | None = None, reduction: str = "none",
+    sample_weight: Any = None,
+) -> np.ndarray:
+    """d/dy_pred = (y_pred - y_true) / max(var, eps)."""
+    if eps is not None:
+        eps = check_finite_scalar(eps, "eps", low=0.0)
+    p, t = pair(y_pred, y_true)
+    v = _gaussian_var(var, p.shape, eps)
+    cot, dead = reduce_vjp(g, p.shape, reduction, sample_weight=sample_weight,
+                           mean_axis=mean_axis)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        local = (p - t) / v
+    return chain(cot, dead, local)
+
+
+# --------------------------------------------------------------------------- cosine
+
+
+def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    c = 134217729.0 * a  # Dekker's split: a = hi + lo, each with <= 26 significant bits
+    hi = c - (c - a)
+    return hi, a - hi
+
+
+def _exact_dots(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Correctly rounded row sums of x * y (rows of 2-D arrays of finite values scaled
+    to [0.5, 1)): exact products by Dekker's TwoProduct, summed exactly by math.fsum."""
+    xh, xl = _split(x)
+    yh, yl = _split(y)
+    prod = x * y
+    err = ((xh * yh - prod) + xh * yl + xl * yh) + xl * yl
+    parts = np.concatenate([prod, err], axis=1)
+    return np.array([math.fsum(row) for row in parts], dtype=np.float64).reshape(-1)
+
+
+def _cosine_parts(x: np.ndarray, y: np.ndarray, axis: int):
+    """Per row: scaled x, y, their binary exponents and exact-ish Sxy, Sxx, Syy."""
+    xr = np.moveaxis(x, axis, -1).reshape(-1, x.shape[axis])
+    yr = np.moveaxis(y, axis, -1).reshape(-1, y.shape[axis])
+    finite = np.all(np.isfinite(xr), axis=1) & np.all(np.isfinite(yr), axis=1)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        mx = np.max(np.abs(xr), axis=1, initial=0.0)
+        my = np.max(np.abs(yr), axis=1, initial=0.0)
+    # scale each row by a power of 2 (exact) so products cannot overflow or underflow
+    kx = np.where(finite & (mx > 0), np.frexp(np.where(finite, mx, 1.0))[1], 0)
+    ky = np.where(finite & (my > 0), np.frexp(np.where(finite, my, 1.0))[1], 0)
+    xs = np.ldexp(np.where(finite[:, None], xr, 0.0), -kx[:, None])
+    ys = np.ldexp(np.where(finite[:, None], yr, 0.0), -ky[:, None])
+    sxy, sxx, syy = _exact_dots(xs, ys), _exact_dots(xs, xs), _exact_dots(ys, ys)
+    return xr, yr, finite, xs, ys, kx, ky, sxy, sxx, syy
+
+
+def _cosine_inputs(y_pred: Any, y_true: Any, axis: int, eps: float | None, eps_mode: str):
+    x = as_float64(y_pred, "y_pred")
+    y = as_float64(y_true, "y_true")
+    check_same_shape(x, y, "y_pred", "y_true")
+    if x.ndim == 0:
+        raise ValueError("y_pred must have at least one dimension (the vector axis)")
+    axis = check_axis(axis, x.ndim)
+    if eps is not None:
+        eps = check_finite_scalar(eps, "eps", low=0.0)
+    check_choice(eps_mode, "eps_mode", EPS_MODES)
+    return x, y, axis, eps
+
+
+def _cosine_core(x, y, axis, eps, eps_mode):
+    xr, yr, finite, xs, ys, kx, ky, sxy, sxx, syy = _cosine_parts(x, y, axis)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        nxs, nys = np.sqrt(sxx), np.sqrt(syy)        # norms of the scaled rows
+        nx, ny = np.ldexp(nxs, kx), np.ldexp(nys, ky)  # true norms (may round)
+        if eps is None:
+            cx, cy = np.zeros_like(nx, dtype=bool), np.zeros_like(ny, dtype=bool)
+        elif eps_mode == "separate":
+            cx, cy = nx < eps, ny < eps
+        else:  # product: the clamp applies to |x| |y| together
+            both = (nx * ny) < eps
+            cx = cy = both
+        # inverse norms in scaled units: 2^k / max(norm, eps)
+        ix = np.where(cx, np.ldexp(1.0, kx) / (eps or 1.0), 1.0 / nxs)
+        iy = np.where(cy, np.ldexp(1.0, ky) / (eps or 1.0), 1.0 / nys)
+        if eps is not None and eps_mode == "product":
+            ixy = np.where(cx, np.ldexp(1.0, kx + ky) / (eps or 1.0), 1.0 / (nxs * nys))
+            ix, iy = ixy, np.ones_like(ixy)
+        unclamped = ~(cx | cy)
+        c = np.where(unclamped, sxy / np.sqrt(sxx * syy), sxy * ix * iy)
+        naive = np.sum(xr * yr, axis=1) / (
+            np.sqrt(np.sum(xr * xr, axis=1)) * np.sqrt(np.sum(yr * yr, axis=1))
+        )
+        c = np.where(finite, c, naive)  # inf/NaN rows: IEEE on the stated formula
+    return xr, yr, finite, xs, ys, kx, ky, sxx, ix, iy, cx, cy, c
+
+
+def _out_shape(x: np.ndarray, axis: int) -> tuple[int, ...]:
+    return x.shape[:axis] + x.shape[axis + 1 :]
+
+
+def cosine_similarity(
+    y_pred: Any, y_true: Any, *, axis: int = -1, eps: float | None = None,
+    eps_mode: str = "separate", negate: bool = False, reduction: str = "none",
+    sample_weight: Any = None,
+) -> np.ndarray:
+    """cos(x, y) = x.y / (|x| |y|) along ``axis`` (x = y_pred), one value per sample.
+
+    eps=None: the exact cosine (a zero vector gives NaN). eps_mode="separate":
+    (x / max(|x|, eps)) . (y / max(|y|, eps)): torch 2.x ``F.cosine_similarity``
+    (eps=1e-8), Keras 3 ``cosine_similarity`` (``normalize`` with eps=1e-7, so a zero
+    vector gives 0), optax ``cosine_similarity(epsilon=e)`` clamps the *squared* norm
+    (eps = sqrt(e)); tf.keras 2 ``l2_normalize`` (epsilon=1e-12 on the squared norm) is
+    eps=1e-6. eps_mode="product": x.y / max(|x| |y|, eps) (older torch). negate=True
+    returns -cos (Keras' loss). Dot products are exact-then-rounded (fsum).
+    """
+    x, y, axis, eps = _cosine_inputs(y_pred, y_true, axis, eps, eps_mode)
+    c = _cosine_core(x, y, axis, eps, eps_mode)[-1].reshape(_out_shape(x, axis))
+    if negate:
+        c = -c
+    return reduce_loss(c, reduction, sample_weight=sample_weight)
+
+
+def cosine_similarity_vjp(
+    g: Any, y_pred: Any, y_true: Any, *, axis: int = -1, eps: float | None = None,
+    eps_mode: str = "separate", negate: bool = False, reduction: str = "none",
+    sample_weight: Any = None,
+) -> np.ndarray:
+    """d cos / dx = y / (|x| |y|) - cos x / |x|^2 where the norms are not clamped; where
+    the x norm (or the product, eps_mode="product") is clamped at eps the clamp is a
+    constant: d/dx = y / (eps |y|) (resp. y / eps). (torch computes the clamped branch
+    as if unclamped: its gradient differs there; Keras' follows the clamp.)"""
+    x, y, axis, eps = _cosine_inputs(y_pred, y_true, axis, eps, eps_mode)
+    out_shape = _out_shape(x, axis)
+    cot, dead = reduce_vjp(g, out_shape, reduction, sample_weight=sample_weight)
+    xr, yr, finite, xs, ys, kx, _, _, ix, iy, cx, cy, c = _cosine_core(x, y, axis, eps,
+                                                                       eps_mode)
+    xe, ye = xs.astype(EXT), ys.astype(EXT)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        # extended precision: the y-term and the x-term cancel in the gradient.
+        # unclamped: (y Sxx - x Sxy) / (|x|^3 |y|) in scaled units, times 2^-kx;
+        # clamped x norm: y / (eps max(|y|, eps)) = ys * ix * iy * 2^-kx
+        sxx_e = np.sum(xe * xe, axis=1)[:, None]
+        sxy_e = np.sum(xe * ye, axis=1)[:, None]
+        syy_e = np.sum(ye * ye, axis=1)[:, None]
+        if eps is not None and eps_mode == "separate":
+            iy_e = np.where(cy[:, None], iy[:, None], 1 / np.sqrt(syy_e))
+        else:
+            iy_e = 1 / np.sqrt(syy_e)
+        unc = (ye * sxx_e - xe * sxy_e) * iy_e / (sxx_e * np.sqrt(sxx_e))
+        clamped = ye * (ix * iy)[:, None]
+        grad = np.ldexp(to64(np.where(cx[:, None], clamped, unc)), -kx[:, None])
+        nx2 = np.sum(xr * xr, axis=1)[:, None]
+        nx = np.sqrt(nx2)
+        ny = np.sqrt(np.sum(yr * yr, axis=1))[:, None]
+        naive = yr / (nx * ny) - c[:, None] * xr / nx2
+        grad = np.where(finite[:, None], grad, naive)
+        if negate:
+            grad = -grad
+    local = grad.reshape(*out_shape, x.shape[axis])
+    full = chain(cot[..., None], dead[..., None], local)
+    return np.moveaxis(full, -1, axis)

@@ -1,0 +1,93 @@
+"""The cross-entropy family: binary and categorical, on probabilities, logits and
+log-probabilities, with integer or soft labels, and the focal / poly-1 variants.
+
+Everything takes ``(y_pred, y_true)`` in that order plus keyword-only conventions whose
+default is the exact mathematics (no clipping, no epsilon, no smoothing):
+
+=================================== ============================================================
+binary_cross_entropy                probabilities; clip_eps (Keras 3), log_eps (Keras 2 backend),
+                                    log_clamp (torch BCELoss -100), label_smoothing, pos_weight
+sigmoid_binary_cross_entropy        logits; label_smoothing, pos_weight
+binary_focal_cross_entropy          probabilities (Keras BinaryFocalCrossentropy)
+sigmoid_focal_loss                  logits (optax / torchvision)
+categorical_cross_entropy           probabilities, soft targets; clip_eps, renormalize (Keras)
+softmax_cross_entropy               logits, soft targets; label_smoothing, class_weight (torch)
+log_softmax_cross_entropy           log-probabilities, soft targets
+categorical_focal_cross_entropy     probabilities (Keras CategoricalFocalCrossentropy)
+poly1_cross_entropy                 logits (optax poly_loss_cross_entropy)
+sparse_categorical_cross_entropy    probabilities, int labels; clip_eps, renormalize, ignore_index
+sparse_softmax_cross_entropy        logits, int labels; class_weight, ignore_index, label_smoothing
+nll_loss                            log-probabilities, int labels (torch F.nll_loss)
+=================================== ============================================================
+
+Each has a ``<name>_vjp(g, y_pred, y_true, **kwargs)``: the gradient w.r.t. y_pred of
+Σ g · loss, g shaped like the (reduced) output. Implementation in the private modules
+``_crossentropy_{common,binary,categorical,sparse}.py``.
+"""
+
+from __future__ import annotations
+
+from ._crossentropy_binary import (
+    binary_cross_entropy,
+    binary_cross_entropy_vjp,
+    binary_focal_cross_entropy,
+    binary_focal_cross_entropy_vjp,
+    sigmoid_binary_cross_entropy,
+    sigmoid_binary_cross_entropy_vjp,
+    sigmoid_focal_loss,
+    sigmoid_focal_loss_vjp,
+)
+from ._crossentropy_categorical import (
+    categorical_cross_entropy,
+    categorical_cross_entropy_vjp,
+    categorical_focal_cross_entropy,
+    categorical_focal_cross_entropy_vjp,
+    log_softmax_cross_entropy,
+    log_softmax_cross_entropy_vjp,
+    poly1_cross_entropy,
+    poly1_cross_entropy_vjp,
+    softmax_cross_entropy,
+    softmax_cross_entropy_vjp,
+)
+from ._crossentropy_sparse import (
+    nll_loss,
+    nll_loss_vjp,
+    sparse_categorical_cross_entropy,
+    sparse_categorical_cross_entropy_vjp,
+    sparse_softmax_cross_entropy,
+    sparse_softmax_cross_entropy_vjp,
+)
+
+KIND = "loss"
+
+FUNCTIONS = {
+    "binary_cross_entropy": binary_cross_entropy,
+    "sigmoid_binary_cross_entropy": sigmoid_binary_cross_entropy,
+    "binary_focal_cross_entropy": binary_focal_cross_entropy,
+    "sigmoid_focal_loss": sigmoid_focal_loss,
+    "categorical_cross_entropy": categorical_cross_entropy,
+    "softmax_cross_entropy": softmax_cross_entropy,
+    "log_softmax_cross_entropy": log_softmax_cross_entropy,
+    "categorical_focal_cross_entropy": categorical_focal_cross_entropy,
+    "poly1_cross_entropy": poly1_cross_entropy,
+    "sparse_categorical_cross_entropy": sparse_categorical_cross_entropy,
+    "sparse_softmax_cross_entropy": sparse_softmax_cross_entropy,
+    "nll_loss": nll_loss,
+}
+
+VJPS = {
+    "binary_cross_entropy": binary_cross_entropy_vjp,
+    "sigmoid_binary_cross_entropy": sigmoid_binary_cross_entropy_vjp,
+    "binary_focal_cross_entropy": binary_focal_cross_entropy_vjp,
+    "sigmoid_focal_loss": sigmoid_focal_loss_vjp,
+    "categorical_cross_entropy": categorical_cross_entropy_vjp,
+    "softmax_cross_entropy": softmax_cross_entropy_vjp,
+    "log_softmax_cross_entropy": log_softmax_cross_entropy_vjp,
+    "categorical_focal_cross_entropy": categorical_focal_cross_entropy_vjp,
+    "poly1_cross_entropy": poly1_cross_entropy_vjp,
+    "sparse_categorical_cross_entropy": sparse_categorical_cross_entropy_vjp,
+    "sparse_softmax_cross_entropy": sparse_softmax_cross_entropy_vjp,
+    "nll_loss": nll_loss_vjp,
+}
+
+__all__ = ["FUNCTIONS", "KIND", "VJPS", *sorted(FUNCTIONS)]

@@ -1,0 +1,413 @@
+"""Entropies and divergences between discrete distributions, and scipy.special's kernels.
+
+Distribution-level functions (``entropy``, ``cross_entropy``, ``kl_divergence``,
+``jensen_shannon``...) reduce over ``axis`` (the class axis) and return one value per
+distribution. The elementwise kernels (``entr``, ``rel_entr``, ``kl_div_elementwise``,
+``xlogy``, ``xlog1py``) follow ``scipy.special`` exactly, edge cases included (checked
+against scipy 1.17 by running it):
+
+=============================  ===========================================================
+``entr(x)``                    -x log x (x > 0); 0 (x = 0); -inf (x < 0)
+``rel_entr(x, y)``             x log(x/y) (x > 0, y > 0); 0 (x = 0, y >= 0); inf otherwise
+``kl_div_elementwise(x, y)``   x log(x/y) - x + y (x > 0, y > 0); y (x = 0, y >= 0); inf
+``xlogy(x, y)``                x log y, and 0 where x = 0 (unless y is NaN)
+``xlog1py(x, y)``              x log(1 + y), and 0 where x = 0 (unless y is NaN)
+=============================  ===========================================================
+
+``base``: the logarithm's base (None = e, nats; 2 = bits): the result is divided by
+log(base). ``normalize=True`` divides each distribution by its sum over ``axis`` first,
+as ``scipy.stats.entropy`` and ``scipy.spatial.distance.jensenshannon`` do.
+
+VJPs are w.r.t. the first argument. At x = 0, where the kernels are not differentiable
+(entr, rel_entr, kl_div: a one-sided derivative of -inf/+inf; xlogy at y <= 0: no
+derivative), the default is the one-sided limit of the formula and ``grad_at_zero``
+declares a framework's choice (torch's xlogy: 0 where x = 0 and y <= 0; jax's rel_entr: 0).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._divergence_kernels import (
+    check_base,
+    check_distributions,
+    fsum,
+    kl_div_kernel,
+    log_ratio,
+    log_ratio_plus_one,
+    normalize_vjp,
+    scale,
+)
+from ._reduce import chain, reduce_loss
+from ._reduce import reduce_loss_vjp as reduce_vjp
+from ._validate import as_float64, check_finite_scalar, check_nonnegative, check_same_shape
+
+# --------------------------------------------------------------------------- kernels
+
+
+def entr(x: Any) -> np.ndarray:
+    """scipy.special.entr: -x log x for x > 0, 0 at x = 0, -inf for x < 0. Any shape."""
+    x = as_float64(x, "x")
+    with np.errstate(all="ignore"):
+        out = -x * np.log(np.where(x > 0, x, 1.0))
+    out = np.where(x == 0, 0.0, np.where(x < 0, -np.inf, out))
+    return np.where(np.isnan(x), np.nan, out)
+
+
+def rel_entr(x: Any, y: Any) -> np.ndarray:
+    """scipy.special.rel_entr: x log(x/y) (x, y > 0); 0 (x = 0, y >= 0); inf otherwise.
+
+    log(x/y) is computed as log1p((x - y)/y) when y/2 <= x <= 2y (x - y is exact there),
+    so the value keeps its relative accuracy when x is close to y.
+    """
+    x = as_float64(x, "x")
+    y = as_float64(y, "y")
+    x, y = np.broadcast_arrays(x, y)
+    both = (x > 0) & (y > 0)
+    with np.errstate(all="ignore"):
+        out = x * log_ratio(np.where(both, x, 1.0), np.where(both, y, 1.0))
+    out = np.where(both, out, np.where((x == 0) & (y >= 0), 0.0, np.inf))
+    return np.where(np.isnan(x) | np.isnan(y), np.nan, out)
+
+
+def kl_div_elementwise(x: Any, y: Any) -> np.ndarray:
+    """scipy.special.kl_div: x log(x/y) - x + y (x, y > 0); y (x = 0, y >= 0); inf otherwise.
+
+    Non-negative everywhere; near x = y it is evaluated as (x - y)^2/(x + y) * U(s),
+    s = (x - y)/(x + y), a power series without cancellation (see _divergence_kernels).
+    """
+    x = as_float64(x, "x")
+    y = as_float64(y, "y")
+    x, y = np.broadcast_arrays(x, y)
+    both = (x > 0) & (y > 0)
+    out = kl_div_kernel(np.where(both, x, 1.0), np.where(both, y, 1.0))
+    out = np.where(both, out, np.where((x == 0) & (y >= 0), y, np.inf))
+    return np.where(np.isnan(x) | np.isnan(y), np.nan, out)
+
+
+def xlogy(x: Any, y: Any) -> np.ndarray:
+    """scipy.special.xlogy: x log y, 0 where x = 0 (NaN y still gives NaN)."""
+    x = as_float64(x, "x")
+    y = as_float64(y, "y")
+    with np.errstate(all="ignore"):
+        out = x * np.log(y)
+    return np.where((x == 0) & ~np.isnan(y), 0.0, out)
+
+
+def xlog1py(x: Any, y: Any) -> np.ndarray:
+    """scipy.special.xlog1py: x log(1 + y) via log1p, 0 where x = 0 (NaN y gives NaN)."""
+    x = as_float64(x, "x")
+    y = as_float64(y, "y")
+    with np.errstate(all="ignore"):
+        out = x * np.log1p(y)
+    return np.where((x == 0) & ~np.isnan(y), 0.0, out)
+
+
+def _times(g: Any, local: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return as_float64(g, "g") * local
+
+
+def entr_vjp(
+    g: Any, x: Any, *, grad_at_zero: float | None = None, grad_at_negative: float = 0.0
+) -> np.ndarray:
+    """g * (-log x - 1). At x = 0: +inf (one-sided limit; torch, jax) or ``grad_at_zero``.
+    For x < 0 entr is the constant -inf: ``grad_at_negative`` (0; torch and jax give NaN)."""
+    x = as_float64(x, "x")
+    d = -log_ratio_plus_one(np.where(x > 0, x, 1.0), np.ones_like(x))  # exact near x = 1/e
+    d = np.where(x == 0, np.inf if grad_at_zero is None else grad_at_zero, d)
+    d = np.where(x < 0, grad_at_negative, d)
+    return _times(g, np.where(np.isnan(x), np.nan, d))
+
+
+def _log_ratio_grad(
+    x: np.ndarray, y: np.ndarray, grad_at_zero: float | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """d/dx of kl_div (rel_entr's is this + 1): log(x/y) where x, y > 0; at x = 0 < y the
+    limit -inf or ``grad_at_zero``; 0 where the kernels are the constant inf."""
+    x, y = np.broadcast_arrays(x, y)
+    both = (x > 0) & (y > 0)
+    with np.errstate(all="ignore"):
+        d = log_ratio(np.where(both, x, 1.0), np.where(both, y, 1.0))
+    at_zero = (x == 0) & (y > 0)
+    d = np.where(both, d, 0.0)
+    d = np.where(at_zero, -np.inf if grad_at_zero is None else grad_at_zero, d)
+    return np.where(np.isnan(x) | np.isnan(y), np.nan, d), both
+
+
+def rel_entr_vjp(g: Any, x: Any, y: Any, *, grad_at_zero: float | None = None) -> np.ndarray:
+    """g * (log(x/y) + 1) where x, y > 0; -inf at x = 0 < y (limit) or ``grad_at_zero``
+    (jax: 0); 0 where rel_entr is the constant inf (x < 0, y < 0, or y = 0 < x)."""
+    x, y = np.broadcast_arrays(as_float64(x, "x"), as_float64(y, "y"))
+    d, both = _log_ratio_grad(x, y, grad_at_zero)
+    plus_one = log_ratio_plus_one(np.where(both, x, 1.0), np.where(both, y, 1.0))
+    return _times(g, np.where(both, plus_one, d))
+
+
+def kl_div_elementwise_vjp(
+    g: Any, x: Any, y: Any, *, grad_at_zero: float | None = None
+) -> np.ndarray:
+    """g * log(x/y) where x, y > 0; -inf at x = 0 < y (limit) or ``grad_at_zero`` (jax: -1)."""
+    d, _ = _log_ratio_grad(as_float64(x, "x"), as_float64(y, "y"), grad_at_zero)
+    return _times(g, d)
+
+
+def xlogy_vjp(g: Any, x: Any, y: Any, *, grad_at_zero: float | None = None) -> np.ndarray:
+    """g * log y. Where x = 0 and y <= 0 (no derivative) ``grad_at_zero`` replaces log y
+    when given (torch: 0.0; jax keeps log y)."""
+    x = as_float64(x, "x")
+    y = as_float64(y, "y")
+    x, y = np.broadcast_arrays(x, y)
+    with np.errstate(all="ignore"):
+        d = np.log(y)
+    if grad_at_zero is not None:
+        d = np.where((x == 0) & (y <= 0), grad_at_zero, d)
+    return _times(g, np.where(np.isnan(x), np.nan, d))
+
+
+def xlog1py_vjp(g: Any, x: Any, y: Any, *, grad_at_zero: float | None = None) -> np.ndarray:
+    """g * log1p(y); ``grad_at_zero`` replaces it where x = 0 and y <= -1 (torch: 0.0)."""
+    x = as_float64(x, "x")
+    y = as_float64(y, "y")
+    x, y = np.broadcast_arrays(x, y)
+    with np.errstate(all="ignore"):
+        d = np.log1p(y)
+    if grad_at_zero is not None:
+        d = np.where((x == 0) & (y <= -1), grad_at_zero, d)
+    return _times(g, np.where(np.isnan(x), np.nan, d))
+
+
+# ------------------------------------------------------------ distribution functions
+
+
+def entropy(p: Any, *, axis: int = -1, base: float | None = None, normalize: bool = False
+            ) -> np.ndarray:
+    """Shannon entropy H(P) = -sum_i p_i log p_i over ``axis``, with 0 log 0 = 0.
+
+    p: non-negative, any shape (...), classes along ``axis``; returns the shape with
+    ``axis`` removed. ``normalize=True`` divides p by its sum first (scipy.stats.entropy).
+    """
+    (p,), ax, norm = check_distributions((p,), ("p",), axis, normalize)
+    return scale(entr(norm(p)).sum(axis=ax), base)
+
+
+def entropy_vjp(g: Any, p: Any, *, axis: int = -1, base: float | None = None,
+                normalize: bool = False) -> np.ndarray:
+    """dH/dp_i = -log p_i - 1 (+inf at p_i = 0), through the normalisation if any."""
+    (p,), ax, norm = check_distributions((p,), ("p",), axis, normalize)
+    gb = np.expand_dims(scale(as_float64(g, "g"), base), ax)
+    pn = norm(p)
+    return normalize_vjp(entr_vjp(gb, pn), p, ax, normalize)
+
+
+def cross_entropy(p: Any, q: Any, *, axis: int = -1, base: float | None = None,
+                  normalize: bool = False) -> np.ndarray:
+    """H(P, Q) = -sum_i p_i log q_i = H(P) + KL(P || Q), terms with p_i = 0 are 0.
+
+    NOTE the order: ``p`` is the TARGET (true) distribution, ``q`` the model's. (The
+    cross-entropy *losses* in crossentropy.py take predictions first.) Same shapes;
+    returns the shape with ``axis`` removed. VJP w.r.t. p: -log q_i.
+    """
+    (p, q), ax, norm = check_distributions((p, q), ("p", "q"), axis, normalize)
+    return scale(-xlogy(norm(p), norm(q)).sum(axis=ax), base)
+
+
+def cross_entropy_vjp(g: Any, p: Any, q: Any, *, axis: int = -1, base: float | None = None,
+                      normalize: bool = False) -> np.ndarray:
+    """dH(P,Q)/dp_i = -log q_i (through p's normalisation if ``normalize``)."""
+    (p, q), ax, norm = check_distributions((p, q), ("p", "q"), axis, normalize)
+    gb = np.expand_dims(scale(as_float64(g, "g"), base), ax)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        local = gb * -np.log(norm(q))
+    return normalize_vjp(local, p, ax, normalize)
+
+
+def _kl_prepare(y_pred, y_true, axis, clip_eps, normalize):
+    (p, t), ax, norm = check_distributions((y_pred, y_true), ("y_pred", "y_true"), axis,
+                                           normalize)
+    eps = None
+    if clip_eps is not None:
+        eps = check_finite_scalar(clip_eps, "clip_eps", low=0.0, high=1.0, low_inclusive=False)
+    pn, tn = norm(p), norm(t)
+    if eps is not None:
+        pc, tc = np.clip(pn, eps, 1.0), np.clip(tn, eps, 1.0)  # Keras clips BOTH to [eps, 1]
+    else:
+        pc, tc = pn, tn
+    return p, pn, pc, tc, ax, eps
+
+
+def kl_divergence(y_pred: Any, y_true: Any, *, axis: int = -1, base: float | None = None,
+                  clip_eps: float | None = None, normalize: bool = False,
+                  reduction: str = "none", sample_weight: Any = None) -> np.ndarray:
+    """KL(y_true || y_pred) = sum_i t_i log(t_i / p_i) over ``axis``; terms with t_i = 0 are 0.
+
+    y_pred (p), y_true (t): non-negative, same shape (..., C). Per-sample values (axis
+    removed) go through reduce_loss. ``normalize``: both divided by their sums first
+    (scipy.stats.entropy(t, p)). ``clip_eps``: both clipped to [eps, 1] (Keras
+    kl_divergence, eps=1e-7), after normalising. Inf where some p_i = 0 < t_i.
+    Computed as sum kl_div(t_i, p_i) + sum(t_i - p_i) (exact identity): non-negative terms
+    and an exactly rounded (fsum) correction, so t close to p keeps its relative accuracy.
+    """
+    _, _, pc, tc, ax, eps = _kl_prepare(y_pred, y_true, axis, clip_eps, normalize)
+    with np.errstate(invalid="ignore", over="ignore"):
+        # sum t log(t/p) = sum kl_div(t, p) + sum(t - p). The second sum is exactly 0 for
+        # normalised inputs; where it is not small it would cancel: use rel_entr there.
+        values = kl_div_elementwise(tc, pc).sum(axis=ax)
+        if not normalize or eps is not None:
+            diff = fsum(tc - pc, ax)
+            close = np.abs(diff) <= 1e-3 * tc.sum(axis=ax)
+            direct = rel_entr(tc, pc).sum(axis=ax)
+            values = np.where(close, values + diff, direct)
+    values = np.where(np.isinf(values), np.inf, values)  # inf + finite correction stays inf
+    return reduce_loss(scale(values, base), reduction, sample_weight=sample_weight)
+
+
+def kl_divergence_vjp(g: Any, y_pred: Any, y_true: Any, *, axis: int = -1,
+                      base: float | None = None, clip_eps: float | None = None,
+                      normalize: bool = False, reduction: str = "none",
+                      sample_weight: Any = None, grad_at_clip: float = 1.0) -> np.ndarray:
+    """dKL/dp_i = -t_i / p_i (0 where t_i = 0). With ``clip_eps`` the gradient is 0 where
+    p was clipped, times ``grad_at_clip`` exactly at eps or 1 (tf/torch pass it: 1.0)."""
+    p, pn, pc, tc, ax, eps = _kl_prepare(y_pred, y_true, axis, clip_eps, normalize)
+    cot, dead = reduce_vjp(g, p.shape[:ax] + p.shape[ax + 1:], reduction,
+                           sample_weight=sample_weight)
+    cot = np.expand_dims(scale(cot, base), ax)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        local = np.where(tc == 0, 0.0, -tc / pc)
+    if eps is not None:
+        inside = (pn > eps) & (pn < 1.0)
+        edge = (pn == eps) | (pn == 1.0)
+        local = local * np.where(inside, 1.0, np.where(edge, grad_at_clip, 0.0))
+    grad = normalize_vjp(chain(cot, np.expand_dims(dead, ax), local), p, ax, normalize)
+    return np.where(np.expand_dims(dead, ax), 0.0, grad)
+
+
+def kl_div_log_input(y_pred: Any, y_true: Any, *, log_target: bool = False,
+                     mean_axis: int | None = None, reduction: str = "none",
+                     sample_weight: Any = None) -> np.ndarray:
+    """torch.nn.functional.kl_div, pointwise: y_pred is log q (log-probabilities).
+
+    log_target=False: t (log t - y_pred), 0 where t = 0 (t >= 0 required).
+    log_target=True:  exp(t) (t - y_pred), t = log-target.
+    Same shapes; elementwise, then reduce_loss ("batchmean" = torch's KL-correct mean).
+    """
+    y, t = _kl_log_pair(y_pred, y_true, log_target)
+    with np.errstate(all="ignore"):
+        if log_target:
+            values = np.exp(t) * (t - y)
+        else:
+            values = t * (np.log(np.where(t > 0, t, 1.0)) - y)
+            values = np.where((t == 0) & ~np.isnan(y), 0.0, values)  # 0 log 0 = 0, any q
+    return reduce_loss(values, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
+
+
+def _kl_log_pair(y_pred: Any, y_true: Any, log_target: Any) -> tuple[np.ndarray, np.ndarray]:
+    if not isinstance(log_target, (bool, np.bool_)):
+        raise TypeError(f"log_target must be a bool, got {log_target!r}")
+    y = as_float64(y_pred, "y_pred")
+    t = as_float64(y_true, "y_true")
+    check_same_shape(y, t, "y_pred", "y_true")
+    if not log_target:
+        check_nonnegative(t, "y_true")
+    return y, t
+
+
+def kl_div_log_input_vjp(g: Any, y_pred: Any, y_true: Any, *, log_target: bool = False,
+                         mean_axis: int | None = None, reduction: str = "none",
+                         sample_weight: Any = None) -> np.ndarray:
+    """d/dy_pred = -t (log_target=False) or -exp(t) (log_target=True)."""
+    y, t = _kl_log_pair(y_pred, y_true, log_target)
+    cot, dead = reduce_vjp(g, y.shape, reduction, sample_weight=sample_weight,
+                           mean_axis=mean_axis)
+    local = -np.exp(t) if log_target else -t
+    return chain(cot, dead, np.where(np.isnan(y), np.nan, local))
+
+
+def jensen_shannon(p: Any, q: Any, *, axis: int = -1, base: float | None = None,
+                   normalize: bool = False) -> np.ndarray:
+    """JS(P, Q) = KL(P || M)/2 + KL(Q || M)/2, M = (P + Q)/2, over ``axis``.
+
+    Evaluated as sum (kl_div(p, m) + kl_div(q, m))/2 (the -x + y terms cancel exactly):
+    non-negative terms, first-order insensitive to the rounding of m.
+    scipy.spatial.distance.jensenshannon returns sqrt of this with normalize=True
+    (see jensen_shannon_distance). Returns the shape with ``axis`` removed.
+    """
+    (p, q), ax, norm = check_distributions((p, q), ("p", "q"), axis, normalize)
+    pn, qn = norm(p), norm(q)
+    m = 0.5 * pn + 0.5 * qn  # halves first: no overflow
+    with np.errstate(invalid="ignore"):
+        terms = kl_div_elementwise(pn, m) + kl_div_elementwise(qn, m)
+    return scale(0.5 * terms.sum(axis=ax), base)
+
+
+def jensen_shannon_vjp(g: Any, p: Any, q: Any, *, axis: int = -1, base: float | None = None,
+                       normalize: bool = False) -> np.ndarray:
+    """dJS/dp_i = log(p_i / m_i) / 2 (log(2)/2 where p_i = q_i = 0; -inf at p_i = 0 < q_i)."""
+    (p, q), ax, norm = check_distributions((p, q), ("p", "q"), axis, normalize)
+    gb = np.expand_dims(scale(as_float64(g, "g"), base), ax)
+    pn, qn = norm(p), norm(q)
+    m = 0.5 * pn + 0.5 * qn
+    d, _ = _log_ratio_grad(pn, m, None)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = (pn - qn) / (pn + qn)
+        # log(p/m) = log1p(s): p - q is exact where |s| <= 1/3, m's rounding is avoided.
+        d = np.where((np.abs(s) <= 1 / 3) & (pn > 0), np.log1p(np.where(np.abs(s) <= 1, s, 0.0)), d)
+    d = np.where((pn == 0) & (qn == 0), np.log(2.0), d)
+    with np.errstate(invalid="ignore"):
+        local = gb * 0.5 * d
+    return normalize_vjp(local, p, ax, normalize)
+
+
+def jensen_shannon_distance(p: Any, q: Any, *, axis: int = -1, base: float | None = None,
+                            normalize: bool = False) -> np.ndarray:
+    """sqrt(JS(P, Q)): scipy.spatial.distance.jensenshannon (which uses normalize=True)."""
+    return np.sqrt(jensen_shannon(p, q, axis=axis, base=base, normalize=normalize))
+
+
+def jensen_shannon_distance_vjp(g: Any, p: Any, q: Any, *, axis: int = -1,
+                                base: float | None = None, normalize: bool = False,
+                                grad_at_zero: float = 0.0) -> np.ndarray:
+    """g / (2 sqrt(JS)) * dJS/dp; at P = Q (JS = 0, a cone point) ``grad_at_zero``."""
+    kw = {"axis": axis, "normalize": normalize}
+    js = jensen_shannon(p, q, **kw)  # nats; base applied once below
+    root_log_base = 1.0 if check_base(base) is None else np.sqrt(np.log(base))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gj = np.where(js == 0, 0.0, as_float64(g, "g") / (2.0 * np.sqrt(js) * root_log_base))
+    grad = jensen_shannon_vjp(gj, p, q, **kw)
+    zero = np.expand_dims(js == 0, axis)
+    return np.where(zero, grad_at_zero * np.ones_like(grad), grad)
+
+
+# --------------------------------------------------------------------------- registry
+
+KIND = "loss"
+
+FUNCTIONS = {
+    "entropy": entropy,
+    "cross_entropy": cross_entropy,
+    "kl_divergence": kl_divergence,
+    "kl_div_log_input": kl_div_log_input,
+    "jensen_shannon": jensen_shannon,
+    "jensen_shannon_distance": jensen_shannon_distance,
+    "entr": entr,
+    "rel_entr": rel_entr,
+    "kl_div_elementwise": kl_div_elementwise,
+    "xlogy": xlogy,
+    "xlog1py": xlog1py,
+}
+
+VJPS = {
+    "entropy": entropy_vjp,
+    "cross_entropy": cross_entropy_vjp,
+    "kl_divergence": kl_divergence_vjp,
+    "kl_div_log_input": kl_div_log_input_vjp,
+    "jensen_shannon": jensen_shannon_vjp,
+    "jensen_shannon_distance": jensen_shannon_distance_vjp,
+    "entr": entr_vjp,
+    "rel_entr": rel_entr_vjp,
+    "kl_div_elementwise": kl_div_elementwise_vjp,
+    "xlogy": xlogy_vjp,
+    "xlog1py": xlog1py_vjp,
+}

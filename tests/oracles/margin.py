@@ -1,0 +1,276 @@
+"""mpmath oracles for reference/margin.py (every function and every VJP).
+
+Regimes: typical, large (scores ~ 1e8), tiny (~1e-300), kinks (exactly at the margin,
+ties of the max), zeros, plus reduced cases (4 ULP target for per-sample losses).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mpmath
+import numpy as np
+
+from tests.oracles import OracleCase
+from tests.oracles.regression import elementwise_cases, mpf
+
+_RNG = np.random.default_rng(31337)
+
+
+def _pm1(n: int) -> np.ndarray:
+    return _RNG.choice([-1.0, 1.0], n)
+
+
+def _binary_regimes(kink: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    t = _pm1(150)
+    return {
+        "typical": (_RNG.normal(0, 2, 150), t),
+        "large": (_RNG.normal(0, 1e8, 40), _pm1(40)),
+        "tiny": (_RNG.uniform(-1, 1, 40) * 1e-300, _pm1(40)),
+        "kinks": (np.array([kink, -kink, kink, -kink, 0.0, -0.0]),
+                  np.array([1.0, -1.0, 1.0, -1.0, 1.0, -1.0])),
+        "zeros": (np.zeros(4), np.array([1.0, -1.0, 1.0, -1.0])),
+    }
+
+
+def _kink(z, active_below, at, grad_at):
+    return mpmath.mpf(1) if z < active_below else (mpmath.mpf(grad_at) if z == at else 0)
+
+
+def _hinge(p, t, labels="pm1"):
+    t = 2 * t - 1 if labels == "01" else t
+    return max(1 - t * p, mpmath.mpf(0))
+
+
+def _hinge_d(p, t, labels="pm1", grad_at_margin=0.0):
+    t = 2 * t - 1 if labels == "01" else t
+    return -t * _kink(t * p, 1, 1, grad_at_margin)
+
+
+def _sqhinge(p, t, labels="pm1"):
+    return max(1 - t * p, mpmath.mpf(0)) ** 2
+
+
+def _sqhinge_d(p, t, labels="pm1"):
+    return -2 * t * max(1 - t * p, mpmath.mpf(0))
+
+
+def _perc(p, t, labels="pm1"):
+    return max(-t * p, mpmath.mpf(0))
+
+
+def _perc_d(p, t, labels="pm1", grad_at_zero=0.0):
+    return -t * _kink(t * p, 0, 0, grad_at_zero)
+
+
+def _soft(p, t, labels="pm1"):
+    return mpmath.log1p(mpmath.exp(-t * p))
+
+
+def _soft_d(p, t, labels="pm1"):
+    return -t / (1 + mpmath.exp(t * p))
+
+
+def _emb(p, t, margin=1.0):
+    return p if t == 1 else max(mpf(margin) - p, mpmath.mpf(0))
+
+
+def _emb_d(p, t, margin=1.0, grad_at_margin=0.0):
+    if t == 1:
+        return mpmath.mpf(1)
+    return -_kink(p, margin, margin, grad_at_margin)
+
+
+def _labels01(pt):
+    p, t = pt
+    return p, (t + 1) / 2
+
+
+# --------------------------------------------------------------------------- multi-class
+
+
+def _rows(x):
+    return [[mpf(v) for v in row] for row in np.asarray(x).reshape(-1, np.shape(x)[-1])]
+
+
+def _max_mask(z, ties="split"):
+    m = max(z)
+    hit = [1 if v == m else 0 for v in z]
+    if ties == "first":
+        k = hit.index(1)
+        hit = [1 if i == k else 0 for i in range(len(z))]
+    c = sum(hit)
+    return [mpmath.mpf(h) / c for h in hit]
+
+
+def _cat_hinge(x, t, **_):
+    out = []
+    for xr, tr in zip(_rows(x), _rows(t), strict=True):
+        pos = mpmath.fsum(a * b for a, b in zip(xr, tr, strict=True))
+        neg = max((1 - b) * a for a, b in zip(xr, tr, strict=True))
+        out.append(max(neg - pos + 1, mpmath.mpf(0)))
+    return out
+
+
+def _cat_hinge_d(x, t, *, g, ties="split", grad_at_margin=0.0, **_):
+    out = []
+    for xr, tr, gi in zip(_rows(x), _rows(t), np.ravel(g), strict=True):
+        pos = mpmath.fsum(a * b for a, b in zip(xr, tr, strict=True))
+        negs = [(1 - b) * a for a, b in zip(xr, tr, strict=True)]
+        z = max(negs) - pos + 1
+        k = 1 if z > 0 else (grad_at_margin if z == 0 else 0)
+        mask = _max_mask(negs, ties)
+        out.extend(mpf(gi) * k * ((1 - b) * m - b) for b, m in zip(tr, mask, strict=True))
+    return out
+
+
+def _mm(x, y, *, p=1, margin=1.0, class_weight=None, **_):
+    out = []
+    for xr, yi in zip(_rows(x), np.ravel(y), strict=True):
+        c = len(xr)
+        w = 1 if class_weight is None else mpf(class_weight[yi])
+        s = mpmath.fsum(max(mpf(margin) - xr[yi] + xr[i], mpmath.mpf(0)) ** p
+                        for i in range(c) if i != yi)
+        out.append(w * s / c)
+    return out
+
+
+def _mm_d(x, y, *, g, p=1, margin=1.0, class_weight=None, grad_at_margin=0.0, **_):
+    out = []
+    for xr, yi, gi in zip(_rows(x), np.ravel(y), np.ravel(g), strict=True):
+        c = len(xr)
+        w = 1 if class_weight is None else mpf(class_weight[yi])
+        dz = []
+        for i in range(c):
+            z = mpf(margin) - xr[yi] + xr[i]
+            if i == yi:
+                dz.append(mpmath.mpf(0))
+            elif p == 1:
+                dz.append(mpmath.mpf(1) if z > 0 else (mpf(grad_at_margin) if z == 0 else 0))
+            else:
+                dz.append(2 * max(z, mpmath.mpf(0)))
+        total = mpmath.fsum(dz)
+        out.extend(mpf(gi) * w * (-total if i == yi else dz[i]) / c for i in range(c))
+    return out
+
+
+def _mc(x, y, *, margin=1, **_):
+    out = []
+    for xr, yi in zip(_rows(x), np.ravel(y), strict=True):
+        out.append(max(xr[j] + margin * (0 if j == yi else 1) for j in range(len(xr))) - xr[yi])
+    return out
+
+
+def _mc_d(x, y, *, g, margin=1, ties="split", **_):
+    out = []
+    for xr, yi, gi in zip(_rows(x), np.ravel(y), np.ravel(g), strict=True):
+        z = [xr[j] + margin * (0 if j == yi else 1) for j in range(len(xr))]
+        mask = _max_mask(z, ties)
+        out.extend(mpf(gi) * (mask[j] - (1 if j == yi else 0)) for j in range(len(xr)))
+    return out
+
+
+def _sp(v):
+    return mpmath.log1p(mpmath.exp(v))
+
+
+def _mlsm(x, t, *, class_weight=None, **_):
+    out = []
+    for xr, tr in zip(_rows(x), _rows(t), strict=True):
+        c = len(xr)
+        w = [1] * c if class_weight is None else [mpf(v) for v in class_weight]
+        out.append(mpmath.fsum(wi * (b * _sp(-a) + (1 - b) * _sp(a))
+                               for wi, a, b in zip(w, xr, tr, strict=True)) / c)
+    return out
+
+
+def _mlsm_d(x, t, *, g, class_weight=None, **_):
+    out = []
+    for xr, tr, gi in zip(_rows(x), _rows(t), np.ravel(g), strict=True):
+        c = len(xr)
+        w = [1] * c if class_weight is None else [mpf(v) for v in class_weight]
+        out.extend(mpf(gi) * wi * (1 / (1 + mpmath.exp(-a)) - b) / c
+                   for wi, a, b in zip(w, xr, tr, strict=True))
+    return out
+
+
+def _class_cases(name, value, grad, regimes, *, kwargs=None, grad_kwargs=None):
+    cases = []
+    kwargs = dict(kwargs or {})
+    for regime, (x, y) in regimes.items():
+        cases.append(OracleCase(name, regime, (x, y), value, dict(kwargs), elementwise=False))
+        g = _RNG.uniform(-2, 2, x.shape[:-1])
+        cases.append(OracleCase(name, regime, (x, y), grad,
+                                {**kwargs, **(grad_kwargs or {}), "g": g}, grad=True,
+                                elementwise=False))
+    return cases
+
+
+def _onehot(labels: np.ndarray, c: int) -> np.ndarray:
+    return np.eye(c)[labels]
+
+
+def _score_regimes(onehot: bool) -> dict[str, tuple[np.ndarray, Any]]:
+    def lab(n, c):
+        y = _RNG.integers(0, c, n)
+        return _onehot(y, c) if onehot else y
+    ties = np.array([[1.0, 3.0, 3.0], [2.0, 3.0, 1.0], [0.0, 0.0, 0.0], [-1.0, -2.0, -1.0],
+                     [1.0, 2.0, 1.0]])
+    ties_y = np.array([0, 1, 2, 1, 1])
+    return {
+        "typical": (_RNG.normal(0, 1.5, (50, 4)), lab(50, 4)),
+        "large": (_RNG.normal(0, 1e8, (10, 5)), lab(10, 5)),
+        "tiny": (_RNG.uniform(-1, 1, (10, 3)) * 1e-300, lab(10, 3)),
+        "kinks": (ties, _onehot(ties_y, 3) if onehot else ties_y),
+        "many": (_RNG.normal(0, 3, (3, 1000)), lab(3, 1000)),
+    }
+
+
+_W = np.array([0.5, 2.0, 1.0, 3.0])
+
+CASES: list[OracleCase] = [
+    *elementwise_cases("hinge", _hinge, _hinge_d, _binary_regimes(1.0)),
+    *elementwise_cases("hinge", _hinge, _hinge_d, {"kinks_jax": _binary_regimes(1.0)["kinks"]},
+                       grad_kwargs={"grad_at_margin": 0.5}),
+    *elementwise_cases("hinge", _hinge, _hinge_d, {"labels01": _labels01(_binary_regimes(1.0)
+                                                                          ["typical"])},
+                       kwargs={"labels": "01"}),
+    *elementwise_cases("squared_hinge", _sqhinge, _sqhinge_d, _binary_regimes(1.0)),
+    *elementwise_cases("perceptron", _perc, _perc_d, _binary_regimes(0.0)),
+    *elementwise_cases("perceptron", _perc, _perc_d, {"kinks_optax": _binary_regimes(0.0)
+                                                      ["kinks"]},
+                       grad_kwargs={"grad_at_zero": 0.5}),
+    *elementwise_cases("soft_margin", _soft, _soft_d,
+                       {**_binary_regimes(0.0),
+                        "extreme": (_RNG.uniform(-1e4, 1e4, 40), _pm1(40))}),
+    *elementwise_cases("hinge_embedding", _emb, _emb_d,
+                       {**_binary_regimes(1.0),
+                        "kinks": (np.array([1.0, 1.0, 0.5, 2.0]), np.array([-1.0, 1, -1, -1]))}),
+    *elementwise_cases("hinge_embedding", _emb, _emb_d,
+                       {"torch_kink": (np.array([0.5, 0.5, 0.2, 0.9]),
+                                       np.array([-1.0, 1, -1, -1]))},
+                       kwargs={"margin": 0.5}, grad_kwargs={"grad_at_margin": 1.0}),
+    *_class_cases("categorical_hinge", _cat_hinge, _cat_hinge_d, _score_regimes(True)),
+    *_class_cases("categorical_hinge", _cat_hinge, _cat_hinge_d,
+                  {"kinks_first": _score_regimes(True)["kinks"]},
+                  grad_kwargs={"ties": "first", "grad_at_margin": 1.0}),
+    *_class_cases("multi_margin", _mm, _mm_d, _score_regimes(False)),
+    *_class_cases("multi_margin", _mm, _mm_d, {"p2_weighted": _score_regimes(False)["typical"]},
+                  kwargs={"p": 2, "margin": 0.7, "class_weight": _W}),
+    *_class_cases("multi_margin", _mm, _mm_d, {"kinks_half": _score_regimes(False)["kinks"]},
+                  grad_kwargs={"grad_at_margin": 0.5}),
+    *_class_cases("multiclass_hinge", _mc, _mc_d, _score_regimes(False)),
+    *_class_cases("multiclass_hinge", _mc, _mc_d, {"kinks_first": _score_regimes(False)["kinks"]},
+                  grad_kwargs={"ties": "first"}),
+    *_class_cases("multiclass_perceptron", lambda x, y, **kw: _mc(x, y, margin=0, **kw),
+                  lambda x, y, **kw: _mc_d(x, y, margin=0, **kw), _score_regimes(False)),
+    *_class_cases("multilabel_soft_margin", _mlsm, _mlsm_d, {
+        "typical": (_RNG.normal(0, 2, (40, 4)), _RNG.integers(0, 2, (40, 4)).astype(float)),
+        "soft": (_RNG.normal(0, 2, (20, 4)), _RNG.uniform(0, 1, (20, 4))),
+        "extreme": (_RNG.uniform(-1e4, 1e4, (10, 4)), _RNG.integers(0, 2, (10, 4)) * 1.0),
+        "tiny": (_RNG.uniform(-1, 1, (10, 4)) * 1e-300, _RNG.integers(0, 2, (10, 4)) * 1.0),
+    }),
+    *_class_cases("multilabel_soft_margin", _mlsm, _mlsm_d, {
+        "weighted": (_RNG.normal(0, 2, (20, 4)), _RNG.integers(0, 2, (20, 4)).astype(float)),
+    }, kwargs={"class_weight": _W}),
+]

@@ -1,0 +1,444 @@
+"""mpmath oracles for reference/regression.py (every function and every VJP).
+
+Regimes: typical, large (|x| ~ 1e8), tiny (inputs ~ 1e-300, differences ~ 1e-300),
+kinks (d = 0, |d| = delta/beta exactly), zeros, plus one reduced case per function
+(mean over the last axis, sample weights, sum: 4 ULP target).
+
+The losses with an inherent cancellation (Poisson, Gaussian NLL: a difference of two
+terms that can cross zero) are sampled where they are well conditioned (condition number
+<= 64, computed by the oracle; the reference evaluates them in extended
+precision); tests/test_ref_regression.py checks the ill-conditioned
+points with a tolerance scaled by the condition number.
+
+``elementwise_cases`` and ``mpf`` are reused by tests/oracles/margin.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import mpmath
+import numpy as np
+
+from tests.oracles import OracleCase
+
+mp = mpmath.mp
+mp.dps = 50
+
+
+def mpf(x: float) -> Any:
+    return mpmath.mpf(float(x))
+
+
+def _flat(a: np.ndarray) -> list[float]:
+    return [float(v) for v in np.asarray(a, dtype=np.float64).ravel()]
+
+
+def _value_exact(f: Callable[..., Any]):
+    def exact(p, t, **kw):
+        kw = {k: v for k, v in kw.items() if k not in ("mean_axis", "reduction",
+                                                      "sample_weight")}
+        return [f(mpf(a), mpf(b), **kw) for a, b in zip(_flat(p), _flat(t), strict=True)]
+    return exact
+
+
+def _grad_exact(df: Callable[..., Any]):
+    def exact(p, t, *, g, **kw):
+        kw = {k: v for k, v in kw.items() if k not in ("mean_axis", "reduction",
+                                                      "sample_weight")}
+        return [mpf(gi) * df(mpf(a), mpf(b), **kw)
+                for gi, a, b in zip(_flat(g), _flat(p), _flat(t), strict=True)]
+    return exact
+
+
+def _reduced_value_exact(f: Callable[..., Any]):
+    """sum_n w_n mean_d f(p_nd, t_nd): reduction="sum", mean_axis=-1, sample_weight=(N,)."""
+    def exact(p, t, *, sample_weight, mean_axis, reduction, **kw):
+        total = mpmath.mpf(0)
+        for n in range(p.shape[0]):
+            row = mpmath.fsum(f(mpf(a), mpf(b), **kw) for a, b in zip(p[n], t[n], strict=True))
+            total += mpf(sample_weight[n]) * row / p.shape[1]
+        return [total]
+    return exact
+
+
+def _reduced_grad_exact(df: Callable[..., Any]):
+    def exact(p, t, *, g, sample_weight, mean_axis, reduction, **kw):
+        out = []
+        for n in range(p.shape[0]):
+            for a, b in zip(p[n], t[n], strict=True):
+                out.append(mpf(g) * mpf(sample_weight[n]) * df(mpf(a), mpf(b), **kw)
+                           / p.shape[1])
+        return out
+    return exact
+
+
+def elementwise_cases(
+    name: str,
+    f: Callable[..., Any],
+    df: Callable[..., Any],
+    regimes: dict[str, tuple[np.ndarray, np.ndarray]],
+    *,
+    kwargs: dict[str, Any] | None = None,
+    grad_kwargs: dict[str, Any] | None = None,
+    seed: int = 0,
+) -> list[OracleCase]:
+    """Value and VJP cases of an elementwise loss over ``regimes`` plus one reduced case."""
+    kwargs = dict(kwargs or {})
+    gkw = {**kwargs, **(grad_kwargs or {})}
+    rng = np.random.default_rng(seed)
+    cases = []
+    for regime, (p, t) in regimes.items():
+        cases.append(OracleCase(name, regime, (p, t), _value_exact(f), dict(kwargs)))
+        g = rng.uniform(0.5, 2.0, p.shape) * rng.choice([-1.0, 1.0], p.shape)
+        cases.append(OracleCase(name, regime, (p, t), _grad_exact(df), {**gkw, "g": g},
+                                grad=True))
+    p, t = next(iter(regimes.values()))
+    n = p.size // 4
+    p2, t2 = p[: 4 * n].reshape(n, 4), t[: 4 * n].reshape(n, 4)
+    red = {"mean_axis": -1, "reduction": "sum", "sample_weight": rng.uniform(0.5, 2.0, n)}
+    cases.append(OracleCase(name, "reduced", (p2, t2), _reduced_value_exact(f),
+                            {**kwargs, **red}, elementwise=False))
+    cases.append(OracleCase(name, "reduced", (p2, t2), _reduced_grad_exact(df),
+                            {**gkw, **red, "g": np.asarray(1.7)}, grad=True,
+                            elementwise=False))
+    return cases
+
+
+# --------------------------------------------------------------------------- inputs
+
+_RNG = np.random.default_rng(20240611)
+
+
+def _typical(n: int = 120, scale: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
+    return _RNG.normal(0, scale, n), _RNG.normal(0, scale, n)
+
+
+def _large(n: int = 60) -> tuple[np.ndarray, np.ndarray]:
+    t = _RNG.normal(0, 1e8, n)
+    p = np.concatenate([t[: n // 2] + _RNG.normal(0, 10, n // 2), _RNG.normal(0, 1e8, n - n // 2)])
+    return p, t
+
+
+def _tiny(n: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    return _RNG.uniform(-1, 1, n) * 1e-300, _RNG.uniform(-1, 1, n) * 1e-300
+
+
+def _kinks(points: list[float], n_each: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    t = _RNG.normal(0, 2, n_each * len(points))
+    t = np.round(t * 8) / 8  # dyadic so t + d is exact
+    d = np.repeat(points, n_each)
+    return t + d, t
+
+
+def _zeros() -> tuple[np.ndarray, np.ndarray]:
+    return np.array([0.0, -0.0, 0.0, 1.5, 0.0, -2.0]), np.array([0.0, 0.0, -0.0, 0.0, 3.0, 0.0])
+
+
+def _std_regimes(kinks: list[float]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    return {"typical": _typical(), "large": _large(), "tiny": _tiny(),
+            "kinks": _kinks(kinks), "zeros": _zeros()}
+
+
+# --------------------------------------------------------------------------- exact math
+
+
+def _sign(x, at_zero=0):
+    return mpmath.mpf(at_zero) if x == 0 else mpmath.sign(x)
+
+
+def _huber(p, t, delta=1.0):
+    a = abs(p - t)
+    return (p - t) ** 2 / 2 if a <= delta else delta * (a - mpf(delta) / 2)
+
+
+def _huber_d(p, t, delta=1.0):
+    d = p - t
+    return max(min(d, mpf(delta)), -mpf(delta))
+
+
+def _smooth(p, t, beta=1.0):
+    a = abs(p - t)
+    if beta == 0:
+        return a
+    return (p - t) ** 2 / (2 * mpf(beta)) if a < beta else a - mpf(beta) / 2
+
+
+def _smooth_d(p, t, beta=1.0, grad_at_zero=0.0):
+    if beta == 0:
+        return _sign(p - t, grad_at_zero)
+    return max(min((p - t) / beta, mpmath.mpf(1)), mpmath.mpf(-1))
+
+
+def _pseudo(p, t, delta=1.0):
+    return mpf(delta) ** 2 * (mpmath.sqrt(1 + ((p - t) / delta) ** 2) - 1)
+
+
+def _pseudo_d(p, t, delta=1.0):
+    return (p - t) / mpmath.sqrt(1 + ((p - t) / delta) ** 2)
+
+
+def _ape(p, t, eps=None, scale=100.0):
+    den = abs(t) if eps is None else max(abs(t), mpf(eps))
+    if den == 0:
+        return mpmath.nan if p == t else mpmath.inf
+    return scale * abs(p - t) / den
+
+
+def _ape_d(p, t, eps=None, scale=100.0, grad_at_zero=0.0):
+    den = abs(t) if eps is None else max(abs(t), mpf(eps))
+    if den == 0:
+        s = _sign(p - t, grad_at_zero)
+        return mpmath.nan if s == 0 else s * mpmath.inf
+    return scale * _sign(p - t, grad_at_zero) / den
+
+
+def _sle(p, t, clip_eps=None):
+    if clip_eps is not None:
+        p, t = max(p, mpf(clip_eps)), max(t, mpf(clip_eps))
+    return (mpmath.log1p(p) - mpmath.log1p(t)) ** 2
+
+
+def _sle_d(p, t, clip_eps=None, grad_at_clip=1.0):
+    c = 1
+    if clip_eps is not None:
+        c = 0 if p < clip_eps else (grad_at_clip if p == clip_eps else 1)
+        p, t = max(p, mpf(clip_eps)), max(t, mpf(clip_eps))
+    a = mpmath.log1p(p) - mpmath.log1p(t)
+    if 1 + p == 0:
+        return mpmath.nan if mpmath.isnan(a) else mpmath.sign(a) * mpmath.inf
+    return c * 2 * a / (1 + p)
+
+
+def _stirling(t):
+    return t * mpmath.log(t) - t + mpmath.log(2 * mpmath.pi * t) / 2 if t > 1 else 0
+
+
+def _poisson(p, t, eps=None, stirling=False):
+    q = p if eps is None else p + mpf(eps)
+    v = p - (0 if t == 0 else t * mpmath.log(q))
+    return v + (_stirling(t) if stirling else 0)
+
+
+def _poisson_d(p, t, eps=None, stirling=False):
+    q = p if eps is None else p + mpf(eps)
+    if t == 0:
+        return mpmath.mpf(1)
+    return -mpmath.inf if q == 0 else 1 - t / q
+
+
+def _poisson_log(p, t, stirling=False):
+    return mpmath.exp(p) - t * p + (_stirling(t) if stirling else 0)
+
+
+def _poisson_log_d(p, t, stirling=False):
+    return mpmath.exp(p) - t
+
+
+def _conditioned(f, parts, p, t, limit=64.0, **kw):
+    """Keep the points where sum|terms| / |f| <= limit (no catastrophic cancellation)."""
+    keep = []
+    for i, (a, b) in enumerate(zip(p, t, strict=True)):
+        v = f(mpf(a), mpf(b), **kw)
+        mag = parts(mpf(a), mpf(b), **kw)
+        if v != 0 and mag / abs(v) <= limit:
+            keep.append(i)
+    return p[keep], t[keep]
+
+
+def _poisson_parts(p, t, eps=None, stirling=False):
+    q = p if eps is None else p + mpf(eps)
+    s = abs(p) + (0 if t == 0 else abs(t * mpmath.log(q)))
+    return s + (abs(t * mpmath.log(t)) + t if stirling and t > 1 else 0)
+
+
+def _poisson_log_parts(p, t, stirling=False):
+    s = mpmath.exp(p) + abs(t * p)
+    return s + (abs(t * mpmath.log(t)) + t if stirling and t > 1 else 0)
+
+
+def _poisson_regimes(log_input: bool, **kw):
+    f = _poisson_log if log_input else _poisson
+    parts = _poisson_log_parts if log_input else _poisson_parts
+    counts = _RNG.integers(0, 8, 200).astype(float)
+    rates = np.exp(_RNG.normal(0, 1.5, 200)) if not log_input else _RNG.normal(0, 2, 200)
+    big_t = _RNG.integers(0, 10**8, 60).astype(float)
+    big_p = big_t * np.exp(_RNG.normal(0, 1, 60)) if not log_input else np.log(big_t + 1) + 1
+    regimes = {
+        "typical": _conditioned(f, parts, rates, counts, **kw),
+        "large": _conditioned(f, parts, big_p, big_t, **kw),
+        "zeros": (np.array([0.0, 0.0, 1.0, 0.0] if not log_input else [0.0, -3.0, 1.0, 2.0]),
+                  np.array([0.0, 0.0, 0.0, 3.0])),
+    }
+    if not log_input:
+        regimes["tiny"] = (_RNG.uniform(0.1, 1, 30) * 1e-300, _RNG.integers(0, 3, 30) * 1.0)
+    return regimes
+
+
+# --------------------------------------------------------------------------- Gaussian
+
+
+def _gauss(p, t, v, eps=None, full=False):
+    v = v if eps is None else max(v, mpf(eps))
+    return (mpmath.log(v) + (p - t) ** 2 / v) / 2 + (mpmath.log(2 * mpmath.pi) / 2 if full else 0)
+
+
+def _gaussian_cases() -> list[OracleCase]:
+    cases = []
+    rng = np.random.default_rng(7)
+    specs = {
+        "typical": (rng.normal(0, 3, 100), rng.normal(0, 3, 100), np.exp(rng.uniform(0, 3, 100)),
+                    {}),
+        "large": (rng.normal(0, 1e8, 40), rng.normal(0, 1e8, 40), np.exp(rng.uniform(0, 30, 40)),
+                  {}),
+        "clamped": (rng.normal(0, 1, 30), rng.normal(0, 1, 30), rng.uniform(0, 2e-6, 30),
+                    {"eps": 1e-6, "full": True}),
+    }
+    for regime, (p, t, var, kw) in specs.items():
+        def value(p, t, *, var, **kw):
+            return [_gauss(mpf(a), mpf(b), mpf(v), **kw)
+                    for a, b, v in zip(_flat(p), _flat(t), _flat(var), strict=True)]
+
+        def grad(p, t, *, g, var, eps=None, full=False):
+            out = []
+            for gi, a, b, v in zip(_flat(g), _flat(p), _flat(t), _flat(var), strict=True):
+                vv = mpf(v) if eps is None else max(mpf(v), mpf(eps))
+                out.append(mpf(gi) * (mpf(a) - mpf(b)) / vv)
+            return out
+
+        cases.append(OracleCase("gaussian_nll", regime, (p, t), value, {"var": var, **kw}))
+        g = rng.uniform(-2, 2, p.shape)
+        cases.append(OracleCase("gaussian_nll", regime, (p, t), grad,
+                                {"var": var, **kw, "g": g}, grad=True))
+    return cases
+
+
+# --------------------------------------------------------------------------- cosine
+
+
+def _cos_rows(x, y, eps=None, eps_mode="separate", negate=False):
+    out = []
+    for xr, yr in zip(x.reshape(-1, x.shape[-1]), y.reshape(-1, y.shape[-1]), strict=True):
+        xm, ym = [mpf(v) for v in xr], [mpf(v) for v in yr]
+        dot = mpmath.fsum(a * b for a, b in zip(xm, ym, strict=True))
+        nx = mpmath.sqrt(mpmath.fsum(a * a for a in xm))
+        ny = mpmath.sqrt(mpmath.fsum(b * b for b in ym))
+        if eps is None:
+            c = dot / (nx * ny)
+        elif eps_mode == "separate":
+            c = dot / (max(nx, mpf(eps)) * max(ny, mpf(eps)))
+        else:
+            c = dot / max(nx * ny, mpf(eps))
+        out.append(-c if negate else c)
+    return out
+
+
+def _cos_grad_rows(x, y, g, eps=None, eps_mode="separate", negate=False):
+    out = []
+    for xr, yr, gi in zip(x.reshape(-1, x.shape[-1]), y.reshape(-1, y.shape[-1]),
+                          _flat(g), strict=True):
+        xm, ym = [mpf(v) for v in xr], [mpf(v) for v in yr]
+        dot = mpmath.fsum(a * b for a, b in zip(xm, ym, strict=True))
+        nx = mpmath.sqrt(mpmath.fsum(a * a for a in xm))
+        ny = mpmath.sqrt(mpmath.fsum(b * b for b in ym))
+        s = -mpf(gi) if negate else mpf(gi)
+        if eps is not None and eps_mode == "product" and nx * ny < eps:
+            out.extend(s * b / eps for b in ym)
+            continue
+        nyc = ny if eps is None or eps_mode == "product" else max(ny, mpf(eps))
+        if eps is not None and eps_mode == "separate" and nx < eps:
+            out.extend(s * b / (mpf(eps) * nyc) for b in ym)
+            continue
+        c = dot / (nx * nyc)
+        out.extend(s * (b / (nx * nyc) - c * a / nx**2) for a, b in zip(xm, ym, strict=True))
+    return out
+
+
+def _cosine_cases() -> list[OracleCase]:
+    rng = np.random.default_rng(11)
+    specs = {
+        "typical": (rng.normal(0, 1, (40, 5)), rng.normal(0, 1, (40, 5)), {}),
+        "large": (rng.normal(0, 1e200, (10, 4)), rng.normal(0, 1e150, (10, 4)),
+                  {"negate": True}),
+        "tiny": (rng.normal(0, 1e-300, (10, 4)), rng.normal(0, 1e-290, (10, 4)), {}),
+        "clamped": (np.vstack([rng.normal(0, 1e-9, (6, 3)), rng.normal(0, 1, (6, 3))]),
+                    np.vstack([rng.normal(0, 1, (6, 3)), rng.normal(0, 1e-10, (6, 3))]),
+                    {"eps": 1e-8}),
+        "clamped_product": (rng.normal(0, 1e-5, (8, 3)), rng.normal(0, 1e-4, (8, 3)),
+                            {"eps": 1e-8, "eps_mode": "product"}),
+    }
+    cases = []
+    for regime, (x, y, kw) in specs.items():
+        cases.append(OracleCase(
+            "cosine_similarity", regime, (x, y),
+            lambda x, y, **kw: _cos_rows(x, y, **kw), kw, elementwise=False))
+        g = rng.uniform(-2, 2, x.shape[:-1])
+        cases.append(OracleCase(
+            "cosine_similarity", regime, (x, y),
+            lambda x, y, *, g, **kw: _cos_grad_rows(x, y, g, **kw), {**kw, "g": g},
+            grad=True, elementwise=False))
+    return cases
+
+
+# --------------------------------------------------------------------------- CASES
+
+
+def _sq(p, t):
+    return (p - t) ** 2
+
+
+CASES: list[OracleCase] = [
+    *elementwise_cases("squared_error", _sq, lambda p, t: 2 * (p - t), _std_regimes([0.0])),
+    *elementwise_cases("absolute_error", lambda p, t: abs(p - t),
+                       lambda p, t, grad_at_zero=0.0: _sign(p - t, grad_at_zero),
+                       _std_regimes([0.0])),
+    *elementwise_cases("absolute_error", lambda p, t: abs(p - t),
+                       lambda p, t, grad_at_zero=0.0: _sign(p - t, grad_at_zero),
+                       {"kinks_jax": _kinks([0.0], 5)}, grad_kwargs={"grad_at_zero": 1.0}),
+    *elementwise_cases("huber", _huber, _huber_d, _std_regimes([0.0, 1.0, -1.0])),
+    *elementwise_cases("huber", _huber, _huber_d, {"delta": _kinks([0.25, -0.25, 0.0])},
+                       kwargs={"delta": 0.25}),
+    *elementwise_cases("smooth_l1", _smooth, _smooth_d, _std_regimes([0.0, 1.0, -1.0])),
+    *elementwise_cases("smooth_l1", _smooth, _smooth_d, {"beta": _kinks([0.5, -0.5, 0.0])},
+                       kwargs={"beta": 0.5}),
+    *elementwise_cases("smooth_l1", _smooth, _smooth_d, {"beta0": _kinks([0.0, 1.0])},
+                       kwargs={"beta": 0.0}),
+    *elementwise_cases("pseudo_huber", _pseudo, _pseudo_d, _std_regimes([0.0, 1.0])),
+    *elementwise_cases("pseudo_huber", _pseudo, _pseudo_d, {"delta": _typical(40)},
+                       kwargs={"delta": 0.1}),
+    *elementwise_cases("log_cosh", lambda p, t: mpmath.log(mpmath.cosh(p - t)),
+                       lambda p, t: mpmath.tanh(p - t),
+                       {**_std_regimes([0.0, 4.0, -4.0]),
+                        "small": (_RNG.normal(0, 1e-6, 40), np.zeros(40))}),
+    *elementwise_cases("absolute_percentage_error", _ape, _ape_d,
+                       {**_std_regimes([0.0]), "zeros": _zeros()}),
+    *elementwise_cases("absolute_percentage_error", _ape, _ape_d,
+                       {"keras": (_RNG.normal(0, 1, 40), _RNG.normal(0, 1e-7, 40)),
+                        "zeros": _zeros()},
+                       kwargs={"eps": 1e-7}),
+    *elementwise_cases("absolute_percentage_error", _ape, _ape_d,
+                       {"sklearn": _typical(40)},
+                       kwargs={"eps": float(np.finfo(np.float64).eps), "scale": 1.0}),
+    *elementwise_cases("squared_log_error", _sle, _sle_d, {
+        "typical": (np.exp(_RNG.normal(0, 2, 120)) - 0.5, np.exp(_RNG.normal(0, 2, 120)) - 0.5),
+        "close": (np.linspace(0.5, 3, 40), np.linspace(0.5, 3, 40) * (1 + 1e-9)),
+        "large": (_RNG.uniform(0, 1e8, 40), _RNG.uniform(0, 1e8, 40)),
+        "tiny": (_RNG.uniform(0, 1e-300, 40), _RNG.uniform(0, 1e-300, 40)),
+        "zeros": (np.array([0.0, -0.0, -1.0, 0.0]), np.array([0.0, 0.0, 0.0, -1.0])),
+    }),
+    *elementwise_cases("squared_log_error", _sle, _sle_d, {
+        "clip": (np.array([-0.5, 0.0, 1e-7, 1e-8, 2.0, 1e-7]),
+                 np.array([1.0, -3.0, 0.5, 0.0, 1e-9, 1e-7])),
+    }, kwargs={"clip_eps": 1e-7}),
+    *elementwise_cases("poisson_nll", _poisson, _poisson_d, _poisson_regimes(False)),
+    *elementwise_cases("poisson_nll", _poisson, _poisson_d,
+                       _poisson_regimes(False, eps=1e-8, stirling=True),
+                       kwargs={"eps": 1e-8, "stirling": True}),
+    *elementwise_cases("poisson_nll_log_input", _poisson_log, _poisson_log_d,
+                       _poisson_regimes(True)),
+    *elementwise_cases("poisson_nll_log_input", _poisson_log, _poisson_log_d,
+                       _poisson_regimes(True, stirling=True), kwargs={"stirling": True}),
+    *_gaussian_cases(),
+    *_cosine_cases(),
+]

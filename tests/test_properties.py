@@ -1,0 +1,228 @@
+"""Hypothesis properties of the whole reference (reproducible: derandomized profile).
+
+Identities between functions (softmax / log_softmax / cross-entropy paths), ranges
+(non-negative losses, accuracy in [0, 1], KL >= 0), symmetries (sigmoid(-x) = 1 - sigmoid(x),
+shift invariance) and every smooth VJP against a central finite difference in float64.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import reference as R
+
+settings.register_profile(
+    "crossconform-properties", derandomize=True, max_examples=25, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow], database=None,
+)
+PROFILE = settings.get_profile("crossconform-properties")
+
+EPS = float(np.finfo(np.float64).eps)
+
+
+def _floats(lo: float, hi: float):
+    return st.floats(lo, hi, allow_nan=False, allow_infinity=False, width=64)
+
+
+def _matrix(lo=-30.0, hi=30.0, max_rows=4, min_cols=2, max_cols=6):
+    shape = st.tuples(st.integers(1, max_rows), st.integers(min_cols, max_cols))
+    return hnp.arrays(np.float64, shape, elements=_floats(lo, hi))
+
+
+def _vector(lo=-30.0, hi=30.0, max_size=12):
+    return hnp.arrays(np.float64, st.integers(1, max_size), elements=_floats(lo, hi))
+
+
+# --------------------------------------------------------------------------- softmax
+
+
+@PROFILE
+@given(_matrix(-700.0, 700.0), _floats(-100.0, 100.0))
+def test_softmax_sums_to_one_and_is_shift_invariant(x, c):
+    s = R.softmax(x)
+    assert np.all(s >= 0)
+    np.testing.assert_allclose(s.sum(axis=-1), 1.0, rtol=0, atol=8 * EPS)
+    np.testing.assert_allclose(R.softmax(x + c), s, rtol=1e-12, atol=1e-300)
+
+
+@PROFILE
+@given(_matrix(-50.0, 50.0))
+def test_log_softmax_is_log_of_softmax_where_not_underflowing(x):
+    s = R.softmax(x)
+    ok = s > 1e-300
+    np.testing.assert_allclose(R.log_softmax(x)[ok], np.log(s[ok]), rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(R.logsumexp(x), np.log(np.sum(np.exp(x), axis=-1)),
+                               rtol=1e-13, atol=1e-14)
+
+
+@PROFILE
+@given(_vector(-700.0, 700.0))
+def test_sigmoid_symmetry(x):
+    np.testing.assert_allclose(R.sigmoid(-x), 1.0 - R.sigmoid(x), rtol=0, atol=2 * EPS)
+    assert np.all((R.sigmoid(x) >= 0) & (R.sigmoid(x) <= 1))
+
+
+# --------------------------------------------------------------------------- cross-entropy
+
+
+@PROFILE
+@given(_matrix(-40.0, 40.0), st.data())
+def test_cross_entropy_paths_agree(x, data):
+    n, c = x.shape
+    labels = np.array(data.draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)))
+    onehot = np.eye(c)[labels]
+    soft = data.draw(hnp.arrays(np.float64, x.shape, elements=_floats(0.0, 1.0)))
+    soft = np.where(soft.sum(-1, keepdims=True) > 0, soft, 1.0)
+    soft = soft / soft.sum(-1, keepdims=True)
+    for target in (onehot, soft):
+        a = R.softmax_cross_entropy(x, target)
+        b = R.log_softmax_cross_entropy(R.log_softmax(x), target)
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+        assert np.all(a >= -1e-12)
+    np.testing.assert_allclose(R.sparse_softmax_cross_entropy(x, labels),
+                               R.softmax_cross_entropy(x, onehot), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(R.nll_loss(R.log_softmax(x), labels),
+                               R.sparse_softmax_cross_entropy(x, labels), rtol=1e-12,
+                               atol=1e-12)
+
+
+@PROFILE
+@given(hnp.arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(2, 6)),
+                  elements=_floats(1e-3, 1.0)), st.data())
+def test_kl_nonnegative_and_zero_on_itself(p, data):
+    p = p / p.sum(-1, keepdims=True)
+    q = data.draw(hnp.arrays(np.float64, p.shape, elements=_floats(1e-3, 1.0)))
+    q = q / q.sum(-1, keepdims=True)
+    assert np.all(R.kl_divergence(q, p) >= -1e-15)
+    np.testing.assert_allclose(R.kl_divergence(p, p), 0.0, atol=1e-15)
+    assert np.all(R.entropy(p) >= -1e-15)
+
+
+# --------------------------------------------------------------------------- ranges
+
+
+NONNEG_ELEMENTWISE = ["squared_error", "absolute_error", "huber", "smooth_l1", "pseudo_huber",
+                      "log_cosh", "absolute_percentage_error"]
+NONNEG_PM1 = ["hinge", "squared_hinge", "soft_margin", "perceptron"]
+
+
+@PROFILE
+@given(_vector(-1e6, 1e6), st.data())
+def test_regression_and_margin_losses_nonnegative(p, data):
+    t = data.draw(hnp.arrays(np.float64, p.shape, elements=_floats(-1e6, 1e6)))
+    for name in NONNEG_ELEMENTWISE:
+        v = R.FUNCTIONS[name](p, t)
+        assert np.all((v >= 0) | np.isnan(v)), name
+    signs = np.where(t >= 0, 1.0, -1.0)
+    for name in NONNEG_PM1:
+        assert np.all(R.FUNCTIONS[name](p, signs) >= 0), name
+    assert np.all(R.hinge_embedding(np.abs(p), signs) >= 0)
+    assert np.all(R.squared_log_error(np.abs(p), np.abs(t)) >= 0)
+
+
+@PROFILE
+@given(_matrix(-50.0, 50.0), st.data())
+def test_class_losses_nonnegative(x, data):
+    n, c = x.shape
+    labels = np.array(data.draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)))
+    onehot = np.eye(c)[labels]
+    for name in ("multi_margin", "multiclass_hinge", "multiclass_perceptron"):
+        assert np.all(R.FUNCTIONS[name](x, labels) >= 0), name
+    assert np.all(R.categorical_hinge(x, onehot) >= 0)
+    assert np.all(R.multilabel_soft_margin(x, onehot) >= 0)
+    assert np.all(R.sigmoid_binary_cross_entropy(x, onehot) >= 0)
+    assert np.all(R.binary_cross_entropy(R.sigmoid(x), onehot) >= 0)
+    cos = R.cosine_similarity(x, onehot, eps=1e-8)
+    assert np.all((cos <= 1 + 1e-15) & (cos >= -1 - 1e-15))
+
+
+@PROFILE
+@given(_matrix(-5.0, 5.0), st.data())
+def test_accuracies_in_unit_interval(x, data):
+    n, c = x.shape
+    labels = np.array(data.draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)))
+    onehot = np.eye(c)[labels]
+    for value in (R.categorical_accuracy(x, onehot, reduction="mean"),
+                  R.sparse_categorical_accuracy(x, labels, reduction="mean"),
+                  R.binary_accuracy(R.sigmoid(x), onehot, reduction="mean")):
+        assert 0.0 <= float(value) <= 1.0
+
+
+# --------------------------------------------------------------------------- VJP vs FD
+
+
+def _smooth_cases():
+    """(name, args builder from a random generator): smooth points only."""
+    def real(rng, shape):
+        return rng.uniform(-3, 3, shape)
+
+    def pm1(rng, shape):
+        return rng.choice([-1.0, 1.0], shape)
+
+    def simplex(rng, shape):
+        p = rng.uniform(0.05, 1, shape)
+        return p / p.sum(-1, keepdims=True)
+
+    def onehot(rng, shape):
+        return np.eye(shape[-1])[rng.integers(0, shape[-1], shape[:-1])]
+
+    def labels(rng, shape):
+        return rng.integers(0, shape[-1], shape[:-1])
+
+    return {
+        "sigmoid": lambda r, s: (real(r, s),),
+        "tanh": lambda r, s: (real(r, s),),
+        "softplus": lambda r, s: (real(r, s),),
+        "gelu": lambda r, s: (real(r, s),),
+        "silu": lambda r, s: (real(r, s),),
+        "mish": lambda r, s: (real(r, s),),
+        "log_sigmoid": lambda r, s: (real(r, s),),
+        "softmax": lambda r, s: (real(r, s),),
+        "log_softmax": lambda r, s: (real(r, s),),
+        "logsumexp": lambda r, s: (real(r, s),),
+        "squared_error": lambda r, s: (real(r, s), real(r, s)),
+        "log_cosh": lambda r, s: (real(r, s), real(r, s)),
+        "pseudo_huber": lambda r, s: (real(r, s), real(r, s)),
+        "squared_log_error": lambda r, s: (r.uniform(0, 3, s), r.uniform(0, 3, s)),
+        "poisson_nll": lambda r, s: (r.uniform(0.1, 3, s), r.integers(0, 5, s) * 1.0),
+        "poisson_nll_log_input": lambda r, s: (real(r, s), r.integers(0, 5, s) * 1.0),
+        "cosine_similarity": lambda r, s: (real(r, s), real(r, s)),
+        "soft_margin": lambda r, s: (real(r, s), pm1(r, s)),
+        "squared_hinge": lambda r, s: (real(r, s), pm1(r, s)),
+        "multilabel_soft_margin": lambda r, s: (real(r, s), r.uniform(0, 1, s)),
+        "sigmoid_binary_cross_entropy": lambda r, s: (real(r, s), r.uniform(0, 1, s)),
+        "binary_cross_entropy": lambda r, s: (r.uniform(0.05, 0.95, s), r.uniform(0, 1, s)),
+        "softmax_cross_entropy": lambda r, s: (real(r, s), simplex(r, s)),
+        "log_softmax_cross_entropy": lambda r, s: (real(r, s), onehot(r, s)),
+        "sparse_softmax_cross_entropy": lambda r, s: (real(r, s), labels(r, s)),
+        "kl_divergence": lambda r, s: (simplex(r, s), simplex(r, s)),
+    }
+
+
+SMOOTH = _smooth_cases()
+
+
+@pytest.mark.parametrize("name", sorted(SMOOTH))
+@PROFILE
+@given(seed=st.integers(0, 2**32 - 1),
+       shape=st.tuples(st.integers(1, 3), st.integers(2, 5)))
+def test_vjp_matches_central_difference(name, seed, shape):
+    if name not in R.FUNCTIONS:
+        pytest.skip(f"{name} not in the reference yet")
+    rng = np.random.default_rng(seed)
+    args = SMOOTH[name](rng, shape)
+    f, vjp = R.FUNCTIONS[name], R.VJPS[name]
+    out = f(*args)
+    g = rng.uniform(-1, 1, np.shape(out))
+    grad = vjp(g, *args)
+    assert grad.shape == args[0].shape
+    v = rng.uniform(-1, 1, args[0].shape)
+    h = 1e-6
+    rest = args[1:]
+    fd = (np.sum(g * f(args[0] + h * v, *rest)) - np.sum(g * f(args[0] - h * v, *rest))) / (2 * h)
+    scale = np.sum(np.abs(grad * v)) + 1.0
+    assert abs(np.sum(grad * v) - fd) <= 1e-6 * scale, (name, np.sum(grad * v), fd)

@@ -1,0 +1,287 @@
+"""reference/divergences.py beyond the oracle: scipy's edge rules, framework conventions
+(Keras clipping, torch kl_div, scipy normalisation), reductions, VJPs by finite differences
+and condition-aware oracle bounds, bad inputs."""
+
+from __future__ import annotations
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+import reference as R
+from tests._ulp import ulp_error
+
+RNG = np.random.default_rng(7)
+EDGE = np.array([-1.0, -0.0, 0.0, 1e-300, 0.5, 1.0, 2.0, np.inf, np.nan])
+
+
+# ----------------------------------------------------------------- scipy.special edge rules
+
+
+@pytest.mark.parametrize(
+    ("name", "scipy_name"),
+    [("rel_entr", "rel_entr"), ("kl_div_elementwise", "kl_div"), ("xlogy", "xlogy"),
+     ("xlog1py", "xlog1py")],
+)
+def test_kernels_match_scipy_on_the_edge_grid(name: str, scipy_name: str) -> None:
+    special = pytest.importorskip("scipy.special")
+    x, y = np.meshgrid(EDGE, np.concatenate([EDGE, [-2.0]]))
+    ours = R.FUNCTIONS[name](x, y)
+    theirs = getattr(special, scipy_name)(x, y)
+    same_class = (np.isnan(ours) == np.isnan(theirs)) & (np.isinf(ours) == np.isinf(theirs))
+    assert same_class.all(), (x[~same_class], y[~same_class])
+    finite = np.isfinite(theirs)
+    np.testing.assert_allclose(ours[finite], theirs[finite], rtol=4e-16, atol=0)
+    assert np.array_equal(np.sign(ours[~finite & ~np.isnan(ours)]),
+                          np.sign(theirs[~finite & ~np.isnan(theirs)]))
+
+
+def test_entr_edges_as_scipy_documents() -> None:
+    out = R.entr(np.array([0.0, -1e-300, -1.0, 1.0, np.inf, np.nan]))
+    assert out[0] == 0.0 and out[1] == -np.inf and out[2] == -np.inf
+    assert out[3] == 0.0 and out[4] == -np.inf and np.isnan(out[5])
+
+
+def test_rel_entr_edge_rules() -> None:
+    assert R.rel_entr(0.0, 0.0) == 0.0 and R.rel_entr(0.0, 3.0) == 0.0
+    assert R.rel_entr(0.5, 0.0) == np.inf
+    assert R.rel_entr(-0.5, 1.0) == np.inf and R.rel_entr(0.5, -1.0) == np.inf
+    assert R.kl_div_elementwise(0.0, 3.0) == 3.0
+    assert R.xlogy(0.0, 0.0) == 0.0 and R.xlog1py(0.0, -1.0) == 0.0
+    assert np.isnan(R.xlogy(0.0, np.nan))
+
+
+def test_no_warnings_on_hostile_inputs() -> None:
+    big = np.array([0.0, 5e-324, 1e-300, 1e300, 1.7e308, np.inf, -np.inf, np.nan, -1.0])
+    x, y = np.meshgrid(big, big)
+    for name in ("rel_entr", "kl_div_elementwise", "xlogy", "xlog1py"):
+        R.FUNCTIONS[name](x, y)
+        R.VJPS[name](np.ones_like(x), x, y)
+    R.entr(big)
+    R.VJPS["entr"](np.ones_like(big), big)
+
+
+# ------------------------------------------------------------------ distribution functions
+
+
+def test_entropy_matches_scipy_stats() -> None:
+    stats = pytest.importorskip("scipy.stats")
+    p = RNG.uniform(0, 3, (6, 7))
+    p[0, :3] = 0
+    for base in (None, 2, 10):
+        np.testing.assert_allclose(R.entropy(p, normalize=True, base=base),
+                                   stats.entropy(p, base=base, axis=-1), rtol=1e-15)
+    np.testing.assert_allclose(R.entropy(p.T, axis=0, normalize=True),
+                               stats.entropy(p.T, axis=0), rtol=1e-15)
+
+
+def test_kl_divergence_matches_scipy_stats_entropy_pq() -> None:
+    stats = pytest.importorskip("scipy.stats")
+    p, q = RNG.uniform(0.1, 2, (2, 5, 6))
+    # scipy.stats.entropy(pk, qk) is KL(pk || qk): pk is the target (y_true)
+    np.testing.assert_allclose(R.kl_divergence(q, p, normalize=True),
+                               stats.entropy(p, q, axis=-1), rtol=1e-14)
+
+
+def test_jensen_shannon_distance_matches_scipy() -> None:
+    distance = pytest.importorskip("scipy.spatial.distance")
+    p, q = RNG.uniform(0, 2, (2, 5, 6))
+    for base in (None, 2):
+        np.testing.assert_allclose(
+            R.jensen_shannon_distance(p, q, normalize=True, base=base),
+            distance.jensenshannon(p, q, axis=-1, base=base), rtol=1e-14)
+    assert R.jensen_shannon([1.0, 0.0], [0.0, 1.0], base=2) == 1.0
+
+
+def test_cross_entropy_is_entropy_plus_kl() -> None:
+    p, q = RNG.dirichlet(np.ones(5), 2)
+    np.testing.assert_allclose(R.cross_entropy(p, q),
+                               R.entropy(p) + R.kl_divergence(q, p), rtol=1e-15)
+    assert R.cross_entropy([0.5, 0.5], [1.0, 0.0]) == np.inf
+    assert R.cross_entropy([1.0, 0.0], [1.0, 0.0]) == 0.0
+
+
+def test_keras_kl_divergence_clips_both_to_eps_one() -> None:
+    p = np.array([[0.0, 0.3, 0.7], [0.5, 0.5, 0.0]])
+    t = np.array([[0.2, 0.0, 0.8], [0.0, 1.0, 0.0]])
+    tc, pc = np.clip(t, 1e-7, 1), np.clip(p, 1e-7, 1)
+    expected = np.sum(tc * np.log(tc / pc), axis=-1)  # keras/src/losses/losses.py
+    np.testing.assert_allclose(R.kl_divergence(p, t, clip_eps=1e-7), expected, rtol=1e-15)
+    assert R.kl_divergence(p, t)[1] == np.inf or R.kl_divergence(p, t)[0] == np.inf
+
+
+def test_keras_kl_gradient_follows_the_clip() -> None:
+    p = np.array([[0.0, 1e-7, 0.5, 1.0]])
+    t = np.array([[0.3, 0.3, 0.2, 0.2]])
+    g = R.VJPS["kl_divergence"](np.ones(1), p, t, clip_eps=1e-7)
+    assert g[0, 0] == 0.0 and g[0, 1] == -0.3 / 1e-7 and g[0, 3] == -0.2
+    g_half = R.VJPS["kl_divergence"](np.ones(1), p, t, clip_eps=1e-7, grad_at_clip=0.5)
+    assert g_half[0, 1] == 0.5 * g[0, 1] and g_half[0, 2] == g[0, 2]
+
+
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides:UserWarning")
+def test_kl_div_log_input_matches_torch() -> None:
+    torch = pytest.importorskip("torch")
+    y = np.log(RNG.dirichlet(np.ones(5), 4))
+    t = RNG.dirichlet(np.ones(5), 4)
+    t[0, 0] = 0.0
+    for log_target, target in ((False, t), (True, np.log(RNG.dirichlet(np.ones(5), 4)))):
+        for red in ("none", "sum", "batchmean", "mean"):
+            want = torch.nn.functional.kl_div(torch.tensor(y), torch.tensor(target),
+                                              reduction=red, log_target=log_target).numpy()
+            got = R.kl_div_log_input(y, target, log_target=log_target, reduction=red)
+            np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-300)
+
+
+def test_kl_div_log_input_zero_target_is_zero_even_at_log_zero() -> None:
+    # 0 log(0/q) = 0 for every q, q = 0 included (torch's xlogy(t,t) - t*input gives NaN
+    # at input = -inf: a framework divergence, not the math).
+    assert R.kl_div_log_input(np.array([-np.inf]), np.array([0.0]))[0] == 0.0
+    assert np.isnan(R.kl_div_log_input(np.array([np.nan]), np.array([0.0]))[0])
+
+
+def test_kl_divergence_reductions_and_sample_weight() -> None:
+    p, t = RNG.dirichlet(np.ones(4), (2, 6))
+    per = R.kl_divergence(p, t)
+    w = RNG.uniform(0, 2, 6)
+    assert R.kl_divergence(p, t, reduction="sum") == pytest.approx(per.sum(), rel=1e-15)
+    assert R.kl_divergence(p, t, reduction="mean") == pytest.approx(per.mean(), rel=1e-15)
+    assert R.kl_divergence(p, t, reduction="weighted_mean", sample_weight=w) == pytest.approx(
+        np.average(per, weights=w), rel=1e-15)
+
+
+def test_infinite_kl_and_entropy_conventions() -> None:
+    assert R.kl_divergence([0.0, 1.0], [0.5, 0.5]) == np.inf
+    assert R.kl_divergence([0.5, 0.5], [0.0, 1.0]) == pytest.approx(np.log(2), rel=1e-15)
+    assert R.entropy([1.0, 0.0]) == 0.0
+    assert np.isnan(R.entropy([np.nan, 0.5]))
+
+
+# ------------------------------------------------------------------------- VJP conventions
+
+
+def test_xlogy_grad_at_zero_conventions() -> None:
+    x = np.array([0.0, 0.0, 0.0, 1.0])
+    y = np.array([0.5, 0.0, -1.0, 2.0])
+    jax_like = R.VJPS["xlogy"](np.ones(4), x, y)
+    torch_like = R.VJPS["xlogy"](np.ones(4), x, y, grad_at_zero=0.0)
+    assert jax_like[0] == np.log(0.5) and jax_like[1] == -np.inf and np.isnan(jax_like[2])
+    np.testing.assert_array_equal(torch_like, [np.log(0.5), 0.0, 0.0, np.log(2.0)])
+
+
+def test_entr_and_rel_entr_grad_keywords() -> None:
+    x = np.array([0.0, -1.0, 0.5])
+    assert list(R.VJPS["entr"](np.ones(3), x)[:2]) == [np.inf, 0.0]
+    assert np.isnan(R.VJPS["entr"](np.ones(3), x, grad_at_negative=np.nan)[1])
+    assert R.VJPS["rel_entr"](np.ones(1), [0.0], [0.5])[0] == -np.inf
+    assert R.VJPS["rel_entr"](np.ones(1), [0.0], [0.5], grad_at_zero=0.0)[0] == 0.0
+    assert R.VJPS["kl_div_elementwise"](np.ones(1), [0.0], [0.5], grad_at_zero=-1.0)[0] == -1.0
+
+
+def _fd(f, x, g, h=1e-6):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = h
+        grad[i] = (np.sum(g * f(x + e)) - np.sum(g * f(x - e))) / (2 * h)
+    return grad
+
+
+@pytest.mark.parametrize("normalize", [False, True])
+@pytest.mark.parametrize("name", ["entropy", "cross_entropy", "kl_divergence", "jensen_shannon",
+                                  "jensen_shannon_distance"])
+def test_distribution_vjps_match_finite_differences(name: str, normalize: bool) -> None:
+    a, b = RNG.uniform(0.2, 1.0, (2, 3, 4))
+    if not normalize:
+        a, b = a / a.sum(-1, keepdims=True), b / b.sum(-1, keepdims=True)
+    g = RNG.uniform(-1, 1, 3)
+    kw = {"normalize": normalize, "base": 2}
+    args = (b,) if name != "entropy" else ()
+    fn = R.FUNCTIONS[name]
+    want = _fd(lambda z: fn(z, *args, **kw), a, g)
+    got = R.VJPS[name](g, a, *args, **kw)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
+
+
+def test_kl_div_log_input_vjp_with_batchmean() -> None:
+    y, t = np.log(RNG.dirichlet(np.ones(3), 4)), RNG.dirichlet(np.ones(3), 4)
+    got = R.VJPS["kl_div_log_input"](np.array(2.0), y, t, reduction="batchmean")
+    np.testing.assert_allclose(got, -2.0 * t / 4, rtol=1e-15)
+
+
+def _normalized_exact_grad(name, p, q, g):
+    """Exact VJP with normalize=True: (gP_j - sum_i P_i gP_i)/s and the condition number
+    (|gP_j| + |sum P gP|)/|gP_j - sum P gP| of that subtraction."""
+    out, cond = [], []
+    for gi, rp, rq in zip(g, p, q, strict=True):
+        rp, rq = [mp.mpf(float(v)) for v in rp], [mp.mpf(float(v)) for v in rq]
+        s, sq = mp.fsum(rp), mp.fsum(rq)
+        pn, qn = [v / s for v in rp], [v / sq for v in rq]
+        if name == "entropy":
+            gp = [mp.mpf(float(gi)) * (-mp.log(v) - 1) for v in pn]
+        elif name == "cross_entropy":
+            gp = [mp.mpf(float(gi)) * -mp.log(v) for v in qn]
+        else:  # kl_divergence(y_pred=p, y_true=q): d/dP = -T/P
+            gp = [mp.mpf(float(gi)) * -(b / a) for a, b in zip(pn, qn, strict=True)]
+        inner = mp.fsum(a * b for a, b in zip(pn, gp, strict=True))
+        out += [(v - inner) / s for v in gp]
+        cond += [float((abs(v) + abs(inner)) / abs(v - inner)) for v in gp]
+    return out, cond
+
+
+@pytest.mark.parametrize("name", ["entropy", "cross_entropy", "kl_divergence"])
+def test_normalized_vjps_within_condition_aware_bound(name: str) -> None:
+    """normalize=True VJPs subtract two O(1) numbers: the error is bounded by a few ULP
+    times the condition number of that subtraction (not by 4 ULP flat)."""
+    p, q = RNG.uniform(0.05, 5, (2, 20, 6))
+    g = RNG.uniform(-2, 2, 20)
+    args = (p,) if name == "entropy" else (p, q)
+    got = R.VJPS[name](g, *args, normalize=True).ravel()
+    exact, cond = _normalized_exact_grad(name, p, q, g)
+    errs = [ulp_error(c, e) / (1 + k) for c, e, k in zip(got, exact, cond, strict=True)]
+    assert max(errs) <= 4.0
+
+
+def test_kl_div_log_input_condition_aware_near_cancellation() -> None:
+    """t (log t - y) near y = log t: error <= 2 ULP x (1 + |log t| / |log t - y|)."""
+    t = RNG.uniform(1e-3, 1, 200)
+    y = np.log(t) * (1 + RNG.uniform(-1e-6, 1e-6, 200))
+    got = R.kl_div_log_input(y, t)
+    for c, tv, yv in zip(got, t, y, strict=True):
+        lt = mp.log(mp.mpf(float(tv)))
+        exact = mp.mpf(float(tv)) * (lt - mp.mpf(float(yv)))
+        cond = 1 + float(abs(lt) / abs(lt - mp.mpf(float(yv))))
+        assert ulp_error(c, exact) <= 2 * cond
+
+
+# ------------------------------------------------------------------------------ bad inputs
+
+
+@pytest.mark.parametrize(
+    ("call", "exc", "param"),
+    [
+        (lambda: R.entropy([0.5, -0.1]), ValueError, "p"),
+        (lambda: R.cross_entropy([0.5, 0.5], [0.5, -0.5]), ValueError, "q"),
+        (lambda: R.cross_entropy([0.5, 0.5], [0.2, 0.3, 0.5]), ValueError, "same shape"),
+        (lambda: R.kl_divergence([0.5, 0.5], [1.2, -0.2]), ValueError, "y_true"),
+        (lambda: R.kl_divergence([[0.5, 0.5]], [0.5, 0.5]), ValueError, "same shape"),
+        (lambda: R.entropy([0.5, 0.5], base=-2), ValueError, "base"),
+        (lambda: R.entropy([0.5, 0.5], base=1), ValueError, "base"),
+        (lambda: R.entropy([0.5, 0.5], base="bits"), TypeError, "base"),
+        (lambda: R.entropy([0.5, 0.5], axis=3), ValueError, "axis"),
+        (lambda: R.kl_divergence([0.5, 0.5], [0.5, 0.5], clip_eps=0.0), ValueError, "clip_eps"),
+        (lambda: R.kl_divergence([0.5, 0.5], [0.5, 0.5], clip_eps=2.0), ValueError, "clip_eps"),
+        (lambda: R.kl_divergence([0.5, 0.5], [0.5, 0.5], reduction="avg"), ValueError,
+         "reduction"),
+        (lambda: R.kl_div_log_input([-1.0], [-0.5]), ValueError, "y_true"),
+        (lambda: R.kl_div_log_input([-1.0], [0.5], log_target="yes"), TypeError, "log_target"),
+        (lambda: R.jensen_shannon([0.5, 0.5], [0.5, 0.5], normalize=1), TypeError, "normalize"),
+        (lambda: R.entropy(np.float64(0.5)), ValueError, "p"),
+        (lambda: R.entr(["a"]), TypeError, "x"),
+        (lambda: R.xlogy(None, [1.0]), TypeError, "x"),
+        (lambda: R.VJPS["kl_divergence"](np.ones(3), [[0.5, 0.5]], [[0.5, 0.5]]), ValueError, "g"),
+    ],
+)
+def test_bad_inputs_name_the_parameter(call, exc, param: str) -> None:
+    with pytest.raises(exc, match=param):
+        call()
