@@ -3,10 +3,12 @@
 This is the one interface every adapter uses, built-in or plugin (no private back door).
 An adapter module exposes
 
-* ``BACKEND``: a :class:`Backend` (array conversion both ways, autodiff, version), and
-* ``bindings() -> list[Binding]``: the declarations. It may import its framework; an
-  ImportError there makes the whole backend skip with that reason, never a collection
-  error.
+* ``backend(device="cpu") -> Backend``: array conversion both ways, autodiff, version;
+* ``bindings() -> list[Binding]``: the declarations.
+
+Either may import its framework; an ImportError there makes the whole backend skip with
+that reason, never a collection error. The user-facing guide is ``docs/plugins.md``; for
+plain NumPy functions see :func:`adapters.numpy_binding` / :func:`adapters.numpy_adapter`.
 
 A :class:`Binding` is data: the public API it tests, the reference function it must match,
 the *conventions* (reference keyword arguments) under which it matches, and how to call it.
@@ -14,6 +16,7 @@ the *conventions* (reference keyword arguments) under which it matches, and how 
 
 from __future__ import annotations
 
+import difflib
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -47,8 +50,9 @@ class Backend:
         ml_dtypes.bfloat16 or float32; both are exact).
       vjp: ``(call, inputs, wrt, cotangent) -> np.ndarray`` or None when the framework
         has no autodiff. ``inputs`` are framework arrays in the binding's ``args`` order,
-        ``wrt`` the index of the one to differentiate, ``cotangent`` a framework array
-        shaped like the output. Returns the gradient as a NumPy array.
+        ``wrt`` the index of the one to differentiate, ``cotangent`` a NumPy array in the
+        output's dtype and shape (0-d for a reduced loss; convert it). Returns the
+        gradient as a NumPy array.
       dtype_of: ``(framework array) -> str``: the dtype name ("float32", "bfloat16", ...).
       device: where arrays live ("cpu" unless the adapter was given another).
       packages: distribution names whose versions the results record (and divergence
@@ -141,13 +145,13 @@ def validate_binding(binding: Binding, functions: Mapping[str, Callable[..., Any
     convention keyword against the reference function's signature (and grad conventions
     against its VJP's), the dtypes.
     """
-    where = f"binding {binding.api!r} (backend {binding.backend!r})"
+    where = f"binding {binding.api!r}" + (f" (backend {binding.backend!r})" if binding.backend else "")
     if not isinstance(binding.api, str) or not binding.api:
         raise BindingError(f"binding api must be a non-empty string, got {binding.api!r}")
     if binding.kind not in KINDS:
         raise BindingError(f"{where}: kind must be one of {list(KINDS)}, got {binding.kind!r}")
     if binding.reference not in functions:
-        close = sorted(n for n in functions if binding.reference.split("_")[0] in n)[:5]
+        close = difflib.get_close_matches(str(binding.reference), list(functions), n=5, cutoff=0.6)
         raise BindingError(
             f"{where}: unknown reference function {binding.reference!r}"
             + (f" (did you mean one of {close}?)" if close else "")

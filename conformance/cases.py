@@ -84,6 +84,9 @@ def regimes_for(binding: Binding) -> list[str]:
                 f"{FAMILY_OF[binding.reference]!r} ({names})"
             )
         names = [n for n in names if n in binding.regimes]
+    if "sample_weight" in [name for _, name in binding.arg_names()]:
+        # One weight per sample needs a batch axis: regimes with 1-D inputs are left out.
+        names = [n for n in names if raw_inputs(binding, n)[family_of(binding.reference).inputs[0]].ndim >= 2]
     return names
 
 

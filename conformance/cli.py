@@ -67,7 +67,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     import pytest
 
+    from .loader import load_adapter
     from .progress import ProgressPlugin
+
+    for module in args.adapter:  # a broken plugin: one clear message before any worker starts
+        load_adapter(module, device=args.device, plugin=True)
 
     pytest_args = ["conformance", "-q", "-p", "no:cacheprovider", f"--results={args.output}",
                    f"--device={args.device}"]

@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import sysconfig
+import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import numpy as np
+
+import adapters
 import reference
 from adapters import BUILTIN
 from adapters._binding import Backend, Binding, BindingError, validate_binding
 
 from .cases import regimes_for
-from .families import FAMILY_OF
+from .families import FAMILIES, FAMILY_OF
 
 ENTRY_POINT_GROUP = "crossconform.adapters"
 
@@ -39,11 +45,65 @@ class Loaded:
     unavailable: str | None = None
 
 
-def discover_entry_points() -> list[str]:
-    """Module paths advertised by installed packages under ``crossconform.adapters``."""
+def entry_point_adapters() -> list[tuple[str, str]]:
+    """``(name, module path)`` of each adapter installed packages advertise under
+    ``crossconform.adapters`` (``mylib = "mypkg.my_bindings"``: the name is the backend's)."""
     eps = importlib.metadata.entry_points()
     group = eps.select(group=ENTRY_POINT_GROUP) if hasattr(eps, "select") else eps.get(ENTRY_POINT_GROUP, [])
-    return [ep.value for ep in group]
+    out = []
+    for ep in sorted(group, key=lambda e: e.name):
+        if ":" in ep.value:
+            raise AdapterError(f"entry point {ep.name!r} = {ep.value!r} in group {ENTRY_POINT_GROUP!r}: "
+                               "the value must be a module path (the adapter module), not module:attr")
+        out.append((ep.name, ep.value.strip()))
+    return out
+
+
+def discover_entry_points() -> list[str]:
+    """Module paths advertised by installed packages under ``crossconform.adapters``."""
+    return [module for _, module in entry_point_adapters()]
+
+
+# Frames that are not the plugin author's code: crossconform's, the import machinery's,
+# the standard library's and installed packages' (numpy raising inside np.log ...).
+_OWN = tuple({str(Path(m.__file__).parent) for m in (reference, adapters, importlib)}
+             | {sysconfig.get_paths()[k] for k in ("stdlib", "purelib", "platlib")})
+
+
+def _raised_where(exc: BaseException) -> str:
+    """``TypeError: message (file.py:12)``: the exception and the innermost frame of the
+    plugin's own code (not of crossconform's or the import machinery's)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "<frozen" not in f.filename]
+    frames = [f for f in frames if not f.filename.startswith(_OWN) and f.filename != __file__] or frames
+    where = f" ({frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}{where}"
+
+
+def probe_conversion(backend: Backend, where: str) -> None:
+    """Round-trip a tiny float32 array through the backend; AdapterError if it cannot.
+
+    Checked at collection time so that a conversion returning a list, a framework array
+    or the wrong dtype is one clear message, not a failure in every case.
+    """
+    probe = np.array([0.5, -1.25, 3.0], dtype=np.float32)
+    try:
+        framework = backend.to_framework(probe.copy(), "float32")
+        dtype = backend.dtype_of(framework)
+        back = backend.to_numpy(framework)
+    except ImportError:
+        raise
+    except Exception as exc:
+        raise AdapterError(f"{where}: converting a float32 array failed: {_raised_where(exc)}") from None
+    if not isinstance(back, np.ndarray):
+        raise AdapterError(f"{where}: backend.to_numpy returned {type(back).__module__}."
+                           f"{type(back).__qualname__}, not a numpy.ndarray (return np.asarray(...))")
+    if dtype != "float32":
+        raise AdapterError(f"{where}: backend.dtype_of gave {dtype!r} for a float32 array "
+                           "(it must return the dtype name, e.g. 'float32')")
+    if back.dtype != np.float32 or back.shape != probe.shape or not np.array_equal(back, probe):
+        raise AdapterError(f"{where}: float32 round trip to_framework -> to_numpy is not exact: "
+                           f"sent {probe!r}, got back {back!r}")
 
 
 def load_adapter(module_path: str, *, device: str = "cpu", plugin: bool = False,
@@ -53,22 +113,40 @@ def load_adapter(module_path: str, *, device: str = "cpu", plugin: bool = False,
     try:
         module = importlib.import_module(module_path)
     except ImportError as exc:
-        if plugin and getattr(exc, "name", None) == module_path.split(".")[0]:
-            raise AdapterError(f"--adapter {module_path!r}: module not found ({exc})") from None
+        missing = getattr(exc, "name", None)
+        if plugin and missing is not None and module_path.startswith(missing) and \
+                module_path[len(missing):len(missing) + 1] in ("", "."):
+            raise AdapterError(f"--adapter {module_path!r}: module not found ({exc}); is its "
+                               "directory on PYTHONPATH / the package installed?") from None
         return Loaded(short, module_path, plugin, unavailable=f"{module_path}: {exc}")
+    except Exception as exc:  # a plugin that fails while importing: say where, no traceback
+        raise AdapterError(f"adapter {module_path!r}: importing it raised {_raised_where(exc)}") from None
     for attr in ("backend", "bindings"):
         if not callable(getattr(module, attr, None)):
             raise AdapterError(
-                f"adapter module {module_path!r} must define {attr}() (see adapters/_binding.py)"
+                f"adapter module {module_path!r} must define {attr}() (see docs/plugins.md)"
             )
     try:
         backend = module.backend(device=device)
-        bindings = list(module.bindings())
+        bindings = module.bindings()
+        if not isinstance(bindings, Iterable):
+            raise AdapterError(f"adapter {module_path!r}: bindings() returned "
+                               f"{type(bindings).__name__}, not a list of adapters.Binding")
+        bindings = list(bindings)
     except ImportError as exc:
         return Loaded(short, module_path, plugin, unavailable=f"{type(exc).__name__}: {exc}")
+    except AdapterError:
+        raise
+    except Exception as exc:
+        raise AdapterError(f"adapter {module_path!r}: backend(device={device!r}) or bindings() "
+                           f"raised {_raised_where(exc)}") from None
     if not isinstance(backend, Backend):
         raise AdapterError(f"adapter {module_path!r}: backend() returned {type(backend).__name__}, "
                            "not adapters.Backend")
+    try:
+        probe_conversion(backend, f"adapter {module_path!r} (backend {backend.name!r})")
+    except ImportError as exc:
+        return Loaded(short, module_path, plugin, unavailable=f"{type(exc).__name__}: {exc}")
     loaded = Loaded(name or backend.name, module_path, plugin, backend=backend)
     seen: set[str] = set()
     for i, binding in enumerate(bindings):
@@ -80,6 +158,11 @@ def load_adapter(module_path: str, *, device: str = "cpu", plugin: bool = False,
             if binding.reference not in FAMILY_OF:
                 raise BindingError(f"binding {binding.api!r}: reference {binding.reference!r} has no "
                                    "input family (conformance/families.py)")
+            first = FAMILIES[FAMILY_OF[binding.reference]].inputs[0]
+            if binding.grad and first not in ("x", "y_pred"):
+                raise BindingError(f"binding {binding.api!r}: reference {binding.reference!r} takes "
+                                   f"{first} first, so its VJP is not w.r.t. the predictions; "
+                                   "declare grad=False")
             if binding.backend != backend.name:
                 raise BindingError(f"binding {binding.api!r}: backend {binding.backend!r} differs "
                                    f"from its adapter's backend {backend.name!r}")
@@ -102,21 +185,28 @@ def load_all(backends: Iterable[str] | None = None, adapters: Iterable[str] = ()
     """Built-in adapters (filtered by ``backends``), then plugins, keyed by backend name."""
     wanted = None if backends is None else [b.strip() for b in backends if b.strip()]
     out: dict[str, Loaded] = {}
-    plugin_modules = list(adapters) + (discover_entry_points() if entry_points else [])
-    if wanted is not None:
-        unknown = [b for b in wanted if b not in BUILTIN and b != "plugin"]
-        if unknown and not plugin_modules:
-            raise AdapterError(f"--backend: unknown backend(s) {unknown}; known: {sorted(BUILTIN)}")
+    adapters = list(adapters)
+    installed = entry_point_adapters() if entry_points else []
+    # An installed plugin is imported only when selected: by its entry point name, by
+    # "plugin", or when no --backend is given (a broken one cannot break a torch run).
+    plugin_modules = adapters + [module for ep_name, module in installed if module not in adapters
+                                 and (wanted is None or "plugin" in wanted or ep_name in wanted)]
     for name, module_path in BUILTIN.items():
         if wanted is None or name in wanted:
             out[name] = load_adapter(module_path, device=device, name=name)
     for module_path in plugin_modules:
         loaded = load_adapter(module_path, device=device, plugin=True)
-        if wanted is not None and loaded.name not in wanted and "plugin" not in wanted and \
-                module_path not in adapters:
-            continue
         if loaded.name in out:
             raise AdapterError(f"adapter {module_path!r}: backend name {loaded.name!r} is already "
                                f"used by {out[loaded.name].module!r}")
         out[loaded.name] = loaded
+    if wanted is not None:
+        unknown = [b for b in wanted if b not in out and b != "plugin"]
+        if unknown:
+            known = sorted(set(BUILTIN) | {n for n, _ in installed} | set(out))
+            raise AdapterError(f"--backend: unknown backend(s) {unknown}; known: {known} "
+                               "(and 'plugin' for every --adapter module)")
+        if "plugin" in wanted and not plugin_modules:
+            raise AdapterError("--backend plugin: no plugin adapter: give --adapter MODULE or "
+                               f"install a package with a {ENTRY_POINT_GROUP!r} entry point")
     return out

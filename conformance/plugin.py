@@ -116,11 +116,18 @@ def case_specs(state: State) -> list[CaseSpec]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "case_spec" not in metafunc.fixturenames and "adapter_name" not in metafunc.fixturenames:
+        return
+    try:
+        state = get_state(metafunc.config)
+    except pytest.UsageError as exc:
+        # A broken adapter or registry: its message alone, not pytest's hook traceback.
+        raise pytest.Collector.CollectError(f"crossconform: {exc}") from None
     if "case_spec" in metafunc.fixturenames:
-        specs = case_specs(get_state(metafunc.config))
+        specs = case_specs(state)
         metafunc.parametrize("case_spec", specs, ids=[s.id for s in specs])
     if "adapter_name" in metafunc.fixturenames:
-        names = sorted(get_state(metafunc.config).adapters)
+        names = sorted(state.adapters)
         metafunc.parametrize("adapter_name", names, ids=names)
 
 

@@ -8,6 +8,7 @@
     dtypes = ["float16"]                   # optional: default every dtype
     regimes = ["extreme"]                  # optional: default every regime
     versions = "torch>=2.0"                # PEP 440 requirement: distribution + specifier
+    keras_backend = ["tensorflow"]         # optional, Keras entries: KERAS_BACKEND values
     reason = "what differs and why, with the measured figures"
     source = "file:function of the framework, or the upstream issue"
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import fnmatch
 import importlib.metadata
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -37,7 +39,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 DEFAULT_PATH = Path(__file__).with_name("divergences.toml")
-_FIELDS = {"binding", "check", "dtypes", "regimes", "versions", "reason", "source"}
+_FIELDS = {"binding", "check", "dtypes", "regimes", "versions", "keras_backend", "reason", "source"}
 _REQUIRED = {"binding", "versions", "reason", "source"}
 
 
@@ -55,6 +57,7 @@ class Divergence:
     requirement: Requirement
     reason: str
     source: str
+    keras_backend: tuple[str, ...] | None = None
 
     @property
     def label(self) -> str:
@@ -62,14 +65,17 @@ class Divergence:
 
     def matches(self, spec: CaseSpec) -> bool:
         return (
-            fnmatch.fnmatchcase(spec.api, self.binding)
+            (spec.api == self.binding or fnmatch.fnmatchcase(spec.api, self.binding))
             and self.check in ("any", spec.check)
             and (self.dtypes is None or spec.dtype in self.dtypes)
             and (self.regimes is None or spec.regime in self.regimes)
         )
 
     def applies(self, versions: Mapping[str, str]) -> bool:
-        """True when the installed version of the entry's distribution satisfies it."""
+        """True when the installed version of the entry's distribution satisfies it (and,
+        for a Keras entry restricted to some Keras backends, that backend is in use)."""
+        if self.keras_backend is not None and keras_backend() not in self.keras_backend:
+            return False
         version = versions.get(self.requirement.name.lower())
         if version is None:
             version = installed_version(self.requirement.name)
@@ -79,6 +85,11 @@ class Divergence:
 
     def xfail_reason(self) -> str:
         return f"{self.reason} [source: {self.source}; applies to {self.requirement}]"
+
+
+def keras_backend() -> str:
+    """The Keras backend in use: Keras fixes it from KERAS_BACKEND at import."""
+    return os.environ.get("KERAS_BACKEND", "tensorflow")
 
 
 def installed_version(distribution: str) -> str | None:
@@ -125,13 +136,16 @@ def _entry(path: Path, index: int, raw: Any) -> Divergence:
         raise RegistryError(f"{where}: versions {raw['versions']!r} is not a PEP 440 "
                             f"requirement such as 'torch>=2.0': {exc}") from None
     lists = {}
-    for key in ("dtypes", "regimes"):
+    if isinstance(raw.get("keras_backend"), str):
+        raw = {**raw, "keras_backend": [raw["keras_backend"]]}
+    for key in ("dtypes", "regimes", "keras_backend"):
         value = raw.get(key)
         if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
             raise RegistryError(f"{where}: {key} must be a list of strings, got {value!r}")
         lists[key] = tuple(value) if value is not None else None
     return Divergence(index, raw["binding"], check, lists["dtypes"], lists["regimes"],
-                      requirement, raw["reason"].strip(), raw["source"].strip())
+                      requirement, raw["reason"].strip(), raw["source"].strip(),
+                      lists["keras_backend"])
 
 
 def match(entries: list[Divergence], spec: CaseSpec, versions: Mapping[str, str]) -> Divergence | None:

@@ -40,10 +40,10 @@ def test_backend_available(adapter_name: str, conformance_state: State,
     info = {"name": adapter_name, "module": loaded.module, "plugin": loaded.plugin,
             "available": loaded.backend is not None, "reason": loaded.unavailable}
     if loaded.backend is not None:
-        info |= {"version": loaded.backend.version, "packages": list(loaded.backend.packages),
+        info |= {"version": str(loaded.backend.version), "packages": list(loaded.backend.packages),
                  "device": loaded.backend.device, "dtypes": list(loaded.backend.dtypes),
                  "bindings": [binding_info(b) for b in loaded.bindings]}
-    request.node.user_properties.append(("crossconform_backend", info))
+    request.node.user_properties.append(("crossconform_backend", jsonable(info)))
     if loaded.backend is None:
         pytest.skip(f"{adapter_name} unavailable: {loaded.unavailable}")
     assert loaded.bindings, f"{adapter_name}: bindings() returned no binding"

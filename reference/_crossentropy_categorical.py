@@ -47,8 +47,10 @@ __all__ = [
 
 
 def _xlog(coef: np.ndarray, log_term: np.ndarray) -> np.ndarray:
-    """coef * log_term with 0 where coef == 0 (0 · log 0 = 0)."""
-    return np.where(coef == 0, 0.0, coef * np.where(coef == 0, 0.0, log_term))
+    """coef * log_term with 0 where coef == 0 (0 · log 0 = 0); a NaN log_term propagates
+    (xlogy's rule: 0 · log NaN = NaN), so a NaN prediction is never silently hidden."""
+    zero = (coef == 0) & ~np.isnan(log_term)
+    return np.where(zero, 0.0, coef * np.where(zero, 0.0, log_term))
 
 
 def _soft(

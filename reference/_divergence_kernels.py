@@ -103,7 +103,7 @@ def kl_div_kernel(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def fsum(x: np.ndarray, axis: int) -> np.ndarray:
     """Exactly rounded sum over ``axis`` (math.fsum); rows holding inf/NaN use np.sum."""
     moved = np.moveaxis(x, axis, -1)
-    flat = moved.reshape(-1, moved.shape[-1]) if moved.size else moved.reshape(-1, 0)
+    flat = moved.reshape(int(np.prod(moved.shape[:-1], dtype=np.int64)), moved.shape[-1])
     with np.errstate(invalid="ignore"):
         plain = flat.sum(axis=-1)
     exact = np.array([math.fsum(row) if np.all(np.isfinite(row)) else plain[i]

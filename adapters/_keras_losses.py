@@ -1,0 +1,395 @@
+"""The Keras loss and accuracy-metric bindings (used by :mod:`adapters.keras_bindings`).
+
+Conventions, read in the installed Keras 3 sources (``keras/src/...``):
+
+* epsilon: ``keras.backend.epsilon()`` = 1e-7 everywhere below.
+* ``losses/losses.py``: loss *functions* average the last axis for elementwise losses
+  (``mean_axis=-1``); class-axis losses return one value per sample.
+* binary cross-entropy from probabilities (``backend/*/nn.py:binary_crossentropy``):
+  clip to [eps, 1 - eps] (Keras 3); Keras 2 (``keras/backend.py``) clips AND adds eps
+  inside each log ("double epsilon": ``clip_eps`` and ``log_eps``).
+* categorical cross-entropy from probabilities: divide by the sum over the class axis,
+  then clip (``renormalize=True``, ``clip_eps``).
+* label smoothing: binary ``y (1 - ls) + 0.5 ls``; categorical ``y (1 - ls) + ls / C``.
+* Loss classes (``losses/loss.py``): default reduction "sum_over_batch_size" =
+  sum(w l) / number of values (``ops.divide_no_nan``); they cast y_true and y_pred to
+  ``floatx()`` (float32) before computing.
+* accuracy (``metrics/accuracy_metrics.py``): binary_accuracy is ``y_pred > threshold``
+  (strict), per element in Keras 3 (Keras 2: mean over the last axis); argmax takes the
+  first maximum; ``ops.in_top_k`` counts ties in (tf.math.in_top_k; jax/torch backends
+  compare with the k-th largest score).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from ._binding import Binding
+from .keras_bindings import grad_at_clip, grad_at_max_tie
+
+__all__ = ["loss_bindings", "metric_bindings"]
+
+EPS = 1e-7  # keras.backend.epsilon(), checked at bindings() time
+_LOSSES_SRC = "keras/src/losses/losses.py"
+_NN_SRC = "keras/src/backend/{backend}/nn.py"
+_OPS_NN_SRC = "keras/src/ops/nn.py"
+_METRICS_SRC = "keras/src/metrics/accuracy_metrics.py"
+_KERAS = ("y_true", "y_pred")
+_KERAS_W = ("y_true", "y_pred", "sample_weight")
+_PROBS = {"input_space": "probabilities", "epsilon": "1e-7 (keras.backend.epsilon())"}
+_LOGITS = {"input_space": "logits"}
+_CLASS_REDUCTION = {"default_reduction": "sum_over_batch_size (divide_no_nan)"}
+
+
+def _b(api: str, reference: str, call: Callable[..., Any], *, source: str,
+       kind: str = "loss", **fields: Any) -> Binding:
+    info = dict(fields.pop("info", {}))
+    info["source"] = source
+    fields.setdefault("args", _KERAS)
+    return Binding(api=api, backend="keras", kind=kind, reference=reference, call=call,
+                   info=info, **fields)
+
+
+def _scce_probs(backend_name: str) -> dict[str, Any]:
+    """Sparse CE from probabilities: the jax/torch backends renormalise then clip; the
+    TensorFlow backend (and Keras 2) clips, takes the log and feeds it to
+    sparse_softmax_cross_entropy_with_logits, i.e. normalises AFTER clipping."""
+    if backend_name == "tensorflow":
+        return {"clip_eps": EPS, "normalize_after_clip": True}
+    return {"clip_eps": EPS, "renormalize": True}
+
+
+def _check_epsilon(keras: Any) -> None:
+    eps = float(keras.backend.epsilon())
+    if eps != EPS:  # the declarations below assume the default fuzz factor
+        raise ValueError(
+            f"keras.backend.epsilon() is {eps!r}; the Keras bindings declare clip_eps={EPS} "
+            "(reset it with keras.backend.set_epsilon(1e-7))"
+        )
+
+
+def _crossentropy(keras: Any, major: int, backend_name: str) -> list[Binding]:
+    L = keras.losses
+    nn_src = _NN_SRC.format(backend=backend_name)
+    # Keras 3: clip only; Keras 2 keras/backend.py:binary_crossentropy clips and adds eps.
+    bce_probs = {"clip_eps": EPS} if major >= 3 else {"clip_eps": EPS, "log_eps": EPS}
+    bce_src = (f"{_LOSSES_SRC}:binary_crossentropy + {nn_src}:binary_crossentropy"
+               if major >= 3 else "keras/losses.py + keras/backend.py:binary_crossentropy")
+    cce_probs = {"clip_eps": EPS, "renormalize": True}
+    cce_src = f"{_LOSSES_SRC}:categorical_crossentropy + {nn_src}:categorical_crossentropy"
+    scce_src = (f"{_LOSSES_SRC}:sparse_categorical_crossentropy + "
+                f"{nn_src}:sparse_categorical_crossentropy")
+    scce_probs = _scce_probs(backend_name)
+    mean = {"mean_axis": -1}
+    clip_grad = {"grad_conventions": {"grad_at_clip": grad_at_clip(backend_name)}}
+    p = functools.partial
+    out = [
+        _b("keras.losses.binary_crossentropy", "binary_cross_entropy",
+           L.binary_crossentropy, **clip_grad, source=bce_src, conventions={**bce_probs, **mean},
+           info={**_PROBS, "labels": "binary/soft", "default_reduction": "mean over last axis"},
+           pair="keras.losses.binary_crossentropy(from_logits=True)"),
+        _b("keras.losses.binary_crossentropy(from_logits=True)",
+           "sigmoid_binary_cross_entropy", p(L.binary_crossentropy, from_logits=True),
+           source=bce_src, conventions=mean, info={**_LOGITS, "labels": "binary/soft"},
+           pair="keras.losses.binary_crossentropy"),
+        _b("keras.losses.binary_crossentropy(label_smoothing=0.1)", "binary_cross_entropy",
+           p(L.binary_crossentropy, label_smoothing=0.1), **clip_grad, source=bce_src,
+           conventions={**bce_probs, **mean, "label_smoothing": 0.1},
+           info={**_PROBS, "defaults": "y*(1-ls) + 0.5*ls"}),
+        _b("keras.losses.binary_crossentropy(from_logits=True, label_smoothing=0.1)",
+           "sigmoid_binary_cross_entropy",
+           p(L.binary_crossentropy, from_logits=True, label_smoothing=0.1), source=bce_src,
+           conventions={**mean, "label_smoothing": 0.1}, info=_LOGITS),
+        _b("keras.losses.categorical_crossentropy", "categorical_cross_entropy",
+           L.categorical_crossentropy, **clip_grad, source=cce_src, conventions=cce_probs,
+           info={**_PROBS, "labels": "one-hot/soft"},
+           pair="keras.losses.categorical_crossentropy(from_logits=True)"),
+        _b("keras.losses.categorical_crossentropy(from_logits=True)", "softmax_cross_entropy",
+           p(L.categorical_crossentropy, from_logits=True), source=cce_src,
+           info={**_LOGITS, "labels": "one-hot/soft"},
+           pair="keras.losses.categorical_crossentropy"),
+        _b("keras.losses.categorical_crossentropy(label_smoothing=0.1)",
+           "categorical_cross_entropy", p(L.categorical_crossentropy, label_smoothing=0.1),
+           **clip_grad, source=cce_src, conventions={**cce_probs, "label_smoothing": 0.1},
+           info={**_PROBS, "defaults": "y*(1-ls) + ls/C"}),
+        _b("keras.losses.categorical_crossentropy(from_logits=True, label_smoothing=0.1)",
+           "softmax_cross_entropy",
+           p(L.categorical_crossentropy, from_logits=True, label_smoothing=0.1),
+           source=cce_src, conventions={"label_smoothing": 0.1}, info=_LOGITS),
+        _b("keras.losses.categorical_crossentropy(from_logits=True, axis=1)",
+           "softmax_cross_entropy", p(L.categorical_crossentropy, from_logits=True, axis=1),
+           source=cce_src, conventions={"axis": 1}, info={**_LOGITS, "labels": "one-hot/soft"}),
+        # label smoothing takes C from y_true.shape[-1] whatever the axis (see findings).
+        _b("keras.losses.categorical_crossentropy(from_logits=True, label_smoothing=0.1, "
+           "axis=1)", "softmax_cross_entropy",
+           p(L.categorical_crossentropy, from_logits=True, label_smoothing=0.1, axis=1),
+           source=cce_src, conventions={"axis": 1, "label_smoothing": 0.1}, info=_LOGITS),
+        _b("keras.losses.sparse_categorical_crossentropy",
+           "sparse_categorical_cross_entropy", L.sparse_categorical_crossentropy,
+           **clip_grad, source=scce_src, conventions=scce_probs, info={**_PROBS, "labels": "index"},
+           pair="keras.losses.sparse_categorical_crossentropy(from_logits=True)"),
+        _b("keras.losses.sparse_categorical_crossentropy(from_logits=True)",
+           "sparse_softmax_cross_entropy",
+           p(L.sparse_categorical_crossentropy, from_logits=True), source=scce_src,
+           info={**_LOGITS, "labels": "index"},
+           pair="keras.losses.sparse_categorical_crossentropy"),
+    ]
+    if major >= 3:
+        out += [
+            _b("keras.losses.sparse_categorical_crossentropy(from_logits=True, ignore_class=0)",
+               "sparse_softmax_cross_entropy",
+               p(L.sparse_categorical_crossentropy, from_logits=True, ignore_class=0),
+               source=scce_src, conventions={"ignore_index": 0},
+               info={**_LOGITS, "labels": "index", "defaults": "ignored samples give 0"}),
+        ]
+    if hasattr(L, "binary_focal_crossentropy"):
+        focal_src = f"{_LOSSES_SRC}:binary_focal_crossentropy"
+        out += [
+            _b("keras.losses.binary_focal_crossentropy", "binary_focal_cross_entropy",
+               L.binary_focal_crossentropy, **clip_grad, source=focal_src,
+               conventions={"gamma": 2.0, "clip_eps": EPS, **mean},
+               info={**_PROBS, "defaults": "gamma=2.0, apply_class_balancing=False "
+                                           "(alpha=0.25 unused)"}),
+            _b("keras.losses.binary_focal_crossentropy(apply_class_balancing=True)",
+               "binary_focal_cross_entropy",
+               p(L.binary_focal_crossentropy, apply_class_balancing=True), **clip_grad, source=focal_src,
+               conventions={"gamma": 2.0, "alpha": 0.25, "clip_eps": EPS, **mean},
+               info=_PROBS),
+        ]
+    if hasattr(L, "categorical_focal_crossentropy"):
+        out.append(
+            _b("keras.losses.categorical_focal_crossentropy", "categorical_focal_cross_entropy",
+               L.categorical_focal_crossentropy,
+               **clip_grad, source=f"{_LOSSES_SRC}:categorical_focal_crossentropy",
+               conventions={"gamma": 2.0, "alpha": 0.25, **cce_probs},
+               info={**_PROBS, "defaults": "alpha=0.25 always applied, gamma=2.0"}))
+    ops = getattr(keras, "ops", None)
+    if ops is not None:  # keras.ops: per element / per sample, no mean, no smoothing
+        ops_src = f"{_OPS_NN_SRC}:{{fn}} + {nn_src}:{{fn}}"
+        out += [
+            _b("keras.ops.binary_crossentropy", "binary_cross_entropy", ops.binary_crossentropy,
+               **clip_grad, source=ops_src.format(fn="binary_crossentropy"), conventions=bce_probs,
+               info={**_PROBS, "default_reduction": "none"},
+               pair="keras.ops.binary_crossentropy(from_logits=True)"),
+            _b("keras.ops.binary_crossentropy(from_logits=True)",
+               "sigmoid_binary_cross_entropy", p(ops.binary_crossentropy, from_logits=True),
+               source=ops_src.format(fn="binary_crossentropy"), info=_LOGITS,
+               pair="keras.ops.binary_crossentropy"),
+            _b("keras.ops.categorical_crossentropy(from_logits=True)", "softmax_cross_entropy",
+               p(ops.categorical_crossentropy, from_logits=True),
+               source=ops_src.format(fn="categorical_crossentropy"), info=_LOGITS),
+            _b("keras.ops.sparse_categorical_crossentropy(from_logits=True)",
+               "sparse_softmax_cross_entropy",
+               p(ops.sparse_categorical_crossentropy, from_logits=True),
+               source=ops_src.format(fn="sparse_categorical_crossentropy"), info=_LOGITS),
+        ]
+    return out
+
+
+
+def _regression(keras: Any, major: int, backend_name: str) -> list[Binding]:
+    L = keras.losses
+    mean = {"mean_axis": -1}
+    # ops.maximum(1 - t p, 0) at the margin: tf passes the gradient, jnp/torch.maximum halve it.
+    margin = {"grad_conventions": {"grad_at_margin": grad_at_max_tie(backend_name)}}
+    # msle: ops.maximum(y_pred, epsilon) with epsilon a float32 tensor on the TF backend, so
+    # the bound is float32(1e-7) > 1e-7 and a float64 p = 1e-7 lies strictly outside (0);
+    # jax/torch keep 1e-7 exactly and split the tie (0.5).
+    msle_grad = {"grad_at_clip": 0.0 if backend_name == "tensorflow" else 0.5}
+    # Keras 3 ops.nn.normalize: x * min(rsqrt(sum x^2), 1/eps), eps = 1e-7 (each input
+    # normalised on its own); Keras 2 tf.linalg.l2_normalize: rsqrt(max(sum x^2, 1e-12)).
+    cos = ({"negate": True, "eps": EPS, "eps_mode": "separate"} if major >= 3
+           else {"negate": True, "eps": 1e-6, "eps_mode": "separate"})
+
+    def src(fn: str) -> str:
+        return f"{_LOSSES_SRC}:{fn}"
+
+    return [
+        _b("keras.losses.mean_squared_error", "squared_error", L.mean_squared_error,
+           source=src("mean_squared_error"), conventions=mean),
+        _b("keras.losses.mean_absolute_error", "absolute_error", L.mean_absolute_error,
+           source=src("mean_absolute_error"), conventions=mean),
+        _b("keras.losses.mean_absolute_percentage_error", "absolute_percentage_error",
+           L.mean_absolute_percentage_error, source=src("mean_absolute_percentage_error"),
+           conventions={"eps": EPS, "scale": 100.0, **mean},
+           info={"epsilon": "|t| clamped at 1e-7", "defaults": "scale 100"}),
+        _b("keras.losses.mean_squared_logarithmic_error", "squared_log_error",
+           L.mean_squared_logarithmic_error, source=src("mean_squared_logarithmic_error"),
+           conventions={"clip_eps": EPS, **mean}, grad_conventions=msle_grad,
+           dtypes=("float32", "float64"),
+           notes="float16/bfloat16 inputs come back as float32 (epsilon is a float32 "
+                 "tensor and promotes)"),
+        _b("keras.losses.huber", "huber", L.huber, source=src("huber"),
+           conventions={"delta": 1.0, **mean}),
+        _b("keras.losses.huber(delta=0.5)", "huber", functools.partial(L.huber, delta=0.5),
+           source=src("huber"), conventions={"delta": 0.5, **mean}),
+        _b("keras.losses.log_cosh", "log_cosh", L.log_cosh, source=src("log_cosh"),
+           conventions=mean),
+        _b("keras.losses.poisson", "poisson_nll", L.poisson, source=src("poisson"),
+           conventions={"eps": EPS, **mean}, info={"input_space": "rates"}),
+        _b("keras.losses.kl_divergence", "kl_divergence", L.kl_divergence,
+           source=src("kl_divergence"), conventions={"clip_eps": EPS},
+           info={**_PROBS, "defaults": "clips both y_true and y_pred to [1e-7, 1]"}),
+        _b("keras.losses.cosine_similarity", "cosine_similarity", L.cosine_similarity,
+           source=src("cosine_similarity") + " + keras/src/ops/nn.py:_normalize",
+           conventions={"axis": -1, **cos},
+           info={"defaults": "returns -cos; each input l2-normalised with norm clamped at "
+                             "1e-7"}),
+        _b("keras.losses.hinge", "hinge", L.hinge, source=src("hinge"),
+           conventions={"labels": "01", **mean}, **margin,
+           info={"labels": "0/1 converted to -1/1 when ALL labels are 0/1, else used as is"}),
+        _b("keras.losses.squared_hinge", "squared_hinge", L.squared_hinge,
+           source=src("squared_hinge"), conventions={"labels": "01", **mean}),
+        _b("keras.losses.categorical_hinge", "categorical_hinge", L.categorical_hinge,
+           source=src("categorical_hinge"), conventions={"axis": -1}, **margin,
+           info={"labels": "one-hot"}),
+    ]
+
+
+def _loss_classes(keras: Any, major: int, backend_name: str) -> list[Binding]:
+    """Loss objects: the function's value reduced (sum_over_batch_size) in floatx()."""
+    L = keras.losses
+    bce_probs = {"clip_eps": EPS} if major >= 3 else {"clip_eps": EPS, "log_eps": EPS}
+    cce_probs = {"clip_eps": EPS, "renormalize": True}
+    scce_probs = _scce_probs(backend_name)
+    red = {"reduction": "sum_over_batch_size"}
+    mean = {"mean_axis": -1, **red}
+    common = {"output_dtype": "float32", "info": _CLASS_REDUCTION,
+              "notes": "y_true and y_pred are cast to keras.backend.floatx() (float32) first"}
+    specs: list[tuple[str, str, Any, dict[str, Any], bool]] = [
+        # (api, reference, Loss object, conventions, add a +sample_weight variant)
+        ("BinaryCrossentropy()", "binary_cross_entropy", L.BinaryCrossentropy(),
+         {**bce_probs, **mean}, True),
+        ("BinaryCrossentropy(from_logits=True)", "sigmoid_binary_cross_entropy",
+         L.BinaryCrossentropy(from_logits=True), mean, True),
+        ("CategoricalCrossentropy()", "categorical_cross_entropy",
+         L.CategoricalCrossentropy(), {**cce_probs, **red}, True),
+        ("CategoricalCrossentropy(from_logits=True)", "softmax_cross_entropy",
+         L.CategoricalCrossentropy(from_logits=True), red, True),
+        ("SparseCategoricalCrossentropy()", "sparse_categorical_cross_entropy",
+         L.SparseCategoricalCrossentropy(), {**scce_probs, **red}, False),
+        ("SparseCategoricalCrossentropy(from_logits=True)", "sparse_softmax_cross_entropy",
+         L.SparseCategoricalCrossentropy(from_logits=True), red, True),
+        ("KLDivergence()", "kl_divergence", L.KLDivergence(), {"clip_eps": EPS, **red}, False),
+        ("Poisson()", "poisson_nll", L.Poisson(), {"eps": EPS, **mean}, False),
+        ("MeanSquaredError()", "squared_error", L.MeanSquaredError(), mean, True),
+        ("MeanAbsoluteError()", "absolute_error", L.MeanAbsoluteError(), mean, False),
+        ("MeanAbsolutePercentageError()", "absolute_percentage_error",
+         L.MeanAbsolutePercentageError(), {"eps": EPS, "scale": 100.0, **mean}, False),
+        ("Huber()", "huber", L.Huber(), {"delta": 1.0, **mean}, False),
+        ("LogCosh()", "log_cosh", L.LogCosh(), mean, False),
+        ("Hinge()", "hinge", L.Hinge(), {"labels": "01", **mean}, False),
+        ("SquaredHinge()", "squared_hinge", L.SquaredHinge(), {"labels": "01", **mean}, False),
+        ("CategoricalHinge()", "categorical_hinge", L.CategoricalHinge(), red, False),
+    ]
+    if hasattr(L, "BinaryFocalCrossentropy"):
+        specs.append(("BinaryFocalCrossentropy()", "binary_focal_cross_entropy",
+                      L.BinaryFocalCrossentropy(), {"gamma": 2.0, "clip_eps": EPS, **mean},
+                      False))
+    if hasattr(L, "CategoricalFocalCrossentropy"):
+        specs.append(("CategoricalFocalCrossentropy()", "categorical_focal_cross_entropy",
+                      L.CategoricalFocalCrossentropy(),
+                      {"gamma": 2.0, "alpha": 0.25, **cce_probs, **red}, False))
+    clip = {"grad_at_clip": grad_at_clip(backend_name)}
+    grads = {"binary_cross_entropy": clip, "categorical_cross_entropy": clip,
+             "sparse_categorical_cross_entropy": clip, "kl_divergence": clip,
+             "binary_focal_cross_entropy": clip, "categorical_focal_cross_entropy": clip,
+             "hinge": {"grad_at_margin": grad_at_max_tie(backend_name)},
+             "categorical_hinge": {"grad_at_margin": grad_at_max_tie(backend_name)}}
+    out = []
+    for api, reference, obj, conventions, weighted in specs:
+        name = type(obj).__name__
+        source = f"{_LOSSES_SRC}:{name} + keras/src/losses/loss.py:reduce_weighted_values"
+        extra = {"conventions": conventions, "grad_conventions": grads.get(reference, {}),
+                 **common}
+        out.append(_b(f"keras.losses.{api}", reference, obj, source=source, **extra))
+        if weighted:
+            out.append(_b(f"keras.losses.{api}+sample_weight", reference, obj, source=source,
+                          args=_KERAS_W, **extra))
+    return out
+
+
+def loss_bindings(keras: Any, major: int, backend_name: str) -> list[Binding]:
+    """Loss functions, keras.ops cross-entropies and Loss classes."""
+    _check_epsilon(keras)
+    return (_crossentropy(keras, major, backend_name) + _regression(keras, major, backend_name)
+            + _loss_classes(keras, major, backend_name))
+
+
+def _metric_class_call(cls: Any, **kwargs: Any) -> Callable[..., Any]:
+    """A fresh stateful metric per call: update_state once, then result()."""
+    def call(y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        metric = cls(**kwargs)
+        metric.update_state(y_true, y_pred, sample_weight=sample_weight)
+        return metric.result()
+
+    return call
+
+
+def metric_bindings(keras: Any, major: int, backend_name: str) -> list[Binding]:
+    """Accuracy functions (per element / per sample) and their Metric classes (mean)."""
+    M = keras.metrics
+    # ops.in_top_k on the TF backend is tf.math.in_top_k, whose kernel takes float32 scores
+    # only (InvalidArgumentError for half, bfloat16 and double); jax/torch take any float.
+    topk = ({"dtypes": ("float32",), "notes": "TensorFlow backend: tf.math.in_top_k accepts "
+                                              "float32 scores only"}
+            if backend_name == "tensorflow" else {})
+    # Keras 2 binary_accuracy averaged the last axis; Keras 3 returns every element.
+    bin_mean = {} if major >= 3 else {"mean_axis": -1}
+    common = {"kind": "metric", "grad": False, "output_dtype": "float32"}
+    p = functools.partial
+
+    def src(fn: str) -> str:
+        return f"{_METRICS_SRC}:{fn}"
+
+    return [
+        _b("keras.metrics.binary_accuracy", "binary_accuracy", M.binary_accuracy,
+           source=src("binary_accuracy"),
+           conventions={"threshold": 0.5, "strict": True, **bin_mean},
+           info={"defaults": "threshold=0.5, y_pred > threshold"}, **common),
+        _b("keras.metrics.binary_accuracy(threshold=0.0)", "binary_accuracy",
+           p(M.binary_accuracy, threshold=0.0), source=src("binary_accuracy"),
+           conventions={"threshold": 0.0, "strict": True, **bin_mean},
+           info={"input_space": "logits"}, **common),
+        _b("keras.metrics.categorical_accuracy", "categorical_accuracy",
+           M.categorical_accuracy, source=src("categorical_accuracy"),
+           conventions={"ties": "first"}, info={"labels": "one-hot"}, **common),
+        _b("keras.metrics.sparse_categorical_accuracy", "sparse_categorical_accuracy",
+           M.sparse_categorical_accuracy, source=src("sparse_categorical_accuracy"),
+           conventions={"ties": "first"}, info={"labels": "index"}, **common),
+        _b("keras.metrics.top_k_categorical_accuracy(k=2)", "top_k_categorical_accuracy",
+           p(M.top_k_categorical_accuracy, k=2), source=src("top_k_categorical_accuracy"),
+           conventions={"k": 2, "ties": "include"},
+           info={"defaults": "k=5; ties at the k-th score count as hits"}, **topk, **common),
+        _b("keras.metrics.top_k_categorical_accuracy", "top_k_categorical_accuracy",
+           M.top_k_categorical_accuracy, source=src("top_k_categorical_accuracy"),
+           conventions={"k": 5, "ties": "include"}, **topk, **common),
+        _b("keras.metrics.sparse_top_k_categorical_accuracy(k=2)", "top_k_accuracy",
+           p(M.sparse_top_k_categorical_accuracy, k=2),
+           source=src("sparse_top_k_categorical_accuracy"),
+           conventions={"k": 2, "ties": "include"}, info={"labels": "index"}, **topk, **common),
+        _b("keras.metrics.sparse_top_k_categorical_accuracy", "top_k_accuracy",
+           M.sparse_top_k_categorical_accuracy, source=src("sparse_top_k_categorical_accuracy"),
+           conventions={"k": 5, "ties": "include"}, **topk, **common),
+        _b("keras.metrics.BinaryAccuracy()", "binary_accuracy",
+           _metric_class_call(M.BinaryAccuracy), source=src("BinaryAccuracy"),
+           conventions={"threshold": 0.5, "strict": True, **bin_mean, "reduction": "mean"},
+           **common),
+        _b("keras.metrics.BinaryAccuracy()+sample_weight", "binary_accuracy",
+           _metric_class_call(M.BinaryAccuracy), source=src("BinaryAccuracy"),
+           conventions={"threshold": 0.5, "strict": True, **bin_mean,
+                        "reduction": "weighted_mean"}, args=_KERAS_W, **common),
+        _b("keras.metrics.CategoricalAccuracy()", "categorical_accuracy",
+           _metric_class_call(M.CategoricalAccuracy), source=src("CategoricalAccuracy"),
+           conventions={"ties": "first", "reduction": "mean"}, **common),
+        _b("keras.metrics.SparseCategoricalAccuracy()", "sparse_categorical_accuracy",
+           _metric_class_call(M.SparseCategoricalAccuracy),
+           source=src("SparseCategoricalAccuracy"),
+           conventions={"ties": "first", "reduction": "mean"}, **common),
+        _b("keras.metrics.SparseTopKCategoricalAccuracy(k=2)", "top_k_accuracy",
+           _metric_class_call(M.SparseTopKCategoricalAccuracy, k=2),
+           source=src("SparseTopKCategoricalAccuracy"),
+           conventions={"k": 2, "ties": "include", "reduction": "mean"}, **topk, **common),
+    ]

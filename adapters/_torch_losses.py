@@ -1,0 +1,331 @@
+"""PyTorch loss bindings (``torch.nn.functional`` and the ``torch.nn`` Loss modules).
+
+Each loss is declared with torch's default ``reduction='mean'`` under its plain name and
+with the ``'none'`` / ``'sum'`` variants (variant in the api name). Reduction mapping:
+
+* elementwise losses: torch 'mean' = Σ l / numel -> reference ``reduction="mean"``;
+* index-target losses (cross_entropy, nll_loss): torch 'mean' = Σ w[y] l / Σ w[y] over
+  the targets that are not ``ignore_index`` (default -100) -> ``"weighted_mean"`` with
+  ``ignore_index=-100`` declared;
+* probability-target cross_entropy: Σ l / (number of per-sample values) -> ``"mean"``;
+* kl_div: 'mean' averages over every element (torch warns that it is not the KL
+  divergence); 'batchmean' divides by the batch size.
+
+The class axis is dim 1 in torch (``(N, C)`` or spatial ``(N, C, d1, d2)``): declared as
+``axis=1``. Only imported from :func:`adapters.torch_bindings.bindings`.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from ._binding import ALL_DTYPES, Binding
+
+__all__ = ["loss_bindings"]
+
+FUNCTIONAL = "torch/nn/functional.py"
+DECOMP = "torch/_decomp/decompositions.py"
+REFS = "torch/_refs/nn/functional/__init__.py"
+REDUCTIONS = ("mean", "none", "sum")
+PAIR = ("y_pred", "y_true")
+# Regimes of conformance/regimes.py categorical() per family, less many_classes: all of
+# these have C = 5 classes, so a 5-entry class weight fits them (an allowlist: Binding has
+# no exclusion list).
+_COMMON = ("typical", "single", "empty", "spatial", "nan_inf")
+SPARSE_LOGITS_5 = (*_COMMON, "large", "extreme", "ties", "ignore_index")
+SOFT_LOGITS_5 = (*_COMMON, "large", "extreme", "ties", "soft_labels", "smoothed_labels")
+SPARSE_LOGPROB_5 = (*_COMMON, "near_01", "extreme", "ignore_index")
+CLASS_WEIGHT = (0.5, 1.0, 2.0, 1.5, 0.25)
+
+
+def _kl_div(*args: Any, **kwargs: Any) -> Any:
+    import torch.nn.functional as F
+
+    with warnings.catch_warnings():
+        # reduction='mean' warns that it is not the true KL divergence: expected here.
+        warnings.simplefilter("ignore", UserWarning)
+        return F.kl_div(*args, **kwargs)
+
+
+def _with_pos_weight(fn: Callable[..., Any], value: float) -> Callable[..., Any]:
+    import torch
+
+    def call(y_pred: Any, y_true: Any) -> Any:
+        weight = torch.tensor(value, dtype=y_pred.dtype, device=y_pred.device)
+        return fn(y_pred, y_true, pos_weight=weight)
+
+    return call
+
+
+def _with_weight(fn: Callable[..., Any], weight: tuple[float, ...], **kwargs: Any) -> Callable[..., Any]:
+    """``fn(y_pred, y_true, weight=<tensor in y_pred's dtype and device>, **kwargs)``."""
+    import torch
+
+    def call(y_pred: Any, y_true: Any) -> Any:
+        w = torch.tensor(weight, dtype=y_pred.dtype, device=y_pred.device)
+        return fn(y_pred, y_true, weight=w, **kwargs)
+
+    return call
+
+
+def loss_bindings(source: Callable[..., str]) -> list[Binding]:
+    """The loss declarations; ``source(*where)`` formats the ``info["source"]`` string."""
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    out: list[Binding] = []
+
+    def add(api: str, reference: str, call: Any, *, conventions: dict,
+            info: dict, grad_conventions: dict | None = None, reduction_kw: str = "mean",
+            pair: str | None = None, dtypes: tuple[str, ...] = ALL_DTYPES,
+            regimes: tuple[str, ...] | None = None, notes: str = "") -> None:
+        facts = {k: v for k, v in info.items() if k != "where"}
+        out.append(Binding(
+            api=api, backend="torch", kind="loss", reference=reference, call=call,
+            args=PAIR, conventions=conventions, grad_conventions=grad_conventions or {},
+            dtypes=dtypes, label_dtype="int64", pair=pair, regimes=regimes, notes=notes,
+            info={"default_reduction": "mean", **facts,
+                  "source": source(*info.get("where", (FUNCTIONAL,)))},
+        ))
+
+    def family(name: str, reference: str, fn: Any, *, conventions: dict, info: dict,
+               mean: str = "mean", kwargs: dict | None = None, suffix: str = "",
+               module: tuple[str, Any] | None = None, pair: str | None = None,
+               grad_conventions: dict | None = None, dtypes: tuple[str, ...] = ALL_DTYPES,
+               weight: tuple[float, ...] | None = None, regimes: tuple[str, ...] | None = None,
+               notes: str = "") -> None:
+        """``fn`` with each reduction (+ its ``nn`` module form with the default one)."""
+        kwargs = kwargs or {}
+        shown = {**kwargs, **({"weight": list(weight)} if weight is not None else {})}
+        if weight is not None:
+            conventions = {**conventions, "class_weight": list(weight)}
+        for reduction in REDUCTIONS:
+            inner = ", ".join([*(f"{k}={v!r}" for k, v in shown.items()),
+                               *([f"reduction={reduction!r}"] if reduction != "mean" else [])])
+            api = f"torch.nn.functional.{name}" + (f"({inner})" if inner else "") + suffix
+            twin = None
+            if pair is not None:
+                twin = f"torch.nn.functional.{pair}" + (
+                    f"(reduction={reduction!r})" if reduction != "mean" else "")
+            ref_reduction = mean if reduction == "mean" else reduction
+            call = (functools.partial(fn, reduction=reduction, **kwargs) if weight is None
+                    else _with_weight(fn, weight, reduction=reduction, **kwargs))
+            add(api, reference, call, conventions={**conventions, "reduction": ref_reduction},
+                info=info, grad_conventions=grad_conventions, pair=twin, dtypes=dtypes,
+                regimes=regimes, notes=notes)
+        if module is not None:
+            module_api, instance = module
+            add(module_api, reference, instance, conventions={**conventions, "reduction": mean},
+                info=info, grad_conventions=grad_conventions, dtypes=dtypes, regimes=regimes,
+                notes=notes)
+
+    # -- binary cross-entropy ---------------------------------------------------------
+    family("binary_cross_entropy", "binary_cross_entropy", F.binary_cross_entropy,
+           conventions={"log_clamp": -100.0}, module=("torch.nn.BCELoss()", nn.BCELoss()),
+           # The backward is (p - t) / max(p (1 - p), 1e-12), not the derivative of the
+           # clamped forward (binary_cross_entropy_backward, EPSILON = 1e-12).
+           grad_conventions={"grad_eps": 1e-12},
+           pair="binary_cross_entropy_with_logits",
+           info={"input_space": "probabilities", "labels": "soft", "epsilon":
+                 "each log term clamped >= -100; backward divides by max(p(1-p), 1e-12)",
+                 "where": (f"{FUNCTIONAL}:binary_cross_entropy",
+                           f"{DECOMP}:binary_cross_entropy, binary_cross_entropy_backward")})
+    bce_logits = {"input_space": "logits", "labels": "soft",
+                  "where": (f"{FUNCTIONAL}:binary_cross_entropy_with_logits",
+                            f"{DECOMP}:binary_cross_entropy_with_logits")}
+    family("binary_cross_entropy_with_logits", "sigmoid_binary_cross_entropy",
+           F.binary_cross_entropy_with_logits, conventions={}, info=bce_logits,
+           module=("torch.nn.BCEWithLogitsLoss()", nn.BCEWithLogitsLoss()))
+    add("torch.nn.functional.binary_cross_entropy_with_logits(pos_weight=2.0)",
+        "sigmoid_binary_cross_entropy",
+        _with_pos_weight(F.binary_cross_entropy_with_logits, 2.0),
+        conventions={"pos_weight": 2.0, "reduction": "mean"},
+        info={**bce_logits, "defaults": "pos_weight: a tensor broadcast over the last dim"})
+
+    # -- softmax cross-entropy, index targets (class dim 1, ignore_index=-100) ----------
+    ce_where = (f"{FUNCTIONAL}:cross_entropy",
+                "aten/src/ATen/native/LossNLL.cpp:cross_entropy_loss_label_smoothing")
+    index = {"axis": 1, "ignore_index": -100}
+    ce_info = {"input_space": "logits", "labels": "index", "where": ce_where,
+               "defaults": "dim=1 is the class axis, ignore_index=-100, label_smoothing=0.0"}
+    family("cross_entropy", "sparse_softmax_cross_entropy", F.cross_entropy,
+           conventions=index, mean="weighted_mean", info=ce_info,
+           module=("torch.nn.CrossEntropyLoss()", nn.CrossEntropyLoss()))
+    family("cross_entropy", "sparse_softmax_cross_entropy", F.cross_entropy,
+           conventions={**index, "label_smoothing": 0.1}, mean="weighted_mean",
+           kwargs={"label_smoothing": 0.1}, info=ce_info,
+           module=("torch.nn.CrossEntropyLoss(label_smoothing=0.1)",
+                   nn.CrossEntropyLoss(label_smoothing=0.1)))
+    family("cross_entropy", "sparse_softmax_cross_entropy", F.cross_entropy,
+           conventions={"axis": 1, "ignore_index": 0}, mean="weighted_mean",
+           kwargs={"ignore_index": 0}, info=ce_info)
+    add("torch.nn.functional.cross_entropy(ignore_index=0, label_smoothing=0.1)",
+        "sparse_softmax_cross_entropy",
+        functools.partial(F.cross_entropy, ignore_index=0, label_smoothing=0.1),
+        conventions={"axis": 1, "ignore_index": 0, "label_smoothing": 0.1,
+                     "reduction": "weighted_mean"}, info=ce_info)
+    # Class weights (C = 5 classes: every regime of the family but many_classes).
+    family("cross_entropy", "sparse_softmax_cross_entropy", F.cross_entropy,
+           conventions=index, mean="weighted_mean", info=ce_info, weight=CLASS_WEIGHT,
+           regimes=SPARSE_LOGITS_5)
+    family("cross_entropy", "sparse_softmax_cross_entropy", F.cross_entropy,
+           conventions={**index, "label_smoothing": 0.1}, mean="weighted_mean", info=ce_info,
+           kwargs={"label_smoothing": 0.1}, weight=CLASS_WEIGHT, regimes=SPARSE_LOGITS_5)
+    # -- softmax cross-entropy, probability targets ----------------------------------
+    probs_info = {**ce_info, "labels": "soft",
+                  "defaults": "dim=1 is the class axis; 'mean' divides by N (x spatial size)"}
+    family("cross_entropy", "softmax_cross_entropy", F.cross_entropy,
+           conventions={"axis": 1}, info=probs_info, suffix=" [probability targets]",
+           module=("torch.nn.CrossEntropyLoss() [probability targets]",
+                   nn.CrossEntropyLoss()))
+    add("torch.nn.functional.cross_entropy(label_smoothing=0.1) [probability targets]",
+        "softmax_cross_entropy", functools.partial(F.cross_entropy, label_smoothing=0.1),
+        conventions={"axis": 1, "label_smoothing": 0.1, "reduction": "mean"},
+        info=probs_info)
+    family("cross_entropy", "softmax_cross_entropy", F.cross_entropy, conventions={"axis": 1},
+           info=probs_info, suffix=" [probability targets]", weight=CLASS_WEIGHT,
+           regimes=SOFT_LOGITS_5)
+    # -- nll_loss: log-probabilities + index targets ---------------------------------
+    nll_info = {"input_space": "log_probabilities", "labels": "index",
+                "defaults": "dim=1 is the class axis, ignore_index=-100",
+                "where": (f"{FUNCTIONAL}:nll_loss", f"{REFS}:nll_loss, _nll_loss_nd")}
+    family("nll_loss", "nll_loss", F.nll_loss, conventions=index, mean="weighted_mean",
+           info=nll_info, module=("torch.nn.NLLLoss()", nn.NLLLoss()))
+    family("nll_loss", "nll_loss", F.nll_loss, conventions={"axis": 1, "ignore_index": 0},
+           mean="weighted_mean", kwargs={"ignore_index": 0}, info=nll_info)
+    family("nll_loss", "nll_loss", F.nll_loss, conventions=index, mean="weighted_mean",
+           info=nll_info, weight=CLASS_WEIGHT, regimes=SPARSE_LOGPROB_5)
+
+    # -- kl_div: pointwise t * (log t - input), input = log q ------------------------
+    kl_info = {"input_space": "log_probabilities", "labels": "soft",
+               "defaults": "reduction='mean' averages every element (warns); use 'batchmean'",
+               "where": (f"{FUNCTIONAL}:kl_div",)}
+    for log_target in (False, True):
+        for reduction in ("mean", "batchmean", "none", "sum"):
+            inner = [f"reduction={reduction!r}"] if reduction != "mean" else []
+            if log_target:
+                inner.append("log_target=True")
+            api = "torch.nn.functional.kl_div" + (f"({', '.join(inner)})" if inner else "")
+            add(api, "kl_div_log_input",
+                functools.partial(_kl_div, reduction=reduction, log_target=log_target),
+                conventions={"log_target": log_target, "reduction": reduction},
+                info={**kl_info, "labels": "log_probabilities" if log_target else "soft"})
+    add("torch.nn.KLDivLoss(reduction='batchmean')", "kl_div_log_input",
+        nn.KLDivLoss(reduction="batchmean"),
+        conventions={"log_target": False, "reduction": "batchmean"}, info=kl_info)
+
+    # -- regression -------------------------------------------------------------------
+    real = {"input_space": "real", "labels": "real"}
+    family("mse_loss", "squared_error", F.mse_loss, conventions={},
+           info={**real, "where": (f"{FUNCTIONAL}:mse_loss", f"{DECOMP}:mse_loss")},
+           module=("torch.nn.MSELoss()", nn.MSELoss()))
+    family("l1_loss", "absolute_error", F.l1_loss, conventions={},
+           grad_conventions={"grad_at_zero": 0.0},
+           info={**real, "kink_grad": "abs'(0)=0 (sign(0))",
+                 "where": (f"{FUNCTIONAL}:l1_loss", f"{REFS}:l1_loss")},
+           module=("torch.nn.L1Loss()", nn.L1Loss()))
+    huber_info = {**real, "defaults": "delta=1.0",
+                  "where": (f"{FUNCTIONAL}:huber_loss", f"{DECOMP}:huber_loss_backward")}
+    family("huber_loss", "huber", F.huber_loss, conventions={"delta": 1.0}, info=huber_info,
+           module=("torch.nn.HuberLoss()", nn.HuberLoss()))
+    family("huber_loss", "huber", F.huber_loss, conventions={"delta": 2.0},
+           kwargs={"delta": 2.0}, info=huber_info)
+    smooth_info = {**real, "defaults": "beta=1.0 (= huber_loss / delta)",
+                   "where": (f"{FUNCTIONAL}:smooth_l1_loss", f"{DECOMP}:smooth_l1_loss")}
+    family("smooth_l1_loss", "smooth_l1", F.smooth_l1_loss, conventions={"beta": 1.0},
+           info=smooth_info, module=("torch.nn.SmoothL1Loss()", nn.SmoothL1Loss()))
+    family("smooth_l1_loss", "smooth_l1", F.smooth_l1_loss, conventions={"beta": 0.5},
+           kwargs={"beta": 0.5}, info=smooth_info)
+    pois = {"input_space": "log_rate", "labels": "counts", "defaults": "log_input=True, "
+            "full=False, eps=1e-8 (log_input=False only); full adds Stirling for t > 1",
+            "where": (f"{FUNCTIONAL}:poisson_nll_loss", f"{REFS}:poisson_nll_loss")}
+    family("poisson_nll_loss", "poisson_nll_log_input", F.poisson_nll_loss,
+           conventions={}, info=pois,
+           module=("torch.nn.PoissonNLLLoss()", nn.PoissonNLLLoss()))
+    family("poisson_nll_loss", "poisson_nll_log_input", F.poisson_nll_loss,
+           conventions={"stirling": True}, kwargs={"full": True}, info=pois)
+    family("poisson_nll_loss", "poisson_nll", F.poisson_nll_loss, conventions={"eps": 1e-8},
+           kwargs={"log_input": False}, info={**pois, "input_space": "rate",
+                                              "epsilon": "log(input + 1e-8)"})
+    family("poisson_nll_loss", "poisson_nll", F.poisson_nll_loss,
+           conventions={"eps": 1e-8, "stirling": True},
+           kwargs={"log_input": False, "full": True},
+           info={**pois, "input_space": "rate", "epsilon": "log(input + 1e-8)"})
+
+    # -- margin -------------------------------------------------------------------------
+    family("soft_margin_loss", "soft_margin", F.soft_margin_loss, conventions={},
+           info={"input_space": "logits", "labels": "pm1",
+                 "where": (f"{FUNCTIONAL}:soft_margin_loss", f"{DECOMP}:soft_margin_loss")},
+           module=("torch.nn.SoftMarginLoss()", nn.SoftMarginLoss()))
+    family("multilabel_soft_margin_loss", "multilabel_soft_margin",
+           F.multilabel_soft_margin_loss, conventions={},
+           info={"input_space": "logits", "labels": "binary",
+                 "defaults": "mean over the class (last) dim, then reduction",
+                 "where": (f"{FUNCTIONAL}:multilabel_soft_margin_loss",)},
+           module=("torch.nn.MultiLabelSoftMarginLoss()", nn.MultiLabelSoftMarginLoss()))
+    # No Half/BFloat16 CPU kernel ("multi_margin_loss_cpu_kernel" not implemented), and the
+    # input must be 2-D (no spatial form).
+    margin_dtypes = ("float32", "float64")
+    margin_regimes = ("typical", "many_classes", "single", "empty", "large", "extreme", "ties",
+                      "nan_inf")
+    family("multi_margin_loss", "multi_margin", F.multi_margin_loss,
+           conventions={"p": 1, "margin": 1.0}, dtypes=margin_dtypes, regimes=margin_regimes,
+           grad_conventions={"grad_at_margin": 0.0},
+           info={"input_space": "logits", "labels": "index",
+                 "defaults": "p=1, margin=1; per-sample sum over i != y divided by C",
+                 "kink_grad": "0 where margin - x[y] + x[i] == 0",
+                 "where": (f"{FUNCTIONAL}:multi_margin_loss", f"{DECOMP}:multi_margin_loss")},
+           module=("torch.nn.MultiMarginLoss()", nn.MultiMarginLoss()))
+    family("multi_margin_loss", "multi_margin", F.multi_margin_loss,
+           conventions={"p": 2, "margin": 1.0}, kwargs={"p": 2}, dtypes=margin_dtypes,
+           regimes=margin_regimes, info={"input_space": "logits", "labels": "index",
+                                         "where": (f"{DECOMP}:multi_margin_loss",)})
+    family("multi_margin_loss", "multi_margin", F.multi_margin_loss,
+           conventions={"p": 1, "margin": 1.0}, dtypes=margin_dtypes, weight=CLASS_WEIGHT,
+           grad_conventions={"grad_at_margin": 0.0},
+           regimes=tuple(r for r in margin_regimes if r != "many_classes"),
+           info={"input_space": "logits", "labels": "index",
+                 "where": (f"{DECOMP}:multi_margin_loss",)})
+    family("hinge_embedding_loss", "hinge_embedding", F.hinge_embedding_loss,
+           conventions={"margin": 1.0},
+           info={"input_space": "distance", "labels": "pm1", "defaults": "margin=1.0",
+                 "kink_grad": "d/dx max(0, margin - x) = -1 at x == margin (clamp_min)",
+                 "where": (f"{FUNCTIONAL}:hinge_embedding_loss", f"{REFS}:hinge_embedding_loss")},
+           grad_conventions={"grad_at_margin": 1.0},
+           module=("torch.nn.HingeEmbeddingLoss()", nn.HingeEmbeddingLoss()))
+
+    # -- torch.special elementwise kernels (scipy.special names; kind "loss" as reference) --
+    special = "torch/_refs/special/__init__.py"
+    entr_info = {"input_space": "probabilities", "default_reduction": "none",
+                 "kink_grad": "entr'(0)=+inf, entr'(x<0)=nan",
+                 "source": source(f"{special}:entr")}
+    out.append(Binding(
+        api="torch.special.entr", backend="torch", kind="loss", reference="entr",
+        call=torch.special.entr, args=("x",),
+        grad_conventions={"grad_at_negative": float("nan")}, info=entr_info))
+    for api, ref, call, where in (
+            ("torch.special.xlogy", "xlogy", torch.special.xlogy, "torch/_refs/__init__.py:xlogy"),
+            ("torch.xlogy", "xlogy", torch.xlogy, "torch/_refs/__init__.py:xlogy"),
+            ("torch.special.xlog1py", "xlog1py", torch.special.xlog1py, f"{special}:xlog1py")):
+        out.append(Binding(
+            api=api, backend="torch", kind="loss", reference=ref, call=call, args=PAIR,
+            grad_conventions={"grad_at_zero": 0.0},
+            info={"input_space": "real", "default_reduction": "none",
+                  "kink_grad": "d/dx = 0 where x == 0 and the log is undefined",
+                  "source": source(where)}))
+
+    # -- cosine similarity (not reduced) ----------------------------------------------
+    cos_info = {"input_space": "real", "labels": "real", "default_reduction": "none",
+                "epsilon": "x1.x2 / (max(|x1|, 1e-8) * max(|x2|, 1e-8))",
+                "defaults": "dim=1, eps=1e-8", "source": source(f"{FUNCTIONAL}:cosine_similarity")}
+    for api, call in (("torch.nn.functional.cosine_similarity", F.cosine_similarity),
+                      ("torch.nn.CosineSimilarity()", nn.CosineSimilarity())):
+        out.append(Binding(
+            api=api, backend="torch", kind="loss", reference="cosine_similarity", call=call,
+            args=PAIR, conventions={"axis": 1, "eps": 1e-8, "eps_mode": "separate"},
+            info=cos_info))
+    return out

@@ -1,0 +1,1 @@
+"""Worked examples: plugins that put code outside crossconform under the suite."""

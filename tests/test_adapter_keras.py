@@ -1,0 +1,162 @@
+"""Harness tests of the Keras adapter: conversions through Keras' backend framework, VJPs,
+and well-formed bindings validated against the reference's signatures.
+
+The backend under test is whatever ``KERAS_BACKEND`` selects (tensorflow by default).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+ml_dtypes = pytest.importorskip("ml_dtypes")
+
+from adapters import keras_bindings  # noqa: E402
+from adapters._binding import validate_binding  # noqa: E402
+
+_NUMPY_DTYPES = {
+    "float16": np.float16,
+    "bfloat16": ml_dtypes.bfloat16,
+    "float32": np.float32,
+    "float64": np.float64,
+}
+
+
+@pytest.fixture(scope="module")
+def backend():
+    return keras_bindings.backend()
+
+
+@pytest.fixture(scope="module")
+def all_bindings():
+    return keras_bindings.bindings()
+
+
+def _bits(array: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(array).view(f"u{array.dtype.itemsize}")
+
+
+@pytest.mark.parametrize("dtype", sorted(_NUMPY_DTYPES))
+def test_round_trip_is_bit_exact(backend, dtype):
+    np_dtype = _NUMPY_DTYPES[dtype]
+    info = ml_dtypes.finfo(np_dtype)
+    values = np.array([0.0, -0.0, 1.0, -2.5, float(info.max), float(info.tiny),
+                       float(info.smallest_subnormal), np.inf, -np.inf, np.nan])
+    rng = np.random.default_rng(0)
+    array = np.concatenate([values, rng.standard_normal(50) * 1e3]).astype(np_dtype).reshape(5, 12)
+    tensor = backend.to_framework(array, dtype)
+    assert backend.dtype_of(tensor) == dtype
+    back = backend.to_numpy(tensor)
+    assert back.shape == array.shape
+    assert np.array_equal(_bits(back.astype(np_dtype)), _bits(array))
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64"])
+def test_integer_labels_round_trip(backend, dtype):
+    labels = np.array([0, 3, 7, 2**31 - 1], dtype=dtype)
+    tensor = backend.to_framework(labels, dtype)
+    assert backend.dtype_of(tensor) == dtype
+    np.testing.assert_array_equal(backend.to_numpy(tensor), labels)
+
+
+def test_keras_op_keeps_the_dtype_of_converted_arrays(backend):
+    # The converted arrays are the ones Keras itself computes with (its backend's arrays).
+    for dtype in ("float16", "bfloat16", "float32", "float64"):
+        x = backend.to_framework(np.array([-1.0, 0.0, 2.0]).astype(_NUMPY_DTYPES[dtype]), dtype)
+        out = keras.activations.relu(x)
+        assert backend.dtype_of(out) == dtype
+        np.testing.assert_array_equal(backend.to_numpy(out).astype(np.float64), [0.0, 0.0, 2.0])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_vjp_of_a_keras_function_is_analytic(backend, dtype):
+    x = np.array([[0.5, -1.0, 2.0], [3.0, 0.25, -0.75]], dtype=dtype)
+    y = np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 4.0]], dtype=dtype)
+    g = np.array([[1.0, -2.0, 0.5], [2.0, 1.0, -1.0]], dtype=dtype)
+    inputs = [backend.to_framework(x, dtype), backend.to_framework(y, dtype)]
+
+    # keras.ops.exp keeps float64 on every backend (ops.sin/cos/tanh return float32 for
+    # float64 input under KERAS_BACKEND=jax: keras' result_type(float64, float)).
+    def fn(a, b):
+        return keras.ops.multiply(keras.ops.multiply(a, a), b) + keras.ops.exp(a)
+
+    rtol = 1e-6 if dtype == "float32" else 1e-14
+    np.testing.assert_allclose(backend.vjp(fn, inputs, 0, g), g * (2 * x * y + np.exp(x)),
+                               rtol=rtol)
+    np.testing.assert_allclose(backend.vjp(fn, inputs, 1, g), g * x * x, rtol=rtol)
+
+
+def test_vjp_of_a_keras_loss_takes_a_scalar_cotangent(backend):
+    # mean over the last axis of (y_pred - y_true)^2 with y_true = 0: gradient 2 x / n.
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    inputs = [backend.to_framework(np.zeros(4), "float64"), backend.to_framework(x, "float64")]
+    grad = backend.vjp(keras.losses.mean_squared_error, inputs, 1, np.array(0.5))
+    np.testing.assert_allclose(grad, 0.5 * 2 * x / 4, rtol=1e-15)
+
+
+def test_backend_metadata(backend):
+    assert backend.name == "keras"
+    assert backend.version == keras.__version__
+    assert backend.packages[0] == "keras"
+    assert len(backend.packages) > 1  # plus the backend framework's distributions
+    assert backend.device == "cpu"
+
+
+def test_bindings_count_and_unique_api_names(all_bindings):
+    apis = [b.api for b in all_bindings]
+    assert len(apis) >= 60
+    assert len(apis) == len(set(apis)), sorted(a for a in apis if apis.count(a) > 1)
+    assert all(b.backend == "keras" for b in all_bindings)
+    assert all(b.api.startswith("keras.") for b in all_bindings)
+    assert all(b.info.get("source", "").startswith("keras/") for b in all_bindings)
+
+
+def test_keras_losses_take_y_true_first(all_bindings):
+    for b in all_bindings:
+        if b.kind != "activation":
+            assert b.args[:2] == ("y_true", "y_pred"), b.api
+        if "+sample_weight" in b.api:
+            assert b.args[-1] == "sample_weight", b.api
+
+
+def test_version_dependent_defaults_are_declared(all_bindings):
+    by_api = {b.api: b for b in all_bindings}
+    major = keras_bindings.keras_major(keras)
+    hard = by_api["keras.activations.hard_sigmoid"].conventions
+    assert hard["slope"] == (1 / 6 if major >= 3 else 0.2)
+    assert by_api["keras.layers.LeakyReLU()"].conventions["negative_slope"] == 0.3
+    bce = by_api["keras.losses.binary_crossentropy"].conventions
+    assert bce["clip_eps"] == 1e-7 and bce["mean_axis"] == -1
+    assert ("log_eps" in bce) == (major < 3)  # Keras 2's "double epsilon"
+    if major >= 3:
+        assert by_api["keras.activations.gelu"].reference == "gelu"
+        assert by_api["keras.ops.gelu"].reference == "gelu_tanh"
+
+
+def test_declared_defaults_match_the_installed_signatures():
+    import inspect
+
+    if keras_bindings.keras_major(keras) < 3:
+        pytest.skip("Keras 3 signatures")
+    sig = inspect.signature
+    assert sig(keras.activations.gelu).parameters["approximate"].default is False
+    assert sig(keras.ops.gelu).parameters["approximate"].default is True
+    assert sig(keras.activations.leaky_relu).parameters["negative_slope"].default == 0.2
+    assert sig(keras.layers.LeakyReLU).parameters["negative_slope"].default == 0.3
+    assert sig(keras.losses.categorical_focal_crossentropy).parameters["alpha"].default == 0.25
+    assert keras.losses.BinaryCrossentropy().reduction == "sum_over_batch_size"
+    assert keras.backend.epsilon() == 1e-7
+
+
+def test_every_binding_validates_against_the_reference(all_bindings):
+    reference = pytest.importorskip("reference")
+    if not reference.FUNCTIONS:
+        pytest.skip("reference functions not written yet")
+    problems = []
+    for binding in all_bindings:
+        try:
+            validate_binding(binding, reference.FUNCTIONS, reference.VJPS)
+        except ValueError as exc:
+            problems.append(str(exc))
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,282 @@
+"""Plugin adapters: the one-call NumPy helper, the loader's checks, entry points, and the
+errors a plugin author sees (one line naming the binding and the problem, at collection
+time, without a traceback)."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from importlib.metadata import EntryPoint, EntryPoints
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import reference
+from adapters import BUILTIN, Binding, BindingError, numpy_adapter, numpy_binding
+from conformance import loader
+from conformance.cases import CaseSpec
+from conformance.loader import AdapterError, load_adapter, load_all
+from conformance.runner import run_case
+
+ROOT = Path(__file__).resolve().parents[1]
+
+GOOD = """
+import numpy as np
+from adapters import numpy_adapter, numpy_binding
+
+def sigmoid(x):
+    return np.exp(-np.logaddexp(0, -x))
+
+backend, bindings = numpy_adapter({name!r}, [numpy_binding("{name}.sigmoid", sigmoid, "sigmoid")])
+"""
+
+_BINDING = """
+import dataclasses
+import numpy as np
+from adapters import Binding, numpy_backend
+
+def backend(device="cpu"):
+    return numpy_backend("broken", "0")
+
+def sig(x):
+    return 1 / (1 + np.exp(-x))
+
+def binding(api="broken.sigmoid", **fields):
+    base = dict(api=api, backend="broken", kind="activation", reference="sigmoid", call=sig,
+                grad=False)
+    return Binding(**(base | fields))
+"""
+
+# module name -> (source, texts the one-line error must contain)
+BROKEN = {
+    "pl_unknown_ref": (_BINDING + "def bindings():\n    return [binding(reference='sigmoidd')]\n",
+                       ["'broken.sigmoid'", "unknown reference function 'sigmoidd'",
+                        "did you mean", "'sigmoid'"]),
+    "pl_unknown_conv": (_BINDING + "def bindings():\n    return [binding(conventions={'dim': 1})]\n",
+                        ["'broken.sigmoid'", "conventions ['dim'] not accepted by reference"]),
+    "pl_helper_conv": (GOOD.format(name="helper").replace('"sigmoid")', '"softmax", dim=1)'),
+                       ["'helper.sigmoid'", "conventions ['dim'] not accepted", "accepts ['axis']",
+                        "pl_helper_conv.py:"]),
+    "pl_to_list": (_BINDING.replace('numpy_backend("broken", "0")',
+                                    'dataclasses.replace(numpy_backend("broken", "0"), '
+                                    'to_numpy=lambda a: a.tolist())')
+                   + "def bindings():\n    return [binding()]\n",
+                   ["adapter 'pl_to_list'", "to_numpy returned builtins.list",
+                    "not a numpy.ndarray"]),
+    "pl_no_bindings": (_BINDING, ["'pl_no_bindings' must define bindings()"]),
+    "pl_duplicate": (_BINDING + "def bindings():\n    return [binding(), binding()]\n",
+                     ["binding api 'broken.sigmoid' is declared twice"]),
+    "pl_missing_pair": (_BINDING + "def bindings():\n    return [binding(pair='broken.logits')]\n",
+                        ["binding 'broken.sigmoid' names pair 'broken.logits'"]),
+    "pl_raises": ("import numpy as np\nnp.zeros(3).reshape(2)\n",
+                  ["importing it raised ValueError", "pl_raises.py:2"]),
+}
+
+
+@pytest.fixture
+def plugin_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name, (source, _) in BROKEN.items():
+        (tmp_path / f"{name}.py").write_text(source)
+    (tmp_path / "pl_good.py").write_text(GOOD.format(name="good"))
+    (tmp_path / "pl_needs_mlx.py").write_text("import mlx_not_installed_here\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return tmp_path
+
+
+# ------------------------------------------------------------------ the one-call helper
+def test_numpy_binding_infers_kind_and_args() -> None:
+    b = numpy_binding("u.softmax", lambda x: x, "softmax", axis=0)
+    assert (b.kind, b.args, dict(b.conventions), b.grad, b.backend) == (
+        "activation", ("x",), {"axis": 0}, False, "")
+    loss = numpy_binding("u.ce", lambda t, p: p, "categorical_cross_entropy",
+                         args=("y_true", "y_pred"), clip_eps=1e-7)
+    assert (loss.kind, loss.args) == ("loss", ("y_true", "y_pred"))
+    metric = numpy_binding("u.acc", lambda p, t: p, "binary_accuracy")
+    assert (metric.kind, metric.args) == ("metric", ("y_pred", "y_true"))
+
+
+def test_numpy_binding_rejects_bad_declarations() -> None:
+    with pytest.raises(BindingError, match=r"'u\.s'.*unknown reference function 'sigmod'.*'sigmoid'"):
+        numpy_binding("u.s", lambda x: x, "sigmod")
+    with pytest.raises(BindingError, match=r"'u\.s'.*conventions \['dim'\] not accepted"):
+        numpy_binding("u.s", lambda x: x, "softmax", dim=1)
+    with pytest.raises(BindingError, match=r"'u\.s'.*grad_conventions \['at_zero'\]"):
+        numpy_binding("u.s", lambda x: x, "relu", grad_fn=lambda g, x: g,
+                      grad_conventions={"at_zero": 1.0})
+    with pytest.raises(BindingError, match="has no VJP"):
+        numpy_binding("u.acc", lambda p, t: p, "binary_accuracy", grad_fn=lambda g, p, t: g)
+    with pytest.raises(BindingError, match="fn must be callable"):
+        numpy_binding("u.s", 3, "sigmoid")
+
+
+def test_helper_options_never_shadow_a_reference_keyword() -> None:
+    # Conventions are **keywords: an option name equal to a reference keyword would make
+    # that convention impossible to declare.
+    options = {n for n, p in inspect.signature(numpy_binding).parameters.items()
+               if p.kind is not inspect.Parameter.VAR_KEYWORD}
+    for name, fn in reference.FUNCTIONS.items():
+        keywords = set(inspect.signature(fn).parameters)
+        assert not keywords & options, (name, keywords & options)
+
+
+def test_numpy_adapter_names_backend_and_dispatches_grad_fn() -> None:
+    calls = []
+
+    def sig(x):
+        return 1 / (1 + np.exp(-x))
+
+    def sig_grad(g, x):
+        calls.append(x.dtype)
+        s = sig(x)
+        return g * s * (1 - s)
+
+    backend, bindings = numpy_adapter("u", [numpy_binding("u.sigmoid", sig, "sigmoid",
+                                                          grad_fn=sig_grad)], version="2")
+    be = backend()
+    (b,) = bindings()
+    assert (be.name, be.version, b.backend, b.grad) == ("u", "2", "u", True)
+    for check in ("value", "grad"):
+        result = run_case(b, be, CaseSpec("u.sigmoid", "u", "float64", "typical", check))
+        assert result.outcome == "pass", result.message
+    assert calls == [np.float64]
+    with pytest.raises(ValueError, match="device must be 'cpu'"):
+        backend(device="cuda")
+    with pytest.raises(BindingError, match="'plugin'"):
+        numpy_adapter("plugin", [])
+    with pytest.raises(BindingError, match="not a Binding"):
+        numpy_adapter("u", [object()])
+
+
+def test_grad_fn_error_is_a_case_outcome_not_a_crash() -> None:
+    backend, bindings = numpy_adapter("u", [numpy_binding(
+        "u.sigmoid", lambda x: 1 / (1 + np.exp(-x)), "sigmoid", grad_fn=lambda g, x: 1 / 0)])
+    (b,) = bindings()
+    result = run_case(b, backend(), CaseSpec("u.sigmoid", "u", "float32", "typical", "grad"))
+    assert result.outcome == "error" and "ZeroDivisionError" in result.message
+
+
+# --------------------------------------------------------------------------- the loader
+def test_builtin_adapters_use_the_same_interface() -> None:
+    import importlib
+
+    for name, module_path in BUILTIN.items():
+        module = importlib.import_module(module_path)
+        assert callable(module.backend) and callable(module.bindings), name
+    pytest.importorskip("scipy")
+    loaded = load_adapter(BUILTIN["scipy"], name="scipy")  # the same checks, probe included
+    assert loaded.backend is not None and all(isinstance(b, Binding) for b in loaded.bindings)
+
+
+@pytest.mark.parametrize("module", sorted(BROKEN))
+def test_broken_plugin_is_one_clear_error(plugin_dir: Path, module: str) -> None:
+    with pytest.raises(AdapterError) as info:
+        load_adapter(module, plugin=True)
+    message = str(info.value)
+    assert "\n" not in message
+    for text in BROKEN[module][1]:
+        assert text in message, message
+
+
+def test_good_plugin_and_unavailable_framework(plugin_dir: Path) -> None:
+    loaded = load_adapter("pl_good", plugin=True)
+    assert (loaded.name, [b.api for b in loaded.bindings]) == ("good", ["good.sigmoid"])
+    missing = load_adapter("pl_needs_mlx", plugin=True)
+    assert missing.backend is None and "mlx_not_installed_here" in missing.unavailable
+    with pytest.raises(AdapterError, match="'pl_nowhere': module not found"):
+        load_adapter("pl_nowhere", plugin=True)
+
+
+def test_backend_selection(plugin_dir: Path) -> None:
+    assert list(load_all(["plugin"], ["pl_good"], entry_points=False)) == ["good"]
+    assert list(load_all(["good"], ["pl_good"], entry_points=False)) == ["good"]
+    with pytest.raises(AdapterError, match=r"unknown backend\(s\) \['goood'\]"):
+        load_all(["goood"], ["pl_good"], entry_points=False)
+    with pytest.raises(AdapterError, match="--backend plugin: no plugin adapter"):
+        load_all(["plugin"], [], entry_points=False)
+
+
+def _fake_entry_points(monkeypatch: pytest.MonkeyPatch, **modules: str) -> None:
+    eps = EntryPoints(EntryPoint(name, value, loader.ENTRY_POINT_GROUP)
+                      for name, value in modules.items())
+    monkeypatch.setattr(loader.importlib.metadata, "entry_points", lambda: eps)
+
+
+def test_entry_points_are_discovered_and_imported_only_when_selected(
+        plugin_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_entry_points(monkeypatch, good="pl_good", broken="pl_unknown_ref")
+    assert loader.discover_entry_points() == ["pl_unknown_ref", "pl_good"]
+    assert list(load_all(["good"])) == ["good"]  # the broken one is never imported
+    with pytest.raises(AdapterError, match="sigmoidd"):
+        load_all(["plugin"])
+    _fake_entry_points(monkeypatch, bad="pl_good:bindings")
+    with pytest.raises(AdapterError, match="must be a module path"):
+        loader.entry_point_adapters()
+
+
+# ------------------------------------------------------ end to end, as a user runs it
+def _run(args: list[str], path: Path) -> subprocess.Popen:
+    env = os.environ | {"PYTHONPATH": f"{path}{os.pathsep}{ROOT}"}
+    return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def test_collection_errors_are_one_line_without_traceback(plugin_dir: Path) -> None:
+    # Every message is checked in-process above; two pytest runs and one CLI run show them
+    # reaching the user intact (each subprocess costs seconds: keep them few, in parallel).
+    chosen = ["pl_unknown_ref", "pl_to_list"]
+    runs = {m: _run(["-m", "pytest", "conformance", "--adapter", m, "--backend", "plugin",
+                     "--results=", "-q", "-p", "no:cacheprovider"], plugin_dir) for m in chosen}
+    runs["cli"] = _run(["-m", "conformance", "run", "--adapter", "pl_helper_conv",
+                        "--backend", "plugin", "-o", str(plugin_dir / "r.json")], plugin_dir)
+    out = {m: p.communicate(timeout=120)[0] for m, p in runs.items()}
+    codes = {m: p.returncode for m, p in runs.items()}
+    for module in chosen:
+        assert codes[module] == 2, out[module]  # interrupted during collection
+        assert "ERROR collecting" in out[module]
+        for text in BROKEN[module][1]:
+            assert text in out[module], out[module]
+        assert not re.search(r"Traceback|pluggy|_pytest/|conformance/loader\.py", out[module]), \
+            out[module]
+    assert codes["cli"] == 2 and out["cli"].startswith("conformance run: adapter 'pl_helper_conv'")
+    assert all(text in out["cli"] for text in BROKEN["pl_helper_conv"][1]), out["cli"]
+    assert "Traceback" not in out["cli"]
+
+
+def test_installed_entry_point_end_to_end(tmp_path: Path) -> None:
+    """A real installed distribution (a dist-info with entry_points.txt on sys.path)."""
+    (tmp_path / "pl_installed.py").write_text(GOOD.format(name="installed"))
+    dist = tmp_path / "pl_installed-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: pl-installed\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(
+        f"[{loader.ENTRY_POINT_GROUP}]\ninstalled = pl_installed\n")
+    run = _run(["-m", "pytest", "conformance", "--backend", "installed", "--results=", "-q",
+                "-p", "no:cacheprovider", "--dtype", "float64"], tmp_path)
+    text = run.communicate(timeout=120)[0]
+    assert run.returncode == 0, text
+    assert re.search(r"\b(\d+) passed", text) and "installed" in text
+
+
+def test_docs_example_runs_as_written(tmp_path: Path) -> None:
+    """The quick-start block of docs/plugins.md, copied into my_bindings.py, runs."""
+    doc = (ROOT / "docs" / "plugins.md").read_text()
+    block = re.search(r"<!-- example: my_bindings\.py.*?-->\n```python\n(.*?)```", doc, re.S)
+    assert block, "docs/plugins.md lost its example block"
+    (tmp_path / "my_bindings.py").write_text(textwrap.dedent(block.group(1)))
+    out = tmp_path / "mylib.json"
+    run = _run(["-m", "pytest", "conformance", "--adapter", "my_bindings", "--backend", "plugin",
+                f"--results={out}", "-q", "-p", "no:cacheprovider"], tmp_path)
+    text = run.communicate(timeout=120)[0]
+    assert run.returncode == 1, text  # the documented float16 failures of mylib.sigmoid
+    import json
+
+    cases = json.loads(out.read_text())["cases"]
+    failing = sorted(c["id"] for c in cases if c["outcome"] != "pass")
+    assert failing == ["mylib.sigmoid[float16-large-grad]", "mylib.sigmoid[float16-typical-grad]",
+                       "mylib.sigmoid[float16-typical]"], failing
+    assert all(c["outcome"] == "pass" for c in cases if c["binding"] == "mylib.cross_entropy")
