@@ -92,8 +92,7 @@ def _crossentropy(keras: Any, major: int, backend_name: str) -> list[Binding]:
            pair="keras.losses.binary_crossentropy(from_logits=True)"),
         _b("keras.losses.binary_crossentropy(from_logits=True)",
            "sigmoid_binary_cross_entropy", p(L.binary_crossentropy, from_logits=True),
-           source=bce_src, conventions=mean, info={**_LOGITS, "labels": "binary/soft"},
-           pair="keras.losses.binary_crossentropy"),
+           source=bce_src, conventions=mean, info={**_LOGITS, "labels": "binary/soft"}),
         _b("keras.losses.binary_crossentropy(label_smoothing=0.1)", "binary_cross_entropy",
            p(L.binary_crossentropy, label_smoothing=0.1), **clip_grad, source=bce_src,
            conventions={**bce_probs, **mean, "label_smoothing": 0.1},
@@ -108,8 +107,7 @@ def _crossentropy(keras: Any, major: int, backend_name: str) -> list[Binding]:
            pair="keras.losses.categorical_crossentropy(from_logits=True)"),
         _b("keras.losses.categorical_crossentropy(from_logits=True)", "softmax_cross_entropy",
            p(L.categorical_crossentropy, from_logits=True), source=cce_src,
-           info={**_LOGITS, "labels": "one-hot/soft"},
-           pair="keras.losses.categorical_crossentropy"),
+           info={**_LOGITS, "labels": "one-hot/soft"}),
         _b("keras.losses.categorical_crossentropy(label_smoothing=0.1)",
            "categorical_cross_entropy", p(L.categorical_crossentropy, label_smoothing=0.1),
            **clip_grad, source=cce_src, conventions={**cce_probs, "label_smoothing": 0.1},
@@ -133,8 +131,7 @@ def _crossentropy(keras: Any, major: int, backend_name: str) -> list[Binding]:
         _b("keras.losses.sparse_categorical_crossentropy(from_logits=True)",
            "sparse_softmax_cross_entropy",
            p(L.sparse_categorical_crossentropy, from_logits=True), source=scce_src,
-           info={**_LOGITS, "labels": "index"},
-           pair="keras.losses.sparse_categorical_crossentropy"),
+           info={**_LOGITS, "labels": "index"})
     ]
     if major >= 3:
         out += [
@@ -175,8 +172,7 @@ def _crossentropy(keras: Any, major: int, backend_name: str) -> list[Binding]:
                pair="keras.ops.binary_crossentropy(from_logits=True)"),
             _b("keras.ops.binary_crossentropy(from_logits=True)",
                "sigmoid_binary_cross_entropy", p(ops.binary_crossentropy, from_logits=True),
-               source=ops_src.format(fn="binary_crossentropy"), info=_LOGITS,
-               pair="keras.ops.binary_crossentropy"),
+               source=ops_src.format(fn="binary_crossentropy"), info=_LOGITS),
             _b("keras.ops.categorical_crossentropy(from_logits=True)", "softmax_cross_entropy",
                p(ops.categorical_crossentropy, from_logits=True),
                source=ops_src.format(fn="categorical_crossentropy"), info=_LOGITS),

@@ -173,10 +173,20 @@ def load_adapter(module_path: str, *, device: str = "cpu", plugin: bool = False,
             raise AdapterError(f"adapter {module_path!r}: binding api {binding.api!r} is declared twice")
         seen.add(binding.api)
         loaded.bindings.append(binding)
+    by_api = {b.api: b for b in loaded.bindings}
     for binding in loaded.bindings:
-        if binding.pair is not None and binding.pair not in seen:
+        if binding.pair is None:
+            continue
+        if binding.pair not in seen:
             raise AdapterError(f"adapter {module_path!r}: binding {binding.api!r} names pair "
                                f"{binding.pair!r}, which this adapter does not declare")
+        # Only the probabilities API names its logits twin (conformance/paths.py).
+        mine, twin = FAMILY_OF[binding.reference], FAMILY_OF[by_api[binding.pair].reference]
+        if not mine.endswith("_prob") or twin != mine.replace("_prob", "_logits"):
+            raise AdapterError(
+                f"adapter {module_path!r}: binding {binding.api!r} ({mine}) names pair "
+                f"{binding.pair!r} ({twin}); a pair goes from a probabilities API to its "
+                "logits twin")
     return loaded
 
 
