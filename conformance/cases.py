@@ -85,9 +85,25 @@ def regimes_for(binding: Binding) -> list[str]:
             )
         names = [n for n in names if n in binding.regimes]
     if "sample_weight" in [name for _, name in binding.arg_names()]:
-        # One weight per sample needs a batch axis: regimes with 1-D inputs are left out.
-        names = [n for n in names if raw_inputs(binding, n)[family_of(binding.reference).inputs[0]].ndim >= 2]
+        # One weight per sample needs a batch axis the loss keeps: a regime whose reduced
+        # loss cannot take one weight per sample (1-D inputs averaged to a scalar) is left out.
+        names = [n for n in names if _weights_fit(binding, n)]
     return names
+
+
+def _weights_fit(binding: Binding, regime: str) -> bool:
+    import reference
+
+    raw = raw_inputs(binding, regime)
+    family = family_of(binding.reference)
+    args = [np.asarray(raw[name]) for name in family.inputs]
+    try:
+        reference.FUNCTIONS[binding.reference](*args, **{**binding.conventions,
+                                                        "sample_weight": raw["sample_weight"]})
+    except ValueError as exc:
+        if "sample_weight" in str(exc):
+            return False
+    return True
 
 
 def raw_inputs(binding: Binding, regime: str) -> dict[str, np.ndarray]:

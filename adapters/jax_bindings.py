@@ -1,0 +1,294 @@
+"""JAX / optax adapter: ``jax.nn``, ``jax.scipy.special`` and ``optax.losses``.
+
+``backend(device)`` converts NumPy arrays to ``jax.Array`` exactly (float16, bfloat16,
+float32, float64, int32/int64 labels) and differentiates with ``jax.vjp``. It turns on
+``jax_enable_x64`` (a process-wide JAX flag): without it ``jnp.asarray(float64)`` silently
+becomes float32 and int64 labels become int32, so float64 cases would test float32.
+
+The Keras adapter reuses :func:`backend` for ``KERAS_BACKEND=jax``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._binding import Backend
+
+__all__ = ["backend", "bindings"]
+
+_DTYPES = ("float16", "bfloat16", "float32", "float64", "int32", "int64", "bool")
+
+
+def _enable_x64() -> None:
+    import jax
+
+    # Real float64 / int64 arrays; jax defaults to 32-bit and downcasts silently otherwise.
+    jax.config.update("jax_enable_x64", True)
+
+
+def backend(device: str = "cpu") -> Backend:
+    """The JAX :class:`Backend` placing arrays on the first device of kind ``device``."""
+    import jax
+    import jax.numpy as jnp
+
+    _enable_x64()
+    target = jax.devices(device)[0]
+
+    def to_framework(array: np.ndarray, dtype: str) -> Any:
+        if dtype not in _DTYPES:
+            raise ValueError(f"dtype must be one of {list(_DTYPES)}, got {dtype!r}")
+        array = np.asarray(array)
+        if dtype == "bfloat16":
+            # ml_dtypes.bfloat16 arrays (or float32 holding bf16 values) convert exactly.
+            out = jnp.asarray(array, dtype=jnp.bfloat16)
+        else:
+            out = jnp.asarray(array, dtype=np.dtype(dtype))
+        return jax.device_put(out, target)
+
+    def to_numpy(value: Any) -> np.ndarray:
+        return np.asarray(value)
+
+    def dtype_of(value: Any) -> str:
+        return str(jnp.asarray(value).dtype)
+
+    def vjp(call: Any, inputs: list[Any], wrt: int, cotangent: Any) -> np.ndarray:
+        inputs = list(inputs)
+
+        def partial(arg: Any) -> Any:
+            args = list(inputs)
+            args[wrt] = arg
+            return call(*args)
+
+        out, pullback = jax.vjp(partial, inputs[wrt])
+        ct = jnp.asarray(np.asarray(cotangent), dtype=out.dtype).reshape(out.shape)
+        (grad,) = pullback(jax.device_put(ct, target))
+        return np.asarray(grad)
+
+    return Backend(
+        name="jax",
+        version=jax.__version__,
+        to_framework=to_framework,
+        to_numpy=to_numpy,
+        dtype_of=dtype_of,
+        vjp=vjp,
+        device=device,
+        packages=("jax", "jaxlib", "optax"),
+    )
+
+
+_NN = "jax/_src/nn/functions.py"
+_SPECIAL = "jax/_src/scipy/special.py"
+_OPS = "jax/_src/ops/special.py"
+_CLS = "optax/losses/_classification.py"
+_REG = "optax/losses/_regression.py"
+# optax's multiclass hinge/perceptron gather s[y] as a dot product with
+# jax.nn.one_hot(labels, C), whose default dtype is jnp.float_: float64 under x64 (which
+# this adapter turns on), float32 without it. The loss is promoted to that dtype.
+_ONE_HOT_NOTE = ("returns float64 for every score dtype under jax_enable_x64 (float32 "
+                 "without x64): s[y] is a dot product with jax.nn.one_hot(labels, C), "
+                 "whose default dtype is jnp.float_")
+
+
+def _act(api: str, reference: str, call: Any, source: str, **fields: Any) -> Any:
+    """An activation binding (``args=("x",)``, gradient checked)."""
+    from ._binding import Binding
+
+    info = {"input_space": "real", "source": source}
+    info.update(fields.pop("info", {}))
+    return Binding(api=api, backend="jax", kind="activation", reference=reference,
+                   call=call, info=info, **fields)
+
+
+def _loss(api: str, reference: str, call: Any, source: str, **fields: Any) -> Any:
+    """A loss binding; optax losses take ``(predictions, targets)`` and never reduce."""
+    from ._binding import Binding
+
+    info = {"default_reduction": "none", "source": source}
+    info.update(fields.pop("info", {}))
+    fields.setdefault("args", ("y_pred", "y_true"))
+    return Binding(api=api, backend="jax", kind="loss", reference=reference, call=call,
+                   info=info, **fields)
+
+
+def _activation_bindings() -> list[Any]:
+    import jax.nn as nn
+    import jax.scipy.special as jss
+
+    return [
+        _act("jax.nn.relu", "relu", nn.relu, f"{_NN}:relu (custom_jvp: x > 0)",
+             grad_conventions={"grad_at_zero": 0.0}, info={"kink_grad": "relu'(0)=0"}),
+        _act("jax.nn.relu6", "relu6", nn.relu6, f"{_NN}:relu6 (custom_jvp: 0 < x < 6)",
+             grad_conventions={"grad_at_zero": 0.0, "grad_at_max": 0.0},
+             info={"kink_grad": "relu6'(0)=0, relu6'(6)=0"}),
+        _act("jax.nn.leaky_relu", "leaky_relu", nn.leaky_relu,
+             f"{_NN}:leaky_relu (where(x >= 0, x, slope*x))",
+             conventions={"negative_slope": 0.01}, grad_conventions={"grad_at_zero": 1.0},
+             info={"defaults": "negative_slope=0.01", "kink_grad": "leaky_relu'(0)=1"}),
+        _act("jax.nn.hard_tanh", "hard_tanh", nn.hard_tanh,
+             f"{_NN}:hard_tanh (where(x > 1, 1, where(x < -1, -1, x)))",
+             grad_conventions={"grad_at_min": 1.0, "grad_at_max": 1.0},
+             info={"kink_grad": "hard_tanh'(-1)=hard_tanh'(1)=1"}),
+        _act("jax.nn.hard_sigmoid", "hard_sigmoid", nn.hard_sigmoid,
+             f"{_NN}:hard_sigmoid (relu6(x + 3) / 6)",
+             grad_conventions={"grad_at_min": 0.0, "grad_at_max": 0.0},
+             info={"defaults": "slope=1/6, offset=0.5",
+                   "kink_grad": "hard_sigmoid'(-3)=hard_sigmoid'(3)=0 (relu6's)"}),
+        _act("jax.nn.elu", "elu", nn.elu, f"{_NN}:elu", conventions={"alpha": 1.0},
+             info={"defaults": "alpha=1.0", "kink_grad": "elu'(0)=alpha (x <= 0 branch)"}),
+        _act("jax.nn.celu", "celu", nn.celu, f"{_NN}:celu", conventions={"alpha": 1.0},
+             info={"defaults": "alpha=1.0"}),
+        _act("jax.nn.selu", "selu", nn.selu, f"{_NN}:selu (scale * elu(x, alpha))",
+             grad_conventions={"grad_at_zero": 1.7580993408473766},
+             info={"kink_grad": "selu'(0)=scale*alpha (x <= 0 branch)"}),
+        _act("jax.nn.gelu", "gelu_tanh", nn.gelu, f"{_NN}:gelu (approximate=True default)",
+             info={"defaults": "approximate=True (tanh approximation)"},
+             notes="jax.nn.gelu defaults to the tanh approximation; torch/keras default "
+                   "to the exact erf form."),
+        _act("jax.nn.gelu(approximate=False)", "gelu",
+             lambda x: nn.gelu(x, approximate=False), f"{_NN}:gelu (0.5 x erfc(-x/sqrt2))"),
+        _act("jax.nn.glu", "glu", nn.glu, f"{_NN}:glu (x1 * sigmoid(x2), split axis=-1)",
+             conventions={"axis": -1}),
+        _act("jax.nn.sigmoid", "sigmoid", nn.sigmoid, f"{_NN}:sigmoid (lax.logistic)"),
+        _act("jax.scipy.special.expit", "sigmoid", jss.expit,
+             f"{_SPECIAL}:expit (lax.logistic)"),
+        _act("jax.nn.log_sigmoid", "log_sigmoid", nn.log_sigmoid,
+             f"{_NN}:log_sigmoid (-softplus(-x))"),
+        _act("jax.nn.softplus", "softplus", nn.softplus, f"{_NN}:softplus (logaddexp(x, 0))"),
+        _act("jax.nn.soft_sign", "softsign", nn.soft_sign, f"{_NN}:soft_sign"),
+        _act("jax.nn.silu", "silu", nn.silu, f"{_NN}:silu (x * sigmoid(x); swish alias)"),
+        _act("jax.nn.mish", "mish", nn.mish, f"{_NN}:mish (x * tanh(softplus(x)))"),
+        _act("jax.nn.hard_silu", "hard_silu", nn.hard_silu,
+             f"{_NN}:hard_silu (x * hard_sigmoid(x); hard_swish alias)",
+             grad_conventions={"grad_at_min": 0.0, "grad_at_max": 0.0},
+             info={"kink_grad": "hard_sigmoid'(+-3)=0 inside the product rule: "
+                                "hard_silu'(-3)=0, hard_silu'(3)=1"}),
+        _act("jax.nn.squareplus", "squareplus", nn.squareplus,
+             f"{_NN}:squareplus ((x + sqrt(x^2 + b)) / 2)", conventions={"b": 4.0},
+             info={"defaults": "b=4"}),
+        _act("jax.nn.sparse_plus", "sparse_plus", nn.sparse_plus, f"{_NN}:sparse_plus"),
+        _act("jax.nn.sparse_sigmoid", "sparse_sigmoid", nn.sparse_sigmoid,
+             f"{_NN}:sparse_sigmoid (0.5 * clip(x + 1, 0, 2))",
+             info={"kink_grad": "sparse_sigmoid'(+-1)=0.25 (jnp.clip splits the tie)"}),
+        _act("jax.nn.tanh", "tanh", nn.tanh, "jax/nn/__init__.py (jax.numpy.tanh)"),
+        _act("jax.nn.identity", "linear", nn.identity, f"{_NN}:identity"),
+        _act("jax.nn.softmax", "softmax", nn.softmax,
+             f"{_NN}:softmax (custom_jvp, axis=-1)", conventions={"axis": -1}),
+        _act("jax.nn.log_softmax", "log_softmax", nn.log_softmax, f"{_NN}:log_softmax",
+             conventions={"axis": -1}),
+        # jax.scipy.special.softmax defaults to axis=None (the whole array, as SciPy).
+        _act("jax.scipy.special.softmax(axis=-1)", "softmax",
+             lambda x: jss.softmax(x, axis=-1), f"{_SPECIAL}:softmax",
+             conventions={"axis": -1}, info={"defaults": "axis=None (whole array)"}),
+        _act("jax.scipy.special.log_softmax(axis=-1)", "log_softmax",
+             lambda x: jss.log_softmax(x, axis=-1), f"{_SPECIAL}:log_softmax",
+             conventions={"axis": -1}, info={"defaults": "axis=None (whole array)"}),
+        # jax.nn.logsumexp is jax.scipy.special.logsumexp; axis defaults to None.
+        _act("jax.nn.logsumexp(axis=-1)", "logsumexp", lambda x: nn.logsumexp(x, axis=-1),
+             f"{_OPS}:logsumexp", conventions={"axis": -1},
+             info={"defaults": "axis=None (whole array)"}),
+        _act("jax.scipy.special.logsumexp(axis=-1)", "logsumexp",
+             lambda x: jss.logsumexp(x, axis=-1), f"{_OPS}:logsumexp",
+             conventions={"axis": -1}, info={"defaults": "axis=None (whole array)"}),
+    ]
+
+
+def _special_bindings() -> list[Any]:
+    import jax.scipy.special as jss
+
+    two = ("y_pred", "y_true")  # (x, y) of the two-argument special functions
+    return [
+        _loss("jax.scipy.special.entr", "entr", jss.entr, f"{_SPECIAL}:entr (custom_jvp xlogx)",
+              args=("x",), info={"input_space": "probabilities", "kink_grad": "entr'(0)=+inf"}),
+        _loss("jax.scipy.special.xlogy", "xlogy", jss.xlogy,
+              f"{_SPECIAL}:xlogy (custom_jvp; 0 where x == 0)", args=two),
+        _loss("jax.scipy.special.xlog1py", "xlog1py", jss.xlog1py,
+              f"{_SPECIAL}:xlog1py (custom_jvp; 0 where x == 0)", args=two),
+        # rel_entr evaluates log only where p, q > 0 (safe_p = where(both, p, 1)): its
+        # derivative at p = 0 < q is 0 (and kl_div's, rel_entr - p + q, is -1).
+        _loss("jax.scipy.special.rel_entr", "rel_entr", jss.rel_entr,
+              f"{_SPECIAL}:rel_entr (double where)", args=two,
+              grad_conventions={"grad_at_zero": 0.0},
+              info={"kink_grad": "d/dp rel_entr(0, q) = 0"}),
+        _loss("jax.scipy.special.kl_div", "kl_div_elementwise", jss.kl_div,
+              f"{_SPECIAL}:kl_div (rel_entr(p, q) - p + q)", args=two,
+              grad_conventions={"grad_at_zero": -1.0},
+              info={"kink_grad": "d/dp kl_div(0, q) = -1"}),
+    ]
+
+
+def _optax_bindings() -> list[Any]:
+    import optax
+
+    L = optax.losses
+    logits_soft = {"input_space": "logits", "labels": "soft"}
+    return [
+        _loss("optax.losses.sigmoid_binary_cross_entropy", "sigmoid_binary_cross_entropy",
+              L.sigmoid_binary_cross_entropy,
+              f"{_CLS}:sigmoid_binary_cross_entropy (log_sigmoid(x), log_sigmoid(-x))",
+              info={"input_space": "logits", "labels": "binary"}),
+        _loss("optax.losses.sigmoid_focal_loss", "sigmoid_focal_loss", L.sigmoid_focal_loss,
+              f"{_CLS}:sigmoid_focal_loss (log-space focal weight)",
+              conventions={"gamma": 2.0, "alpha": None},
+              info={"input_space": "logits", "labels": "binary",
+                    "defaults": "alpha=None, gamma=2.0"}),
+        _loss("optax.losses.softmax_cross_entropy", "softmax_cross_entropy",
+              L.softmax_cross_entropy, f"{_CLS}:softmax_cross_entropy (log_softmax, axis=-1)",
+              conventions={"axis": -1}, info=logits_soft),
+        _loss("optax.losses.safe_softmax_cross_entropy", "softmax_cross_entropy",
+              L.safe_softmax_cross_entropy,
+              f"{_CLS}:safe_softmax_cross_entropy (0 log 0 = 0 at -inf logits)",
+              conventions={"axis": -1}, info=logits_soft),
+        _loss("optax.losses.softmax_cross_entropy_with_integer_labels",
+              "sparse_softmax_cross_entropy", L.softmax_cross_entropy_with_integer_labels,
+              f"{_CLS}:softmax_cross_entropy_with_integer_labels (logsumexp - gather)",
+              conventions={"axis": -1},
+              info={"input_space": "logits", "labels": "index"}),
+        _loss("optax.losses.hinge_loss", "hinge", L.hinge_loss,
+              f"{_CLS}:hinge_loss (max(0, 1 - p*t))", conventions={"labels": "pm1"},
+              grad_conventions={"grad_at_margin": 0.5},
+              info={"input_space": "real", "labels": "pm1",
+                    "kink_grad": "jnp.maximum splits the tie: 0.5*(-t) at t*p = 1"}),
+        _loss("optax.losses.perceptron_loss", "perceptron", L.perceptron_loss,
+              f"{_CLS}:perceptron_loss (max(0, -p*t))", conventions={"labels": "pm1"},
+              grad_conventions={"grad_at_zero": 0.5},
+              info={"input_space": "real", "labels": "pm1",
+                    "kink_grad": "jnp.maximum splits the tie: 0.5*(-t) at p = 0"}),
+        _loss("optax.losses.multiclass_hinge_loss", "multiclass_hinge",
+              L.multiclass_hinge_loss,
+              f"{_CLS}:multiclass_hinge_loss (max(s + 1 - onehot) - s[y])",
+              output_dtype="float64", notes=_ONE_HOT_NOTE,
+              info={"input_space": "real", "labels": "index",
+                    "kink_grad": "jnp.max splits tied maxima evenly"}),
+        _loss("optax.losses.multiclass_perceptron_loss", "multiclass_perceptron",
+              L.multiclass_perceptron_loss,
+              f"{_CLS}:multiclass_perceptron_loss (max(s) - s[y])",
+              output_dtype="float64", notes=_ONE_HOT_NOTE,
+              info={"input_space": "real", "labels": "index",
+                    "kink_grad": "jnp.max splits tied maxima evenly"}),
+        _loss("optax.losses.poly_loss_cross_entropy", "poly1_cross_entropy",
+              L.poly_loss_cross_entropy,
+              f"{_CLS}:poly_loss_cross_entropy (CE + epsilon * sum(t * (1 - p)))",
+              conventions={"epsilon": 2.0, "axis": -1},
+              info={**logits_soft, "defaults": "epsilon=2.0"}),
+        _loss("optax.losses.squared_error", "squared_error", L.squared_error,
+              f"{_REG}:squared_error", info={"input_space": "real"}),
+        _loss("optax.losses.huber_loss", "huber", L.huber_loss,
+              f"{_REG}:huber_loss (0.5 min(|e|,d)^2 + d (|e| - min(|e|,d)))",
+              conventions={"delta": 1.0}, info={"input_space": "real", "defaults": "delta=1.0"}),
+        _loss("optax.losses.log_cosh", "log_cosh", L.log_cosh,
+              f"{_REG}:log_cosh (logaddexp(e, -e) - log 2)", info={"input_space": "real"}),
+        _loss("optax.losses.cosine_similarity", "cosine_similarity", L.cosine_similarity,
+              f"{_REG}:cosine_similarity (epsilon=0 clips each squared norm)",
+              conventions={"axis": -1},
+              info={"input_space": "real", "epsilon": "0.0 (clip of squared norms)"}),
+    ]
+
+
+def bindings() -> list[Any]:
+    """Every ``jax.nn`` activation, ``jax.scipy.special`` function and optax loss that
+    matches a reference function, with its conventions (read from jax 0.10 / optax 0.2.8
+    sources; file and function in each ``info["source"]``)."""
+    _enable_x64()
+    return [*_activation_bindings(), *_special_bindings(), *_optax_bindings()]
