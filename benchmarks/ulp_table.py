@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.oracles import all_cases  # noqa: E402
-from tests.test_oracle import measure  # noqa: E402
+from tests.oracles import all_cases
+from tests.test_oracle import measure
 
 
 def main() -> None:
