@@ -1,0 +1,1 @@
+"""Merging results files and writing the report (terminal, Markdown, HTML, porting guide)."""

@@ -1,0 +1,40 @@
+"""Everything a report shows, computed once before anything is written."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .drift import Drift, find_drift
+from .matrix import Matrix, build_matrix, summary_rows, worst_cases
+from .merge import Merged
+from .plots import Plot, make_plots
+from .porting import PortingRow, porting_guide
+
+MAX_LISTED_FAILURES = 300
+
+
+@dataclass
+class Report:
+    merged: Merged
+    matrix: Matrix
+    summary: list[dict[str, Any]]
+    worst: list[Mapping[str, Any]]
+    drift: list[Drift]
+    guide: dict[str, list[PortingRow]]
+    plots: list[Plot] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[Mapping[str, Any]]:
+        """Failing, erroring and xpassing cases (the ones to act on), worst first."""
+        bad = [c for c in self.merged.cases if c["outcome"] in ("fail", "error", "xpass")]
+        order = {"error": 0, "fail": 1, "xpass": 2}
+        return sorted(bad, key=lambda c: (order[c["outcome"]], c["_column"], c["id"]))
+
+
+def build_report(merged: Merged, *, plots: bool = True) -> Report:
+    made, notes = make_plots(merged) if plots else ([], ["plots not requested (--no-plots)"])
+    return Report(merged, build_matrix(merged), summary_rows(merged), worst_cases(merged.cases),
+                  find_drift(merged), porting_guide(merged), made, notes)

@@ -1,0 +1,45 @@
+"""The terminal summary: drift first, a table per backend, the worst ULP errors."""
+
+from __future__ import annotations
+
+from .build import Report
+from .matrix import format_ulp, ulp_of
+
+_COLS = ("cases", "passed", "conventions", "divergences", "failures", "errors", "skipped")
+
+
+def render_terminal(report: Report, *, worst: int = 10) -> str:
+    m = report.merged
+    lines = [f"crossconform report: {len(m.files)} file(s), {len(m.cases)} cases, "
+             f"{len(m.columns)} column(s)"]
+    for name, problem in m.skipped:
+        lines.append(f"  skipped {name}: {problem}")
+    for w in m.warnings[:20]:
+        lines.append(f"  warning: {w}")
+    if len(m.warnings) > 20:
+        lines.append(f"  ... and {len(m.warnings) - 20} more warnings")
+    if report.drift:
+        lines.append("")
+        lines.append("VERSION DRIFT")
+        for d in report.drift:
+            lines.append(f"  {d.title}: {len(d.outcomes)} outcome change(s), {len(d.conventions)} "
+                         f"convention change(s), {len(d.errors)} error change(s), "
+                         f"{len(d.added)} binding(s) added, {len(d.removed)} removed")
+            for o in d.outcomes[:8]:
+                lines.append(f"    {o['old']:>5} -> {o['new']:<5} {o['id']}")
+            if len(d.outcomes) > 8:
+                lines.append(f"    ... {len(d.outcomes) - 8} more")
+    lines.append("")
+    width = max([len("backend"), *(len(r["column"].label) for r in report.summary)])
+    lines.append(f"  {'backend':{width}}  " + "  ".join(f"{c:>11}" for c in _COLS))
+    for r in report.summary:
+        lines.append(f"  {r['column'].label:{width}}  " + "  ".join(f"{r[c]:>11}" for c in _COLS))
+    if report.worst:
+        lines.append("")
+        lines.append("largest measured errors (ULP of the case dtype):")
+        for c in report.worst[:worst]:
+            lines.append(f"  {format_ulp(ulp_of(c)):>14}  {c['outcome']:5}  {c['_column'].label}  {c['id']}")
+    for note in report.notes:
+        lines.append(f"note: {note}")
+    return "\n".join(lines) + "\n"
+

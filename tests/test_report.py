@@ -1,0 +1,323 @@
+"""The report: merging results files, matrix, drift, porting guide, Markdown, HTML, plots.
+
+Synthetic results documents (small dicts) only: no framework is imported here.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.report.build import build_report
+from conformance.report.drift import find_drift
+from conformance.report.html import render_html
+from conformance.report.markdown import md, render_markdown
+from conformance.report.matrix import build_matrix, status_of, summary_rows
+from conformance.report.merge import Column, ResultsFileError, load_results, merge
+from conformance.report.porting import porting_guide
+from conformance.report.terminal import render_terminal
+from conformance.results import SCHEMA
+
+EVIL_API = "evil.loss<script>alert(1)</script>|`tick`"
+EVIL_MSG = "boom <b>bold</b> | pipe `code` *star* [link](http://example.com)"
+
+
+def case(api: str, backend: str, reference: str, outcome: str = "pass", *, dtype: str = "float32",
+         regime: str = "typical", check: str = "value", kind: str = "activation",
+         ulp: Any = 0.5, conventions: dict | None = None, **extra: Any) -> dict[str, Any]:
+    suffix = "" if check == "value" else f"-{check}"
+    cid = f"{api}[{dtype}-{regime}{suffix}]"
+    rec = {"id": cid, "backend": backend, "binding": api, "reference": reference,
+           "kind": "gradient" if check == "grad" else kind, "binding_kind": kind, "check": check,
+           "dtype": dtype, "regime": regime, "conventions": conventions or {},
+           "grad_conventions": {}, "reproducer": f"python -m conformance repro '{cid}'",
+           "outcome": outcome, "message": extra.pop("message", f"{outcome} message"),
+           "max_abs": 1e-7, "max_rel": 1e-7, "max_ulp": ulp, "rtol": 1.3e-6, "atol": 1e-5}
+    rec.update(extra)
+    return rec
+
+
+def declaration(api: str, backend: str, reference: str, kind: str = "activation", **info: Any
+                ) -> dict[str, Any]:
+    return {"api": api, "backend": backend, "kind": kind, "reference": reference,
+            "args": info.pop("args", ["x"]), "conventions": info.pop("conventions", {}),
+            "grad_conventions": {}, "grad": True, "dtypes": ["float32"], "label_dtype": "int64",
+            "output_dtype": "same", "info": info, "pair": None, "notes": ""}
+
+
+def doc(backend: str, version: str, cases: list[dict[str, Any]], bindings: list[dict[str, Any]] = (),
+        packages: tuple[str, ...] | None = None) -> dict[str, Any]:
+    return {"schema": SCHEMA, "schema_version": 1, "created": "2026-01-01T00:00:00+00:00",
+            "wall_s": 1.0, "environment": {"python": "3.11.7", "platform": "Linux", "numpy": "2.4"},
+            "backends": {backend: {"name": backend, "version": version,
+                                   "packages": list(packages or (backend,)), "device": "cpu",
+                                   "available": True, "reason": None, "bindings": list(bindings)}},
+            "options": {"device": "cpu"}, "totals": {}, "registry": {}, "cases": cases}
+
+
+DIVERGENCE = {"index": 3, "reason": "gelu's negative tail loses digits (cancellation)",
+              "source": "aten/src/ATen/native/cpu/Activation.cpp:GeluKernel", "versions": "torch>=2.0"}
+
+
+def torch_doc(version: str, gelu_outcome: str = "xfail") -> dict[str, Any]:
+    curve = {"input": "x", "x": [-10.0, -5.0, -1.0, 0.0, 1.0], "abs_err": [1e-9, 1e-8, 0.0, 0.0, "nan"],
+             "rel_err": [1, 1, 0, 0, 0]}
+    cases = [
+        case("torch.nn.functional.relu", "torch", "relu"),
+        case("torch.nn.functional.relu", "torch", "relu", check="grad"),
+        case("torch.nn.functional.gelu", "torch", "gelu", gelu_outcome, ulp=3e4,
+             error_curve=curve, divergence=DIVERGENCE if gelu_outcome == "xfail" else None,
+             message=EVIL_MSG),
+        case("torch.nn.functional.leaky_relu", "torch", "leaky_relu",
+             conventions={"negative_slope": 0.01}),
+        case("torch.nn.functional.binary_cross_entropy", "torch", "binary_cross_entropy",
+             kind="loss", conventions={"log_clamp": -100.0, "reduction": "mean"}, ulp=2.0),
+        case("torch.nn.functional.binary_cross_entropy", "torch", "binary_cross_entropy", "pass",
+             kind="loss", regime="unsaturated", check="paths",
+             saturation={"z": [-50.0, 0.0, 50.0], "gap_positive": [0.0, 0.0, 50.0],
+                         "gap_negative": [50.0, 0.0, 0.0],
+                         "departs_at_abs_z": {"positive": 17.0, "negative": 17.0}}),
+        case(EVIL_API, "torch", "softmax_cross_entropy", "fail", kind="loss", ulp="inf",
+             message=EVIL_MSG),
+    ]
+    for c in cases:
+        if c.get("divergence") is None:
+            c.pop("divergence", None)
+    decls = [declaration("torch.nn.functional.relu", "torch", "relu", input_space="real",
+                         kink_grad="relu'(0)=0", source="torch/nn/functional.py:relu"),
+             declaration("torch.nn.functional.gelu", "torch", "gelu", defaults="approximate='none'"),
+             declaration("torch.nn.functional.leaky_relu", "torch", "leaky_relu",
+                         conventions={"negative_slope": 0.01}, defaults="negative_slope=0.01"),
+             declaration("torch.nn.functional.binary_cross_entropy", "torch", "binary_cross_entropy",
+                         "loss", args=["y_pred", "y_true"],
+                         conventions={"log_clamp": -100.0, "reduction": "mean"},
+                         input_space="probabilities", labels="binary/soft", default_reduction="mean",
+                         epsilon="log terms clamped at -100"),
+             declaration(EVIL_API, "torch", "softmax_cross_entropy", "loss")]
+    return doc("torch", version, cases, decls)
+
+
+def jax_doc() -> dict[str, Any]:
+    cases = [case("jax.nn.relu", "jax", "relu"), case("jax.nn.gelu", "jax", "gelu", "fail", ulp=1e6),
+             case("optax.sigmoid_binary_cross_entropy", "jax", "sigmoid_binary_cross_entropy",
+                  kind="loss", outcome="skip", ulp=None)]
+    return doc("jax", "0.10.2", cases, [declaration("jax.nn.relu", "jax", "relu")])
+
+
+def write(tmp_path: Path, name: str, document: Any) -> Path:
+    p = tmp_path / name
+    p.write_text(json.dumps(document) if not isinstance(document, str) else document)
+    return p
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> list[Path]:
+    return [write(tmp_path, "torch-2.12.json", torch_doc("2.12.0", gelu_outcome="pass")),
+            write(tmp_path, "torch-2.13.json", torch_doc("2.13.0")),
+            write(tmp_path, "jax.json", jax_doc())]
+
+
+# ----------------------------------------------------------------------------- reading
+@pytest.mark.parametrize(("content", "problem"), [
+    ("", "empty file"),
+    ("{\"schema\": \"crossconform-results\", \"cases\": [", "not valid JSON (truncated?)"),
+    ("[1, 2]", "top level is a JSON list"),
+    (json.dumps({"schema": "other", "schema_version": 1, "cases": []}), "'schema' is 'other'"),
+    (json.dumps({"schema": SCHEMA, "schema_version": 2, "cases": []}), "schema_version 2 is newer"),
+    (json.dumps({"schema": SCHEMA, "schema_version": "1", "cases": []}), "positive integer"),
+    (json.dumps({"schema": SCHEMA, "schema_version": 1}), "missing key 'cases'"),
+    (json.dumps({"schema": SCHEMA, "schema_version": 1, "cases": [{"id": "a"}]}),
+     "lacks string key(s) ['backend', 'binding', 'outcome']"),
+    (json.dumps({"schema": SCHEMA, "schema_version": 1, "cases": [
+        {"id": "a", "backend": "b", "binding": "c", "outcome": "exploded"}]}), "outcome 'exploded'"),
+])
+def test_bad_file_names_file_and_problem(tmp_path: Path, content: str, problem: str) -> None:
+    p = write(tmp_path, "bad.json", content)
+    with pytest.raises(ResultsFileError) as info:
+        load_results(p)
+    assert str(p) in str(info.value)
+    assert problem in str(info.value)
+
+
+def test_truncated_real_document(tmp_path: Path) -> None:
+    text = json.dumps(torch_doc("2.13.0"), indent=1)
+    p = write(tmp_path, "cut.json", text[: len(text) // 2])
+    with pytest.raises(ResultsFileError, match=r"cut\.json: not valid JSON"):
+        merge([p])
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ResultsFileError, match="no such file"):
+        load_results(tmp_path / "nope.json")
+
+
+# ----------------------------------------------------------------------------- merging
+def test_merge_keeps_every_case_of_every_file(files: list[Path]) -> None:
+    merged = merge(files)
+    expected = sum(len(json.loads(f.read_text())["cases"]) for f in files)
+    assert len(merged.cases) == expected
+    got = {(c["_file"], c["id"]) for c in merged.cases}
+    for f in files:
+        for c in json.loads(f.read_text())["cases"]:
+            assert (str(f), c["id"]) in got
+    assert [c.label for c in merged.columns] == ["jax 0.10.2", "torch 2.12.0", "torch 2.13.0"]
+    assert not merged.warnings
+
+
+def test_columns_sorted_by_version_not_text(tmp_path: Path) -> None:
+    a = write(tmp_path, "a.json", torch_doc("2.10.0"))
+    b = write(tmp_path, "b.json", torch_doc("2.9.1"))
+    assert [c.version for c in merge([a, b]).columns] == ["2.9.1", "2.10.0"]
+
+
+def test_same_column_same_case_later_file_wins(tmp_path: Path) -> None:
+    first = torch_doc("2.13.0")
+    second = copy.deepcopy(first)
+    second["cases"][0]["outcome"] = "fail"
+    a, b = write(tmp_path, "a.json", first), write(tmp_path, "b.json", second)
+    merged = merge([a, b])
+    assert len(merged.cases) == len(first["cases"])
+    assert len(merged.superseded) == len(first["cases"])
+    relu = next(c for c in merged.cases if c["id"] == first["cases"][0]["id"])
+    assert relu["outcome"] == "fail" and relu["_file"] == str(b)
+    assert len(merged.warnings) == 1 and "later file" in merged.warnings[0] and str(b) in merged.warnings[0]
+
+
+def test_keras_backend_and_device_make_distinct_columns(tmp_path: Path) -> None:
+    cases = [case("keras.activations.relu", "keras", "relu")]
+    k_tf = doc("keras", "3.15.1", cases, packages=("keras", "tensorflow"))
+    k_jax = doc("keras", "3.15.1", cases, packages=("keras", "jax", "jaxlib"))
+    k_jax["backends"]["keras"]["device"] = "cuda"
+    merged = merge([write(tmp_path, "a.json", k_tf), write(tmp_path, "b.json", k_jax)])
+    assert {c.label for c in merged.columns} == {"keras 3.15.1 (tensorflow)", "keras 3.15.1 (jax, cuda)"}
+    assert len(merged.cases) == 2 and not merged.warnings
+
+
+def test_missing_backends_section_gives_unknown_version(tmp_path: Path) -> None:
+    d = torch_doc("2.13.0")
+    del d["backends"]
+    merged = merge([write(tmp_path, "a.json", d)])
+    assert merged.columns == [Column("torch", "unknown")]
+    guide = porting_guide(merged)  # declarations rebuilt from the cases
+    assert "relu" in guide and guide["relu"][0].values["api"] == "torch.nn.functional.relu"
+
+
+def test_skip_bad(tmp_path: Path, files: list[Path]) -> None:
+    bad = write(tmp_path, "bad.json", "{")
+    with pytest.raises(ResultsFileError, match=r"bad\.json"):
+        merge([*files, bad])
+    merged = merge([files[0], bad, files[1]], skip_bad=True)
+    assert merged.files == [str(files[0]), str(files[1])]
+    assert merged.skipped and merged.skipped[0][0] == str(bad)
+    with pytest.raises(ResultsFileError, match="no results file could be read"):
+        merge([bad], skip_bad=True)
+
+
+# ------------------------------------------------------------------ matrix, drift, guide
+def test_matrix_cells(files: list[Path]) -> None:
+    merged = merge(files)
+    mx = build_matrix(merged)
+    t13, t12, jx = Column("torch", "2.13.0"), Column("torch", "2.12.0"), Column("jax", "0.10.2")
+    assert mx.cells[(("gelu", "activation"), t13)].status == "divergence"
+    assert mx.cells[(("gelu", "activation"), t12)].status == "pass"
+    assert mx.cells[(("gelu", "activation"), jx)].status == "fail"
+    assert mx.cells[(("gelu", "activation"), jx)].worst_ulp == 1e6
+    assert mx.cells[(("leaky_relu", "activation"), t13)].status == "convention"
+    assert mx.cells[(("relu", "gradient"), t13)].status == "pass"
+    assert (("binary_cross_entropy", "paths"), t13) in mx.cells
+    assert mx.cells[(("softmax_cross_entropy", "loss"), t13)].worst_ulp == float("inf")
+    # reduction alone is structural, not a numerical convention; log_clamp is one
+    assert status_of(case("a", "b", "c", conventions={"reduction": "mean"})) == "pass"
+    rows = {r["column"].label: r for r in summary_rows(merged)}
+    assert rows["torch 2.13.0"]["divergences"] == 1 and rows["torch 2.13.0"]["failures"] == 1
+    assert rows["jax 0.10.2"]["skipped"] == 1
+
+
+def test_drift_between_versions(files: list[Path], tmp_path: Path) -> None:
+    newer = torch_doc("2.14.0")
+    newer["cases"] = [c for c in newer["cases"] if "leaky" not in c["binding"]]
+    newer["cases"][0]["conventions"] = {"max_value": 6.0}
+    merged = merge([*files, write(tmp_path, "t14.json", newer)])
+    drift = find_drift(merged)
+    assert [d.title for d in drift] == ["torch 2.12.0 -> torch 2.13.0", "torch 2.13.0 -> torch 2.14.0"]
+    assert [(o["binding"], o["old"], o["new"]) for o in drift[0].outcomes] == [
+        ("torch.nn.functional.gelu", "pass", "xfail")]
+    assert drift[1].removed == ["torch.nn.functional.leaky_relu"]
+    assert drift[1].conventions[0]["binding"] == "torch.nn.functional.relu"
+    report = build_report(merged, plots=False)
+    text = render_markdown(report)
+    assert text.index("## Version drift") < text.index("## Summary")
+    assert render_terminal(report).index("VERSION DRIFT") < render_terminal(report).index("passed")
+
+
+def test_porting_guide(files: list[Path]) -> None:
+    guide = porting_guide(merge(files))
+    bce = guide["binary_cross_entropy"][0]
+    assert bce.values["input_space"] == "probabilities"
+    assert bce.values["args"] == "y_pred, y_true"
+    assert bce.values["default_reduction"] == "mean"
+    assert bce.values["epsilon"] == "log terms clamped at -100"
+    assert bce.framework == "torch 2.12.0, 2.13.0"  # same declaration: one row, both versions
+    relu = {r.framework: r for r in guide["relu"]}
+    assert relu["torch 2.12.0, 2.13.0"].values["kink_grad"] == "relu'(0)=0"
+    assert "jax 0.10.2" in relu
+    gelu = [r for r in guide["gelu"] if r.backend == "torch"]
+    assert len(gelu) == 2  # 2.13 has a registered divergence, 2.12 none: two rows
+    div = next(r for r in gelu if r.divergences).divergences[0]
+    assert div.source == DIVERGENCE["source"] and "negative tail" in div.reason
+
+
+# ------------------------------------------------------------------- Markdown and HTML
+def test_markdown_cells_and_escaping(files: list[Path]) -> None:
+    text = render_markdown(build_report(merge(files), plots=False))
+    assert "| function | kind | jax 0\\.10\\.2" not in text  # dots are not escaped
+    assert "| function | kind | jax 0.10.2 | torch 2.12.0 | torch 2.13.0 |" in text
+    assert "| gelu | activation | 🔴 fail 1.0e+06 ULP | 🟢 pass 3e+04 ULP | 🟡 divergence 3e+04 ULP |" in text
+    assert "🔵 convention" in text
+    assert "<script>" not in text and "<b>" not in text
+    assert md(EVIL_API) in text and "\\|" in md(EVIL_API) and "\\`" in md(EVIL_API)
+    # every table row has as many unescaped pipes as its header
+    for block in re.findall(r"((?:^\|.*\n)+)", text, flags=re.M):
+        counts = {len(re.findall(r"(?<!\\)\|", line)) for line in block.splitlines()}
+        assert len(counts) == 1, block
+    assert "### binary\\_cross\\_entropy" in text
+    assert DIVERGENCE["source"].replace("_", "\\_") in text
+
+
+def test_html_matrix_escaping_and_no_network(files: list[Path]) -> None:
+    html = render_html(build_report(merge(files), plots=True))
+    assert '<table id="matrix">' in html
+    assert re.search(r'<tr data-kind="activation" data-statuses="divergence fail pass">'
+                     r"<td><a href=\"#ref-gelu\"><code>gelu</code>", html)
+    assert 'class="cell s-fail"' in html and 'class="cell s-divergence"' in html
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+    assert "<b>bold</b>" not in html
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", html)
+    assert "Content-Security-Policy" in html and "default-src 'none'" in html
+    assert html.count("<script>") == 1  # only the report's own filter script
+    assert 'id="f-kind"' in html and 'id="f-outcome"' in html
+    assert "data:image/png;base64," in html
+
+
+def test_plots_drawn(files: list[Path]) -> None:
+    pytest.importorskip("matplotlib")
+    report = build_report(merge(files))
+    names = [p.title for p in report.plots]
+    assert any("probabilities path vs logits path" in t for t in names)
+    assert any("torch.nn.functional.gelu (value)" in t for t in names)
+    assert all(p.png.startswith(b"\x89PNG") for p in report.plots)
+
+
+def test_report_without_matplotlib(files: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    report = build_report(merge(files))
+    assert report.plots == []
+    assert any("matplotlib is not installed" in n for n in report.notes)
+    assert "matplotlib is not installed" in render_html(report)
+    assert "matplotlib is not installed" in render_markdown(report)
