@@ -112,11 +112,35 @@ def _loss(api: str, reference: str, call: Any, source: str, **fields: Any) -> An
                    info=info, **fields)
 
 
-def _activation_bindings() -> list[Any]:
-    import jax.nn as nn
-    import jax.scipy.special as jss
+class _Present:
+    """A module whose missing attributes read as None: APIs added after jax 0.4 (identity,
+    squareplus, sparse_plus, jax.scipy.special.softmax ...) are left out on older versions."""
 
-    return [
+    def __init__(self, module: Any) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name, None)
+
+
+def _present(bindings: list[Any]) -> list[Any]:
+    """Drop the bindings whose API the installed version lacks (call is None)."""
+    return [b for b in bindings if b.call is not None]
+
+
+def _lazy(module: _Present, name: str, **kwargs: Any) -> Any:
+    """``module.name(x, **kwargs)``, or None when the installed version lacks it."""
+    fn = getattr(module, name)
+    return None if fn is None else (lambda x: fn(x, **kwargs))
+
+
+def _activation_bindings() -> list[Any]:
+    import jax.nn
+    import jax.scipy.special
+
+    nn = _Present(jax.nn)
+    jss = _Present(jax.scipy.special)
+    return _present([
         _act("jax.nn.relu", "relu", nn.relu, f"{_NN}:relu (custom_jvp: x > 0)",
              grad_conventions={"grad_at_zero": 0.0}, info={"kink_grad": "relu'(0)=0"}),
         _act("jax.nn.relu6", "relu6", nn.relu6, f"{_NN}:relu6 (custom_jvp: 0 < x < 6)",
@@ -147,7 +171,7 @@ def _activation_bindings() -> list[Any]:
              notes="jax.nn.gelu defaults to the tanh approximation; torch/keras default "
                    "to the exact erf form."),
         _act("jax.nn.gelu(approximate=False)", "gelu",
-             lambda x: nn.gelu(x, approximate=False), f"{_NN}:gelu (0.5 x erfc(-x/sqrt2))"),
+             _lazy(nn, "gelu", approximate=False), f"{_NN}:gelu (0.5 x erfc(-x/sqrt2))"),
         _act("jax.nn.glu", "glu", nn.glu, f"{_NN}:glu (x1 * sigmoid(x2), split axis=-1)",
              conventions={"axis": -1}),
         _act("jax.nn.sigmoid", "sigmoid", nn.sigmoid, f"{_NN}:sigmoid (lax.logistic)"),
@@ -179,19 +203,19 @@ def _activation_bindings() -> list[Any]:
              conventions={"axis": -1}),
         # jax.scipy.special.softmax defaults to axis=None (the whole array, as SciPy).
         _act("jax.scipy.special.softmax(axis=-1)", "softmax",
-             lambda x: jss.softmax(x, axis=-1), f"{_SPECIAL}:softmax",
+             _lazy(jss, "softmax", axis=-1), f"{_SPECIAL}:softmax",
              conventions={"axis": -1}, info={"defaults": "axis=None (whole array)"}),
         _act("jax.scipy.special.log_softmax(axis=-1)", "log_softmax",
-             lambda x: jss.log_softmax(x, axis=-1), f"{_SPECIAL}:log_softmax",
+             _lazy(jss, "log_softmax", axis=-1), f"{_SPECIAL}:log_softmax",
              conventions={"axis": -1}, info={"defaults": "axis=None (whole array)"}),
         # jax.nn.logsumexp is jax.scipy.special.logsumexp; axis defaults to None.
-        _act("jax.nn.logsumexp(axis=-1)", "logsumexp", lambda x: nn.logsumexp(x, axis=-1),
+        _act("jax.nn.logsumexp(axis=-1)", "logsumexp", _lazy(nn, "logsumexp", axis=-1),
              f"{_OPS}:logsumexp", conventions={"axis": -1},
              info={"defaults": "axis=None (whole array)"}),
         _act("jax.scipy.special.logsumexp(axis=-1)", "logsumexp",
-             lambda x: jss.logsumexp(x, axis=-1), f"{_OPS}:logsumexp",
+             _lazy(jss, "logsumexp", axis=-1), f"{_OPS}:logsumexp",
              conventions={"axis": -1}, info={"defaults": "axis=None (whole array)"}),
-    ]
+    ])
 
 
 def _special_bindings() -> list[Any]:

@@ -59,7 +59,11 @@ def _import_keras() -> Any:
     import os
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
+    if os.environ.get("TF_USE_LEGACY_KERAS", "").lower() in ("1", "true"):
+        # tf.keras is then tf-keras (Keras 2) beside an installed Keras 3: test that one.
+        import tf_keras as keras
+    else:
+        import keras
 
     return keras
 
