@@ -36,10 +36,46 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--device", default="cpu", help="device for the framework arrays (cpu, cuda, ...)")
     group.addoption("--results", default="results/results.json",
                     help="results JSON file to write ('' for none)")
-    group.addoption("--registry", default=None, help="divergence registry TOML (default: built-in)")
+    group.addoption("--registry", default=None, help="divergence registry: a TOML file or a directory of them (default: built-in)")
     group.addoption("--case-timeout", type=float, default=120.0,
                     help="seconds one case may run before it is recorded as 'error: timeout' "
                          "(needs pytest-timeout; 0 disables)")
+    group.addoption("--jax-cache", default=None,
+                    help="directory of JAX's persistent compilation cache (default: "
+                         "$XDG_CACHE_HOME or ~/.cache, /crossconform/jax; '' disables)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _jax_compilation_cache(config.option.jax_cache)
+
+
+def _jax_compilation_cache(option: str | None) -> None:
+    """Speed: keep JAX's compiled programs between runs (the same XLA executables, loaded
+    instead of recompiled: compiling every binding x dtype x shape is most of a JAX run).
+
+    Set through JAX's own environment variables before JAX is imported; a value already in
+    the environment wins; ``--jax-cache=`` turns it off.
+    """
+    import os
+    import sys
+
+    if option == "" or os.environ.get("JAX_COMPILATION_CACHE_DIR") is not None:
+        return
+    if option is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        option = os.path.join(base, "crossconform", "jax")
+    settings = {"JAX_COMPILATION_CACHE_DIR": option,
+                "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+                "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0"}
+    for name, value in settings.items():
+        os.environ.setdefault(name, value)
+    if "jax" in sys.modules:  # imported already (by another plugin): set it in its config
+        import jax
+
+        for name, value in settings.items():
+            value = os.environ[name]
+            jax.config.update(name.lower(), value if name.endswith("DIR") else
+                              (float(value) if name.endswith("SECS") else int(value)))
 
 
 def _csv(value: str | None) -> list[str] | None:
@@ -153,7 +189,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             state.matched.add(entry.index)
             item.add_marker(pytest.mark.xfail(strict=True, reason=entry.xfail_reason()))
             item.user_properties.append(("crossconform_divergence", {
-                "index": entry.index, "reason": entry.reason, "source": entry.source,
+                "index": entry.index, "file": entry.origin, "reason": entry.reason, "source": entry.source,
                 "versions": str(entry.requirement)}))
         item.user_properties.append(("crossconform_case", _case_fields(spec, binding, loaded)))
 

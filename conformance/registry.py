@@ -1,6 +1,7 @@
 """The divergence registry: documented, verified differences, as strict xfails.
 
-``conformance/divergences.toml`` holds ``[[divergence]]`` tables::
+``conformance/divergences/`` holds one TOML file per framework (``torch.toml``,
+``keras.toml``...), each a list of ``[[divergence]]`` tables::
 
     [[divergence]]
     binding = "torch.nn.functional.gelu"   # exact api, or an fnmatch pattern
@@ -20,6 +21,7 @@ reported at the end of the run.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import importlib.metadata
 import os
@@ -38,7 +40,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-DEFAULT_PATH = Path(__file__).with_name("divergences.toml")
+DEFAULT_PATH = Path(__file__).with_name("divergences")
 _FIELDS = {"binding", "check", "dtypes", "regimes", "versions", "keras_backend", "reason", "source"}
 _REQUIRED = {"binding", "versions", "reason", "source"}
 
@@ -58,10 +60,12 @@ class Divergence:
     reason: str
     source: str
     keras_backend: tuple[str, ...] | None = None
+    origin: str = ""
 
     @property
     def label(self) -> str:
-        return f"divergence #{self.index} ({self.binding}, {self.check})"
+        where = f"{self.origin} " if self.origin else ""
+        return f"divergence {where}#{self.index} ({self.binding}, {self.check})"
 
     def matches(self, spec: CaseSpec) -> bool:
         return (
@@ -100,8 +104,17 @@ def installed_version(distribution: str) -> str | None:
 
 
 def load_registry(path: Path | str = DEFAULT_PATH) -> list[Divergence]:
-    """Parse and validate the registry; RegistryError names the file and the entry."""
+    """Parse and validate the registry: one TOML file, or every ``*.toml`` of a directory
+    (in name order). RegistryError names the file and the entry."""
     path = Path(path)
+    if path.is_dir():
+        # Numbered across the directory: an entry's index identifies it within a run.
+        entries = [entry for file in sorted(path.glob("*.toml")) for entry in _load_file(file)]
+        return [dataclasses.replace(entry, index=i) for i, entry in enumerate(entries, start=1)]
+    return _load_file(path)
+
+
+def _load_file(path: Path) -> list[Divergence]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -115,7 +128,7 @@ def load_registry(path: Path | str = DEFAULT_PATH) -> list[Divergence]:
 
 
 def _entry(path: Path, index: int, raw: Any) -> Divergence:
-    where = f"{path}: divergence #{index}"
+    where = f"{path}: divergence #{index} of the file"
     if not isinstance(raw, dict):
         raise RegistryError(f"{where} is not a table")
     unknown = sorted(set(raw) - _FIELDS)
@@ -145,7 +158,7 @@ def _entry(path: Path, index: int, raw: Any) -> Divergence:
         lists[key] = tuple(value) if value is not None else None
     return Divergence(index, raw["binding"], check, lists["dtypes"], lists["regimes"],
                       requirement, raw["reason"].strip(), raw["source"].strip(),
-                      lists["keras_backend"])
+                      lists["keras_backend"], path.name)
 
 
 def match(entries: list[Divergence], spec: CaseSpec, versions: Mapping[str, str]) -> Divergence | None:

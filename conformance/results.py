@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -89,7 +90,9 @@ class Collector:
                 record["message"] = "timeout: " + _first_line(text.split("Timeout", 1)[1] or text)
             elif "crashed while running" in text or ("worker" in text and "crashed" in text):
                 outcome = record["outcome"] = "error"
-                record["message"] = "crashed: " + _first_line(text)
+                # xdist's own text names the worker (gw0, gw1...): not reproducible.
+                record["message"] = ("crashed: the process running this case died (a segfault "
+                                     "or abort in the framework); xdist replaced the worker")
             elif not record.get("message"):
                 record["message"] = _first_line(text)
         if outcome == "xpass":
@@ -127,7 +130,8 @@ def _backend_of(api: str) -> str:
 
 def _first_line(text: str) -> str:
     for line in text.splitlines():
-        if line.strip():
+        # xdist prefixes a report with "[gw0] linux -- Python 3.11...": which worker ran it.
+        if line.strip() and not re.match(r"\[gw\d+\] ", line.strip()):
             return line.strip()[:500]
     return ""
 
@@ -222,7 +226,7 @@ def registry_info(collector: Collector, registry_path: str | None,
         if used[e.index]:
             continue
         dist = e.requirement.name.lower()
-        row = {"index": e.index, "binding": e.binding, "check": e.check,
+        row = {"index": e.index, "file": e.origin, "binding": e.binding, "check": e.check,
                "dtypes": e.dtypes, "regimes": e.regimes, "versions": str(e.requirement)}
         if dist not in ran_dists:
             not_checked.append(row | {"why": f"no {dist} backend in this run"})
@@ -276,6 +280,7 @@ def summary_lines(collector: Collector, config: Any) -> list[str]:
         lines.append(f"crossconform: registry could not be read: {exc}")
         return lines
     for e in info["unmatched"]:
-        lines.append(f"crossconform: WARNING registry entry #{e['index']} ({e['binding']}) "
+        lines.append(f"crossconform: WARNING registry entry {e.get('file', '')} #{e['index']} "
+                     f"({e['binding']}) "
                      "matched no case of this run")
     return lines

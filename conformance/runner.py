@@ -72,18 +72,72 @@ def _describe_exception(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first[:300]}"
 
 
+# Speed: a case's inputs and reference answers depend only on the reference function, its
+# conventions, the regime, the dtypes and whether a sample weight is drawn, so the bindings
+# that share them (one API in several frameworks, the functional and module forms, the
+# value and gradient cases) compute them once per process. Copies are handed out: an API
+# that writes into its inputs cannot alter another case's.
+_CACHE: dict[tuple[Any, ...], tuple[dict[str, np.ndarray], np.ndarray]] = {}
+_CACHE_LIMIT = 20000
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable, type-exact key for a conventions value (arrays by dtype, shape and bytes)."""
+    if isinstance(value, Mapping):
+        return ("map", tuple(sorted((str(k), _frozen(v)) for k, v in value.items())))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(_frozen(v) for v in value))
+    if isinstance(value, np.ndarray):
+        return ("ndarray", value.dtype.str, value.shape, value.tobytes())
+    if value is None or isinstance(value, (bool, int, float, str, np.generic)):
+        return (type(value).__name__, repr(value))
+    return ("object", id(value))  # a callable or other object: itself, alive with its binding
+
+
+def _case_inputs(binding: Binding, spec: CaseSpec) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """(cast inputs, reference value); the reference's ValueError/TypeError propagate."""
+    weighted = "sample_weight" in [name for _, name in binding.arg_names()]
+    key = (binding.reference, _frozen(binding.conventions), weighted, binding.label_dtype,
+           spec.regime, spec.dtype)
+    hit = _CACHE.get(key)
+    if hit is None:
+        inputs = cast_inputs(binding, raw_inputs(binding, spec.regime), spec.dtype)
+        hit = (inputs, reference_call(binding, inputs))
+        if len(_CACHE) >= _CACHE_LIMIT:
+            _CACHE.clear()
+        _CACHE[key] = hit
+    return {k: v.copy() for k, v in hit[0].items()}, hit[1].copy()
+
+
+def _reference_vjp(binding: Binding, spec: CaseSpec, inputs: Mapping[str, np.ndarray],
+                   value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(cotangent, reference VJP) of a gradient case, cached like :func:`_case_inputs`."""
+    out_dtype = expected_dtype(binding, spec.dtype)
+    weighted = "sample_weight" in inputs
+    key = ("vjp", binding.reference, _frozen(binding.conventions), _frozen(binding.grad_conventions),
+           weighted, binding.label_dtype, spec.regime, spec.dtype, out_dtype)
+    hit = _CACHE.get(key)
+    if hit is None:
+        g = cotangent(binding, spec.regime, value.shape, out_dtype)
+        hit = ({"g": g}, reference_call(binding, inputs, vjp_cotangent=g))
+        if len(_CACHE) >= _CACHE_LIMIT:
+            _CACHE.clear()
+        _CACHE[key] = hit
+    return hit[0]["g"].copy(), hit[1].copy()
+
+
 def run_case(binding: Binding, backend: Backend, spec: CaseSpec) -> CaseResult:
     """Run a value or gradient case (``paths`` cases go through :func:`run_paths`)."""
-    inputs = cast_inputs(binding, raw_inputs(binding, spec.regime), spec.dtype)
-    result = CaseResult(spec, "error", inputs=inputs)
     try:
-        expected = reference_call(binding, inputs)
+        inputs, expected = _case_inputs(binding, spec)
     except (ValueError, TypeError) as exc:
+        inputs = cast_inputs(binding, raw_inputs(binding, spec.regime), spec.dtype)
+        result = CaseResult(spec, "error", inputs=inputs)
         result.message = f"harness: the reference rejected this case: {_describe_exception(exc)}"
         return result
+    result = CaseResult(spec, "error", inputs=inputs)
     if spec.check == "grad":
-        g = cotangent(binding, spec.regime, expected.shape, expected_dtype(binding, spec.dtype))
-        expected = reference_call(binding, inputs, vjp_cotangent=g)
+        g, expected = _reference_vjp(binding, spec, inputs, expected)
     result.expected = expected
     try:
         fw_inputs = {name: backend.to_framework(arr, spec.dtype if arr.dtype.kind != "i" else str(arr.dtype))
@@ -131,7 +185,8 @@ def _compare(binding: Binding, backend: Backend, spec: CaseSpec, result: CaseRes
         result.message = (f"shape: {binding.api} returned shape {tuple(actual.shape)}, the reference "
                           f"{tuple(expected.shape)}")
         return result
-    result.measured = measure(actual64, expected, tolerance_dtype(spec.dtype, want_dtype))
+    result.measured = measure(actual64, expected, tolerance_dtype(spec.dtype, want_dtype),
+                              out_dtype=got_dtype)
     problems = []
     if got_dtype != want_dtype:
         problems.append(f"dtype: returned {got_dtype}, expected {want_dtype}")

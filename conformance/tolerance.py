@@ -99,14 +99,18 @@ def expected_in_dtype(reference: np.ndarray, dtype: str) -> np.ndarray:
 
 
 def measure(actual: Any, reference: Any, dtype: str,
-            tolerance: tuple[float, float] | None = None) -> Measured:
+            tolerance: tuple[float, float] | None = None,
+            out_dtype: str | None = None) -> Measured:
     """Compare ``actual`` with the float64 ``reference`` under ``dtype``'s tolerance.
 
-    Shapes must already agree (the caller checks them and reports a mismatch itself).
+    ``out_dtype`` is the dtype ``actual`` was returned in (default ``dtype``): the exact
+    answer is rounded to infinity only where *that* dtype overflows (a float32 result for
+    float16 inputs may hold 1e5). Shapes must already agree (the caller checks them and
+    reports a mismatch itself).
     """
     rtol, atol = tolerance if tolerance is not None else TOLERANCES[dtype]
     a = np.asarray(actual, dtype=np.float64)
-    r = expected_in_dtype(reference, dtype)
+    r = expected_in_dtype(reference, out_dtype if out_dtype in _FORMATS else dtype)
     total = int(r.size)
     if total == 0:
         return Measured(True, 0.0, 0.0, 0.0, 0, 0, None, None, None, rtol, atol)

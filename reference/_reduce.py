@@ -44,6 +44,12 @@ __all__ = ["REDUCTIONS", "chain", "reduce_loss", "reduce_loss_vjp"]
 
 def _align_weight(weight: np.ndarray, shape: tuple[int, ...], name: str) -> np.ndarray:
     if weight.ndim > len(shape):
+        extra = weight.shape[len(shape):]
+        if any(n != 1 for n in extra):
+            raise ValueError(
+                f"{name} of shape {weight.shape} has more axes than the loss of shape "
+                f"{shape}, and the extra axes {extra} are not of size 1"
+            )
         weight = np.squeeze(weight, axis=tuple(range(len(shape), weight.ndim)))
     # One weight per sample: align to the leading axes (Keras / sklearn), then broadcast.
     weight = weight.reshape(weight.shape + (1,) * (len(shape) - weight.ndim))
