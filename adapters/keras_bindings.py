@@ -219,7 +219,14 @@ def _activations(keras: Any, major: int, backend_name: str) -> list[Binding]:
     # gelu: exact by default here; keras.ops.gelu defaults to approximate=True.
     add("gelu", "gelu", info={"defaults": "approximate=False (keras.ops.gelu: True)"})
     add("gelu(approximate=True)", "gelu_tanh", variant("gelu", approximate=True))
-    add("celu", "celu", info={"defaults": "alpha=1.0"})
+    if backend_name == "tensorflow":
+        # backend/tensorflow/nn.py:celu is tf.maximum(x, 0) + alpha * expm1(tf.minimum(x, 0)
+        # / alpha): at x == 0 both tf.maximum and tf.minimum pass the whole gradient to x
+        # (their tie rule), so celu'(0) = 2. jax.nn.celu / torch celu give 1 (default).
+        add("celu", "celu", grad_conventions={"grad_at_zero": 2.0},
+            info={"defaults": "alpha=1.0", "kink_grad": "celu'(0)=2 (tf.maximum + tf.minimum)"})
+    else:
+        add("celu", "celu", info={"defaults": "alpha=1.0"})
     add("glu", "glu", conventions={"axis": -1})
     add("tanh", "tanh")
     add("tanh_shrink", "tanhshrink")
