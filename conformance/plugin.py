@@ -17,7 +17,7 @@ import pytest
 
 from .cases import CaseSpec, bfloat16_available, specs_for
 from .loader import AdapterError, Loaded, load_all
-from .registry import Divergence, RegistryError, load_registry, match
+from .registry import Divergence, RegistryError, installed_version, load_registry, match
 
 KIND_OPTIONS = {"activations": "activation", "losses": "loss", "metrics": "metric"}
 ALL_KINDS = (*KIND_OPTIONS, "gradients")
@@ -46,7 +46,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from .results import collector
+
     _jax_compilation_cache(config.option.jax_cache)
+    collector.adapter_args = [arg for module in (config.option.adapter or [])
+                              for arg in ("--adapter", module)]
 
 
 def _jax_compilation_cache(option: str | None) -> None:
@@ -92,14 +96,15 @@ class State:
     dtypes: list[str] | None
     regimes: list[str] | None
     lookup: dict[tuple[str, str], Any] = field(default_factory=dict)
-    matched: set[int] = field(default_factory=set)
+    matched: set[tuple[str, int]] = field(default_factory=set)
 
     def versions(self) -> dict[str, str]:
         out = {}
         for loaded in self.adapters.values():
             if loaded.backend is not None:
-                for dist in (loaded.backend.name, *loaded.backend.packages):
-                    out.setdefault(dist.lower(), loaded.backend.version)
+                out.setdefault(loaded.backend.name.lower(), loaded.backend.version)
+                for dist in loaded.backend.packages:  # each package at its own version
+                    out.setdefault(dist.lower(), installed_version(dist) or loaded.backend.version)
         return out
 
 
@@ -186,7 +191,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                         getattr(pytest.mark, binding.kind + ("s" if binding.kind != "loss" else "es")))
         entry = match(state.registry, spec, versions)
         if entry is not None:
-            state.matched.add(entry.index)
+            state.matched.add(entry.key)
             item.add_marker(pytest.mark.xfail(strict=True, reason=entry.xfail_reason()))
             item.user_properties.append(("crossconform_divergence", {
                 "index": entry.index, "file": entry.origin, "reason": entry.reason, "source": entry.source,

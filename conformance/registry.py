@@ -21,7 +21,6 @@ reported at the end of the run.
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import importlib.metadata
 import os
@@ -61,6 +60,10 @@ class Divergence:
     source: str
     keras_backend: tuple[str, ...] | None = None
     origin: str = ""
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.origin, self.index)
 
     @property
     def label(self) -> str:
@@ -108,9 +111,8 @@ def load_registry(path: Path | str = DEFAULT_PATH) -> list[Divergence]:
     (in name order). RegistryError names the file and the entry."""
     path = Path(path)
     if path.is_dir():
-        # Numbered across the directory: an entry's index identifies it within a run.
-        entries = [entry for file in sorted(path.glob("*.toml")) for entry in _load_file(file)]
-        return [dataclasses.replace(entry, index=i) for i, entry in enumerate(entries, start=1)]
+        # An entry is (file name, position in its file): stable while other files change.
+        return [entry for file in sorted(path.glob("*.toml")) for entry in _load_file(file)]
     return _load_file(path)
 
 

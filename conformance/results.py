@@ -4,7 +4,7 @@ Schema (``schema_version`` 1)::
 
     {"schema": "crossconform-results", "schema_version": 1,
      "created": ISO time, "environment": {python, platform, numpy, device},
-     "backends": {name: {"version", "packages", "device", "available", "reason", "bindings": [...]}},
+     "backends": {name: {"version", "packages", "package_versions", "device", "available", "reason", "bindings": [...]}},
      "options": {...}, "cases": [case records], "registry": {"applied": [...], "unmatched": [...]},
      "totals": {outcome: count}}
 
@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -59,6 +60,8 @@ class Collector:
     def __init__(self) -> None:
         self.records: dict[str, dict[str, Any]] = {}
         self.backends: dict[str, dict[str, Any]] = {}
+        # --adapter options of the run: a crashed case's reproducer must load its plugin.
+        self.adapter_args: list[str] = []
 
     def add_report(self, report: Any) -> None:
         props = dict(getattr(report, "user_properties", ()) or ())
@@ -67,7 +70,7 @@ class Collector:
             self.backends[info["name"]] = info
         case = props.get("crossconform_case")
         if case is None:
-            case = _case_from_nodeid(report.nodeid)
+            case = _case_from_nodeid(report.nodeid, self.adapter_args)
             if case is None:
                 return
         if report.when == "setup" and report.passed:
@@ -102,7 +105,7 @@ class Collector:
         self.records[record["id"]] = record
 
 
-def _case_from_nodeid(nodeid: str) -> dict[str, Any] | None:
+def _case_from_nodeid(nodeid: str, adapter_args: list[str] = ()) -> dict[str, Any] | None:
     """A minimal record for a case whose report lost its properties (a crashed worker)."""
     marker = "::test_case["
     if marker not in nodeid or not nodeid.endswith("]"):
@@ -114,9 +117,11 @@ def _case_from_nodeid(nodeid: str) -> dict[str, Any] | None:
         api, dtype, regime, check = parse_case_id(cid)
     except ValueError:
         return None
-    return {"id": cid, "backend": _backend_of(api), "binding": api, "reference": None,
+    backend = _backend_of(api)
+    argv = ["python", "-m", "conformance", "repro", cid, *(adapter_args if backend == "plugin" else ())]
+    return {"id": cid, "backend": backend, "binding": api, "reference": None,
             "kind": "gradient" if check == "grad" else None, "check": check, "dtype": dtype,
-            "regime": regime, "reproducer": f"python -m conformance repro '{cid}'"}
+            "regime": regime, "reproducer": shlex.join(argv)}
 
 
 def _backend_of(api: str) -> str:
@@ -208,36 +213,44 @@ def registry_info(collector: Collector, registry_path: str | None,
     An entry counts as *unmatched* only when its distribution's backend ran unfiltered
     (no --kind/--dtype/--regime): otherwise it may simply not have been selected.
     """
-    from .registry import DEFAULT_PATH, load_registry
+    from .registry import DEFAULT_PATH, installed_version, keras_backend, load_registry
 
     entries = load_registry(registry_path or DEFAULT_PATH)
-    used = Counter(r["divergence"]["index"] for r in collector.records.values() if "divergence" in r)
+    used = Counter((r["divergence"].get("file", ""), r["divergence"]["index"])
+                   for r in collector.records.values() if "divergence" in r)
     ran = {r["backend"] for r in collector.records.values()}
     versions: dict[str, str] = {}
     ran_dists: set[str] = set()
     for info in collector.backends.values():
         dists = [info.get("name", ""), *info.get("packages", [])]
+        own = info.get("package_versions") or {}
         for dist in dists:
-            versions[dist.lower()] = info.get("version")
+            versions[dist.lower()] = own.get(dist) or info.get("version")
             if info.get("name") in ran:
                 ran_dists.add(dist.lower())
     unmatched, not_checked = [], []
     for e in entries:
-        if used[e.index]:
+        if used[e.key]:
             continue
         dist = e.requirement.name.lower()
         row = {"index": e.index, "file": e.origin, "binding": e.binding, "check": e.check,
                "dtypes": e.dtypes, "regimes": e.regimes, "versions": str(e.requirement)}
-        if dist not in ran_dists:
+        installed = versions.get(dist) or installed_version(e.requirement.name)
+        if e.keras_backend is not None and keras_backend() not in e.keras_backend:
+            not_checked.append(row | {"why": f"Keras backend {keras_backend()} is not one of "
+                                              f"{list(e.keras_backend)}"})
+        elif installed is not None and not e.applies(versions):
+            not_checked.append(row | {"why": f"installed {dist} {installed} is outside {e.requirement}"})
+        elif dist not in ran_dists:
             not_checked.append(row | {"why": f"no {dist} backend in this run"})
         elif not e.applies(versions):
-            not_checked.append(row | {"why": f"installed {dist} {versions.get(dist)} is outside {e.requirement}"})
+            not_checked.append(row | {"why": f"{dist} is not installed"})
         elif filtered:
             not_checked.append(row | {"why": "filtered run (--kind/--dtype/--regime)"})
         else:
             unmatched.append(row)
     return {"path": str(registry_path or DEFAULT_PATH), "entries": len(entries),
-            "applied": [{"index": i, "cases": n} for i, n in sorted(used.items())],
+            "applied": [{"file": f, "index": i, "cases": n} for (f, i), n in sorted(used.items())],
             "unmatched": jsonable(unmatched), "not_checked": jsonable(not_checked)}
 
 

@@ -76,7 +76,9 @@ def _describe_exception(exc: BaseException) -> str:
 # conventions, the regime, the dtypes and whether a sample weight is drawn, so the bindings
 # that share them (one API in several frameworks, the functional and module forms, the
 # value and gradient cases) compute them once per process. Copies are handed out: an API
-# that writes into its inputs cannot alter another case's.
+# that writes into its inputs cannot alter another case's. The copies are C-contiguous
+# whatever layout the regime built (a framework's summation order, hence its rounding,
+# may depend on the layout: every framework gets the same, the common one).
 _CACHE: dict[tuple[Any, ...], tuple[dict[str, np.ndarray], np.ndarray]] = {}
 _CACHE_LIMIT = 20000
 
@@ -165,6 +167,11 @@ def _positional(binding: Binding, names: list[str]) -> Any:
 def _compare(binding: Binding, backend: Backend, spec: CaseSpec, result: CaseResult,
              raw: Any, expected: np.ndarray) -> CaseResult:
     want_dtype = spec.dtype if spec.check == "grad" else expected_dtype(binding, spec.dtype)
+    if isinstance(raw, (bool, int, float, complex)) and expected.ndim:
+        result.outcome = "fail"
+        result.message = (f"shape: {binding.api} returned a Python {type(raw).__name__} "
+                          f"({raw!r}), not an array; the reference has shape {tuple(expected.shape)}")
+        return result
     try:
         actual = np.asarray(backend.to_numpy(raw))
         got_dtype = backend.dtype_of(raw)

@@ -11,6 +11,7 @@ import pytest
 from conformance.cases import CaseSpec
 from conformance.paths import run_paths
 from conformance.plugin import State, reproducer
+from conformance.registry import installed_version
 from conformance.results import jsonable
 from conformance.runner import run_case
 
@@ -41,6 +42,7 @@ def test_backend_available(adapter_name: str, conformance_state: State,
             "available": loaded.backend is not None, "reason": loaded.unavailable}
     if loaded.backend is not None:
         info |= {"version": str(loaded.backend.version), "packages": list(loaded.backend.packages),
+                 "package_versions": {d: installed_version(d) for d in loaded.backend.packages},
                  "device": loaded.backend.device, "dtypes": list(loaded.backend.dtypes),
                  "bindings": [binding_info(b) for b in loaded.bindings]}
     request.node.user_properties.append(("crossconform_backend", jsonable(info)))

@@ -84,7 +84,7 @@ def div_dd(nh: np.ndarray, nl: np.ndarray, dh: np.ndarray, dl: np.ndarray) -> np
         q = nh / dh
         p, p_err = two_prod(np.where(np.isfinite(q), q, 0.0), dh)
         corr = (((nh - p) - p_err) + nl - q * dl) / dh
-    return np.where(np.isfinite(corr), q + corr, q)
+        return np.where(np.isfinite(corr), q + corr, q)
 
 
 def div_sq(nh: np.ndarray, nl: np.ndarray, dh: np.ndarray, dl: np.ndarray) -> np.ndarray:

@@ -33,7 +33,8 @@ from ._validate import check_finite_scalar
 
 def _vjp(g: Any, x: np.ndarray, deriv: np.ndarray) -> np.ndarray:
     d = np.where(np.isnan(x), np.nan, deriv)
-    return as_cotangent(g, x.shape) * d
+    with np.errstate(invalid="ignore", over="ignore"):  # IEEE: inf * 0 = NaN, no warning
+        return as_cotangent(g, x.shape) * d
 
 
 def _grad(value: Any, name: str) -> float:

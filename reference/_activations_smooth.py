@@ -361,7 +361,9 @@ def selu(x: Any) -> np.ndarray:
     """scale * elu(x, alpha), scale = 1.0507009873554804934, alpha = 1.6732632423543772848
     (the products scale*x and (scale*alpha)*expm1(x) each round once)."""
     x = as_input(x)
-    return np.where(x > 0, 1.0507009873554805 * x, K.SELU_SCALE_ALPHA * np.expm1(np.minimum(x, 0.0)))
+    with np.errstate(over="ignore"):  # scale * x beyond the float64 range is inf, as IEEE says
+        return np.where(x > 0, 1.0507009873554805 * x,
+                        K.SELU_SCALE_ALPHA * np.expm1(np.minimum(x, 0.0)))
 
 
 def selu_vjp(g: Any, x: Any, *, grad_at_zero: float | None = None) -> np.ndarray:

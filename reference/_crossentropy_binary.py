@@ -371,7 +371,11 @@ def sigmoid_focal_loss_vjp(
     s, sn = sigmoid(x), sigmoid(-x)
     f, df = _focal_factor(t0 * s + t1 * sn, gamma)
     ce = _xlog(t1, softplus(-x)) + _xlog(t0, softplus(x))
-    d = df * (t0 - t1) * (s * sn) * ce + f * (t0 * s - t1 * sn)
+    ssn = s * sn
+    # At |x| = inf, s (1 - s) is 0 and ce is inf: the product's limit is 0 (e^-|x| beats
+    # |x|), not NaN; s (1 - s) underflows to 0 only where ce is below ~750, product 0.
+    with np.errstate(invalid="ignore"):
+        d = np.where(ssn == 0, 0.0, df * (t0 - t1) * ssn * ce) + f * (t0 * s - t1 * sn)
     if alpha is not None:
         d = (alpha * t1 + (1.0 - alpha) * t0) * d
     dv = reduction_vjp(g, x.shape, reduction, sample_weight=sample_weight, mean_axis=mean_axis)

@@ -27,7 +27,8 @@ __all__ = [
 
 
 def _show(value: Any, limit: int = 80) -> str:
-    text = repr(value)
+    # One line: an array's repr breaks lines, and a message is read in one-line reports.
+    text = " ".join(repr(value).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -64,10 +65,12 @@ def as_int_labels(
         raise TypeError(f"{name} must be an array of integer class labels, got None")
     arr = np.asarray(labels)
     if arr.dtype.kind == "f":
-        bad = ~np.isfinite(arr) | (arr != np.round(arr))
+        with np.errstate(invalid="ignore"):
+            # beyond +-2**63 the cast to int64 is undefined: not a class index anyway
+            bad = ~np.isfinite(arr) | (arr != np.round(arr)) | (np.abs(arr.astype(np.float64)) >= 2.0**63)
         if np.any(bad):
             raise ValueError(
-                f"{name} must hold whole numbers (integer class labels), got "
+                f"{name} must hold whole numbers within int64 (integer class labels), got "
                 f"{_show(arr[bad].ravel()[:5].tolist())}"
             )
         arr = arr.astype(np.int64)

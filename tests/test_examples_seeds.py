@@ -105,8 +105,11 @@ def test_seed001_activation_classes(cases: dict[str, dict[str, Any]]) -> None:
         expect(cases, "seeds.001.In5.Sigmoid()", fails={"typical": "values", "tiny": "values"},
                check=check)
     # Softmax without max shift: overflow to nan; gradient() = Jacobian diagonal only.
-    expect(cases, "seeds.001.In16.Softmax()", passes=("typical", "ties", "single", "spatial"),
+    expect(cases, "seeds.001.In16.Softmax()", passes=("typical", "ties", "single"),
            fails={"extreme": "got nan"})
+    # float16 sums along axis 1 of a C-contiguous (N, C, d1, d2) array: 2.3 ULP off.
+    expect(cases, "seeds.001.In16.Softmax()", passes=("spatial",), dtypes=("float32", "float64"))
+    expect(cases, "seeds.001.In16.Softmax()", fails={"spatial": "values"}, dtypes=("float16",))
     expect(cases, "seeds.001.In16.Softmax()", fails={"large": "got nan"},
            dtypes=("float16", "float32"))
     expect(cases, "seeds.001.In16.Softmax()", fails={"typical": "values", "ties": "values"},
@@ -135,8 +138,10 @@ def test_seed001_activation_classes(cases: dict[str, dict[str, Any]]) -> None:
 def test_seed002_003_numpy_cross_entropy_and_softmax(cases: dict[str, dict[str, Any]]) -> None:
     expect(cases, "seeds.002.In10.Sum_Log", passes=("typical", "soft_labels", "unnormalised"),
            fails={"exact_01": "got nan"})
-    expect(cases, "seeds.003.In2.softmax", passes=("typical", "ties", "spatial", "single"),
+    expect(cases, "seeds.003.In2.softmax", passes=("typical", "ties", "single"),
            fails={"extreme": "got nan"})
+    expect(cases, "seeds.003.In2.softmax", passes=("spatial",), dtypes=("float32", "float64"))
+    expect(cases, "seeds.003.In2.softmax", fails={"spatial": "values"}, dtypes=("float16",))
     expect(cases, "seeds.003.In5.cross_entropy",
            passes=("typical", "soft_labels", "unnormalised", "spatial"),
            fails={"exact_01": "got nan, expected inf"})
