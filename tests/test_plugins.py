@@ -280,3 +280,17 @@ def test_docs_example_runs_as_written(tmp_path: Path) -> None:
     assert failing == ["mylib.sigmoid[float16-large-grad]", "mylib.sigmoid[float16-typical-grad]",
                        "mylib.sigmoid[float16-typical]"], failing
     assert all(c["outcome"] == "pass" for c in cases if c["binding"] == "mylib.cross_entropy")
+
+
+def test_readme_example_is_the_tested_docs_example() -> None:
+    """README's "Testing your own implementation" runs the same code as the block above
+    (the docs block minus its first comment line): one example, tested once."""
+    doc = (ROOT / "docs" / "plugins.md").read_text()
+    readme = (ROOT / "README.md").read_text()
+    docs_block = re.search(r"<!-- example: my_bindings\.py.*?-->\n```python\n(.*?)```", doc, re.S)
+    section = readme.split("## Testing your own implementation", 1)[1]
+    readme_block = re.search(r"```python\n(.*?)```", section, re.S)
+    assert docs_block and readme_block
+    docs_code = "\n".join(line for line in docs_block.group(1).splitlines()
+                          if not line.startswith("# my_bindings.py"))
+    assert readme_block.group(1).strip() == docs_code.strip()
