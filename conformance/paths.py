@@ -98,9 +98,25 @@ def run_paths(prob: Binding, logit: Binding, backend: Backend, spec: CaseSpec) -
     result.outcome = "pass" if measured.passed else "fail"
     result.message = (("paths agree for |z| <= 4: " if measured.passed else "paths disagree for |z| <= 4: ")
                       + measured.summary())
+    if not measured.passed:  # which side is off: each path against the reference on its input
+        result.message += _each_path(prob, logit, p_cast, z_cast, labels, out_p, out_z, spec.dtype)
     axis, _, _, _, sp, sz = curves["sweep"]
     result.extra["saturation"] = _saturation(axis, sp, sz, spec.dtype)
     return result
+
+
+def _each_path(prob: Binding, logit: Binding, p: np.ndarray, z: np.ndarray, labels: np.ndarray,
+               out_p: np.ndarray, out_z: np.ndarray, dtype: str) -> str:
+    parts = []
+    for binding, x, out in ((prob, p, out_p), (logit, z, out_z)):
+        try:
+            ref = np.asarray(reference.FUNCTIONS[binding.reference](x, labels, **binding.conventions))
+        except (ValueError, TypeError):
+            continue
+        if ref.shape == out.shape:
+            m = measure(out, ref, dtype)
+            parts.append(f"{binding.api} vs the reference: max rel {m.max_rel:.3g}, max {m.max_ulp:.3g} ULP")
+    return ("; " + "; ".join(parts)) if parts else ""
 
 
 def _canonical_gap(prob: Binding, logit: Binding, family: str, p: np.ndarray, z: np.ndarray,
