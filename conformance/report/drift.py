@@ -1,7 +1,8 @@
 """Version drift: one binding behaving differently in two versions of one framework.
 
 Columns of the same backend and variant are compared in version order, each with the
-next. Reported: a case whose outcome changed (pass -> fail, a divergence fixed ...), a
+next. Reported: a case whose verdict changed (pass -> fail, a divergence fixed ...; fail
+and xfail are one verdict, the numbers differ, registered or not), a
 binding whose declared conventions changed, a binding present in one version only, and a
 measured error that moved by 10x or more where one side exceeds 4 ULP.
 """
@@ -73,7 +74,7 @@ def _compare(old: Column, new: Column, a: Mapping[str, Mapping[str, Any]],
     for cid in sorted(set(a) & set(b)):
         ra, rb = a[cid], b[cid]
         ua, ub = ulp_of(ra), ulp_of(rb)
-        if ra["outcome"] != rb["outcome"]:
+        if _verdict(ra["outcome"]) != _verdict(rb["outcome"]):
             d.outcomes.append({"id": cid, "binding": ra["binding"], "old": ra["outcome"],
                                "new": rb["outcome"], "old_ulp": ua, "new_ulp": ub,
                                "message": rb.get("message") or ""})
@@ -81,6 +82,17 @@ def _compare(old: Column, new: Column, a: Mapping[str, Mapping[str, Any]],
             d.errors.append({"id": cid, "binding": ra["binding"], "outcome": rb["outcome"],
                              "old_ulp": ua, "new_ulp": ub})
     return d
+
+
+# What the numbers say, whatever the registry says of them: a case failing in one version
+# and registered (xfail) in the next, with the same error, has not drifted; only the
+# registry's coverage differs (entries name the versions they were verified on).
+_VERDICT = {"pass": "agrees", "xpass": "agrees", "fail": "differs", "xfail": "differs",
+            "error": "error", "skip": "skip"}
+
+
+def _verdict(outcome: str) -> str:
+    return _VERDICT.get(outcome, outcome)
 
 
 def _conventions(cases: Mapping[str, Mapping[str, Any]]) -> dict[str, set[str]]:
