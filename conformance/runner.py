@@ -96,36 +96,40 @@ def _frozen(value: Any) -> Any:
     return ("object", id(value))  # a callable or other object: itself, alive with its binding
 
 
-def _case_inputs(binding: Binding, spec: CaseSpec) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """(cast inputs, reference value); the reference's ValueError/TypeError propagate."""
-    weighted = "sample_weight" in [name for _, name in binding.arg_names()]
-    key = (binding.reference, _frozen(binding.conventions), weighted, binding.label_dtype,
-           spec.regime, spec.dtype)
+def _cached(key: tuple[Any, ...], compute: Any) -> tuple[dict[str, np.ndarray], np.ndarray]:
     hit = _CACHE.get(key)
     if hit is None:
-        inputs = cast_inputs(binding, raw_inputs(binding, spec.regime), spec.dtype)
-        hit = (inputs, reference_call(binding, inputs))
+        hit = compute()
         if len(_CACHE) >= _CACHE_LIMIT:
             _CACHE.clear()
         _CACHE[key] = hit
     return {k: v.copy() for k, v in hit[0].items()}, hit[1].copy()
 
 
+def _case_inputs(binding: Binding, spec: CaseSpec) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """(cast inputs, reference value); the reference's ValueError/TypeError propagate."""
+    weighted = "sample_weight" in [name for _, name in binding.arg_names()]
+    key = (binding.reference, _frozen(binding.conventions), weighted, binding.label_dtype,
+           spec.regime, spec.dtype)
+
+    def compute() -> tuple[dict[str, np.ndarray], np.ndarray]:
+        inputs = cast_inputs(binding, raw_inputs(binding, spec.regime), spec.dtype)
+        return inputs, reference_call(binding, inputs)
+    return _cached(key, compute)
+
+
 def _reference_vjp(binding: Binding, spec: CaseSpec, inputs: Mapping[str, np.ndarray],
                    value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(cotangent, reference VJP) of a gradient case, cached like :func:`_case_inputs`."""
     out_dtype = expected_dtype(binding, spec.dtype)
-    weighted = "sample_weight" in inputs
     key = ("vjp", binding.reference, _frozen(binding.conventions), _frozen(binding.grad_conventions),
-           weighted, binding.label_dtype, spec.regime, spec.dtype, out_dtype)
-    hit = _CACHE.get(key)
-    if hit is None:
+           "sample_weight" in inputs, binding.label_dtype, spec.regime, spec.dtype, out_dtype)
+
+    def compute() -> tuple[dict[str, np.ndarray], np.ndarray]:
         g = cotangent(binding, spec.regime, value.shape, out_dtype)
-        hit = ({"g": g}, reference_call(binding, inputs, vjp_cotangent=g))
-        if len(_CACHE) >= _CACHE_LIMIT:
-            _CACHE.clear()
-        _CACHE[key] = hit
-    return hit[0]["g"].copy(), hit[1].copy()
+        return {"g": g}, reference_call(binding, inputs, vjp_cotangent=g)
+    cot, vjp = _cached(key, compute)
+    return cot["g"], vjp
 
 
 def run_case(binding: Binding, backend: Backend, spec: CaseSpec) -> CaseResult:

@@ -119,10 +119,13 @@ def test_bad_keywords_are_named(name: str, reduction: Any, axis: Any) -> None:
         return
     args = [np.full((2, 3), 0.25) if n not in family_of(name).int_inputs else np.array([0, 1])
             for n in family_of(name).inputs]
+    try:
+        R.FUNCTIONS[name](*args)
+    except ALLOWED:
+        return  # these generic inputs do not fit this function: nothing to pin on the keywords
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         try:
             R.FUNCTIONS[name](*args, **kwargs)
-        except ALLOWED as exc:
-            assert any(k in str(exc) for k in kwargs) or "shape" in str(exc) or \
-                "label" in str(exc) or "y_" in str(exc) or "x" in str(exc), repr(exc)
+        except ALLOWED as exc:  # the inputs are fine: the message must name the bad keyword
+            assert any(k in str(exc) for k in kwargs), repr(exc)
