@@ -119,7 +119,7 @@ def times_exp(p: np.ndarray, h: np.ndarray, h_lo: np.ndarray | float = 0.0) -> n
     exp(h) alone would already be subnormal (rounded to a grid of 5e-324) before the product
     with p: compute p * exp(h + 600 log 2) in the normal range, then scale by 2**-600 exactly.
     """
-    with np.errstate(under="ignore", invalid="ignore"):
+    with np.errstate(under="ignore", invalid="ignore", over="ignore"):  # huge p: inf, discarded
         out = np.ldexp(p * scaled_exp(h, h_lo), -_SHIFT)
     return np.where(h < -1100, np.copysign(0.0, p), out)  # underflows to a signed zero
 
@@ -137,5 +137,10 @@ def taylor_near(x: np.ndarray, root: tuple[float, float], coeffs: tuple[float, .
 
 
 def times_cotangent(g: Any, x: np.ndarray, deriv: np.ndarray) -> np.ndarray:
-    """g (broadcast to x's shape) * deriv: an elementwise VJP."""
-    return as_cotangent(g, x.shape) * deriv
+    """g (broadcast to x's shape) * deriv: an elementwise VJP.
+
+    IEEE products, as the piecewise activations' VJPs: an infinite cotangent times a
+    derivative that is 0 in float64 (exactly, or underflowed: sigmoid'(746)) is NaN.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):  # inf * 0 = NaN, no warning
+        return as_cotangent(g, x.shape) * deriv

@@ -20,7 +20,7 @@ from ._crossentropy_common import (
     smooth_binary,
     softplus,
 )
-from ._reduce import reduce_loss
+from ._reduce import kept, reduce_loss
 from ._validate import (
     as_float64,
     check_finite_scalar,
@@ -74,7 +74,8 @@ def _bce_logs(
     pc = clip(p, clip_eps)
     mask = clip_mask(p, clip_eps, grad_at_clip)
     e = 0.0 if log_eps is None else log_eps
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # 1/p overflows for subnormal p: inf, as the exact slope rounds to
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if log_eps is None:
             lp = np.log(pc)
             lq = np.log1p(-pc)  # log(1 - p) without forming 1 - p for small p
@@ -189,11 +190,12 @@ def binary_cross_entropy_vjp(
                 # -(t/(p+e) - (1-t)/(1-p+e)) = ((p - t) + e(1 - 2t)) / ((p+e)(1-p+e)):
                 # p - t is exact when p ≈ t (Sterbenz), so no cancellation near the minimum.
                 pc, e = clip(p, clip_eps), (log_eps or 0.0)
-                stable = clip_mask(p, clip_eps, grad_at_clip) * (
-                    (pc - t1) + e * (t0 - t1)) / ((pc + e) * ((1.0 - pc) + e))
+                with np.errstate(divide="ignore", invalid="ignore"):  # p in {0, 1}: kept d
+                    stable = clip_mask(p, clip_eps, grad_at_clip) * (
+                        (pc - t1) + e * (t0 - t1)) / ((pc + e) * ((1.0 - pc) + e))
                 d = np.where((t1 > 0) & (t0 > 0), stable, d)
     dv = reduction_vjp(g, p.shape, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
-    return np.where(dv == 0, 0.0, dv * d)
+    return kept(dv, d)
 
 
 def sigmoid_binary_cross_entropy(
@@ -244,7 +246,7 @@ def sigmoid_binary_cross_entropy_vjp(
     # (1 - t) σ(x) - t σ(-x), not σ(x) - t: exact zeros of one term for binary t.
     d = t0 * sigmoid(x) - (t1 if pw is None else pw * t1) * sigmoid(-x)
     dv = reduction_vjp(g, x.shape, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
-    return np.where(dv == 0, 0.0, dv * d)
+    return kept(dv, d)
 
 
 def _focal_options(gamma: Any, alpha: Any) -> tuple[float, float | None]:
@@ -322,7 +324,7 @@ def binary_focal_cross_entropy_vjp(
         if alpha is not None:
             d = (alpha * t1 + (1.0 - alpha) * t0) * d
     dv = reduction_vjp(g, p.shape, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
-    return np.where(dv == 0, 0.0, dv * d)
+    return kept(dv, d)
 
 
 def sigmoid_focal_loss(
@@ -380,4 +382,4 @@ def sigmoid_focal_loss_vjp(
     if alpha is not None:
         d = (alpha * t1 + (1.0 - alpha) * t0) * d
     dv = reduction_vjp(g, x.shape, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
-    return np.where(dv == 0, 0.0, dv * d)
+    return kept(dv, d)

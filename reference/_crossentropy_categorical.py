@@ -24,7 +24,7 @@ from ._crossentropy_common import (
     smooth_categorical,
     sum_except,
 )
-from ._reduce import reduce_loss
+from ._reduce import kept, reduce_loss
 from ._validate import (
     as_float64,
     check_finite_scalar,
@@ -141,7 +141,7 @@ def categorical_cross_entropy_vjp(
     d = _through_renormalize(h, q, s, ax, renormalize)
     dv = reduction_vjp(g, t.shape[:ax] + t.shape[ax + 1 :], reduction, sample_weight=sample_weight)
     dv = np.expand_dims(dv, ax)
-    return np.where(dv == 0, 0.0, dv * d)
+    return kept(dv, d)
 
 
 def _class_weighted_targets(
@@ -209,7 +209,7 @@ def softmax_cross_entropy_vjp(
     d = softmax_ce_grad(x, c, ax)
     dv = reduction_vjp(g, t.shape[:ax] + t.shape[ax + 1 :], reduction, sample_weight=sample_weight)
     dv = np.expand_dims(dv, ax)
-    return np.where(dv == 0, 0.0, dv * d)
+    return kept(dv, d)
 
 
 def log_softmax_cross_entropy(
@@ -308,7 +308,7 @@ def categorical_focal_cross_entropy_vjp(
     d = _through_renormalize(h, q, s, ax, renormalize)
     dv = reduction_vjp(g, t.shape[:ax] + t.shape[ax + 1 :], reduction, sample_weight=sample_weight)
     dv = np.expand_dims(dv, ax)
-    return np.where(dv == 0, 0.0, dv * d)
+    return kept(dv, d)
 
 
 def poly1_cross_entropy(
@@ -356,4 +356,4 @@ def poly1_cross_entropy_vjp(
         d = softmax_ce_grad(x, t, ax) - eps * s * (t * one_minus_s - sum_except(t * s, ax))
     dv = reduction_vjp(g, t.shape[:ax] + t.shape[ax + 1 :], reduction, sample_weight=sample_weight)
     dv = np.expand_dims(dv, ax)
-    return np.where(dv == 0, 0.0, dv * d)
+    return kept(dv, d)

@@ -27,6 +27,7 @@ from ._crossentropy_common import (
     reduction_vjp,
     sum_except,
 )
+from ._reduce import kept
 from ._validate import as_float64, check_nonnegative, check_probabilities
 
 __all__ = [
@@ -154,7 +155,7 @@ def sparse_categorical_cross_entropy_vjp(
         else:
             d = np.where(hot, -m_y / o_y, 0.0)
     dv = _per_sample_vjp(g, valid, reduction, sample_weight, valid.astype(np.float64), ax)
-    return np.where(dv == 0, 0.0, dv * d)
+    return kept(dv, d)
 
 
 def _smoothed_weighted_one_hot(
@@ -215,7 +216,7 @@ def sparse_softmax_cross_entropy_vjp(
     c = _smoothed_weighted_one_hot(x, labels, ax, w, label_smoothing)
     d = softmax_ce_grad(x, c, ax)
     dv = _per_sample_vjp(g, valid, reduction, sample_weight, w_y, ax)
-    return np.where(dv == 0, 0.0, dv * d)
+    return kept(dv, d)
 
 
 def nll_loss(

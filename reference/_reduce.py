@@ -194,3 +194,10 @@ def chain(cot: np.ndarray, dead: np.ndarray, local: Any) -> np.ndarray:
     with np.errstate(invalid="ignore", over="ignore"):
         out = cot * local
     return np.where(dead, 0.0, out)
+
+
+def kept(dv: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """``dv * d`` with exactly 0 wherever the loss's cotangent ``dv`` is 0 (an ignored or
+    weighted-out element: no 0 * inf = NaN from a saturated ``d`` there)."""
+    with np.errstate(invalid="ignore", over="ignore"):  # the 0 * inf products are dropped
+        return np.where(dv == 0, 0.0, dv * d)

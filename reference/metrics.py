@@ -199,9 +199,11 @@ def exact_match_accuracy(y_pred: Any, y_true: Any, *, threshold: float = 0.5,
 def _labels(x: Any, name: str) -> np.ndarray:
     arr = np.asarray(x)
     if arr.dtype.kind == "f":
-        bad = ~np.isfinite(arr) | (arr != np.round(arr))
+        with np.errstate(invalid="ignore"):
+            # beyond +-2**63 the cast to int64 is undefined (and warns): no class label either
+            bad = ~np.isfinite(arr) | (arr != np.round(arr)) | (np.abs(arr.astype(np.float64)) >= 2.0**63)
         if np.any(bad):
-            raise ValueError(f"{name} must hold class labels (whole numbers), got "
+            raise ValueError(f"{name} must hold class labels (whole numbers within int64), got "
                              f"{arr[bad].ravel()[:5].tolist()}")
     elif arr.dtype.kind not in "iub":
         raise TypeError(f"{name} must be an array of integer labels, got dtype {arr.dtype}")
