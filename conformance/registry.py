@@ -22,6 +22,7 @@ reported at the end of the run.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import importlib.metadata
 import os
 import sys
@@ -99,7 +100,9 @@ def keras_backend() -> str:
     return os.environ.get("KERAS_BACKEND", "tensorflow")
 
 
+@functools.cache
 def installed_version(distribution: str) -> str | None:
+    # Cached: reading a distribution's metadata costs a millisecond, asked per entry per run.
     try:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
@@ -169,3 +172,42 @@ def match(entries: list[Divergence], spec: CaseSpec, versions: Mapping[str, str]
         if entry.matches(spec) and entry.applies(versions):
             return entry
     return None
+
+
+_PATTERN_CHARS = frozenset("*?[")
+
+
+def matcher(entries: list[Divergence], versions: Mapping[str, str]) -> Any:
+    """``match`` for a whole collection: ``find(spec)`` returns what
+    ``match(entries, spec, versions)`` returns, without scanning every entry per case.
+
+    Speed: a run asks once per case (tens of thousands) over hundreds of entries. The
+    candidates of an API (its exact entries and the patterns it matches, in registry
+    order) and each entry's version verdict are worked out once.
+    """
+    exact: dict[str, list[Divergence]] = {}
+    patterns: list[Divergence] = []
+    for entry in entries:
+        if _PATTERN_CHARS.isdisjoint(entry.binding):
+            exact.setdefault(entry.binding, []).append(entry)
+        else:
+            patterns.append(entry)
+    order = {id(entry): i for i, entry in enumerate(entries)}
+    by_api: dict[str, list[Divergence]] = {}
+    applies: dict[int, bool] = {}
+
+    def find(spec: CaseSpec) -> Divergence | None:
+        candidates = by_api.get(spec.api)
+        if candidates is None:
+            found = exact.get(spec.api, []) + [
+                e for e in patterns if spec.api == e.binding or fnmatch.fnmatchcase(spec.api, e.binding)]
+            candidates = by_api[spec.api] = sorted(found, key=lambda e: order[id(e)])
+        for entry in candidates:
+            if entry.matches(spec):
+                ok = applies.get(id(entry))
+                if ok is None:
+                    ok = applies[id(entry)] = entry.applies(versions)
+                if ok:
+                    return entry
+        return None
+    return find

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conformance.cases import CaseSpec
-from conformance.registry import DEFAULT_PATH, RegistryError, load_registry, match
+from conformance.registry import DEFAULT_PATH, RegistryError, load_registry, match, matcher
 
 ENTRY = """
 [[divergence]]
@@ -70,3 +70,30 @@ def test_match_respects_versions_and_dtypes(tmp_path: Path) -> None:
     assert match(entries, spec, {"optax": "0.2.3"}) is None  # verified on 0.2.8 only
     assert match(entries, CaseSpec("optax.losses.l2_loss", "jax", "float32", "typical"),
                  {"optax": "0.2.8"}) is None
+
+
+def test_matcher_finds_what_match_finds() -> None:
+    """The indexed lookup the plugin uses returns, case for case, the entry a scan of the
+    whole registry returns (first applicable match in registry order), on the real
+    registry with versions under which some entries apply and some do not."""
+    entries = load_registry()
+    versions = {}
+    for e in entries:  # a version each requirement accepts: its lower bound ("2.13.*" -> "2.13.0")
+        for spec in e.requirement.specifier:
+            if spec.operator in ("==", ">=", "~="):
+                versions[e.requirement.name.lower()] = spec.version.replace(".*", ".0")
+    versions["optax"] = "0.2.3"  # optax entries say >=0.2.8: none of them applies
+    apis = sorted({e.binding.replace("*", "x").replace("?", "y") for e in entries}
+                  | {e.binding for e in entries})
+    find = matcher(entries, versions)
+    checked = found = 0
+    for api in apis:
+        for dtype in ("float16", "bfloat16", "float32", "float64"):
+            for regime in ("typical", "extreme", "nan_inf", "empty", "tiny"):
+                for check in ("value", "grad", "paths"):
+                    spec = CaseSpec(api, "any", dtype, regime, check)
+                    want = match(entries, spec, versions)
+                    assert find(spec) is want, spec
+                    checked += 1
+                    found += want is not None
+    assert found > 100 and checked - found > 100, (checked, found)
