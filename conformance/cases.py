@@ -147,8 +147,9 @@ def specs_for(binding: Binding, dtypes: tuple[str, ...], *, values: bool = True,
               grads: bool = True, has_vjp: bool = True) -> list[CaseSpec]:
     """Every case of one binding, in a stable order."""
     specs = []
+    regimes = regimes_for(binding)
     for dtype in dtypes:
-        for regime in regimes_for(binding):
+        for regime in regimes:
             if values:
                 specs.append(CaseSpec(binding.api, binding.backend, dtype, regime, "value"))
             if grads and binding.grad and has_vjp:

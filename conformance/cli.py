@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     repro.add_argument("case_id")
     repro.add_argument("--adapter", action="append", default=[])
     repro.add_argument("--device", default="cpu")
+    repro.add_argument("--threads", type=int, default=1,
+                       help="threads per framework, as in the suite (0: the frameworks' defaults)")
 
     lst = sub.add_parser("list", help="list bindings with their declared conventions")
     lst.add_argument("--backend")
@@ -134,6 +136,13 @@ def cmd_repro(args: argparse.Namespace) -> int:
         api, dtype, regime, check = parse_case_id(args.case_id)
     except ValueError as exc:
         print(f"repro: {exc}", file=sys.stderr)
+        return 2
+    from .loader import limit_threads
+
+    try:
+        limit_threads(args.threads)
+    except ValueError as exc:
+        print(f"repro: --threads: {exc}", file=sys.stderr)
         return 2
     binding, backend, loaded = _find(api, args.adapter, args.device)
     spec = CaseSpec(api, binding.backend, dtype, regime, check)

@@ -45,6 +45,39 @@ class Loaded:
     unavailable: str | None = None
 
 
+# Environment variables through which the frameworks size their thread pools at start-up.
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                     "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+
+
+def limit_threads(threads: int) -> None:
+    """Let each framework compute on at most ``threads`` threads in this process (0: leave
+    the frameworks' defaults, one thread per core each).
+
+    Speed: the cases are small arrays that no framework splits across threads, but their
+    pools still spin: two xdist workers on two cores, each with torch's OpenMP, TF's and
+    XLA's pools sized to every core, made the torch cases 3.3 times slower
+    (``benchmarks/suite_speed.py``). Set through the environment before the frameworks are
+    imported (a value already there wins); a framework imported earlier (by another plugin)
+    is told through its API where it has one.
+    """
+    import os
+    import sys
+
+    if threads < 0:
+        raise ValueError(f"threads must be >= 0 (0: the frameworks' defaults), got {threads!r}")
+    if threads == 0:
+        return
+    for name in _THREAD_VARIABLES:
+        os.environ.setdefault(name, str(threads))
+    if "--xla_cpu_multi_thread_eigen" not in os.environ.get("XLA_FLAGS", ""):
+        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen="
+                                   f"{'true' if threads > 1 else 'false'} intra_op_parallelism_threads="
+                                   f"{threads}").strip()
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+
+
 def entry_point_adapters() -> list[tuple[str, str]]:
     """``(name, module path)`` of each adapter installed packages advertise under
     ``crossconform.adapters`` (``mylib = "mypkg.my_bindings"``: the name is the backend's)."""

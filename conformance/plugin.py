@@ -2,7 +2,7 @@
 
 Options: ``--backend torch,jax`` ``--kind activations,losses,metrics,gradients``
 ``--adapter my.module`` ``--dtype float32`` ``--regime typical`` ``--device cpu``
-``--results PATH`` (default ``results/results.json``; ``--results=`` writes none).
+``--threads 1`` ``--results PATH`` (default ``results/results.json``; ``--results=`` writes none).
 Markers per backend (``-m torch``) and per kind (``-m gradients``).
 """
 
@@ -17,7 +17,8 @@ import pytest
 
 from .cases import CaseSpec, bfloat16_available, specs_for
 from .loader import AdapterError, Loaded, load_all
-from .registry import Divergence, RegistryError, installed_version, load_registry, match
+from .registry import Divergence, RegistryError, installed_version, load_registry, matcher
+from .results import collector, jsonable, summary_lines, write_results
 
 KIND_OPTIONS = {"activations": "activation", "losses": "loss", "metrics": "metric"}
 ALL_KINDS = (*KIND_OPTIONS, "gradients")
@@ -34,6 +35,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--dtype", default=None, help="comma-separated dtypes (default: all)")
     group.addoption("--regime", default=None, help="comma-separated regimes (default: all)")
     group.addoption("--device", default="cpu", help="device for the framework arrays (cpu, cuda, ...)")
+    group.addoption("--threads", type=int, default=1,
+                    help="threads each framework may use per process (default 1: the cases are "
+                         "small, and pools sized to every core oversubscribe xdist workers; "
+                         "0: the frameworks' defaults)")
     group.addoption("--results", default="results/results.json",
                     help="results JSON file to write ('' for none)")
     group.addoption("--registry", default=None, help="divergence registry: a TOML file or a directory of them (default: built-in)")
@@ -46,8 +51,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from .results import collector
+    from .loader import limit_threads
 
+    try:
+        limit_threads(config.option.threads)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--threads: {exc}") from None
     _jax_compilation_cache(config.option.jax_cache)
     collector.adapter_args = [arg for module in (config.option.adapter or [])
                               for arg in ("--adapter", module)]
@@ -176,7 +185,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     state = getattr(config, "_crossconform_state", None)
     if state is None:
         return
-    versions = state.versions()
+    find = matcher(state.registry, state.versions())
     timeout = config.option.case_timeout if config.pluginmanager.hasplugin("timeout") else 0
     for item in items:
         spec = getattr(item, "callspec", None) and item.callspec.params.get("case_spec")
@@ -189,7 +198,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(getattr(pytest.mark, "plugin" if loaded.plugin else spec.backend))
         item.add_marker(pytest.mark.gradients if spec.check == "grad" else
                         getattr(pytest.mark, binding.kind + ("s" if binding.kind != "loss" else "es")))
-        entry = match(state.registry, spec, versions)
+        entry = find(spec)
         if entry is not None:
             state.matched.add(entry.key)
             item.add_marker(pytest.mark.xfail(strict=True, reason=entry.xfail_reason()))
@@ -210,8 +219,6 @@ def reproducer(spec: CaseSpec, loaded: Loaded, device: str = "cpu") -> str:
 
 
 def _case_fields(spec: CaseSpec, binding: Any, loaded: Loaded) -> dict[str, Any]:
-    from .results import jsonable
-
     return {
         "id": spec.id, "backend": spec.backend, "binding": spec.api, "reference": binding.reference,
         "kind": "gradient" if spec.check == "grad" else binding.kind, "binding_kind": binding.kind,
@@ -227,9 +234,21 @@ def conformance_state(request: pytest.FixtureRequest) -> State:
     return get_state(request.config)
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    from .results import collector
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if (report.when != "call" and report.passed and isinstance(
+            getattr(item, "callspec", None) and item.callspec.params.get("case_spec"), CaseSpec)
+            and not (report.when == "teardown" and getattr(item.config.option, "xmlpath", None))):
+        # Speed: a case's properties ride on its call report; the setup and teardown reports
+        # of a case that went well need none (under xdist every report is serialized to the
+        # controller: the properties were two thirds of that traffic). --junitxml reads
+        # them from the teardown report, which then keeps them.
+        report.user_properties = []
+    return report
 
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     collector.add_report(report)
 
 
@@ -237,8 +256,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     if hasattr(config, "workerinput"):
         return  # xdist worker: the controller writes the results
-    from .results import collector, write_results
-
     state = getattr(config, "_crossconform_state", None)
     path = config.option.results if hasattr(config.option, "results") else ""
     if not path or not collector.records:
@@ -247,8 +264,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    from .results import collector, summary_lines
-
     if not collector.records:
         return
     for line in summary_lines(collector, config):

@@ -64,6 +64,8 @@ class Collector:
         self.adapter_args: list[str] = []
 
     def add_report(self, report: Any) -> None:
+        if report.passed and report.when != "call":
+            return  # a setup or teardown that went well says nothing about the case
         props = dict(getattr(report, "user_properties", ()) or ())
         if "crossconform_backend" in props and report.when == "call":
             info = props["crossconform_backend"]

@@ -10,13 +10,15 @@ import pytest
 
 from conformance.cases import CaseSpec
 from conformance.paths import run_paths
-from conformance.plugin import State, reproducer
+from conformance.plugin import State, get_state, reproducer
 from conformance.registry import installed_version
 from conformance.results import jsonable
 from conformance.runner import run_case
 
 
-def test_case(case_spec: CaseSpec, conformance_state: State, request: pytest.FixtureRequest) -> None:
+def test_case(case_spec: CaseSpec, request: pytest.FixtureRequest) -> None:
+    # The state straight from the config: a fixture per case costs more than the case.
+    conformance_state = get_state(request.config)
     binding, backend = conformance_state.lookup[(case_spec.backend, case_spec.api)]
     if case_spec.check == "paths":
         twin, _ = conformance_state.lookup[(case_spec.backend, binding.pair)]
