@@ -1,0 +1,75 @@
+"""The error measurement every case goes through: ULP spacing, the NaN/inf rules, and the
+fast path for finite results, which must give the figures of the general path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conformance.tolerance import (
+    TOLERANCES,
+    _measure_finite,
+    _measure_general,
+    measure,
+    ulp_in,
+)
+
+DTYPES = ["float16", "bfloat16", "float32", "float64"]
+MANT = {"float16": 10, "bfloat16": 7, "float32": 23, "float64": 52}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_ulp_at_and_just_below_powers_of_two(dtype: str) -> None:
+    k = np.arange(-10, 11)
+    at = np.ldexp(1.0, k)
+    below = np.nextafter(at, 0)  # 2**k - tiny: its binade is k - 1 (log2 rounds it up to k)
+    assert np.array_equal(ulp_in(at, dtype), np.ldexp(1.0, k - MANT[dtype]))
+    assert np.array_equal(ulp_in(below, dtype), np.ldexp(1.0, k - 1 - MANT[dtype]))
+    assert np.array_equal(ulp_in(-at, dtype), ulp_in(at, dtype))
+
+
+def test_ulp_of_zero_and_subnormals_is_the_smallest_spacing() -> None:
+    assert ulp_in(np.array([0.0]), "float16")[0] == 2.0 ** -24
+    assert ulp_in(np.array([2.0 ** -20]), "float16")[0] == 2.0 ** -24
+    assert ulp_in(np.array([0.0]), "float32")[0] == 2.0 ** -149
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_finite_fast_path_gives_the_general_figures(dtype: str) -> None:
+    rng = np.random.default_rng(7)
+    rtol, atol = TOLERANCES[dtype]
+    for trial in range(300):
+        shape = [(), (1,), (9,), (4, 6)][trial % 4]
+        r = rng.normal(size=shape) * 10.0 ** rng.integers(-7, 4)  # inside float16 range
+        if trial % 5 == 0:
+            r = r * (rng.random(size=shape) < 0.5)  # exact zeros in the reference
+        a = r * (1 + rng.normal(size=shape) * 10.0 ** rng.integers(-9, -1))
+        a = np.asarray(a, dtype=np.float64)
+        r = np.asarray(r, dtype=np.float64)
+        fast = _measure_finite(a, r, np.abs(r), np.abs(a - r), dtype, rtol, atol)
+        general = _measure_general(a, r, dtype, dtype, rtol, atol)
+        assert fast == general, (trial, fast, general)
+
+
+def test_some_trials_fail_and_some_pass() -> None:
+    # The fast path's figures are only worth comparing if both outcomes occur.
+    r = np.array([1.0, 2.0, 0.0])
+    assert measure(r * (1 + 1e-8), r, "float32").passed
+    bad = measure(r + np.array([0.0, 0.5, 0.0]), r, "float32")
+    assert not bad.passed and bad.mismatches == 1 and bad.worst_index == (1,)
+    assert bad.worst_actual == 2.5 and bad.worst_expected == 2.0
+
+
+def test_nan_and_inf_rules() -> None:
+    r = np.array([np.nan, np.inf, -np.inf, 1.0])
+    assert measure(r.copy(), r, "float32").passed  # matching NaN and infinities are equal
+    got = measure(np.array([1.0, np.inf, np.inf, 1.0]), r, "float32")
+    assert not got.passed and got.mismatches == 2 and got.max_ulp == np.inf
+
+
+def test_overflow_is_judged_in_the_returned_dtype() -> None:
+    # 1e5 overflows float16 (max 65504): inf is the right float16 answer, not a float32 one.
+    r = np.array([1e5])
+    assert measure(np.array([np.inf]), r, "float16").passed
+    assert not measure(np.array([np.inf]), r, "float16", out_dtype="float32").passed
+    assert measure(np.array([1e5]), r, "float16", out_dtype="float32").passed
