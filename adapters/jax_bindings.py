@@ -62,7 +62,9 @@ def backend(device: str = "cpu") -> Backend:
             return call(*args)
 
         out, pullback = jax.vjp(partial, inputs[wrt])
-        ct = jnp.asarray(np.asarray(cotangent), dtype=out.dtype).reshape(out.shape)
+        # Cast and reshape in NumPy (the same IEEE rounding): done as JAX ops, each new
+        # shape and dtype would compile a program of its own.
+        ct = np.asarray(cotangent).astype(out.dtype).reshape(out.shape)
         (grad,) = pullback(jax.device_put(ct, target))
         return np.asarray(grad)
 
