@@ -294,3 +294,24 @@ def test_readme_example_is_the_tested_docs_example() -> None:
     docs_code = "\n".join(line for line in docs_block.group(1).splitlines()
                           if not line.startswith("# my_bindings.py"))
     assert readme_block.group(1).strip() == docs_code.strip()
+
+
+def test_junitxml_keeps_the_case_properties(tmp_path: Path) -> None:
+    """A case's properties ride on its call report only (speed, under xdist), except that
+    --junitxml reads them from the teardown report: there they are kept."""
+    import json
+    import xml.etree.ElementTree as ET
+
+    (tmp_path / "pl_junit.py").write_text(GOOD.format(name="junit"))
+    xml, out = tmp_path / "j.xml", tmp_path / "r.json"
+    run = _run(["-m", "pytest", "conformance", "--adapter", "pl_junit", "--backend", "plugin",
+                f"--results={out}", f"--junitxml={xml}", "-q", "-p", "no:cacheprovider",
+                "--dtype", "float64"], tmp_path)
+    text = run.communicate(timeout=120)[0]
+    assert run.returncode == 0, text
+    cases = [c for c in ET.parse(xml).getroot().iter("testcase")
+             if c.get("name", "").startswith("test_case[")]
+    props = [{p.get("name") for p in c.iter("property")} for c in cases]
+    assert cases and all(p >= {"crossconform_case", "crossconform_result"} for p in props), props
+    records = json.loads(out.read_text())["cases"]
+    assert len(records) == len(cases) and all(r["outcome"] == "pass" for r in records)
