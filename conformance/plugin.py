@@ -188,8 +188,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     find = matcher(state.registry, state.versions())
     timeout = config.option.case_timeout if config.pluginmanager.hasplugin("timeout") else 0
     for item in items:
-        spec = getattr(item, "callspec", None) and item.callspec.params.get("case_spec")
-        if not isinstance(spec, CaseSpec):
+        spec = _spec_of(item)
+        if spec is None:
             continue
         binding, _ = state.lookup[(spec.backend, spec.api)]
         loaded = state.adapters[spec.backend]
@@ -206,6 +206,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 "index": entry.index, "file": entry.origin, "reason": entry.reason, "source": entry.source,
                 "versions": str(entry.requirement)}))
         item.user_properties.append(("crossconform_case", _case_fields(spec, binding, loaded)))
+
+
+def _spec_of(item: pytest.Item) -> CaseSpec | None:
+    """The case a conformance item runs (None for any other test)."""
+    spec = getattr(item, "callspec", None) and item.callspec.params.get("case_spec")
+    return spec if isinstance(spec, CaseSpec) else None
 
 
 def reproducer(spec: CaseSpec, loaded: Loaded, device: str = "cpu") -> str:
@@ -237,9 +243,8 @@ def conformance_state(request: pytest.FixtureRequest) -> State:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
-    if (report.when != "call" and report.passed and isinstance(
-            getattr(item, "callspec", None) and item.callspec.params.get("case_spec"), CaseSpec)
-            and not (report.when == "teardown" and getattr(item.config.option, "xmlpath", None))):
+    junit_reads_it = report.when == "teardown" and getattr(item.config.option, "xmlpath", None)
+    if report.when != "call" and report.passed and not junit_reads_it and _spec_of(item):
         # Speed: a case's properties ride on its call report; the setup and teardown reports
         # of a case that went well need none (under xdist every report is serialized to the
         # controller: the properties were two thirds of that traffic). --junitxml reads

@@ -174,40 +174,27 @@ def match(entries: list[Divergence], spec: CaseSpec, versions: Mapping[str, str]
     return None
 
 
-_PATTERN_CHARS = frozenset("*?[")
-
-
 def matcher(entries: list[Divergence], versions: Mapping[str, str]) -> Any:
     """``match`` for a whole collection: ``find(spec)`` returns what
     ``match(entries, spec, versions)`` returns, without scanning every entry per case.
 
     Speed: a run asks once per case (tens of thousands) over hundreds of entries. The
-    candidates of an API (its exact entries and the patterns it matches, in registry
-    order) and each entry's version verdict are worked out once.
+    entries naming an API (in registry order) and each entry's version verdict are
+    worked out once.
     """
-    exact: dict[str, list[Divergence]] = {}
-    patterns: list[Divergence] = []
-    for entry in entries:
-        if _PATTERN_CHARS.isdisjoint(entry.binding):
-            exact.setdefault(entry.binding, []).append(entry)
-        else:
-            patterns.append(entry)
-    order = {id(entry): i for i, entry in enumerate(entries)}
     by_api: dict[str, list[Divergence]] = {}
     applies: dict[int, bool] = {}
 
     def find(spec: CaseSpec) -> Divergence | None:
         candidates = by_api.get(spec.api)
         if candidates is None:
-            found = exact.get(spec.api, []) + [
-                e for e in patterns if spec.api == e.binding or fnmatch.fnmatchcase(spec.api, e.binding)]
-            candidates = by_api[spec.api] = sorted(found, key=lambda e: order[id(e)])
+            candidates = by_api[spec.api] = [
+                e for e in entries if spec.api == e.binding or fnmatch.fnmatchcase(spec.api, e.binding)]
         for entry in candidates:
             if entry.matches(spec):
-                ok = applies.get(id(entry))
-                if ok is None:
-                    ok = applies[id(entry)] = entry.applies(versions)
-                if ok:
+                if id(entry) not in applies:
+                    applies[id(entry)] = entry.applies(versions)
+                if applies[id(entry)]:
                     return entry
         return None
     return find

@@ -75,10 +75,8 @@ class Collector:
             case = _case_from_nodeid(report.nodeid, self.adapter_args)
             if case is None:
                 return
-        if report.when == "setup" and report.passed:
-            return
-        if report.when == "teardown" and (report.passed or case["id"] in self.records):
-            return
+        if report.when == "teardown" and case["id"] in self.records:
+            return  # a failing teardown after the call: the call's record stands
         record = dict(case)
         result = props.get("crossconform_result", {})
         record.update(result)
@@ -260,7 +258,8 @@ def write_results(path: Path, collector: Collector, config: Any, state: Any) -> 
     import datetime
 
     opt = config.option
-    options = {k: getattr(opt, k, None) for k in ("backend", "kind", "adapter", "dtype", "regime", "device")}
+    options = {k: getattr(opt, k, None) for k in ("backend", "kind", "adapter", "dtype", "regime", "device",
+                                               "threads")}
     info = registry_info(collector, getattr(opt, "registry", None), _filtered(opt))
     created = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     doc = build_document(collector, jsonable(options), info, created)

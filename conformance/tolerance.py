@@ -36,14 +36,13 @@ __all__ = ["TOLERANCES", "Measured", "measure", "ulp_in"]
 
 
 def ulp_in(values: np.ndarray, dtype: str) -> np.ndarray:
-    """Spacing of ``dtype`` at each (float64) value: 2**(max(e, emin) - mant), where
-    2**e <= |value| < 2**(e+1) (``frexp``: exact, where ``floor(log2(.))`` can round up
-    just below a power of two); zero gets the spacing of the smallest subnormals' range."""
+    """Spacing of ``dtype`` at each finite (float64) value: 2**(max(e, emin) - mant), where
+    2**e <= |value| < 2**(e+1) (``frexp``: exact, where ``floor(log2(.))`` rounds up just
+    below a power of two); zero and subnormals share the smallest normal's spacing."""
     mant, emin, _ = _FORMATS[dtype]
     mag = np.abs(np.asarray(values, dtype=np.float64))
-    _, e = np.frexp(mag)  # mag = m * 2**e, 0.5 <= m < 1 (e = 0 for 0, inf and nan)
-    exponent = np.where(mag > 0, np.maximum(e - 1, emin), emin)
-    return np.ldexp(1.0, exponent - mant)
+    _, e = np.frexp(np.maximum(mag, 2.0 ** emin))  # m * 2**e, 0.5 <= m < 1: e - 1 >= emin
+    return np.ldexp(1.0, e - 1 - mant)
 
 
 @dataclass(frozen=True)
@@ -103,24 +102,20 @@ def expected_in_dtype(reference: np.ndarray, dtype: str) -> np.ndarray:
     rounds to (round-to-nearest overflows past max + half an ULP)."""
     ref = np.asarray(reference, dtype=np.float64)
     with np.errstate(invalid="ignore"):
-        return np.where(np.abs(ref) >= _overflow_limit(dtype), np.copysign(np.inf, ref), ref)
+        return np.where(np.abs(ref) >= _LIMITS[dtype], np.copysign(np.inf, ref), ref)
 
 
 def _measure_finite(a: np.ndarray, r: np.ndarray, absr: np.ndarray, diff: np.ndarray,
                     dtype: str, rtol: float, atol: float) -> Measured:
     """:func:`measure` where every element of both sides is finite and the reference is
     inside the returned dtype's range: the general path's figures in fewer array passes."""
-    mant, emin, _ = _FORMATS[dtype]
     bound = absr * rtol
     bound += atol
     bad = diff > bound
     mismatches = int(np.count_nonzero(bad))
-    with np.errstate(over="ignore", under="ignore"):
+    with np.errstate(over="ignore"):
         rel = np.divide(diff, absr, out=np.zeros_like(diff), where=absr > 0)  # 0 where r == 0
-        # diff / ulp_in(r): the ULP of |r| is 2**(e - 1 - mant), e from frexp, the exponent
-        # held at the smallest normal's (zero and subnormals share that spacing).
-        _, e = np.frexp(np.maximum(absr, 2.0 ** emin))
-        ulps = np.ldexp(diff, (mant + 1) - e)
+        ulps = diff / ulp_in(absr, dtype)
     worst = wa = we = None
     if mismatches:
         flat = int(np.argmax(np.where(bad, diff - bound, -np.inf).reshape(-1)))
