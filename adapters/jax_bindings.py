@@ -1,9 +1,13 @@
 """JAX / optax adapter: ``jax.nn``, ``jax.scipy.special`` and ``optax.losses``.
 
-Every binding runs under ``jax.jit`` (see :func:`bindings`). ``backend(device)`` converts NumPy arrays to ``jax.Array`` exactly (float16, bfloat16,
-float32, float64, int32/int64 labels) and differentiates with ``jax.vjp``. It turns on
-``jax_enable_x64`` (a process-wide JAX flag): without it ``jnp.asarray(float64)`` silently
-becomes float32 and int64 labels become int32, so float64 cases would test float32.
+Every binding runs under ``jax.jit`` (see :func:`bindings`). ``backend(device)`` converts
+NumPy arrays to ``jax.Array`` exactly (float16, bfloat16, float32, float64, int32/int64
+labels) and differentiates with ``jax.vjp`` inside one ``jax.jit`` program per case (as
+``jax.jit(jax.grad(loss))`` runs in training: XLA compiles the forward and backward pass
+together, and may simplify across them; see the multiclass hinge entries of the registry).
+It turns on ``jax_enable_x64`` (a process-wide JAX flag): without it
+``jnp.asarray(float64)`` silently becomes float32 and int64 labels become int32, so
+float64 cases would test float32.
 
 The Keras adapter reuses :func:`backend` for ``KERAS_BACKEND=jax``.
 """
@@ -51,20 +55,27 @@ def backend(device: str = "cpu") -> Backend:
     def dtype_of(value: Any) -> str:
         return str(value.dtype if isinstance(value, jax.Array) else jnp.asarray(value).dtype)
 
+    # One jitted VJP program per (function, wrt): jax.jit caches its compilations by
+    # function, shapes and dtypes, so the runner hands the same function case after case.
+    programs: dict[tuple[int, int], tuple[Any, Any]] = {}
+
     def vjp(call: Any, inputs: list[Any], wrt: int, cotangent: Any) -> np.ndarray:
-        inputs = list(inputs)
-
-        def partial(arg: Any) -> Any:
-            args = list(inputs)
-            args[wrt] = arg
-            return call(*args)
-
-        out, pullback = jax.vjp(partial, inputs[wrt])
+        hit = programs.get((id(call), wrt))
+        if hit is None or hit[0] is not call:
+            def pullback(args: tuple[Any, ...], ct: Any) -> Any:
+                def partial(arg: Any) -> Any:
+                    return call(*args[:wrt], arg, *args[wrt + 1:])
+                return jax.vjp(partial, args[wrt])[1](ct)[0]
+            # The VJP as one XLA program, as jax.jit(jax.grad(loss)) runs in training:
+            # one compilation per case instead of two (jax.vjp of a jitted function
+            # compiles its linearized forward and its transpose separately).
+            hit = programs[(id(call), wrt)] = (call, jax.jit(pullback))
+        args = tuple(inputs)
+        out = jax.eval_shape(call, *args)
         # Cast and reshape in NumPy (the same IEEE rounding): done as JAX ops, each new
         # shape and dtype would compile a program of its own.
         ct = np.asarray(cotangent).astype(out.dtype).reshape(out.shape)
-        (grad,) = pullback(jax.device_put(ct, target))
-        return np.asarray(grad)
+        return np.asarray(hit[1](args, jax.device_put(ct, target)))
 
     return Backend(
         name="jax",

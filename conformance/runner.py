@@ -162,9 +162,21 @@ def run_case(binding: Binding, backend: Backend, spec: CaseSpec) -> CaseResult:
     return _compare(binding, backend, spec, result, raw, expected)
 
 
+# One positional wrapper per binding, kept for the process: a framework that caches
+# compiled programs by function (jax.jit) finds the same function case after case.
+_POSITIONAL: dict[int, tuple[Binding, Any]] = {}
+
+
 def _positional(binding: Binding, names: list[str]) -> Any:
+    """``binding``'s API as a function of its inputs in ``names`` order (one per binding)."""
+    hit = _POSITIONAL.get(id(binding))
+    if hit is not None and hit[0] is binding:
+        return hit[1]
+    order = tuple(names)
+
     def fn(*arrays: Any) -> Any:
-        return binding.invoke(dict(zip(names, arrays, strict=True)))
+        return binding.invoke(dict(zip(order, arrays, strict=True)))
+    _POSITIONAL[id(binding)] = (binding, fn)  # the binding kept alive: its id stays its own
     return fn
 
 
