@@ -29,7 +29,7 @@ ALL_DTYPES = ("float16", "bfloat16", "float32", "float64")
 # Names a binding's ``args`` may use; "labels=y_true" passes y_true as keyword ``labels``.
 INPUT_NAMES = ("x", "y_pred", "y_true", "sample_weight")
 
-__all__ = ["ALL_DTYPES", "INPUT_NAMES", "KINDS", "Backend", "Binding", "BindingError"]
+__all__ = ["ALL_DTYPES", "INPUT_NAMES", "KINDS", "Backend", "Binding", "BindingError", "dtype_name"]
 
 
 class BindingError(ValueError):
@@ -135,6 +135,18 @@ class Binding:
             else:
                 keywords[keyword] = inputs[name]
         return self.call(*positional, **keywords)
+
+
+_DTYPE_NAMES: dict[Any, str] = {}
+
+
+def dtype_name(dtype: Any) -> str:
+    """A NumPy dtype's name ("float32", "bfloat16", "int64"), memoized: NumPy 2 builds
+    ``dtype.name`` afresh on every access (5 us, several times a case)."""
+    name = _DTYPE_NAMES.get(dtype)
+    if name is None:
+        name = _DTYPE_NAMES[dtype] = dtype.name
+    return name
 
 
 def validate_binding(binding: Binding, functions: Mapping[str, Callable[..., Any]],

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._binding import ALL_DTYPES, Backend, Binding
+from ._binding import ALL_DTYPES, Backend, Binding, dtype_name
 
 __all__ = ["backend", "bindings"]
 
@@ -42,16 +42,19 @@ def _to_framework(array: np.ndarray, dtype: str, *, device: str) -> Any:
     import torch
 
     array = np.asarray(array)
-    if dtype == "bfloat16" and array.dtype.name == "bfloat16":
+    name = dtype_name(array.dtype)
+    if dtype == "bfloat16" and name == "bfloat16":
         # torch.from_numpy refuses ml_dtypes.bfloat16: hand the 16-bit patterns over as
         # int16 and reinterpret them (bit-exact, NaN payloads and signs included).
         bits = np.array(array, copy=True, order="C").view(np.int16)
         return torch.from_numpy(bits).view(torch.bfloat16).to(device=device)
-    if dtype == "bfloat16" or array.dtype.name == "bfloat16":
-        array = array.astype(np.float32)  # exact: every bfloat16 is a float32
+    if dtype == "bfloat16" or name == "bfloat16":
+        array, name = array.astype(np.float32), "float32"  # exact: every bfloat16 is a float32
     # A private C-contiguous copy, as torch.tensor(array) would make (the class axis of a
     # spatial case is moved with np.moveaxis, which leaves a strided view).
     tensor = torch.from_numpy(np.array(array, copy=True, order="C"))
+    if name == dtype and device == "cpu":
+        return tensor  # already in place (.to would return it too, after 6 us of parsing)
     return tensor.to(device=device, dtype=_torch_dtype(torch, dtype))
 
 

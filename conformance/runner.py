@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 import reference
-from adapters._binding import Backend, Binding
+from adapters._binding import Backend, Binding, dtype_name
 
 from .cases import CaseSpec, cast_inputs, cotangent, raw_inputs
 from .families import family_of
@@ -106,11 +106,28 @@ def _cached(key: tuple[Any, ...], compute: Any) -> tuple[dict[str, np.ndarray], 
     return {k: v.copy() for k, v in hit[0].items()}, hit[1].copy()
 
 
+# A binding's part of the cache keys, frozen once per binding (freezing conventions costs
+# more than looking a case up).
+_BINDING_KEYS: dict[int, tuple[Binding, tuple[Any, ...], tuple[Any, ...]]] = {}
+
+
+def _binding_keys(binding: Binding) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """(value key, VJP key) parts: reference, conventions (+ gradient conventions),
+    whether a sample weight is drawn, label dtype."""
+    hit = _BINDING_KEYS.get(id(binding))
+    if hit is None or hit[0] is not binding:
+        weighted = "sample_weight" in [name for _, name in binding.arg_names()]
+        conventions = _frozen(binding.conventions)
+        hit = _BINDING_KEYS[id(binding)] = (  # the binding kept alive: its id stays its own
+            binding, (binding.reference, conventions, weighted, binding.label_dtype),
+            ("vjp", binding.reference, conventions, _frozen(binding.grad_conventions), weighted,
+             binding.label_dtype))
+    return hit[1], hit[2]
+
+
 def _case_inputs(binding: Binding, spec: CaseSpec) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """(cast inputs, reference value); the reference's ValueError/TypeError propagate."""
-    weighted = "sample_weight" in [name for _, name in binding.arg_names()]
-    key = (binding.reference, _frozen(binding.conventions), weighted, binding.label_dtype,
-           spec.regime, spec.dtype)
+    key = (*_binding_keys(binding)[0], spec.regime, spec.dtype)
 
     def compute() -> tuple[dict[str, np.ndarray], np.ndarray]:
         inputs = cast_inputs(binding, raw_inputs(binding, spec.regime), spec.dtype)
@@ -122,8 +139,7 @@ def _reference_vjp(binding: Binding, spec: CaseSpec, inputs: Mapping[str, np.nda
                    value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(cotangent, reference VJP) of a gradient case, cached like :func:`_case_inputs`."""
     out_dtype = expected_dtype(binding, spec.dtype)
-    key = ("vjp", binding.reference, _frozen(binding.conventions), _frozen(binding.grad_conventions),
-           "sample_weight" in inputs, binding.label_dtype, spec.regime, spec.dtype, out_dtype)
+    key = (*_binding_keys(binding)[1], spec.regime, spec.dtype, out_dtype)
 
     def compute() -> tuple[dict[str, np.ndarray], np.ndarray]:
         g = cotangent(binding, spec.regime, value.shape, out_dtype)
@@ -146,7 +162,7 @@ def run_case(binding: Binding, backend: Backend, spec: CaseSpec) -> CaseResult:
         g, expected = _reference_vjp(binding, spec, inputs, expected)
     result.expected = expected
     try:
-        fw_inputs = {name: backend.to_framework(arr, spec.dtype if arr.dtype.kind != "i" else str(arr.dtype))
+        fw_inputs = {name: backend.to_framework(arr, spec.dtype if arr.dtype.kind != "i" else dtype_name(arr.dtype))
                      for name, arr in inputs.items()}
         if spec.check == "grad":
             names = [name for _, name in binding.arg_names()]
