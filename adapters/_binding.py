@@ -29,7 +29,7 @@ ALL_DTYPES = ("float16", "bfloat16", "float32", "float64")
 # Names a binding's ``args`` may use; "labels=y_true" passes y_true as keyword ``labels``.
 INPUT_NAMES = ("x", "y_pred", "y_true", "sample_weight")
 
-__all__ = ["ALL_DTYPES", "INPUT_NAMES", "KINDS", "Backend", "Binding", "BindingError", "dtype_name"]
+__all__ = ["ALL_DTYPES", "INPUT_NAMES", "KINDS", "Backend", "Binding", "BindingError", "dtype_name", "memo_by_id"]
 
 
 class BindingError(ValueError):
@@ -135,6 +135,16 @@ class Binding:
             else:
                 keywords[keyword] = inputs[name]
         return self.call(*positional, **keywords)
+
+
+def memo_by_id(cache: dict[int, tuple[Any, Any]], obj: Any, compute: Callable[[Any], Any]) -> Any:
+    """``compute(obj)``, once per object, for objects that cannot be hashed (a binding holds
+    dicts): ``cache`` maps ``id(obj)`` to ``(obj, value)``; holding ``obj`` keeps its id
+    from being reused by another object."""
+    hit = cache.get(id(obj))
+    if hit is None or hit[0] is not obj:
+        hit = cache[id(obj)] = (obj, compute(obj))
+    return hit[1]
 
 
 _DTYPE_NAMES: dict[Any, str] = {}

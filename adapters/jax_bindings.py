@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ._binding import Backend
+from ._binding import Backend, memo_by_id
 
 __all__ = ["backend", "bindings"]
 
@@ -57,11 +57,12 @@ def backend(device: str = "cpu") -> Backend:
 
     # One jitted VJP program per (function, wrt): jax.jit caches its compilations by
     # function, shapes and dtypes, so the runner hands the same function case after case.
-    programs: dict[tuple[int, int], tuple[Any, Any]] = {}
+    programs: dict[int, tuple[Any, Any]] = {}
 
-    def vjp(call: Any, inputs: list[Any], wrt: int, cotangent: Any) -> np.ndarray:
-        hit = programs.get((id(call), wrt))
-        if hit is None or hit[0] is not call:
+    def program(call: Any, wrt: int) -> Any:
+        """The VJP of ``call`` in its argument ``wrt``, jitted: ``(args, ct) -> grad``."""
+        per_wrt = memo_by_id(programs, call, lambda _: {})
+        if wrt not in per_wrt:
             def pullback(args: tuple[Any, ...], ct: Any) -> Any:
                 def partial(arg: Any) -> Any:
                     return call(*args[:wrt], arg, *args[wrt + 1:])
@@ -69,13 +70,16 @@ def backend(device: str = "cpu") -> Backend:
             # The VJP as one XLA program, as jax.jit(jax.grad(loss)) runs in training:
             # one compilation per case instead of two (jax.vjp of a jitted function
             # compiles its linearized forward and its transpose separately).
-            hit = programs[(id(call), wrt)] = (call, jax.jit(pullback))
+            per_wrt[wrt] = jax.jit(pullback)
+        return per_wrt[wrt]
+
+    def vjp(call: Any, inputs: list[Any], wrt: int, cotangent: Any) -> np.ndarray:
         args = tuple(inputs)
         out = jax.eval_shape(call, *args)
         # Cast and reshape in NumPy (the same IEEE rounding): done as JAX ops, each new
         # shape and dtype would compile a program of its own.
         ct = np.asarray(cotangent).astype(out.dtype).reshape(out.shape)
-        return np.asarray(hit[1](args, jax.device_put(ct, target)))
+        return np.asarray(program(call, wrt)(args, jax.device_put(ct, target)))
 
     return Backend(
         name="jax",

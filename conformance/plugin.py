@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from adapters._binding import memo_by_id
+
 from .cases import CaseSpec, bfloat16_available, specs_for
 from .loader import AdapterError, Loaded, load_all
 from .registry import Divergence, RegistryError, installed_version, load_registry, matcher
@@ -224,13 +226,18 @@ def reproducer(spec: CaseSpec, loaded: Loaded, device: str = "cpu") -> str:
     return shlex.join(argv)
 
 
+# A binding's conventions as JSON, converted once per binding (not once per case).
+_CONVENTIONS: dict[int, tuple[Any, Any]] = {}
+
+
 def _case_fields(spec: CaseSpec, binding: Any, loaded: Loaded) -> dict[str, Any]:
+    conventions, grad_conventions = memo_by_id(_CONVENTIONS, binding, lambda b: (
+        jsonable(dict(b.conventions)), jsonable(dict(b.grad_conventions))))
     return {
         "id": spec.id, "backend": spec.backend, "binding": spec.api, "reference": binding.reference,
         "kind": "gradient" if spec.check == "grad" else binding.kind, "binding_kind": binding.kind,
         "check": spec.check, "dtype": spec.dtype, "regime": spec.regime,
-        "conventions": jsonable(dict(binding.conventions)),
-        "grad_conventions": jsonable(dict(binding.grad_conventions)),
+        "conventions": conventions, "grad_conventions": grad_conventions,
         "reproducer": reproducer(spec, loaded),
     }
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 import reference
-from adapters._binding import Backend, Binding, dtype_name
+from adapters._binding import Backend, Binding, dtype_name, memo_by_id
 
 from .cases import CaseSpec, cast_inputs, cotangent, raw_inputs
 from .families import family_of
@@ -108,21 +108,18 @@ def _cached(key: tuple[Any, ...], compute: Any) -> tuple[dict[str, np.ndarray], 
 
 # A binding's part of the cache keys, frozen once per binding (freezing conventions costs
 # more than looking a case up).
-_BINDING_KEYS: dict[int, tuple[Binding, tuple[Any, ...], tuple[Any, ...]]] = {}
+_BINDING_KEYS: dict[int, tuple[Binding, Any]] = {}
 
 
 def _binding_keys(binding: Binding) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     """(value key, VJP key) parts: reference, conventions (+ gradient conventions),
     whether a sample weight is drawn, label dtype."""
-    hit = _BINDING_KEYS.get(id(binding))
-    if hit is None or hit[0] is not binding:
-        weighted = "sample_weight" in [name for _, name in binding.arg_names()]
-        conventions = _frozen(binding.conventions)
-        hit = _BINDING_KEYS[id(binding)] = (  # the binding kept alive: its id stays its own
-            binding, (binding.reference, conventions, weighted, binding.label_dtype),
-            ("vjp", binding.reference, conventions, _frozen(binding.grad_conventions), weighted,
-             binding.label_dtype))
-    return hit[1], hit[2]
+    def freeze(b: Binding) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        weighted = "sample_weight" in [name for _, name in b.arg_names()]
+        conventions = _frozen(b.conventions)
+        return ((b.reference, conventions, weighted, b.label_dtype),
+                ("vjp", b.reference, conventions, _frozen(b.grad_conventions), weighted, b.label_dtype))
+    return memo_by_id(_BINDING_KEYS, binding, freeze)
 
 
 def _case_inputs(binding: Binding, spec: CaseSpec) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -185,15 +182,13 @@ _POSITIONAL: dict[int, tuple[Binding, Any]] = {}
 
 def _positional(binding: Binding, names: list[str]) -> Any:
     """``binding``'s API as a function of its inputs in ``names`` order (one per binding)."""
-    hit = _POSITIONAL.get(id(binding))
-    if hit is not None and hit[0] is binding:
-        return hit[1]
-    order = tuple(names)
+    def wrap(b: Binding) -> Any:
+        order = tuple(names)
 
-    def fn(*arrays: Any) -> Any:
-        return binding.invoke(dict(zip(order, arrays, strict=True)))
-    _POSITIONAL[id(binding)] = (binding, fn)  # the binding kept alive: its id stays its own
-    return fn
+        def fn(*arrays: Any) -> Any:
+            return b.invoke(dict(zip(order, arrays, strict=True)))
+        return fn
+    return memo_by_id(_POSITIONAL, binding, wrap)
 
 
 def _compare(binding: Binding, backend: Backend, spec: CaseSpec, result: CaseResult,

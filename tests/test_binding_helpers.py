@@ -1,0 +1,37 @@
+"""The small helpers the runner and adapters share: per-object memo and dtype names."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from adapters._binding import dtype_name, memo_by_id
+from conformance.cases import numpy_dtype
+
+
+def test_memo_by_id_computes_once_per_object_and_tells_equal_objects_apart() -> None:
+    calls: list[object] = []
+    cache: dict[int, tuple[object, object]] = {}
+
+    def compute(obj: dict) -> int:
+        calls.append(obj)
+        return len(calls)
+
+    a, b = {"x": 1}, {"x": 1}  # equal, unhashable, distinct
+    assert memo_by_id(cache, a, compute) == 1
+    assert memo_by_id(cache, a, compute) == 1
+    assert memo_by_id(cache, b, compute) == 2
+    assert calls == [a, b] and calls[0] is a and calls[1] is b
+
+
+def test_memo_by_id_does_not_trust_a_reused_id() -> None:
+    cache: dict[int, tuple[object, object]] = {}
+    a = {"x": 1}
+    other = {"y": 2}
+    cache[id(other)] = (a, "stale")  # an entry whose key is another object's id
+    assert memo_by_id(cache, other, lambda o: "fresh") == "fresh"
+
+
+def test_dtype_name_matches_numpy_for_every_case_dtype() -> None:
+    for name in ("float16", "float32", "float64", "int32", "int64", "bool"):
+        assert dtype_name(np.dtype(name)) == np.dtype(name).name == name
+    assert dtype_name(np.dtype(numpy_dtype("bfloat16"))) == "bfloat16"
