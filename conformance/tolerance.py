@@ -41,14 +41,8 @@ def ulp_in(values: np.ndarray, dtype: str) -> np.ndarray:
     below a power of two); zero and subnormals share the smallest normal's spacing."""
     mant, emin, _ = _FORMATS[dtype]
     mag = np.abs(np.asarray(values, dtype=np.float64))
-    return _spacing_at(mag, mant, emin)
-
-
-def _spacing_at(mag: np.ndarray, mant: int, emin: int) -> np.ndarray:
-    """:func:`ulp_in` of magnitudes (float64, >= 0) already at hand."""
     _, e = np.frexp(np.maximum(mag, 2.0 ** emin))  # m * 2**e, 0.5 <= m < 1: e - 1 >= emin
-    e -= 1 + mant
-    return np.ldexp(1.0, e)
+    return np.ldexp(1.0, e - 1 - mant)
 
 
 @dataclass(frozen=True)
@@ -119,10 +113,9 @@ def _measure_finite(a: np.ndarray, r: np.ndarray, absr: np.ndarray, diff: np.nda
     bound += atol
     bad = diff > bound
     mismatches = int(np.count_nonzero(bad))
-    mant, emin, _ = _FORMATS[dtype]
     with np.errstate(over="ignore"):
         rel = np.divide(diff, absr, out=np.zeros_like(diff), where=absr > 0)  # 0 where r == 0
-        ulps = diff / _spacing_at(absr, mant, emin)
+        ulps = diff / ulp_in(absr, dtype)
     worst = wa = we = None
     if mismatches:
         flat = int(np.argmax(np.where(bad, diff - bound, -np.inf).reshape(-1)))
