@@ -10,13 +10,19 @@
     regimes = ["extreme"]                  # optional: default every regime
     versions = "torch>=2.0"                # PEP 440 requirement: distribution + specifier
     keras_backend = ["tensorflow"]         # optional, Keras entries: KERAS_BACKEND values
+    onednn = false                         # optional, TF/Keras entries: TensorFlow's oneDNN
+                                           # kernels on (true) or off (false) in this process
     reason = "what differs and why, with the measured figures"
     source = "file:function of the framework, or the upstream issue"
 
 A matching case becomes ``xfail(strict=True)``: if the framework stops diverging the case
 XPASSes and the run fails, so the entry is removed. An entry whose version specifier the
-installed framework does not satisfy is not applied. An entry that matches no case is
-reported at the end of the run.
+installed framework does not satisfy is not applied; nor is one whose ``keras_backend`` or
+``onednn`` condition this process does not meet. ``onednn`` exists because TensorFlow's CPU
+kernels depend on the machine: on Linux x86 it turns oneDNN on by default only on CPUs
+with AVX512_VNNI, AVX512_BF16, AVX_VNNI or AMX (``TF_ENABLE_ONEDNN_OPTS`` overrides), and
+some oneDNN kernels (``_MklSoftmax``) round and propagate NaN differently. An entry that
+matches no case is reported at the end of the run.
 """
 
 from __future__ import annotations
@@ -41,7 +47,8 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 DEFAULT_PATH = Path(__file__).with_name("divergences")
-_FIELDS = {"binding", "check", "dtypes", "regimes", "versions", "keras_backend", "reason", "source"}
+_FIELDS = {"binding", "check", "dtypes", "regimes", "versions", "keras_backend", "onednn",
+           "reason", "source"}
 _REQUIRED = {"binding", "versions", "reason", "source"}
 
 
@@ -61,6 +68,7 @@ class Divergence:
     source: str
     keras_backend: tuple[str, ...] | None = None
     origin: str = ""
+    onednn: bool | None = None
 
     @property
     def key(self) -> tuple[str, int]:
@@ -81,8 +89,11 @@ class Divergence:
 
     def applies(self, versions: Mapping[str, str]) -> bool:
         """True when the installed version of the entry's distribution satisfies it (and,
-        for a Keras entry restricted to some Keras backends, that backend is in use)."""
+        for a Keras entry restricted to some Keras backends, that backend is in use; for an
+        entry with ``onednn``, TensorFlow's oneDNN state is the one named)."""
         if self.keras_backend is not None and keras_backend() not in self.keras_backend:
+            return False
+        if self.onednn is not None and tensorflow_onednn() is not self.onednn:
             return False
         version = versions.get(self.requirement.name.lower())
         if version is None:
@@ -98,6 +109,18 @@ class Divergence:
 def keras_backend() -> str:
     """The Keras backend in use: Keras fixes it from KERAS_BACKEND at import."""
     return os.environ.get("KERAS_BACKEND", "tensorflow")
+
+
+@functools.cache
+def tensorflow_onednn() -> bool | None:
+    """Whether TensorFlow runs its oneDNN (``_Mkl*``) CPU kernels in this process, as
+    TensorFlow itself decides it (tensorflow/core/util/port.cc: IsMklEnabled, from
+    ``TF_ENABLE_ONEDNN_OPTS`` or, unset, the CPU's features); None without TensorFlow."""
+    try:
+        from tensorflow.python.util import _pywrap_util_port
+    except ImportError:
+        return None
+    return bool(_pywrap_util_port.IsMklEnabled())
 
 
 @functools.cache
@@ -161,9 +184,12 @@ def _entry(path: Path, index: int, raw: Any) -> Divergence:
         if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
             raise RegistryError(f"{where}: {key} must be a list of strings, got {value!r}")
         lists[key] = tuple(value) if value is not None else None
+    onednn = raw.get("onednn")
+    if onednn is not None and not isinstance(onednn, bool):
+        raise RegistryError(f"{where}: onednn must be true or false, got {onednn!r}")
     return Divergence(index, raw["binding"], check, lists["dtypes"], lists["regimes"],
                       requirement, raw["reason"].strip(), raw["source"].strip(),
-                      lists["keras_backend"], path.name)
+                      lists["keras_backend"], path.name, onednn)
 
 
 def match(entries: list[Divergence], spec: CaseSpec, versions: Mapping[str, str]) -> Divergence | None:

@@ -1,13 +1,17 @@
 """The divergence registry: a directory of per-framework TOML files, entries keyed by
 (file, position), validated with errors that name the file and the entry, applied only to
-the versions (and Keras backends) they name."""
+the versions (and Keras backends, and TensorFlow oneDNN states) they name."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+import conformance.registry as registry
 from conformance.cases import CaseSpec
 from conformance.registry import DEFAULT_PATH, RegistryError, load_registry, match, matcher
 
@@ -54,6 +58,8 @@ def test_built_in_registry_loads_and_every_entry_names_a_source() -> None:
     (ENTRY.format(binding="x", check="value", versions="numpy >= one"), "is not a PEP 440"),
     (ENTRY.format(binding="x", check="value", versions="numpy>=1") + "colour = 1\n", "unknown keys"),
     ("[[divergence]\n", "not valid TOML"),
+    (ENTRY.format(binding="x", check="value", versions="numpy>=1") + "onednn = 'yes'\n",
+     "onednn must be true or false, got 'yes'"),
 ])
 def test_malformed_entry_names_file_and_entry(tmp_path: Path, text: str, problem: str) -> None:
     (tmp_path / "torch.toml").write_text(text)
@@ -97,3 +103,31 @@ def test_matcher_finds_what_match_finds() -> None:
                     checked += 1
                     found += want is not None
     assert found > 100 and checked - found > 100, (checked, found)
+
+
+@pytest.mark.parametrize("state", [True, False, None])
+def test_onednn_entries_apply_only_in_the_state_they_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          state: bool | None) -> None:
+    """An entry with ``onednn = true`` applies only where TensorFlow runs its oneDNN
+    kernels, one with ``false`` only where it does not, neither without TensorFlow; an
+    entry without the key applies in every state."""
+    text = "".join(ENTRY.format(binding=b, check="value", versions="numpy>=1") + extra
+                   for b, extra in (("on", "onednn = true\n"), ("off", "onednn = false\n"), ("any", "")))
+    (tmp_path / "tensorflow.toml").write_text(text)
+    on, off, anyway = load_registry(tmp_path)
+    assert (on.onednn, off.onednn, anyway.onednn) == (True, False, None)
+    monkeypatch.setattr(registry, "tensorflow_onednn", lambda: state)
+    assert (on.applies({}), off.applies({}), anyway.applies({})) == (state is True, state is False, True)
+
+
+@pytest.mark.parametrize("setting, expected", [("0", False), ("1", True)])
+def test_tensorflow_onednn_reads_tensorflows_own_decision(setting: str, expected: bool) -> None:
+    """``tensorflow_onednn`` asks TensorFlow (IsMklEnabled), which follows
+    TF_ENABLE_ONEDNN_OPTS when it is set: a fresh process for each setting, since
+    TensorFlow reads it once."""
+    pytest.importorskip("tensorflow")
+    env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": setting, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    code = "from conformance.registry import tensorflow_onednn; print(tensorflow_onednn())"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1], check=True).stdout.split()
+    assert out[-1] == str(expected)
