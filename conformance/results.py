@@ -3,7 +3,7 @@
 Schema (``schema_version`` 1)::
 
     {"schema": "crossconform-results", "schema_version": 1,
-     "created": ISO time, "environment": {python, platform, numpy, device},
+     "created": ISO time, "environment": {python, platform, numpy, cpu, tensorflow_onednn},
      "backends": {name: {"version", "packages", "package_versions", "device", "available", "reason", "bindings": [...]}},
      "options": {...}, "cases": [case records], "registry": {"applied": [...], "unmatched": [...]},
      "totals": {outcome: count}}
@@ -166,8 +166,43 @@ collector = Collector()
 
 
 def environment() -> dict[str, Any]:
-    return {"python": platform.python_version(), "implementation": platform.python_implementation(),
-            "platform": platform.platform(), "machine": platform.machine(), "numpy": np.__version__}
+    """What besides the versions decides the numbers: the CPU (frameworks pick kernels by
+    its instruction sets) and, when TensorFlow ran, whether its oneDNN kernels were on."""
+    import sys
+
+    env = {"python": platform.python_version(), "implementation": platform.python_implementation(),
+           "platform": platform.platform(), "machine": platform.machine(), "numpy": np.__version__,
+           "cpu": cpu()}
+    if "tensorflow" in sys.modules:
+        from .registry import tensorflow_onednn
+
+        env["tensorflow_onednn"] = tensorflow_onednn()
+    return env
+
+
+# The instruction sets that change which kernels the frameworks run (TensorFlow's oneDNN
+# default, PyTorch's and XLA's vector code paths).
+_CPU_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16",
+              "avx_vnni", "amx_tile", "amx_int8", "amx_bf16", "asimd", "sve")
+
+
+def cpu() -> dict[str, Any]:
+    """The CPU's model name and its kernel-relevant flags (Linux: /proc/cpuinfo)."""
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {"model": model, "flags": None}
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        key = key.strip()
+        if key == "model name" and value.strip():
+            model = value.strip()
+        elif key in ("flags", "Features"):
+            flags |= set(value.split())
+        elif not line.strip() and flags:  # the first processor is enough
+            break
+    return {"model": model, "flags": [f for f in _CPU_FLAGS if f in flags]}
 
 
 def build_document(collector: Collector, options: dict[str, Any], registry_info: dict[str, Any],
@@ -213,7 +248,13 @@ def registry_info(collector: Collector, registry_path: str | None,
     An entry counts as *unmatched* only when its distribution's backend ran unfiltered
     (no --kind/--dtype/--regime): otherwise it may simply not have been selected.
     """
-    from .registry import DEFAULT_PATH, installed_version, keras_backend, load_registry
+    from .registry import (
+        DEFAULT_PATH,
+        installed_version,
+        keras_backend,
+        load_registry,
+        tensorflow_onednn,
+    )
 
     entries = load_registry(registry_path or DEFAULT_PATH)
     used = Counter((r["divergence"].get("file", ""), r["divergence"]["index"])
@@ -239,6 +280,10 @@ def registry_info(collector: Collector, registry_path: str | None,
         if e.keras_backend is not None and keras_backend() not in e.keras_backend:
             not_checked.append(row | {"why": f"Keras backend {keras_backend()} is not one of "
                                               f"{list(e.keras_backend)}"})
+        elif e.onednn is not None and tensorflow_onednn() is not e.onednn:
+            state = {True: "on", False: "off", None: "absent (no TensorFlow)"}[tensorflow_onednn()]
+            not_checked.append(row | {"why": f"for TensorFlow's oneDNN kernels "
+                                              f"{'on' if e.onednn else 'off'}; here they are {state}"})
         elif installed is not None and not e.applies(versions):
             not_checked.append(row | {"why": f"installed {dist} {installed} is outside {e.requirement}"})
         elif dist not in ran_dists:

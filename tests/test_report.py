@@ -199,6 +199,25 @@ def test_keras_backend_and_device_make_distinct_columns(tmp_path: Path) -> None:
     assert len(merged.cases) == 2 and not merged.warnings
 
 
+def test_tensorflow_onednn_runs_make_their_own_columns(tmp_path: Path) -> None:
+    """TensorFlow's oneDNN kernels change its numbers (the CPU decides whether they run),
+    so a run with them on is a column of its own, for TF and for Keras on TF only."""
+    files = []
+    for i, onednn in enumerate((True, False)):
+        for d in (doc("tensorflow", "2.21.0", [case("tf.nn.softmax", "tensorflow", "softmax")]),
+                  doc("keras", "3.15.1", [case("keras.activations.softmax", "keras", "softmax")],
+                      packages=("keras", "tensorflow")),
+                  doc("keras", "3.15.1", [case("keras.activations.relu", "keras", "relu")],
+                      packages=("keras", "jax", "jaxlib"))):
+            d["environment"]["tensorflow_onednn"] = onednn
+            files.append(write(tmp_path, f"{i}-{len(files)}.json", d))
+    merged = merge(files)
+    assert {c.label for c in merged.columns} == {
+        "tensorflow 2.21.0 (oneDNN)", "tensorflow 2.21.0", "keras 3.15.1 (tensorflow, oneDNN)",
+        "keras 3.15.1 (tensorflow)", "keras 3.15.1 (jax)"}
+    assert len(merged.cases) == 5
+
+
 def test_missing_backends_section_gives_unknown_version(tmp_path: Path) -> None:
     d = torch_doc("2.13.0")
     del d["backends"]
@@ -330,3 +349,21 @@ def test_report_without_matplotlib(files: list[Path], monkeypatch: pytest.Monkey
     assert any("matplotlib is not installed" in n for n in report.notes)
     assert "matplotlib is not installed" in render_html(report)
     assert "matplotlib is not installed" in render_markdown(report)
+
+
+def test_results_environment_names_the_cpu_and_tensorflows_onednn_state() -> None:
+    """The numbers depend on the CPU (TensorFlow's oneDNN default, vector code paths), so
+    the results record it: the model and the kernel-relevant flags, read from
+    /proc/cpuinfo; and, once TensorFlow is imported, whether its oneDNN kernels ran."""
+    from conformance.results import _CPU_FLAGS, cpu, environment
+
+    info = cpu()
+    assert isinstance(info["model"], str) and info["model"]
+    lines = Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []
+    flag_lines = [line.split(":", 1)[1].split() for line in lines
+                  if line.split(":", 1)[0].strip() in ("flags", "Features")]
+    if flag_lines:
+        assert info["flags"] == [f for f in _CPU_FLAGS if f in flag_lines[0]]
+    env = environment()
+    assert env["cpu"] == info
+    assert ("tensorflow_onednn" in env) == ("tensorflow" in sys.modules)

@@ -119,14 +119,20 @@ def validate(doc: Any, name: str) -> None:
                                    f"{case['outcome']!r}, not one of {list(OUTCOMES)}")
 
 
-def column_for(backend: str, info: Mapping[str, Any] | None, options: Mapping[str, Any]) -> Column:
-    """The column a backend's cases go to, from the file's ``backends`` section."""
+def column_for(backend: str, info: Mapping[str, Any] | None, options: Mapping[str, Any],
+               environment: Mapping[str, Any] | None = None) -> Column:
+    """The column a backend's cases go to, from the file's ``backends`` section (and, for
+    TensorFlow and Keras on TensorFlow, whether the run had TensorFlow's oneDNN kernels
+    on: their numbers differ, so such a run gets a column of its own)."""
     info = info or {}
     version = str(info.get("version") or "unknown")
     parts = []
     packages = [str(p) for p in info.get("packages") or ()]
     if backend == "keras" and len(packages) > 1:
         parts.append(packages[1])  # keras' compute backend ("tensorflow", "jax", "torch")
+    on_tf = backend == "tensorflow" or (backend == "keras" and packages[1:2] == ["tensorflow"])
+    if on_tf and (environment or {}).get("tensorflow_onednn") is True:
+        parts.append("oneDNN")
     device = str(info.get("device") or options.get("device") or "cpu")
     if device != "cpu":
         parts.append(device)
@@ -156,7 +162,8 @@ def merge(paths: Iterable[str | Path], *, skip_bad: bool = False) -> Merged:
         for case in doc["cases"]:
             backend = case["backend"]
             if backend not in columns:
-                columns[backend] = column_for(backend, backends.get(backend), options)
+                columns[backend] = column_for(backend, backends.get(backend), options,
+                                              merged.environments[name])
                 col = columns[backend]
                 if col not in merged.backends or backends.get(backend):
                     merged.backends[col] = dict(backends.get(backend) or {"name": backend})
@@ -175,7 +182,7 @@ def merge(paths: Iterable[str | Path], *, skip_bad: bool = False) -> Merged:
                 merged.cases.append(record)
         for backend, info in backends.items():  # a backend with no case (unavailable) is shown too
             if backend not in columns and isinstance(info, dict):
-                col = column_for(backend, info, options)
+                col = column_for(backend, info, options, merged.environments[name])
                 merged.backends.setdefault(col, dict(info))
                 if col not in merged.columns:
                     merged.columns.append(col)
