@@ -111,15 +111,20 @@ def keras_backend() -> str:
     return os.environ.get("KERAS_BACKEND", "tensorflow")
 
 
-@functools.cache
 def tensorflow_onednn() -> bool | None:
     """Whether TensorFlow runs its oneDNN (``_Mkl*``) CPU kernels in this process, as
     TensorFlow itself decides it (tensorflow/core/util/port.cc: IsMklEnabled, from
-    ``TF_ENABLE_ONEDNN_OPTS`` or, unset, the CPU's features); None without TensorFlow."""
-    try:
-        from tensorflow.python.util import _pywrap_util_port
-    except ImportError:
+    ``TF_ENABLE_ONEDNN_OPTS`` or, unset, the CPU's features); None when this process has
+    not loaded TensorFlow (no TF kernel ran: importing it only to ask costs seconds)."""
+    if "tensorflow" not in sys.modules:
         return None
+    return _mkl_enabled()
+
+
+@functools.cache
+def _mkl_enabled() -> bool:
+    from tensorflow.python.util import _pywrap_util_port
+
     return bool(_pywrap_util_port.IsMklEnabled())
 
 

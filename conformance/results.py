@@ -4,7 +4,8 @@ Schema (``schema_version`` 1)::
 
     {"schema": "crossconform-results", "schema_version": 1,
      "created": ISO time, "environment": {python, platform, numpy, cpu, tensorflow_onednn},
-     "backends": {name: {"version", "packages", "package_versions", "device", "available", "reason", "bindings": [...]}},
+     "backends": {name: {"version", "packages", "package_versions", "device", "available", "reason", "bindings": [...],
+                         "tensorflow_onednn" (TF and Keras-on-TF only)}},
      "options": {...}, "cases": [case records], "registry": {"applied": [...], "unmatched": [...]},
      "totals": {outcome: count}}
 
@@ -165,19 +166,27 @@ def _outcome(report: Any, result: dict[str, Any]) -> str:
 collector = Collector()
 
 
-def environment() -> dict[str, Any]:
+def environment(backends: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """What besides the versions decides the numbers: the CPU (frameworks pick kernels by
-    its instruction sets) and, when TensorFlow ran, whether its oneDNN kernels were on."""
-    import sys
+    its instruction sets) and, when TensorFlow ran, whether its oneDNN kernels were on (as
+    the backends' records say: under xdist the workers, not this process, load it)."""
+    from .registry import tensorflow_onednn
 
     env = {"python": platform.python_version(), "implementation": platform.python_implementation(),
            "platform": platform.platform(), "machine": platform.machine(), "numpy": np.__version__,
            "cpu": cpu()}
-    if "tensorflow" in sys.modules:
-        from .registry import tensorflow_onednn
-
-        env["tensorflow_onednn"] = tensorflow_onednn()
+    onednn = onednn_state(backends or {})
+    if onednn is None:
+        onednn = tensorflow_onednn()
+    if onednn is not None:
+        env["tensorflow_onednn"] = onednn
     return env
+
+
+def onednn_state(backends: dict[str, dict[str, Any]]) -> bool | None:
+    """TensorFlow's oneDNN state as a run's backend records report it (None: no TF ran)."""
+    states = {info["tensorflow_onednn"] for info in backends.values() if "tensorflow_onednn" in info}
+    return states.pop() if len(states) == 1 else None
 
 
 # The instruction sets that change which kernels the frameworks run (TensorFlow's oneDNN
@@ -211,7 +220,7 @@ def build_document(collector: Collector, options: dict[str, Any], registry_info:
     totals = Counter(c["outcome"] for c in cases)
     return {
         "schema": SCHEMA, "schema_version": SCHEMA_VERSION, "created": created,
-        "wall_s": wall_s, "environment": environment(),
+        "wall_s": wall_s, "environment": environment(collector.backends),
         "backends": {k: collector.backends[k] for k in sorted(collector.backends)},
         "options": options, "totals": dict(sorted(totals.items())),
         "registry": registry_info, "cases": cases,
@@ -269,6 +278,9 @@ def registry_info(collector: Collector, registry_path: str | None,
             versions[dist.lower()] = own.get(dist) or info.get("version")
             if info.get("name") in ran:
                 ran_dists.add(dist.lower())
+    onednn = onednn_state(collector.backends)
+    if onednn is None:
+        onednn = tensorflow_onednn()
     unmatched, not_checked = [], []
     for e in entries:
         if used[e.key]:
@@ -280,8 +292,8 @@ def registry_info(collector: Collector, registry_path: str | None,
         if e.keras_backend is not None and keras_backend() not in e.keras_backend:
             not_checked.append(row | {"why": f"Keras backend {keras_backend()} is not one of "
                                               f"{list(e.keras_backend)}"})
-        elif e.onednn is not None and tensorflow_onednn() is not e.onednn:
-            state = {True: "on", False: "off", None: "absent (no TensorFlow)"}[tensorflow_onednn()]
+        elif e.onednn is not None and onednn is not e.onednn:
+            state = {True: "on", False: "off", None: "not loaded (no TensorFlow in this run)"}[onednn]
             not_checked.append(row | {"why": f"for TensorFlow's oneDNN kernels "
                                               f"{'on' if e.onednn else 'off'}; here they are {state}"})
         elif installed is not None and not e.applies(versions):

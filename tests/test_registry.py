@@ -127,7 +127,10 @@ def test_tensorflow_onednn_reads_tensorflows_own_decision(setting: str, expected
     TensorFlow reads it once."""
     pytest.importorskip("tensorflow")
     env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": setting, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    code = "from conformance.registry import tensorflow_onednn; print(tensorflow_onednn())"
+    code = ("from conformance.registry import tensorflow_onednn\n"
+            "print(tensorflow_onednn())\n"  # None: TensorFlow not loaded, and not loaded by asking
+            "import tensorflow\n"
+            "print(tensorflow_onednn())")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[1], check=True).stdout.split()
-    assert out[-1] == str(expected)
+    assert out[-2:] == ["None", str(expected)]

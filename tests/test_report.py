@@ -367,3 +367,6 @@ def test_results_environment_names_the_cpu_and_tensorflows_onednn_state() -> Non
     env = environment()
     assert env["cpu"] == info
     assert ("tensorflow_onednn" in env) == ("tensorflow" in sys.modules)
+    # under xdist the controller has no TensorFlow: the state comes from the workers' records
+    assert environment({"tensorflow": {"tensorflow_onednn": False}})["tensorflow_onednn"] is False
+    assert environment({"keras": {"tensorflow_onednn": True}})["tensorflow_onednn"] is True

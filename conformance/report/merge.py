@@ -131,7 +131,8 @@ def column_for(backend: str, info: Mapping[str, Any] | None, options: Mapping[st
     if backend == "keras" and len(packages) > 1:
         parts.append(packages[1])  # keras' compute backend ("tensorflow", "jax", "torch")
     on_tf = backend == "tensorflow" or (backend == "keras" and packages[1:2] == ["tensorflow"])
-    if on_tf and (environment or {}).get("tensorflow_onednn") is True:
+    onednn = info.get("tensorflow_onednn", (environment or {}).get("tensorflow_onednn"))
+    if on_tf and onednn is True:
         parts.append("oneDNN")
     device = str(info.get("device") or options.get("device") or "cpu")
     if device != "cpu":
