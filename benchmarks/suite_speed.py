@@ -166,6 +166,8 @@ class _Timer:
 def overhead(args: argparse.Namespace, per_case_pytest: float | None) -> None:
     import dataclasses
 
+    import numpy as np
+
     import conformance.runner as runner
     from conformance.cases import CaseSpec, cast_inputs, cotangent, raw_inputs, regimes_for
     from conformance.loader import load_all
@@ -174,7 +176,8 @@ def overhead(args: argparse.Namespace, per_case_pytest: float | None) -> None:
     loaded_all = load_all(backends)
     print(f"\n(b) overhead ratio: dtype {args.dtype}, regime {args.regime}, values and "
           f"gradients, median of {args.reps} reps per case   [{load()}]")
-    print(f"  {'backend':11} {'cases':>5} {'harness':>8} {'bare':>7} {'ratio':>6} {'cold':>6} {'+pytest':>8}"
+    print(f"  {'backend':11} {'cases':>5} {'harness':>8} {'bare':>7} {'ratio':>6} {'cold':>6} {'floor':>6}"
+          f" {'+pytest':>8}"
           f" | harness split: {'inputs':>6} {'ref':>6} {'to_fw':>6} {'call':>6} {'compare':>7}"
           f" {'rest':>6}   (ms per case)")
     for name, loaded in loaded_all.items():
@@ -182,7 +185,7 @@ def overhead(args: argparse.Namespace, per_case_pytest: float | None) -> None:
             print(f"  {name:11} unavailable: {loaded.unavailable}")
             continue
         backend = loaded.backend
-        h_tot = b_tot = c_tot = 0.0
+        h_tot = b_tot = c_tot = f_tot = 0.0
         count = 0
         skipped = []
         samples = []
@@ -204,16 +207,38 @@ def overhead(args: argparse.Namespace, per_case_pytest: float | None) -> None:
                         wrt = names.index("x" if "x" in names else "y_pred")
                         fn = runner._positional(binding, names)
                         fw_args = [fw[n] for n in names]
+                        grad = (fn, names, wrt, g)
 
                         def bare(fn=fn, fw_args=fw_args, wrt=wrt, g=g, backend=backend):
                             return backend.vjp(fn, fw_args, wrt, g)
                     else:
+                        grad = None
+
                         def bare(fw=fw, binding=binding, backend=backend):
                             return backend.to_numpy(binding.invoke(fw))
                     bare()
                 except Exception as exc:  # a framework error: not a timing sample
                     skipped.append(f"{spec.id}: {type(exc).__name__}")
                     continue
+
+                # The floor: the least any checking harness must do beyond the bare call
+                # (convert the inputs in, the output back, one np.allclose against the
+                # precomputed reference). floor / bare says whether ratio < 2 is reachable.
+                expected = runner.run_case(binding, backend, spec).expected
+                casts = [(k, a, spec.dtype if a.dtype.kind != "i" else str(a.dtype))
+                         for k, a in inputs.items()]
+
+                def floor(casts=casts, binding=binding, backend=backend, expected=expected,
+                          grad=grad):
+                    fw_in = {k: backend.to_framework(a, dt) for k, a, dt in casts}
+                    if grad is not None:
+                        fn, names, wrt, g = grad
+                        out = backend.vjp(fn, [fw_in[n] for n in names], wrt, g)
+                    else:
+                        out = backend.to_numpy(binding.invoke(fw_in))
+                    return np.allclose(np.asarray(out, dtype=np.float64), expected,
+                                       rtol=1e-6, atol=1e-5, equal_nan=True)
+                f_tot += _best(floor, args.reps)
 
                 def cold(spec=spec, binding=binding, backend=backend):
                     # Per-process input/reference cache emptied: the cost of a case met first.
@@ -267,7 +292,7 @@ def overhead(args: argparse.Namespace, per_case_pytest: float | None) -> None:
         with_pytest = ("" if per_case_pytest is None else
                        f"{(h_tot + per_case_pytest * count) / b_tot:8.2f}")
         print(f"  {name:11} {count:5d} {h_tot / count * 1e3:8.3f} {b_tot / count * 1e3:7.3f} "
-              f"{ratio:6.2f} {c_tot / b_tot:6.2f} {with_pytest:>8} |                "
+              f"{ratio:6.2f} {c_tot / b_tot:6.2f} {f_tot / b_tot:6.2f} {with_pytest:>8} |                "
               + " ".join(f"{split[k]:6.3f}" for k in ("inputs", "ref", "to_fw", "call"))
               + f" {split['compare']:7.3f} {rest:6.3f}")
         if skipped:
@@ -277,8 +302,10 @@ def overhead(args: argparse.Namespace, per_case_pytest: float | None) -> None:
           "  ratio = harness / bare (goal < 2), the sample's cases run in the suite's order with\n"
           "  the per-process input/reference cache as the suite uses it (emptied at the start of\n"
           "  each pass); cold = the same with the cache emptied before every case (each case's\n"
-          "  inputs and reference computed afresh); +pytest adds the full run's per-case pytest\n"
-          "  cost to the harness.\n"
+          "  inputs and reference computed afresh); floor = the least a checking harness must\n"
+          "  add (inputs converted in, output back, one np.allclose against the precomputed\n"
+          "  reference) over bare: where it is near 2 or above, no harness meets the goal;\n"
+          "  +pytest adds the full run's per-case pytest cost to the harness.\n"
           "  split: instrumented passes of run_case (timer cost included): inputs = draw + cast;\n"
           "  ref = float64 reference (+ cotangent and VJP); to_fw = conversion to the framework;\n"
           "  call = the API or the adapter's VJP; compare = back to NumPy + measure; rest =\n"
