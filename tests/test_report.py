@@ -210,12 +210,19 @@ def test_tensorflow_onednn_runs_make_their_own_columns(tmp_path: Path) -> None:
                   doc("keras", "3.15.1", [case("keras.activations.relu", "keras", "relu")],
                       packages=("keras", "jax", "jaxlib"))):
             d["environment"]["tensorflow_onednn"] = onednn
+            d["environment"]["cpu"] = {"model": "Some CPU", "flags": ["avx2", "avx512_bf16"]}
             files.append(write(tmp_path, f"{i}-{len(files)}.json", d))
     merged = merge(files)
     assert {c.label for c in merged.columns} == {
         "tensorflow 2.21.0 (oneDNN)", "tensorflow 2.21.0", "keras 3.15.1 (tensorflow, oneDNN)",
         "keras 3.15.1 (tensorflow)", "keras 3.15.1 (jax)"}
     assert len(merged.cases) == 5
+    report = build_report(merged, plots=False)
+    text = render_markdown(report)
+    assert "| cpu | TF oneDNN |" in text
+    assert "Some CPU (avx2 avx512\\_bf16) | on |" in text and "Some CPU (avx2 avx512\\_bf16) | off |" in text
+    html = render_html(report)
+    assert "<td>Some CPU (avx2 avx512_bf16)</td><td>on</td>" in html
 
 
 def test_missing_backends_section_gives_unknown_version(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from .build import MAX_LISTED_FAILURES, Report
 from .markdown import LEGEND
 from .matrix import KINDS, STATUSES, format_ulp, ulp_of
+from .merge import ENVIRONMENT_HEADERS, environment_row
 from .porting import FIELDS, HEADERS
 
 CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
@@ -237,9 +238,9 @@ def _failures(report: Report) -> str:
 
 def _environment(report: Report) -> str:
     m = report.merged
-    envs = _table(["file", "python", "platform", "numpy"], (
-        f"<tr><td>{e(n)}</td><td>{e(v.get('python', ''))}</td><td>{e(v.get('platform', ''))}</td>"
-        f"<td>{e(v.get('numpy', ''))}</td></tr>" for n, v in m.environments.items()))
+    envs = _table(["file", *ENVIRONMENT_HEADERS], (
+        f"<tr><td>{e(n)}</td>" + "".join(f"<td>{e(cell)}</td>" for cell in environment_row(v)) + "</tr>"
+        for n, v in m.environments.items()))
     cols = _table(["column", "packages", "device", "available"], (
         f"<tr><td>{e(c.label)}</td><td>{e(', '.join(str(p) for p in i.get('packages') or []))}</td>"
         f"<td>{e(i.get('device', ''))}</td><td>{e('yes' if i.get('available', True) else i.get('reason'))}"

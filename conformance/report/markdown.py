@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from .build import MAX_LISTED_FAILURES, Report
 from .matrix import STATUSES, format_ulp, ulp_of
+from .merge import ENVIRONMENT_HEADERS, environment_row
 from .porting import FIELDS, HEADERS
 
 EMOJI = {"pass": "🟢", "convention": "🔵", "divergence": "🟡", "xpass": "🟣", "fail": "🔴",
@@ -162,9 +163,8 @@ def _environment(report: Report) -> list[str]:
     out = ["## Environment", ""]
     rows = []
     for name, env in report.merged.environments.items():
-        rows.append([md(name), md(env.get("python", "")), md(env.get("platform", "")),
-                     md(env.get("numpy", ""))])
-    out += table(["file", "python", "platform", "numpy"], rows)
+        rows.append([md(name), *(md(cell) for cell in environment_row(env))])
+    out += table(["file", *ENVIRONMENT_HEADERS], rows)
     out.append("")
     cols = []
     for col, info in report.merged.backends.items():

@@ -119,6 +119,21 @@ def validate(doc: Any, name: str) -> None:
                                    f"{case['outcome']!r}, not one of {list(OUTCOMES)}")
 
 
+ENVIRONMENT_HEADERS = ["python", "platform", "numpy", "cpu", "TF oneDNN"]
+
+
+def environment_row(env: Mapping[str, Any]) -> list[str]:
+    """A results file's environment as report cells (the CPU and TensorFlow's oneDNN state
+    decide which kernels ran; files older than those fields show them empty)."""
+    cpu = env.get("cpu") or {}
+    flags = cpu.get("flags") if isinstance(cpu, Mapping) else None
+    model = str(cpu.get("model", "")) if isinstance(cpu, Mapping) else str(cpu)
+    onednn = env.get("tensorflow_onednn")
+    return [str(env.get("python", "")), str(env.get("platform", "")), str(env.get("numpy", "")),
+            model + (f" ({' '.join(flags)})" if flags else ""),
+            "" if onednn is None else ("on" if onednn else "off")]
+
+
 def column_for(backend: str, info: Mapping[str, Any] | None, options: Mapping[str, Any],
                environment: Mapping[str, Any] | None = None) -> Column:
     """The column a backend's cases go to, from the file's ``backends`` section (and, for
