@@ -155,11 +155,23 @@ def cmd_repro(args: argparse.Namespace) -> int:
         print(json.dumps(result.extra.get("saturation", {}).get("departs_at_abs_z")))
         print(f"outcome: {result.outcome}: {result.message}")
         return 0 if result.outcome == "pass" else 1
+    import os
+
+    from .registry import tensorflow_onednn
+    from .results import cpu
+
     result = run_case(binding, backend, spec)
     print(f"case {spec.id}")
     print(f"  {backend.name} {backend.version}, reference {binding.reference}, conventions "
           f"{dict(binding.conventions)}" + (f", grad conventions {dict(binding.grad_conventions)}"
                                             if binding.grad_conventions else ""))
+    onednn = tensorflow_onednn()
+    if onednn is not None and any(p.startswith("tensorflow") for p in (backend.name, *backend.packages)):
+        # TF's CPU kernels depend on it (and so do registry entries with `onednn`)
+        info = cpu()
+        print(f"  TensorFlow's oneDNN kernels {'on' if onednn else 'off'} "
+              f"(TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'unset')}), "
+              f"CPU {info['model']}" + (f" ({' '.join(info['flags'])})" if info["flags"] else ""))
     print("inputs (as both sides saw them):")
     for name, arr in result.inputs.items():
         _show(name, arr)

@@ -45,3 +45,14 @@ def test_softmax_cases_pass_with_tensorflows_onednn_kernels_off(tmp_path: Path) 
     assert off and off <= applied, sorted(off - applied)
     assert not on & applied
     assert doc["totals"].get("pass", 0) > 100
+
+
+def test_reproducer_names_tensorflows_onednn_state() -> None:
+    """A TF case's reproducer says which kernels ran: the same case passes with the Eigen
+    kernel (oneDNN off) and, on a oneDNN machine, is a registered divergence with it on."""
+    pytest.importorskip("tensorflow")
+    env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": "0", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    proc = subprocess.run([sys.executable, "-m", "conformance", "repro", "tf.nn.softmax[float32-nan_inf]"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert "TensorFlow's oneDNN kernels off (TF_ENABLE_ONEDNN_OPTS=0), CPU " in proc.stdout, proc.stdout
+    assert "outcome: pass:" in proc.stdout and proc.returncode == 0, proc.stdout[-2000:]
