@@ -158,7 +158,7 @@ def cmd_repro(args: argparse.Namespace) -> int:
     import os
 
     from .registry import tensorflow_onednn
-    from .results import cpu
+    from .results import cpu, cpu_label
 
     result = run_case(binding, backend, spec)
     print(f"case {spec.id}")
@@ -168,10 +168,9 @@ def cmd_repro(args: argparse.Namespace) -> int:
     onednn = tensorflow_onednn()
     if onednn is not None and any(p.startswith("tensorflow") for p in (backend.name, *backend.packages)):
         # TF's CPU kernels depend on it (and so do registry entries with `onednn`)
-        info = cpu()
         print(f"  TensorFlow's oneDNN kernels {'on' if onednn else 'off'} "
               f"(TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'unset')}), "
-              f"CPU {info['model']}" + (f" ({' '.join(info['flags'])})" if info["flags"] else ""))
+              f"CPU {cpu_label(cpu())}")
     print("inputs (as both sides saw them):")
     for name, arr in result.inputs.items():
         _show(name, arr)

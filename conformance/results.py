@@ -195,6 +195,14 @@ _CPU_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp
               "avx_vnni", "amx_tile", "amx_int8", "amx_bf16", "asimd", "sve")
 
 
+def cpu_label(info: Any) -> str:
+    """``cpu()``'s record as one line: "model (flag flag ...)"."""
+    if not isinstance(info, dict):
+        return str(info or "")
+    flags = info.get("flags")
+    return str(info.get("model", "")) + (f" ({' '.join(flags)})" if flags else "")
+
+
 def cpu() -> dict[str, Any]:
     """The CPU's model name and its kernel-relevant flags (Linux: /proc/cpuinfo)."""
     model, flags = platform.processor() or platform.machine(), set()

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..results import SCHEMA, SCHEMA_VERSION
+from ..results import SCHEMA, SCHEMA_VERSION, cpu_label
 
 OUTCOMES = ("pass", "fail", "xfail", "xpass", "skip", "error")
 _CASE_KEYS = ("id", "backend", "binding", "outcome")
@@ -125,13 +125,9 @@ ENVIRONMENT_HEADERS = ["python", "platform", "numpy", "cpu", "TF oneDNN"]
 def environment_row(env: Mapping[str, Any]) -> list[str]:
     """A results file's environment as report cells (the CPU and TensorFlow's oneDNN state
     decide which kernels ran; files older than those fields show them empty)."""
-    cpu = env.get("cpu") or {}
-    flags = cpu.get("flags") if isinstance(cpu, Mapping) else None
-    model = str(cpu.get("model", "")) if isinstance(cpu, Mapping) else str(cpu)
     onednn = env.get("tensorflow_onednn")
     return [str(env.get("python", "")), str(env.get("platform", "")), str(env.get("numpy", "")),
-            model + (f" ({' '.join(flags)})" if flags else ""),
-            "" if onednn is None else ("on" if onednn else "off")]
+            cpu_label(env.get("cpu")), "" if onednn is None else ("on" if onednn else "off")]
 
 
 def column_for(backend: str, info: Mapping[str, Any] | None, options: Mapping[str, Any],
