@@ -157,7 +157,7 @@ def cmd_repro(args: argparse.Namespace) -> int:
         return 0 if result.outcome == "pass" else 1
     import os
 
-    from .registry import tensorflow_onednn
+    from .registry import runs_tensorflow, tensorflow_onednn
     from .results import cpu, cpu_label
 
     result = run_case(binding, backend, spec)
@@ -166,7 +166,7 @@ def cmd_repro(args: argparse.Namespace) -> int:
           f"{dict(binding.conventions)}" + (f", grad conventions {dict(binding.grad_conventions)}"
                                             if binding.grad_conventions else ""))
     onednn = tensorflow_onednn()
-    if onednn is not None and any(p.startswith("tensorflow") for p in (backend.name, *backend.packages)):
+    if onednn is not None and runs_tensorflow(backend.name, backend.packages):
         # TF's CPU kernels depend on it (and so do registry entries with `onednn`)
         print(f"  TensorFlow's oneDNN kernels {'on' if onednn else 'off'} "
               f"(TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'unset')}), "

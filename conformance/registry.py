@@ -121,6 +121,12 @@ def tensorflow_onednn() -> bool | None:
     return _mkl_enabled()
 
 
+def runs_tensorflow(name: str, packages: Any) -> bool:
+    """Whether a backend (its name and distributions) runs TensorFlow's kernels: the
+    TensorFlow backend, Keras on TensorFlow; not Keras on JAX or torch."""
+    return any(str(n).startswith("tensorflow") for n in (name, *packages))
+
+
 @functools.cache
 def _mkl_enabled() -> bool:
     from tensorflow.python.util import _pywrap_util_port

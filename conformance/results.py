@@ -170,23 +170,22 @@ def environment(backends: dict[str, dict[str, Any]] | None = None) -> dict[str, 
     """What besides the versions decides the numbers: the CPU (frameworks pick kernels by
     its instruction sets) and, when TensorFlow ran, whether its oneDNN kernels were on (as
     the backends' records say: under xdist the workers, not this process, load it)."""
-    from .registry import tensorflow_onednn
-
     env = {"python": platform.python_version(), "implementation": platform.python_implementation(),
            "platform": platform.platform(), "machine": platform.machine(), "numpy": np.__version__,
            "cpu": cpu()}
     onednn = onednn_state(backends or {})
-    if onednn is None:
-        onednn = tensorflow_onednn()
     if onednn is not None:
         env["tensorflow_onednn"] = onednn
     return env
 
 
 def onednn_state(backends: dict[str, dict[str, Any]]) -> bool | None:
-    """TensorFlow's oneDNN state as a run's backend records report it (None: no TF ran)."""
+    """TensorFlow's oneDNN state in a run: as its backend records report it (under xdist
+    the workers, not this process, load TensorFlow), else this process's; None: no TF."""
+    from .registry import tensorflow_onednn
+
     states = {info["tensorflow_onednn"] for info in backends.values() if "tensorflow_onednn" in info}
-    return states.pop() if len(states) == 1 else None
+    return states.pop() if len(states) == 1 else tensorflow_onednn()
 
 
 # The instruction sets that change which kernels the frameworks run (TensorFlow's oneDNN
@@ -265,13 +264,7 @@ def registry_info(collector: Collector, registry_path: str | None,
     An entry counts as *unmatched* only when its distribution's backend ran unfiltered
     (no --kind/--dtype/--regime): otherwise it may simply not have been selected.
     """
-    from .registry import (
-        DEFAULT_PATH,
-        installed_version,
-        keras_backend,
-        load_registry,
-        tensorflow_onednn,
-    )
+    from .registry import DEFAULT_PATH, installed_version, keras_backend, load_registry
 
     entries = load_registry(registry_path or DEFAULT_PATH)
     used = Counter((r["divergence"].get("file", ""), r["divergence"]["index"])
@@ -287,8 +280,6 @@ def registry_info(collector: Collector, registry_path: str | None,
             if info.get("name") in ran:
                 ran_dists.add(dist.lower())
     onednn = onednn_state(collector.backends)
-    if onednn is None:
-        onednn = tensorflow_onednn()
     unmatched, not_checked = [], []
     for e in entries:
         if used[e.key]:

@@ -11,7 +11,7 @@ import pytest
 from conformance.cases import CaseSpec
 from conformance.paths import run_paths
 from conformance.plugin import State, get_state, reproducer
-from conformance.registry import installed_version, tensorflow_onednn
+from conformance.registry import installed_version, runs_tensorflow, tensorflow_onednn
 from conformance.results import jsonable
 from conformance.runner import run_case
 
@@ -48,8 +48,7 @@ def test_backend_available(adapter_name: str, conformance_state: State,
                  "device": loaded.backend.device, "dtypes": list(loaded.backend.dtypes),
                  "bindings": [binding_info(b) for b in loaded.bindings]}
         onednn = tensorflow_onednn()  # None unless this worker loaded TensorFlow
-        if onednn is not None and any(name.startswith("tensorflow")
-                                      for name in (adapter_name, *loaded.backend.packages)):
+        if onednn is not None and runs_tensorflow(adapter_name, loaded.backend.packages):
             info["tensorflow_onednn"] = onednn  # its CPU kernels depend on it (registry: onednn)
     request.node.user_properties.append(("crossconform_backend", jsonable(info)))
     if loaded.backend is None:

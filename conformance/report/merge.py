@@ -130,20 +130,17 @@ def environment_row(env: Mapping[str, Any]) -> list[str]:
             cpu_label(env.get("cpu")), "" if onednn is None else ("on" if onednn else "off")]
 
 
-def column_for(backend: str, info: Mapping[str, Any] | None, options: Mapping[str, Any],
-               environment: Mapping[str, Any] | None = None) -> Column:
-    """The column a backend's cases go to, from the file's ``backends`` section (and, for
-    TensorFlow and Keras on TensorFlow, whether the run had TensorFlow's oneDNN kernels
-    on: their numbers differ, so such a run gets a column of its own)."""
+def column_for(backend: str, info: Mapping[str, Any] | None, options: Mapping[str, Any]) -> Column:
+    """The column a backend's cases go to, from the file's ``backends`` section (a run of
+    TensorFlow or Keras on TensorFlow with TF's oneDNN kernels on gets a column of its own:
+    their numbers differ)."""
     info = info or {}
     version = str(info.get("version") or "unknown")
     parts = []
     packages = [str(p) for p in info.get("packages") or ()]
     if backend == "keras" and len(packages) > 1:
         parts.append(packages[1])  # keras' compute backend ("tensorflow", "jax", "torch")
-    on_tf = backend == "tensorflow" or (backend == "keras" and packages[1:2] == ["tensorflow"])
-    onednn = info.get("tensorflow_onednn", (environment or {}).get("tensorflow_onednn"))
-    if on_tf and onednn is True:
+    if info.get("tensorflow_onednn") is True:  # recorded only for backends running TF
         parts.append("oneDNN")
     device = str(info.get("device") or options.get("device") or "cpu")
     if device != "cpu":
@@ -174,8 +171,7 @@ def merge(paths: Iterable[str | Path], *, skip_bad: bool = False) -> Merged:
         for case in doc["cases"]:
             backend = case["backend"]
             if backend not in columns:
-                columns[backend] = column_for(backend, backends.get(backend), options,
-                                              merged.environments[name])
+                columns[backend] = column_for(backend, backends.get(backend), options)
                 col = columns[backend]
                 if col not in merged.backends or backends.get(backend):
                     merged.backends[col] = dict(backends.get(backend) or {"name": backend})
@@ -194,7 +190,7 @@ def merge(paths: Iterable[str | Path], *, skip_bad: bool = False) -> Merged:
                 merged.cases.append(record)
         for backend, info in backends.items():  # a backend with no case (unavailable) is shown too
             if backend not in columns and isinstance(info, dict):
-                col = column_for(backend, info, options, merged.environments[name])
+                col = column_for(backend, info, options)
                 merged.backends.setdefault(col, dict(info))
                 if col not in merged.columns:
                     merged.columns.append(col)
