@@ -40,6 +40,11 @@ shared machine the timings are only as good as the load lets them be.
     printed next to it says how much of the harness time is inputs (draw + cast),
     reference, framework (+conversions) and comparison.
 
+    "floor": the least any harness that checks outputs adds over bare, timed the same
+    way: the inputs converted to the framework, the output back to NumPy, one np.allclose
+    against the precomputed float64 reference. floor / bare near 2 or above means the
+    goal < 2 cannot be met for that backend by any such harness.
+
     "with pytest": the per-case pytest cost (collection share, fixtures, markers, reports,
     xdist traffic, worker start-up and framework imports), estimated from the full run as
     ``wall * workers / cases - mean(duration)``, is added to the harness time per case.
