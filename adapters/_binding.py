@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,11 +30,36 @@ ALL_DTYPES = ("float16", "bfloat16", "float32", "float64")
 # Names a binding's ``args`` may use; "labels=y_true" passes y_true as keyword ``labels``.
 INPUT_NAMES = ("x", "y_pred", "y_true", "sample_weight")
 
-__all__ = ["ALL_DTYPES", "INPUT_NAMES", "KINDS", "Backend", "Binding", "BindingError", "dtype_name", "memo_by_id"]
+__all__ = ["ALL_DTYPES", "INPUT_NAMES", "KINDS", "Backend", "Binding", "BindingError", "CotangentShapeError", "dtype_name", "fit_cotangent", "memo_by_id"]
 
 
 class BindingError(ValueError):
     """A binding declaration that cannot work; the message names the binding."""
+
+
+class CotangentShapeError(ValueError):
+    """The API's output has a shape that the reference's cotangent cannot take."""
+
+
+def fit_cotangent(cotangent: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The reference's cotangent laid out for an API output of ``shape``.
+
+    Same size: reshaped (a loss returned as shape (1,) for the reference's ()). Otherwise
+    broadcast where NumPy's rules allow, as ``tf.GradientTape`` broadcasts
+    ``output_gradients``: an empty batch's per-sample losses, shape (0,), for the
+    reference's reduced () take the empty cotangent, so their gradient is still checked.
+    Anything else raises :class:`CotangentShapeError` naming both shapes.
+    """
+    cotangent = np.asarray(cotangent)
+    shape = tuple(int(n) for n in shape)
+    if cotangent.size == math.prod(shape):
+        return cotangent.reshape(shape)
+    try:
+        return np.broadcast_to(cotangent, shape)
+    except ValueError:
+        raise CotangentShapeError(
+            f"the API's output has shape {shape} and the reference's {cotangent.shape}: "
+            "no cotangent fits both, the gradient cannot be compared") from None
 
 
 @dataclass(frozen=True)
@@ -51,7 +77,8 @@ class Backend:
       vjp: ``(call, inputs, wrt, cotangent) -> np.ndarray`` or None when the framework
         has no autodiff. ``inputs`` are framework arrays in the binding's ``args`` order,
         ``wrt`` the index of the one to differentiate, ``cotangent`` a NumPy array in the
-        output's dtype and shape (0-d for a reduced loss; convert it). Returns the
+        output's dtype and the reference output's shape (0-d for a reduced loss; lay it
+        out for the API's output with :func:`fit_cotangent`, convert it). Returns the
         gradient as a NumPy array.
       dtype_of: ``(framework array) -> str``: the dtype name ("float32", "bfloat16", ...).
       device: where arrays live ("cpu" unless the adapter was given another).

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ._binding import Backend, dtype_name, memo_by_id
+from ._binding import Backend, dtype_name, fit_cotangent, memo_by_id
 
 __all__ = ["backend", "bindings"]
 
@@ -79,7 +79,7 @@ def backend(device: str = "cpu") -> Backend:
         out = jax.eval_shape(call, *args)
         # Cast and reshape in NumPy (the same IEEE rounding): done as JAX ops, each new
         # shape and dtype would compile a program of its own.
-        ct = np.asarray(cotangent).astype(out.dtype).reshape(out.shape)
+        ct = fit_cotangent(np.asarray(cotangent).astype(out.dtype), out.shape)
         return np.asarray(program(call, wrt)(args, jax.device_put(ct, target)))
 
     return Backend(

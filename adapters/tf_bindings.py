@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ._binding import Backend, Binding
+from ._binding import Backend, Binding, fit_cotangent
 
 __all__ = ["backend", "bindings"]
 
@@ -83,7 +83,8 @@ def backend(device: str = "cpu") -> Backend:
                 tape.watch(inputs[wrt])
                 out = call(*inputs)
             if isinstance(cotangent, np.ndarray) or np.isscalar(cotangent):
-                cotangent = to_framework(np.asarray(cotangent), dtype_of(out))
+                cotangent = to_framework(np.array(fit_cotangent(cotangent, tuple(out.shape))),
+                                         dtype_of(out))
             grad = tape.gradient(out, inputs[wrt], output_gradients=cotangent)
         if grad is None:  # the output does not depend on this input
             return np.zeros(tuple(inputs[wrt].shape), dtype=to_numpy(inputs[wrt]).dtype)

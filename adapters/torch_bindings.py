@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._binding import ALL_DTYPES, Backend, Binding, dtype_name
+from ._binding import ALL_DTYPES, Backend, Binding, dtype_name, fit_cotangent
 
 __all__ = ["backend", "bindings"]
 
@@ -93,10 +93,10 @@ def _vjp(call: Any, inputs: list[Any], wrt: int, cotangent: Any, *, device: str)
     with torch.enable_grad():
         out = call(*inputs)
         if isinstance(cotangent, torch.Tensor):
-            cot = cotangent.to(device=out.device, dtype=out.dtype)
-        else:  # a NumPy array in the output's dtype and shape (0-d for a reduced loss)
-            cot = _to_framework(np.asarray(cotangent), _dtype_of(out), device=device)
-        cot = cot.reshape(out.shape)
+            cot = cotangent.to(device=out.device, dtype=out.dtype).reshape(out.shape)
+        else:  # a NumPy array in the output's dtype, the reference's shape (0-d: a reduced loss)
+            cot = _to_framework(np.array(fit_cotangent(cotangent, tuple(out.shape))),
+                                _dtype_of(out), device=device)
         grad = None
         if out.requires_grad:
             (grad,) = torch.autograd.grad(out, primal, grad_outputs=cot, allow_unused=True)

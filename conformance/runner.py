@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 import reference
-from adapters._binding import Backend, Binding, dtype_name, memo_by_id
+from adapters._binding import Backend, Binding, CotangentShapeError, dtype_name, memo_by_id
 
 from .cases import CaseSpec, cast_inputs, cotangent, raw_inputs
 from .families import family_of
@@ -168,6 +168,10 @@ def run_case(binding: Binding, backend: Backend, spec: CaseSpec) -> CaseResult:
             raw = backend.vjp(fn, [fw_inputs[n] for n in names], wrt, g)
         else:
             raw = binding.invoke(fw_inputs)
+    except CotangentShapeError as exc:  # the API's output shape, not an exception of the API
+        result.outcome = "fail"
+        result.message = f"shape: {binding.api}: {exc}"
+        return result
     except Exception as exc:  # the framework raised: recorded, never a crash of the suite
         result.message = f"{binding.api} raised {_describe_exception(exc)}"
         result.extra["traceback"] = traceback.format_exc(limit=3)[-2000:]

@@ -1,10 +1,11 @@
-"""The small helpers the runner and adapters share: per-object memo and dtype names."""
+"""The small helpers the runner and adapters share: per-object memo, dtype names, cotangents."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from adapters._binding import dtype_name, memo_by_id
+from adapters._binding import CotangentShapeError, dtype_name, fit_cotangent, memo_by_id
 from conformance.cases import numpy_dtype
 
 
@@ -35,3 +36,12 @@ def test_dtype_name_matches_numpy_for_every_case_dtype() -> None:
     for name in ("float16", "float32", "float64", "int32", "int64", "bool"):
         assert dtype_name(np.dtype(name)) == np.dtype(name).name == name
     assert dtype_name(np.dtype(numpy_dtype("bfloat16"))) == "bfloat16"
+
+
+def test_fit_cotangent_reshapes_broadcasts_or_names_both_shapes() -> None:
+    g = np.array(1.5)
+    assert fit_cotangent(g, (1,)).shape == (1,)  # same size: a loss returned as (1,)
+    assert fit_cotangent(g, (0,)).shape == (0,)  # an empty batch's unreduced losses
+    assert fit_cotangent(np.arange(6.0).reshape(2, 3), (3, 2)).tolist() == [[0, 1], [2, 3], [4, 5]]
+    with pytest.raises(CotangentShapeError, match=r"shape \(4,\) and the reference's \(3,\)"):
+        fit_cotangent(np.zeros(3), (4,))
