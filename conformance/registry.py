@@ -1,7 +1,7 @@
 """The divergence registry: documented, verified differences, as strict xfails.
 
-``conformance/divergences/`` holds one TOML file per framework (``torch.toml``,
-``keras.toml``...), each a list of ``[[divergence]]`` tables::
+``conformance/divergences/`` holds TOML files per framework (``torch_losses.toml``,
+``keras_losses.toml``...), each a list of ``[[divergence]]`` tables::
 
     [[divergence]]
     binding = "torch.nn.functional.gelu"   # exact api, or an fnmatch pattern
