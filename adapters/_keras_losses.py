@@ -194,6 +194,10 @@ def _regression(keras: Any, major: int, backend_name: str) -> list[Binding]:
     # the bound is float32(1e-7) > 1e-7 and a float64 p = 1e-7 lies strictly outside (0);
     # jax/torch keep 1e-7 exactly and split the tie (0.5).
     msle_grad = {"grad_at_clip": 0.0 if backend_name == "tensorflow" else 0.5}
+    # |y_true - y_pred| at y_pred == y_true: tf/torch sign(0) = 0 (the reference default);
+    # jax's abs JVP is select(x >= 0, g, -g) (lax._abs_jvp_rule), +1 in y_true - y_pred,
+    # so -1 in y_pred.
+    abs_grad = {"grad_at_zero": -1.0} if backend_name == "jax" else {}
     # Keras 3 ops.nn.normalize: x * min(rsqrt(sum x^2), 1/eps), eps = 1e-7 (each input
     # normalised on its own); Keras 2 tf.linalg.l2_normalize: rsqrt(max(sum x^2, 1e-12)).
     cos = ({"negate": True, "eps": EPS, "eps_mode": "separate"} if major >= 3
@@ -206,10 +210,10 @@ def _regression(keras: Any, major: int, backend_name: str) -> list[Binding]:
         _b("keras.losses.mean_squared_error", "squared_error", L.mean_squared_error,
            source=src("mean_squared_error"), conventions=mean),
         _b("keras.losses.mean_absolute_error", "absolute_error", L.mean_absolute_error,
-           source=src("mean_absolute_error"), conventions=mean),
+           source=src("mean_absolute_error"), conventions=mean, grad_conventions=abs_grad),
         _b("keras.losses.mean_absolute_percentage_error", "absolute_percentage_error",
            L.mean_absolute_percentage_error, source=src("mean_absolute_percentage_error"),
-           conventions={"eps": EPS, "scale": 100.0, **mean},
+           conventions={"eps": EPS, "scale": 100.0, **mean}, grad_conventions=abs_grad,
            info={"epsilon": "|t| clamped at 1e-7", "defaults": "scale 100"}),
         _b("keras.losses.mean_squared_logarithmic_error", "squared_log_error",
            L.mean_squared_logarithmic_error, source=src("mean_squared_logarithmic_error"),
@@ -227,6 +231,7 @@ def _regression(keras: Any, major: int, backend_name: str) -> list[Binding]:
            conventions={"eps": EPS, **mean}, info={"input_space": "rates"}),
         _b("keras.losses.kl_divergence", "kl_divergence", L.kl_divergence,
            source=src("kl_divergence"), conventions={"clip_eps": EPS},
+           grad_conventions={"grad_at_clip": grad_at_clip(backend_name)},
            info={**_PROBS, "defaults": "clips both y_true and y_pred to [1e-7, 1]"}),
         _b("keras.losses.cosine_similarity", "cosine_similarity", L.cosine_similarity,
            source=src("cosine_similarity") + " + keras/src/ops/nn.py:_normalize",
@@ -294,6 +299,9 @@ def _loss_classes(keras: Any, major: int, backend_name: str) -> list[Binding]:
              "binary_focal_cross_entropy": clip, "categorical_focal_cross_entropy": clip,
              "hinge": {"grad_at_margin": grad_at_max_tie(backend_name)},
              "categorical_hinge": {"grad_at_margin": grad_at_max_tie(backend_name)}}
+    if backend_name == "jax":  # abs'(0): see _regression
+        grads |= {"absolute_error": {"grad_at_zero": -1.0},
+                  "absolute_percentage_error": {"grad_at_zero": -1.0}}
     out = []
     for api, reference, obj, conventions, weighted in specs:
         name = type(obj).__name__
