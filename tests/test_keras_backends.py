@@ -1,0 +1,44 @@
+"""Keras 3 on its torch and JAX backends, checked in every run of the harness's tests.
+
+The conformance suite runs Keras on the backend the environment picks (TensorFlow by
+default), so the registry entries written for ``KERAS_BACKEND=torch`` and ``=jax``
+(``conformance/divergences/keras_torch_*.toml``, ``keras_jax_*.toml``) would otherwise be
+checked only by the ``keras(3.15-torch)`` and ``keras(3.15-jax)`` nox sessions. This test
+runs every Keras binding on each of those backends in a subprocess (torch about 25 s;
+JAX about 4 min of one core with JAX's compilation cache warm, more on a first run): the
+run must be green, so a divergence that disappears (strict xfail) or a new failure fails
+here, and every entry for that backend alone must have matched cases.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conformance.registry import load_registry
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_keras_on_another_backend_is_green_and_uses_its_entries(tmp_path: Path, backend: str) -> None:
+    pytest.importorskip("keras")
+    pytest.importorskip(backend)
+    out = tmp_path / "results.json"
+    env = {**os.environ, "KERAS_BACKEND": backend}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "conformance", "-q", "-p", "no:cacheprovider", "--tb=line",
+         "--backend", "keras", "--results", str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    doc = json.loads(out.read_text())
+    assert backend in doc["backends"]["keras"]["packages"], doc["backends"]["keras"]
+    applied = {(a["file"], a["index"]) for a in doc["registry"]["applied"]}
+    own = {e.key for e in load_registry() if e.keras_backend == (backend,)}
+    assert len(own) > 100 and own <= applied, sorted(own - applied)
+    assert doc["totals"].get("pass", 0) > 5000 and not doc["totals"].get("fail")
