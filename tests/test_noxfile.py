@@ -84,8 +84,8 @@ def test_constraints_file_parses(path: Path) -> None:
 
 
 def test_combination_files_tighten_numpy_where_tf_needs_it() -> None:
-    # TF <= 2.16 wheels are built against NumPy 1.x.
-    for name in ("tf-2.15.txt", "tf-2.16.txt"):
+    # TF <= 2.17 wheels are built against NumPy 1.x.
+    for name in ("tf-2.15.txt", "tf-2.16.txt", "tf-2.17.txt"):
         pins = {canonicalize_name(Requirement(line).name): Requirement(line)
                 for _, line in _requirement_lines(ROOT / "constraints" / name)}
         assert "numpy" in pins, f"constraints/{name} must pin numpy < 2"
