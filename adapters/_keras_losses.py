@@ -141,18 +141,21 @@ def _crossentropy(keras: Any, major: int, backend_name: str) -> list[Binding]:
                source=scce_src, conventions={"ignore_index": 0},
                info={**_LOGITS, "labels": "index", "defaults": "ignored samples give 0"}),
         ]
+    # Keras 2 keras/backend.py:binary_focal_crossentropy multiplies backend
+    # binary_crossentropy, which clips AND adds eps in each log: log_eps as for bce.
+    focal_eps = {} if major >= 3 else {"log_eps": EPS}
     if hasattr(L, "binary_focal_crossentropy"):
         focal_src = f"{_LOSSES_SRC}:binary_focal_crossentropy"
         out += [
             _b("keras.losses.binary_focal_crossentropy", "binary_focal_cross_entropy",
                L.binary_focal_crossentropy, **clip_grad, source=focal_src,
-               conventions={"gamma": 2.0, "clip_eps": EPS, **mean},
+               conventions={"gamma": 2.0, "clip_eps": EPS, **focal_eps, **mean},
                info={**_PROBS, "defaults": "gamma=2.0, apply_class_balancing=False "
                                            "(alpha=0.25 unused)"}),
             _b("keras.losses.binary_focal_crossentropy(apply_class_balancing=True)",
                "binary_focal_cross_entropy",
                p(L.binary_focal_crossentropy, apply_class_balancing=True), **clip_grad, source=focal_src,
-               conventions={"gamma": 2.0, "alpha": 0.25, "clip_eps": EPS, **mean},
+               conventions={"gamma": 2.0, "alpha": 0.25, "clip_eps": EPS, **focal_eps, **mean},
                info=_PROBS),
         ]
     if hasattr(L, "categorical_focal_crossentropy"):
@@ -203,6 +206,9 @@ def _regression(keras: Any, major: int, backend_name: str) -> list[Binding]:
     cos = ({"negate": True, "eps": EPS, "eps_mode": "separate"} if major >= 3
            else {"negate": True, "eps": 1e-6, "eps_mode": "separate"})
 
+    # Keras 2 keras/losses.py:huber casts y_true, y_pred and delta to floatx() (float32).
+    huber_dtype: dict[str, Any] = {} if major >= 3 else {"output_dtype": "float32"}
+
     def src(fn: str) -> str:
         return f"{_LOSSES_SRC}:{fn}"
 
@@ -222,9 +228,9 @@ def _regression(keras: Any, major: int, backend_name: str) -> list[Binding]:
            notes="float16/bfloat16 inputs come back as float32 (epsilon is a float32 "
                  "tensor and promotes)"),
         _b("keras.losses.huber", "huber", L.huber, source=src("huber"),
-           conventions={"delta": 1.0, **mean}),
+           conventions={"delta": 1.0, **mean}, **huber_dtype),
         _b("keras.losses.huber(delta=0.5)", "huber", functools.partial(L.huber, delta=0.5),
-           source=src("huber"), conventions={"delta": 0.5, **mean}),
+           source=src("huber"), conventions={"delta": 0.5, **mean}, **huber_dtype),
         _b("keras.losses.log_cosh", "log_cosh", L.log_cosh, source=src("log_cosh"),
            conventions=mean),
         _b("keras.losses.poisson", "poisson_nll", L.poisson, source=src("poisson"),
@@ -257,8 +263,16 @@ def _loss_classes(keras: Any, major: int, backend_name: str) -> list[Binding]:
     scce_probs = _scce_probs(backend_name)
     red = {"reduction": "sum_over_batch_size"}
     mean = {"mean_axis": -1, **red}
-    common = {"output_dtype": "float32", "info": _CLASS_REDUCTION,
-              "notes": "y_true and y_pred are cast to keras.backend.floatx() (float32) first"}
+    if major >= 3:
+        common = {"output_dtype": "float32", "info": _CLASS_REDUCTION,
+                  "notes": "y_true and y_pred are cast to keras.backend.floatx() (float32) first"}
+    else:
+        # Keras 2 keras/losses.py: Loss.__call__ -> LossFunctionWrapper.call -> the function,
+        # then utils/losses_utils.py:compute_weighted_loss, with no cast: the result has the
+        # dtype of the function's values (the input dtype; huber casts to floatx itself).
+        common = {"info": _CLASS_REDUCTION,
+                  "notes": "Keras 2: no cast to floatx(); the result follows the input dtype "
+                           "(Huber: float32, keras/losses.py:huber casts to floatx())"}
     specs: list[tuple[str, str, Any, dict[str, Any], bool]] = [
         # (api, reference, Loss object, conventions, add a +sample_weight variant)
         ("BinaryCrossentropy()", "binary_cross_entropy", L.BinaryCrossentropy(),
@@ -286,9 +300,11 @@ def _loss_classes(keras: Any, major: int, backend_name: str) -> list[Binding]:
         ("CategoricalHinge()", "categorical_hinge", L.CategoricalHinge(), red, False),
     ]
     if hasattr(L, "BinaryFocalCrossentropy"):
+        # Keras 2: backend binary_crossentropy's log(p + eps) (see _crossentropy).
+        focal_eps = {} if major >= 3 else {"log_eps": EPS}
         specs.append(("BinaryFocalCrossentropy()", "binary_focal_cross_entropy",
-                      L.BinaryFocalCrossentropy(), {"gamma": 2.0, "clip_eps": EPS, **mean},
-                      False))
+                      L.BinaryFocalCrossentropy(),
+                      {"gamma": 2.0, "clip_eps": EPS, **focal_eps, **mean}, False))
     if hasattr(L, "CategoricalFocalCrossentropy"):
         specs.append(("CategoricalFocalCrossentropy()", "categorical_focal_cross_entropy",
                       L.CategoricalFocalCrossentropy(),
@@ -305,9 +321,13 @@ def _loss_classes(keras: Any, major: int, backend_name: str) -> list[Binding]:
     out = []
     for api, reference, obj, conventions, weighted in specs:
         name = type(obj).__name__
-        source = f"{_LOSSES_SRC}:{name} + keras/src/losses/loss.py:reduce_weighted_values"
+        source = (f"{_LOSSES_SRC}:{name} + keras/src/losses/loss.py:reduce_weighted_values"
+                  if major >= 3 else
+                  f"keras/losses.py:{name} + keras/utils/losses_utils.py:compute_weighted_loss")
         extra = {"conventions": conventions, "grad_conventions": grads.get(reference, {}),
                  **common}
+        if major < 3 and reference == "huber":
+            extra["output_dtype"] = "float32"
         out.append(_b(f"keras.losses.{api}", reference, obj, source=source, **extra))
         if weighted:
             out.append(_b(f"keras.losses.{api}+sample_weight", reference, obj, source=source,
@@ -332,6 +352,16 @@ def _metric_class_call(cls: Any, **kwargs: Any) -> Callable[..., Any]:
     return call
 
 
+def _binary_accuracy_averages(M: Any) -> bool:
+    """Whether Keras 3's binary_accuracy averages the last axis, asked of the installed
+    Keras (one (1, 2) call): Keras 3.3.3 does (ops.mean(..., axis=-1)), 3.15.1 returns one
+    value per element."""
+    import numpy as np
+
+    zeros = np.zeros((1, 2), dtype="float32")
+    return tuple(M.binary_accuracy(zeros, zeros).shape) == (1,)
+
+
 def metric_bindings(keras: Any, major: int, backend_name: str) -> list[Binding]:
     """Accuracy functions (per element / per sample) and their Metric classes (mean)."""
     M = keras.metrics
@@ -340,8 +370,9 @@ def metric_bindings(keras: Any, major: int, backend_name: str) -> list[Binding]:
     topk = ({"dtypes": ("float32",), "notes": "TensorFlow backend: tf.math.in_top_k accepts "
                                               "float32 scores only"}
             if backend_name == "tensorflow" else {})
-    # Keras 2 binary_accuracy averaged the last axis; Keras 3 returns every element.
-    bin_mean = {} if major >= 3 else {"mean_axis": -1}
+    # Keras 2 binary_accuracy averaged the last axis; Keras 3 returns every element, except
+    # early Keras 3 (3.3.3: ops.mean(..., axis=-1) in metrics/accuracy_metrics.py).
+    bin_mean = {} if major >= 3 and not _binary_accuracy_averages(M) else {"mean_axis": -1}
     common = {"kind": "metric", "grad": False, "output_dtype": "float32"}
     p = functools.partial
 

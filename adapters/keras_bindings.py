@@ -15,7 +15,8 @@ convention for what is installed (see :mod:`adapters._keras_losses` for the loss
 metrics, this module for activations and layers). Every declaration was checked against
 the installed sources under ``site-packages/keras/src`` (Keras 3.15.1); the Keras 2
 branches follow the Keras 2.15 sources (``keras/backend.py``, ``keras/losses.py``,
-``keras/activations.py``) and could not be run here.
+``keras/activations.py``, ``keras/utils/losses_utils.py``) and are run by the nox sessions
+``keras(2.15)`` and ``keras(tf-keras-2.21)`` (registry: ``conformance/divergences/keras2.toml``).
 
 Facts worth knowing when porting (all measured or read, see ``info["source"]``):
 

@@ -275,19 +275,21 @@ def binary_focal_cross_entropy(
     mean_axis: int | None = None,
     reduction: str = "none",
     sample_weight: Any = None,
+    log_eps: float | None = None,
 ) -> np.ndarray:
     """Binary focal cross-entropy of probabilities (Keras BinaryFocalCrossentropy).
 
     l = a · (1 - p_t)^γ · bce(p, t),  1 - p_t = t (1 - p) + (1 - t) p  (from the UNCLIPPED p,
     as Keras), bce = binary_cross_entropy(p, t, clip_eps=clip_eps);
     a = α t + (1 - α)(1 - t) when ``alpha`` is given (Keras apply_class_balancing=True),
-    else 1. label_smoothing (Keras) is applied to t first and used everywhere.
+    else 1. label_smoothing (Keras) is applied to t first and used everywhere. ``log_eps``:
+    bce takes log(p + eps) and log(1 - p + eps) after the clip (Keras 2 backend).
     """
     p, t = _pair(y_pred, y_true, logits=False)
     gamma, alpha = _focal_options(gamma, alpha)
-    clip_eps = check_clip_eps(clip_eps)
+    clip_eps, log_eps, _, _ = _bce_options(clip_eps, log_eps, None, 0.0)
     t1, t0 = smooth_binary(t, check_label_smoothing(label_smoothing))
-    lp, lq, _, _ = _bce_logs(p, clip_eps, None, None)
+    lp, lq, _, _ = _bce_logs(p, clip_eps, log_eps, None)
     f, _ = _focal_factor(t1 * (1.0 - p) + t0 * p, gamma)
     with np.errstate(invalid="ignore"):
         values = f * -(_xlog(t1, lp) + _xlog(t0, lq))
@@ -309,13 +311,14 @@ def binary_focal_cross_entropy_vjp(
     reduction: str = "none",
     sample_weight: Any = None,
     grad_at_clip: float = 1.0,
+    log_eps: float | None = None,
 ) -> np.ndarray:
     """VJP w.r.t. p: a · [d(u^γ)/du · (1 - 2t) · bce + u^γ · dbce/dp], u = 1 - p_t."""
     p, t = _pair(y_pred, y_true, logits=False)
     gamma, alpha = _focal_options(gamma, alpha)
-    clip_eps = check_clip_eps(clip_eps)
+    clip_eps, log_eps, _, _ = _bce_options(clip_eps, log_eps, None, 0.0)
     t1, t0 = smooth_binary(t, check_label_smoothing(label_smoothing))
-    lp, lq, dlp, dlq = _bce_logs(p, clip_eps, None, None, grad_at_clip)
+    lp, lq, dlp, dlq = _bce_logs(p, clip_eps, log_eps, None, grad_at_clip)
     f, df = _focal_factor(t1 * (1.0 - p) + t0 * p, gamma)
     with np.errstate(invalid="ignore"):
         bce = -(_xlog(t1, lp) + _xlog(t0, lq))

@@ -40,7 +40,11 @@ def test_softmax_cases_pass_with_tensorflows_onednn_kernels_off(tmp_path: Path) 
     doc = json.loads(out.read_text())
     assert doc["environment"]["tensorflow_onednn"] is False
     applied = {(a["file"], a["index"]) for a in doc["registry"]["applied"]}
-    off = {e.key for e in load_registry() if e.onednn is False}
+    # A oneDNN-off entry for another release (keras2.toml on a Keras 3 install...) cannot
+    # apply here: the run lists it under not_checked, "installed X is outside ...".
+    elsewhere = {(r["file"], r["index"]) for r in doc["registry"]["not_checked"]
+                 if r["why"].startswith("installed ")}
+    off = {e.key for e in load_registry() if e.onednn is False} - elsewhere
     on = {e.key for e in load_registry() if e.onednn is True}
     assert off and off <= applied, sorted(off - applied)
     assert not on & applied
