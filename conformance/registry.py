@@ -12,6 +12,8 @@
     keras_backend = ["tensorflow"]         # optional, Keras entries: KERAS_BACKEND values
     onednn = false                         # optional, TF/Keras entries: TensorFlow's oneDNN
                                            # kernels on (true) or off (false) in this process
+    xla_onednn = true                      # optional, JAX entries: XLA:CPU compiles
+                                           # jax.nn.softmax into oneDNN's softmax (true) or not
     reason = "what differs and why, with the measured figures"
     source = "file:function of the framework, or the upstream issue"
 
@@ -21,7 +23,10 @@ installed framework does not satisfy is not applied; nor is one whose ``keras_ba
 ``onednn`` condition this process does not meet. ``onednn`` exists because TensorFlow's CPU
 kernels depend on the machine: on Linux x86 it turns oneDNN on by default only on CPUs
 with AVX512_VNNI, AVX512_BF16, AVX_VNNI or AMX (``TF_ENABLE_ONEDNN_OPTS`` overrides), and
-some oneDNN kernels (``_MklSoftmax``) round and propagate NaN differently. An entry that
+some oneDNN kernels (``_MklSoftmax``) round and propagate NaN differently. ``xla_onednn`` is
+the same for JAX: jaxlib's XLA:CPU (0.4.30 on an AVX512_BF16 CPU) replaces the pattern of
+``jax.nn.softmax`` by a ``__onednn$softmax`` custom call, whose NaN rule differs, where its
+CPU and build allow it; :func:`xla_onednn_softmax` asks the compiler. An entry that
 matches no case is reported at the end of the run.
 """
 
@@ -48,7 +53,7 @@ else:  # pragma: no cover - Python 3.10
 
 DEFAULT_PATH = Path(__file__).with_name("divergences")
 _FIELDS = {"binding", "check", "dtypes", "regimes", "versions", "keras_backend", "onednn",
-           "reason", "source"}
+           "xla_onednn", "reason", "source"}
 _REQUIRED = {"binding", "versions", "reason", "source"}
 
 
@@ -69,6 +74,7 @@ class Divergence:
     keras_backend: tuple[str, ...] | None = None
     origin: str = ""
     onednn: bool | None = None
+    xla_onednn: bool | None = None
 
     @property
     def key(self) -> tuple[str, int]:
@@ -90,10 +96,13 @@ class Divergence:
     def applies(self, versions: Mapping[str, str]) -> bool:
         """True when the installed version of the entry's distribution satisfies it (and,
         for a Keras entry restricted to some Keras backends, that backend is in use; for an
-        entry with ``onednn``, TensorFlow's oneDNN state is the one named)."""
+        entry with ``onednn``, TensorFlow's oneDNN state is the one named; likewise XLA's
+        softmax rewrite for ``xla_onednn``)."""
         if self.keras_backend is not None and keras_backend() not in self.keras_backend:
             return False
         if self.onednn is not None and tensorflow_onednn() is not self.onednn:
+            return False
+        if self.xla_onednn is not None and xla_onednn_softmax() is not self.xla_onednn:
             return False
         version = versions.get(self.requirement.name.lower())
         if version is None:
@@ -119,6 +128,27 @@ def tensorflow_onednn() -> bool | None:
     if "tensorflow" not in sys.modules:
         return None
     return _mkl_enabled()
+
+
+def xla_onednn_softmax() -> bool | None:
+    """Whether XLA compiles ``jax.nn.softmax`` of a float32 matrix, on JAX's default device
+    in this process, into oneDNN's softmax (a ``__onednn$softmax`` custom call in the
+    compiled program: jaxlib 0.4.30's XLA:CPU does so on this project's AVX512_BF16 CPU;
+    0.10.2's does not); None when this process has not loaded JAX."""
+    if "jax" not in sys.modules:
+        return None
+    return _xla_softmax_rewritten()
+
+
+@functools.cache
+def _xla_softmax_rewritten() -> bool:
+    import jax
+    import jax.numpy as jnp
+
+    program = jax.jit(jax.nn.softmax).lower(jnp.zeros((2, 3), jnp.float32)).compile()
+    # The call's own name, not "onednn" anywhere: the program text names the Python
+    # frames that traced it (this function's caller among them).
+    return "__onednn$softmax" in program.as_text()
 
 
 def runs_tensorflow(name: str, packages: Any) -> bool:
@@ -195,12 +225,14 @@ def _entry(path: Path, index: int, raw: Any) -> Divergence:
         if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
             raise RegistryError(f"{where}: {key} must be a list of strings, got {value!r}")
         lists[key] = tuple(value) if value is not None else None
-    onednn = raw.get("onednn")
-    if onednn is not None and not isinstance(onednn, bool):
-        raise RegistryError(f"{where}: onednn must be true or false, got {onednn!r}")
+    flags = {}
+    for key in ("onednn", "xla_onednn"):
+        flags[key] = raw.get(key)
+        if flags[key] is not None and not isinstance(flags[key], bool):
+            raise RegistryError(f"{where}: {key} must be true or false, got {flags[key]!r}")
     return Divergence(index, raw["binding"], check, lists["dtypes"], lists["regimes"],
                       requirement, raw["reason"].strip(), raw["source"].strip(),
-                      lists["keras_backend"], path.name, onednn)
+                      lists["keras_backend"], path.name, **flags)
 
 
 def match(entries: list[Divergence], spec: CaseSpec, versions: Mapping[str, str]) -> Divergence | None:

@@ -3,9 +3,11 @@
 Schema (``schema_version`` 1)::
 
     {"schema": "crossconform-results", "schema_version": 1,
-     "created": ISO time, "environment": {python, platform, numpy, cpu, tensorflow_onednn},
+     "created": ISO time, "environment": {python, platform, numpy, cpu, tensorflow_onednn,
+                                          xla_onednn_softmax},
      "backends": {name: {"version", "packages", "package_versions", "device", "available", "reason", "bindings": [...],
-                         "tensorflow_onednn" (TF and Keras-on-TF only)}},
+                         "tensorflow_onednn" (TF and Keras-on-TF only),
+                         "xla_onednn_softmax" (JAX and Keras-on-JAX only)}},
      "options": {...}, "cases": [case records], "registry": {"applied": [...], "unmatched": [...]},
      "totals": {outcome: count}}
 
@@ -173,19 +175,23 @@ def environment(backends: dict[str, dict[str, Any]] | None = None) -> dict[str, 
     env = {"python": platform.python_version(), "implementation": platform.python_implementation(),
            "platform": platform.platform(), "machine": platform.machine(), "numpy": np.__version__,
            "cpu": cpu()}
-    onednn = onednn_state(backends or {})
-    if onednn is not None:
-        env["tensorflow_onednn"] = onednn
+    for key in ("tensorflow_onednn", "xla_onednn_softmax"):
+        state = onednn_state(backends or {}, key)
+        if state is not None:
+            env[key] = state
     return env
 
 
-def onednn_state(backends: dict[str, dict[str, Any]]) -> bool | None:
-    """TensorFlow's oneDNN state in a run: as its backend records report it (under xdist
-    the workers, not this process, load TensorFlow), else this process's; None: no TF."""
-    from .registry import tensorflow_onednn
+def onednn_state(backends: dict[str, dict[str, Any]], key: str = "tensorflow_onednn") -> bool | None:
+    """TensorFlow's oneDNN state in a run (``key="xla_onednn_softmax"``: XLA's softmax
+    rewrite): as its backend records report it (under xdist the workers, not this process,
+    load the framework), else this process's; None: the framework did not run."""
+    from .registry import tensorflow_onednn, xla_onednn_softmax
 
-    states = {info["tensorflow_onednn"] for info in backends.values() if "tensorflow_onednn" in info}
-    return states.pop() if len(states) == 1 else tensorflow_onednn()
+    states = {info[key] for info in backends.values() if key in info}
+    if len(states) == 1:
+        return states.pop()
+    return tensorflow_onednn() if key == "tensorflow_onednn" else xla_onednn_softmax()
 
 
 # The instruction sets that change which kernels the frameworks run (TensorFlow's oneDNN
@@ -280,6 +286,7 @@ def registry_info(collector: Collector, registry_path: str | None,
             if info.get("name") in ran:
                 ran_dists.add(dist.lower())
     onednn = onednn_state(collector.backends)
+    xla = onednn_state(collector.backends, "xla_onednn_softmax")
     unmatched, not_checked = [], []
     for e in entries:
         if used[e.key]:
@@ -295,6 +302,11 @@ def registry_info(collector: Collector, registry_path: str | None,
             state = {True: "on", False: "off", None: "not loaded (no TensorFlow in this run)"}[onednn]
             not_checked.append(row | {"why": f"for TensorFlow's oneDNN kernels "
                                               f"{'on' if e.onednn else 'off'}; here they are {state}"})
+        elif e.xla_onednn is not None and xla is not e.xla_onednn:
+            state = {True: "does", False: "does not", None: "was not asked (no JAX in this run)"}[xla]
+            not_checked.append(row | {"why": f"for XLA compiling jax.nn.softmax "
+                                              f"{'into' if e.xla_onednn else 'without'} oneDNN's "
+                                              f"softmax; here it {state}"})
         elif installed is not None and not e.applies(versions):
             not_checked.append(row | {"why": f"installed {dist} {installed} is outside {e.requirement}"})
         elif dist not in ran_dists:

@@ -11,7 +11,12 @@ import pytest
 from conformance.cases import CaseSpec
 from conformance.paths import run_paths
 from conformance.plugin import State, get_state, reproducer
-from conformance.registry import installed_version, runs_tensorflow, tensorflow_onednn
+from conformance.registry import (
+    installed_version,
+    runs_tensorflow,
+    tensorflow_onednn,
+    xla_onednn_softmax,
+)
 from conformance.results import jsonable
 from conformance.runner import run_case
 
@@ -50,6 +55,9 @@ def test_backend_available(adapter_name: str, conformance_state: State,
         onednn = tensorflow_onednn()  # None unless this worker loaded TensorFlow
         if onednn is not None and runs_tensorflow(adapter_name, loaded.backend.packages):
             info["tensorflow_onednn"] = onednn  # its CPU kernels depend on it (registry: onednn)
+        xla = xla_onednn_softmax()  # None unless this worker loaded JAX
+        if xla is not None and "jax" in (adapter_name, *loaded.backend.packages):
+            info["xla_onednn_softmax"] = xla  # XLA's softmax rewrite (registry: xla_onednn)
     request.node.user_properties.append(("crossconform_backend", jsonable(info)))
     if loaded.backend is None:
         pytest.skip(f"{adapter_name} unavailable: {loaded.unavailable}")

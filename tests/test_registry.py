@@ -60,6 +60,8 @@ def test_built_in_registry_loads_and_every_entry_names_a_source() -> None:
     ("[[divergence]\n", "not valid TOML"),
     (ENTRY.format(binding="x", check="value", versions="numpy>=1") + "onednn = 'yes'\n",
      "onednn must be true or false, got 'yes'"),
+    (ENTRY.format(binding="x", check="value", versions="numpy>=1") + "xla_onednn = 1\n",
+     "xla_onednn must be true or false, got 1"),
 ])
 def test_malformed_entry_names_file_and_entry(tmp_path: Path, text: str, problem: str) -> None:
     (tmp_path / "torch.toml").write_text(text)
@@ -118,6 +120,37 @@ def test_onednn_entries_apply_only_in_the_state_they_name(tmp_path: Path, monkey
     assert (on.onednn, off.onednn, anyway.onednn) == (True, False, None)
     monkeypatch.setattr(registry, "tensorflow_onednn", lambda: state)
     assert (on.applies({}), off.applies({}), anyway.applies({})) == (state is True, state is False, True)
+
+
+@pytest.mark.parametrize("state", [True, False, None])
+def test_xla_onednn_entries_apply_only_in_the_state_they_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              state: bool | None) -> None:
+    """``xla_onednn = true`` applies only where XLA compiles jax.nn.softmax into oneDNN's
+    softmax, ``false`` only where it does not, neither where JAX is not loaded."""
+    text = "".join(ENTRY.format(binding=b, check="value", versions="numpy>=1") + extra
+                   for b, extra in (("on", "xla_onednn = true\n"), ("off", "xla_onednn = false\n"),
+                                    ("any", "")))
+    (tmp_path / "jax.toml").write_text(text)
+    on, off, anyway = load_registry(tmp_path)
+    assert (on.xla_onednn, off.xla_onednn, anyway.xla_onednn) == (True, False, None)
+    monkeypatch.setattr(registry, "xla_onednn_softmax", lambda: state)
+    assert (on.applies({}), off.applies({}), anyway.applies({})) == (state is True, state is False, True)
+
+
+def test_xla_onednn_softmax_asks_the_compiler() -> None:
+    """None before JAX is loaded (asking does not load it); then what the compiled program
+    of jax.nn.softmax says, in a fresh process (the answer is cached)."""
+    jax = pytest.importorskip("jax")
+    import jax.numpy as jnp
+
+    code = ("from conformance.registry import xla_onednn_softmax\n"
+            "print(xla_onednn_softmax())\n"
+            "import jax\n"
+            "print(xla_onednn_softmax())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1], check=True).stdout.split()
+    text = jax.jit(jax.nn.softmax).lower(jnp.zeros((2, 3), jnp.float32)).compile().as_text()
+    assert out[-2:] == ["None", str("__onednn$softmax" in text)]
 
 
 @pytest.mark.parametrize("setting, expected", [("0", False), ("1", True)])
