@@ -104,6 +104,10 @@ class Divergence:
             return False
         if self.xla_onednn is not None and xla_onednn_softmax() is not self.xla_onednn:
             return False
+        return self.version_applies(versions)
+
+    def version_applies(self, versions: Mapping[str, str]) -> bool:
+        """True when the installed version of the entry's distribution satisfies it."""
         version = versions.get(self.requirement.name.lower())
         if version is None:
             version = installed_version(self.requirement.name)

@@ -282,7 +282,11 @@ def registry_info(collector: Collector, registry_path: str | None,
         dists = [info.get("name", ""), *info.get("packages", [])]
         own = info.get("package_versions") or {}
         for dist in dists:
-            versions[dist.lower()] = own.get(dist) or info.get("version")
+            # As the run applied them (plugin.State.versions): the backend's own version
+            # for its name (tf-keras's for "keras" under TF_USE_LEGACY_KERAS), then each
+            # package's.
+            version = info.get("version") if dist == info.get("name") else own.get(dist)
+            versions.setdefault(dist.lower(), version or info.get("version"))
             if info.get("name") in ran:
                 ran_dists.add(dist.lower())
     onednn = onednn_state(collector.backends)
@@ -298,6 +302,8 @@ def registry_info(collector: Collector, registry_path: str | None,
         if e.keras_backend is not None and keras_backend() not in e.keras_backend:
             not_checked.append(row | {"why": f"Keras backend {keras_backend()} is not one of "
                                               f"{list(e.keras_backend)}"})
+        elif installed is not None and not e.version_applies(versions):
+            not_checked.append(row | {"why": f"installed {dist} {installed} is outside {e.requirement}"})
         elif e.onednn is not None and onednn is not e.onednn:
             state = {True: "on", False: "off", None: "not loaded (no TensorFlow in this run)"}[onednn]
             not_checked.append(row | {"why": f"for TensorFlow's oneDNN kernels "
@@ -307,8 +313,6 @@ def registry_info(collector: Collector, registry_path: str | None,
             not_checked.append(row | {"why": f"for XLA compiling jax.nn.softmax "
                                               f"{'into' if e.xla_onednn else 'without'} oneDNN's "
                                               f"softmax; here it {state}"})
-        elif installed is not None and not e.applies(versions):
-            not_checked.append(row | {"why": f"installed {dist} {installed} is outside {e.requirement}"})
         elif dist not in ran_dists:
             not_checked.append(row | {"why": f"no {dist} backend in this run"})
         elif not e.applies(versions):
