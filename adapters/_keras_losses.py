@@ -70,6 +70,20 @@ def _check_epsilon(keras: Any) -> None:
         )
 
 
+def _focal_log_eps(major: int) -> dict[str, float]:
+    """Keras 2's binary focal cross-entropy multiplies backend binary_crossentropy, which
+    clips AND takes log(p + eps) (keras/backend.py:binary_focal_crossentropy); Keras 3
+    only clips."""
+    return {} if major >= 3 else {"log_eps": EPS}
+
+
+def _huber_dtype(major: int) -> dict[str, str]:
+    """Keras 2's huber casts y_true, y_pred and delta to floatx() (keras/losses.py:huber),
+    so the function and the Huber class return float32; Keras 3 keeps the input dtype in
+    the function (the class casts anyway)."""
+    return {} if major >= 3 else {"output_dtype": "float32"}
+
+
 def _crossentropy(keras: Any, major: int, backend_name: str) -> list[Binding]:
     L = keras.losses
     nn_src = _NN_SRC.format(backend=backend_name)
@@ -141,9 +155,7 @@ def _crossentropy(keras: Any, major: int, backend_name: str) -> list[Binding]:
                source=scce_src, conventions={"ignore_index": 0},
                info={**_LOGITS, "labels": "index", "defaults": "ignored samples give 0"}),
         ]
-    # Keras 2 keras/backend.py:binary_focal_crossentropy multiplies backend
-    # binary_crossentropy, which clips AND adds eps in each log: log_eps as for bce.
-    focal_eps = {} if major >= 3 else {"log_eps": EPS}
+    focal_eps = _focal_log_eps(major)
     if hasattr(L, "binary_focal_crossentropy"):
         focal_src = f"{_LOSSES_SRC}:binary_focal_crossentropy"
         out += [
@@ -206,8 +218,7 @@ def _regression(keras: Any, major: int, backend_name: str) -> list[Binding]:
     cos = ({"negate": True, "eps": EPS, "eps_mode": "separate"} if major >= 3
            else {"negate": True, "eps": 1e-6, "eps_mode": "separate"})
 
-    # Keras 2 keras/losses.py:huber casts y_true, y_pred and delta to floatx() (float32).
-    huber_dtype: dict[str, Any] = {} if major >= 3 else {"output_dtype": "float32"}
+    huber_dtype = _huber_dtype(major)
 
     def src(fn: str) -> str:
         return f"{_LOSSES_SRC}:{fn}"
@@ -300,11 +311,9 @@ def _loss_classes(keras: Any, major: int, backend_name: str) -> list[Binding]:
         ("CategoricalHinge()", "categorical_hinge", L.CategoricalHinge(), red, False),
     ]
     if hasattr(L, "BinaryFocalCrossentropy"):
-        # Keras 2: backend binary_crossentropy's log(p + eps) (see _crossentropy).
-        focal_eps = {} if major >= 3 else {"log_eps": EPS}
         specs.append(("BinaryFocalCrossentropy()", "binary_focal_cross_entropy",
                       L.BinaryFocalCrossentropy(),
-                      {"gamma": 2.0, "clip_eps": EPS, **focal_eps, **mean}, False))
+                      {"gamma": 2.0, "clip_eps": EPS, **_focal_log_eps(major), **mean}, False))
     if hasattr(L, "CategoricalFocalCrossentropy"):
         specs.append(("CategoricalFocalCrossentropy()", "categorical_focal_cross_entropy",
                       L.CategoricalFocalCrossentropy(),
@@ -325,9 +334,7 @@ def _loss_classes(keras: Any, major: int, backend_name: str) -> list[Binding]:
                   if major >= 3 else
                   f"keras/losses.py:{name} + keras/utils/losses_utils.py:compute_weighted_loss")
         extra = {"conventions": conventions, "grad_conventions": grads.get(reference, {}),
-                 **common}
-        if major < 3 and reference == "huber":
-            extra["output_dtype"] = "float32"
+                 **common, **(_huber_dtype(major) if reference == "huber" else {})}
         out.append(_b(f"keras.losses.{api}", reference, obj, source=source, **extra))
         if weighted:
             out.append(_b(f"keras.losses.{api}+sample_weight", reference, obj, source=source,

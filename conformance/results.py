@@ -27,6 +27,7 @@ import re
 import shlex
 import tempfile
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -175,23 +176,26 @@ def environment(backends: dict[str, dict[str, Any]] | None = None) -> dict[str, 
     env = {"python": platform.python_version(), "implementation": platform.python_implementation(),
            "platform": platform.platform(), "machine": platform.machine(), "numpy": np.__version__,
            "cpu": cpu()}
-    for key in ("tensorflow_onednn", "xla_onednn_softmax"):
+    for key in _probes():
         state = onednn_state(backends or {}, key)
         if state is not None:
             env[key] = state
     return env
 
 
-def onednn_state(backends: dict[str, dict[str, Any]], key: str = "tensorflow_onednn") -> bool | None:
-    """TensorFlow's oneDNN state in a run (``key="xla_onednn_softmax"``: XLA's softmax
-    rewrite): as its backend records report it (under xdist the workers, not this process,
-    load the framework), else this process's; None: the framework did not run."""
+def _probes() -> dict[str, Callable[[], bool | None]]:
+    """The machine-dependent kernel choices a run records, each asked of its framework."""
     from .registry import tensorflow_onednn, xla_onednn_softmax
 
+    return {"tensorflow_onednn": tensorflow_onednn, "xla_onednn_softmax": xla_onednn_softmax}
+
+
+def onednn_state(backends: dict[str, dict[str, Any]], key: str = "tensorflow_onednn") -> bool | None:
+    """A run's state for one of :func:`_probes` (TensorFlow's oneDNN kernels; XLA's oneDNN
+    softmax): as the backend records report it (under xdist the workers, not this process,
+    load the framework), else this process's answer; None: the framework did not run."""
     states = {info[key] for info in backends.values() if key in info}
-    if len(states) == 1:
-        return states.pop()
-    return tensorflow_onednn() if key == "tensorflow_onednn" else xla_onednn_softmax()
+    return states.pop() if len(states) == 1 else _probes()[key]()
 
 
 # The instruction sets that change which kernels the frameworks run (TensorFlow's oneDNN

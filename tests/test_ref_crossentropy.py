@@ -99,6 +99,9 @@ def test_keras_clip_and_double_epsilon() -> None:
     # Keras 2 backend: clip to [eps, 1 - eps] AND log(p + eps)
     got = F["binary_cross_entropy"]([0.0], [1.0], clip_eps=eps, log_eps=eps)
     np.testing.assert_allclose(got, [-np.log(2 * eps)], rtol=1e-12)
+    # ... and so its binary focal loss: (1 - p_t)^gamma times that bce (p_t from the unclipped p)
+    got = F["binary_focal_cross_entropy"]([0.0, 0.5], [1.0, 0.0], gamma=2.0, clip_eps=eps, log_eps=eps)
+    np.testing.assert_allclose(got, [-np.log(2 * eps), 0.25 * -np.log(0.5 + eps)], rtol=1e-12)
 
 
 def test_torch_log_clamp_and_backward() -> None:
@@ -254,6 +257,8 @@ FD_CASES = [
                                              sample_weight=[1.0, 2.0, 0.0])),
     ("sigmoid_binary_cross_entropy", _X, _TB, dict(pos_weight=2.0, label_smoothing=0.2)),
     ("binary_focal_cross_entropy", _PB, _TB, dict(gamma=2.5, alpha=0.3, label_smoothing=0.1)),
+    ("binary_focal_cross_entropy", _PB, _TB, dict(gamma=2.0, clip_eps=1e-7, log_eps=1e-3,
+                                                   mean_axis=-1)),
     ("sigmoid_focal_loss", _X, _TB, dict(gamma=0.5, alpha=0.25, mean_axis=0,
                                          reduction="mean")),
     ("categorical_cross_entropy", _PC, _PC[::-1], dict(renormalize=True, label_smoothing=0.1)),
