@@ -58,7 +58,8 @@ softplus softsign hard_sigmoid hard_silu hard_tanh exponential linear threshold 
 hardshrink tanhshrink squareplus sparse_plus sparse_sigmoid"""
 
 FAMILY_OF: dict[str, str] = {name: "unary" for name in _UNARY.split()}
-FAMILY_OF |= {n: "axis" for n in ("softmax", "log_softmax", "softmin", "logsumexp", "glu")}
+FAMILY_OF |= {n: "axis" for n in ("softmax", "log_softmax", "softmin", "logsumexp", "logmeanexp",
+                                   "glu")}
 FAMILY_OF |= {
     "binary_cross_entropy": "binary_prob",
     "binary_focal_cross_entropy": "binary_prob",
@@ -74,6 +75,7 @@ FAMILY_OF |= {
     "nll_loss": "sparse_logprob",
     "entropy": "distribution",
     "entr": "nonneg_unary",
+    "log1mexp": "nonneg_unary",
     "cross_entropy": "target_first_pair",
     "kl_divergence": "distribution_pair",
     "jensen_shannon": "distribution_pair",

@@ -1,7 +1,7 @@
 """Smooth elementwise activations and their VJPs (private; exposed by reference.activations).
 
 Every function maps an array ``x`` of any shape to a float64 array of the same shape; every
-VJP ``nametimes_cotangent(g, x, **kwargs)`` returns ``g * f'(x)`` with ``g`` broadcast to ``x``'s shape.
+VJP ``name_vjp(g, x, **kwargs)`` returns ``g * f'(x)`` with ``g`` broadcast to ``x``'s shape.
 NaN propagates elementwise; ±inf follows the stated formula's limits.
 """
 
@@ -426,3 +426,28 @@ def linear_vjp(g: Any, x: Any) -> np.ndarray:
     """g."""
     x = as_input(x)
     return np.array(as_cotangent(g, x.shape), dtype=np.float64, copy=True)
+
+
+_LN2 = 0.6931471805599453
+
+
+def log1mexp(x: Any) -> np.ndarray:
+    """log(1 - exp(-x)) for x >= 0 (``jax.nn.log1mexp``; TFP's ``log1mexp`` takes |x|).
+
+    -inf at x = 0, -0.0 at +inf (exp(-x) underflows above ~745); NaN for x < 0 (the log
+    of a negative number) and for NaN. Mächler's split: log(-expm1(-x)) below log 2,
+    log1p(-exp(-x)) above, so 1 - exp(-x) is never formed where it cancels.
+    """
+    x = as_input(x)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        near0 = np.log(-np.expm1(-x))  # x < log 2: 1 - e^-x is small, expm1 keeps it
+        far = np.log1p(-np.exp(-x))  # x >= log 2: e^-x <= 1/2, log1p keeps log near 1
+    return np.where(x < 0, np.nan, np.where(x < _LN2, near0, far))
+
+
+def log1mexp_vjp(g: Any, x: Any) -> np.ndarray:
+    """g * e^-x / (1 - e^-x) = g / expm1(x): +inf at x = 0, 0 at +inf, NaN for x < 0."""
+    x = as_input(x)
+    with np.errstate(divide="ignore", over="ignore"):
+        deriv = 1.0 / np.expm1(np.abs(x))  # expm1, not exp - 1: 1/x near 0; |x|: -0.0 is 0
+    return times_cotangent(g, x, np.where(x < 0, np.nan, deriv))

@@ -200,3 +200,37 @@ def glu_vjp(g: Any, x: Any, *, axis: int = -1) -> np.ndarray:
     da = np.where(low, times_exp(np.asarray(g, dtype=np.float64), bb), da)
     db = np.where(low, times_exp(np.where(low, g * a, 0.0), bb), db)
     return np.concatenate([da, db], axis=ax)
+
+
+def logmeanexp(x: Any, *, axis: int = -1, keepdims: bool = False) -> np.ndarray:
+    """log(mean(exp(x), axis)) = logsumexp(x, axis) - log(n) (``jax.nn.logmeanexp``).
+
+    Shape: as logsumexp. An empty axis is NaN (log 0 - log 0); rows of -inf give -inf, a row
+    holding +inf gives +inf, NaN propagates. With m the row max and r = sum_{j != argmax}
+    exp(x_j - m): m + log1p(s / n), s = sum_{j != argmax} expm1(x_j - m), where the mean
+    (1 + r) / n is at least 1/2 (the n - 1 ones of r cancel exactly there, expm1 keeps what
+    is left); else m + (log1p(r) - log n), a difference of at least log 2. The last
+    addition rounds once: where m and log(mean) nearly cancel (|result| << |m|) the error
+    is about |m| / |result| ULP of the result, as for logsumexp.
+    """
+    x = as_input(x)
+    ax = check_axis(axis, x.ndim)
+    n = x.shape[ax]
+    if n == 0:
+        out = np.full((*x.shape[:ax], 1, *x.shape[ax + 1:]), np.nan)
+        return out if keepdims else np.squeeze(out, axis=ax)
+    m = np.max(x, axis=ax, keepdims=True)
+    z, _, _, others, top = _parts(x, ax)
+    rest = np.sum(np.where(top, others, 0.0), axis=ax, keepdims=True)
+    with np.errstate(invalid="ignore", over="ignore"):
+        s = np.sum(np.where(top, 0.0, np.expm1(z)), axis=ax, keepdims=True)
+        close = m + np.log1p(s / n)  # mean >= 1/2: no cancellation left in s
+        spread = m + (np.log1p(rest) - np.log(n))
+        out = np.where((1.0 + rest) >= n / 2.0, close, spread)
+        out = np.where(np.isinf(m), m, out)  # all -inf -> -inf; +inf -> +inf
+    return out if keepdims else np.squeeze(out, axis=ax)
+
+
+def logmeanexp_vjp(g: Any, x: Any, *, axis: int = -1, keepdims: bool = False) -> np.ndarray:
+    """g (broadcast back along axis) * softmax(x, axis): log n is a constant."""
+    return logsumexp_vjp(g, x, axis=axis, keepdims=keepdims)

@@ -13,7 +13,8 @@ Stability tricks (each named where it is used): softplus = logaddexp(x, 0); log_
 ``_special.py``, argument -x/sqrt(2) carried in double-double); gelu_tanh as x sigmoid(v);
 elu/selu/celu via expm1; tanhshrink by its series below 1; derivatives with a root
 (gelu, gelu_tanh, silu, mish) by their Taylor series about that root; softmax/logsumexp
-shifted by the row max.
+shifted by the row max; log1mexp split at log 2 (expm1 below, log1p above); logmeanexp
+through expm1 of the shifted row where the mean is near its max.
 
 Validation: TypeError naming ``x`` (or ``g``) for non-numeric input; ValueError naming the
 hyperparameter for bad values (non-finite, beta <= 0, lambd < 0, alpha = 0 for celu,
@@ -56,6 +57,8 @@ from ._activations_smooth import (
     exponential_vjp,
     linear,
     linear_vjp,
+    log1mexp,
+    log1mexp_vjp,
     log_sigmoid,
     log_sigmoid_vjp,
     mish,
@@ -82,6 +85,8 @@ from ._activations_softmax import (
     glu_vjp,
     log_softmax,
     log_softmax_vjp,
+    logmeanexp,
+    logmeanexp_vjp,
     logsumexp,
     logsumexp_vjp,
     softmax,
@@ -101,7 +106,8 @@ FUNCTIONS = {
     "hard_silu": hard_silu, "hard_tanh": hard_tanh, "exponential": exponential,
     "linear": linear, "threshold": threshold, "softshrink": softshrink,
     "hardshrink": hardshrink, "tanhshrink": tanhshrink, "glu": glu, "squareplus": squareplus,
-    "sparse_plus": sparse_plus, "sparse_sigmoid": sparse_sigmoid,
+    "sparse_plus": sparse_plus, "sparse_sigmoid": sparse_sigmoid, "log1mexp": log1mexp,
+    "logmeanexp": logmeanexp,
 }
 
 VJPS = {
@@ -115,6 +121,7 @@ VJPS = {
     "threshold": threshold_vjp, "softshrink": softshrink_vjp, "hardshrink": hardshrink_vjp,
     "tanhshrink": tanhshrink_vjp, "glu": glu_vjp, "squareplus": squareplus_vjp,
     "sparse_plus": sparse_plus_vjp, "sparse_sigmoid": sparse_sigmoid_vjp,
+    "log1mexp": log1mexp_vjp, "logmeanexp": logmeanexp_vjp,
 }
 
 __all__ = ["FUNCTIONS", "KIND", "VJPS", *sorted(FUNCTIONS)]

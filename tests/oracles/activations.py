@@ -413,4 +413,67 @@ def _softmax_cases() -> list[OracleCase]:
     return cases
 
 
-CASES: list[OracleCase] = _elementwise_cases() + _softmax_cases()
+# ---- log1mexp and logmeanexp (their own generator: the draws above stay as they were) ----
+
+_RNG2 = np.random.default_rng(20261203)
+_LN2 = 0.6931471805599453
+
+
+def _log1mexp(x: mp.mpf) -> mp.mpf:
+    if mp.isnan(x) or x < 0:
+        return mp.nan
+    # log1p(-e^-x) above 1: 1 - e^-x rounds to 1 at 50 digits once x > ~115
+    return mp.log(-mp.expm1(-x)) if x < 1 else mp.log1p(-mp.exp(-x))
+
+
+def _log1mexp_d(x: mp.mpf) -> mp.mpf:
+    if mp.isnan(x) or x < 0:
+        return mp.nan
+    return mp.inf if x == 0 else 1 / mp.expm1(x)
+
+
+def _log1mexp_cases() -> list[OracleCase]:
+    regimes = {
+        "typical": _RNG2.uniform(0.0, 3.0, 120),
+        "split": np.array([np.nextafter(_LN2, 0.0), _LN2, np.nextafter(_LN2, 1.0), 0.5, 0.69, 0.7,
+                           1.0, 1.0 - 2.0**-40]),
+        "tiny": np.array([0.0, 5e-324, 1e-300, 1e-20, 1e-8, 2.0**-30, 1e-3]),
+        "large": np.concatenate([_RNG2.uniform(3, 100, 30), [140.0, 700.0, 709.78, 745.0, 746.0,
+                                                            1e4, np.inf]]),
+        "negative": np.array([-1.0, -1e-300, -0.0, -np.inf, np.nan]),
+    }
+    cases = []
+    for regime, x in regimes.items():
+        g = _RNG2.normal(0, 1, x.shape)
+        cases.append(OracleCase("log1mexp", regime, (x,), _value_oracle(lambda v, kw: _log1mexp(v)), {}))
+        cases.append(OracleCase("log1mexp", regime, (x,), _grad_oracle(lambda v, kw: _log1mexp_d(v)),
+                                {"g": g}, grad=True))
+    return cases
+
+
+def _lme_exact(x: np.ndarray, *, axis: int = -1, keepdims: bool = False) -> list[Any]:
+    rows, _ = _rows(x, axis)
+    return [mp.log(mp.fsum(mp.exp(_m(v)) for v in r) / len(r)) for r in rows]
+
+
+def _logmeanexp_cases() -> list[OracleCase]:
+    inputs = {
+        **_softmax_inputs(),
+        # rows within 1e-6 of their max: the expm1 branch (mean >= 1/2)
+        "close": 3.0 + _RNG2.normal(0, 1e-6, (5, 9)),
+        "spread": np.array([[0.0, -40.0, -80.0], [5.0, -5.0, -5.0], [1.0, 1.0, -700.0]]),
+    }
+    cases = []
+    for regime, x in inputs.items():
+        axis = 0 if regime == "axis0" else -1
+        keep = regime == "ties"
+        g = _RNG2.normal(0, 1, np.sum(x, axis=axis, keepdims=keep).shape)
+        kw = {"axis": axis, "keepdims": keep}
+        cases.append(OracleCase("logmeanexp", regime, (x,), _lme_exact, kw, elementwise=False))
+        cases.append(OracleCase("logmeanexp", regime, (x,), _lse_vjp_exact, {**kw, "g": g},
+                                grad=True, elementwise=False))
+    return cases
+
+
+CASES: list[OracleCase] = (_elementwise_cases() + _softmax_cases() + _log1mexp_cases()
+                           + _logmeanexp_cases())
