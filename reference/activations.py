@@ -94,6 +94,7 @@ from ._activations_softmax import (
     softmin,
     softmin_vjp,
 )
+from ._activations_sparsemax import sparsemax, sparsemax_vjp
 
 KIND = "activation"
 
@@ -107,7 +108,7 @@ FUNCTIONS = {
     "linear": linear, "threshold": threshold, "softshrink": softshrink,
     "hardshrink": hardshrink, "tanhshrink": tanhshrink, "glu": glu, "squareplus": squareplus,
     "sparse_plus": sparse_plus, "sparse_sigmoid": sparse_sigmoid, "log1mexp": log1mexp,
-    "logmeanexp": logmeanexp,
+    "logmeanexp": logmeanexp, "sparsemax": sparsemax,
 }
 
 VJPS = {
@@ -121,7 +122,7 @@ VJPS = {
     "threshold": threshold_vjp, "softshrink": softshrink_vjp, "hardshrink": hardshrink_vjp,
     "tanhshrink": tanhshrink_vjp, "glu": glu_vjp, "squareplus": squareplus_vjp,
     "sparse_plus": sparse_plus_vjp, "sparse_sigmoid": sparse_sigmoid_vjp,
-    "log1mexp": log1mexp_vjp, "logmeanexp": logmeanexp_vjp,
+    "log1mexp": log1mexp_vjp, "logmeanexp": logmeanexp_vjp, "sparsemax": sparsemax_vjp,
 }
 
 __all__ = ["FUNCTIONS", "KIND", "VJPS", *sorted(FUNCTIONS)]

@@ -12,7 +12,7 @@ from reference import activations as act
 
 F, V = act.FUNCTIONS, act.VJPS
 ELEMENTWISE = sorted(set(F) - {"softmax", "log_softmax", "softmin", "logsumexp", "logmeanexp",
-                               "glu"})
+                               "sparsemax", "glu"})
 # Defined on part of the line only (NaN outside it, by definition): log(1 - e^-x) for x >= 0.
 DOMAIN = {"log1mexp": lambda x: x >= 0}
 REQUIRED = {"threshold": {"threshold": 0.5, "value": -1.0}}
@@ -255,3 +255,15 @@ def test_log1mexp_and_logmeanexp_closed_forms() -> None:
     assert act.logmeanexp(row).tolist() == [3.25, -np.log(2.0)]
     assert np.array_equal(act.logmeanexp_vjp(np.ones(2), row), act.softmax(row))
     assert np.isnan(act.logmeanexp(np.zeros((2, 0)))).all()  # log 0 - log 0
+
+
+def test_sparsemax_projects_onto_the_simplex() -> None:
+    # keras-team/keras#23425's example: Keras 3 summed every cumulative sum in the support
+    assert act.sparsemax(np.array([[0.0, 0.5, 1.0]])).tolist() == [[0.0, 0.25, 0.75]]
+    x = np.random.default_rng(5).normal(0, 2, (50, 7))
+    p = act.sparsemax(x, axis=0)
+    assert (p >= 0).all() and np.allclose(p.sum(axis=0), 1.0, rtol=0, atol=4e-16)
+    assert act.sparsemax(np.array([3.0, -np.inf, 1.0])).tolist() == [1.0, 0.0, 0.0]
+    # on the support the VJP removes the mean of g; off it, 0
+    g = np.array([1.0, 2.0, 6.0, 5.0])
+    assert act.sparsemax_vjp(g, np.array([1.0, 1.0, 1.0, -9.0])).tolist() == [-2.0, -1.0, 3.0, 0.0]

@@ -475,5 +475,47 @@ def _logmeanexp_cases() -> list[OracleCase]:
     return cases
 
 
+def _mp_sparsemax(row: np.ndarray) -> list[Any]:
+    xs = [_m(v) for v in row]
+    if any(mp.isnan(v) or v == mp.inf for v in xs) or all(v == -mp.inf for v in xs):
+        return [mp.nan] * len(xs)
+    total, k, s_k = mp.mpf(0), 0, mp.mpf(0)
+    for j, v in enumerate(sorted((v for v in xs if v != -mp.inf), reverse=True), start=1):
+        total += v
+        if 1 + j * v > total:
+            k, s_k = j, total
+    tau = (s_k - 1) / k
+    return [mp.mpf(0) if v == -mp.inf else max(v - tau, mp.mpf(0)) for v in xs]
+
+
+def _sparsemax_vjp_row(r: np.ndarray, gr: np.ndarray) -> list[Any]:
+    p = _mp_sparsemax(r)
+    if any(mp.isnan(v) for v in p):
+        return [mp.nan] * len(p)
+    support = [v > 0 for v in p]
+    mean = mp.fsum(_m(gi) for gi, s in zip(gr, support, strict=True) if s) / sum(support)
+    return [_m(gi) - mean if s else mp.mpf(0) for gi, s in zip(gr, support, strict=True)]
+
+
+def _sparsemax_cases() -> list[OracleCase]:
+    inputs = {
+        **_softmax_inputs(),
+        # supports of every size, near-ties at the support's edge, -inf entries
+        "support": np.array([[1.0, 0.9, 0.0, -0.5], [0.3, 0.2, 0.1, 0.0], [0.175, 0.0, -2.0, -3.0],
+                             [0.5, 0.5 - 1e-12, -0.5 + 1e-12, -1.0], [2.0, -np.inf, 1.5, 1.0]]),
+        "close": 1e-3 * _RNG2.normal(0, 1, (4, 12)),
+        "special": np.array([[np.nan, 1.0, 0.0], [np.inf, 1.0, 0.0], [-np.inf, -np.inf, -np.inf]]),
+    }
+    cases = []
+    for regime, x in inputs.items():
+        axis = 0 if regime == "axis0" else -1
+        g = _one_hot(x, axis)  # one-hot cotangents, as for softmax: g_i - mean(g) cancels otherwise
+        cases.append(OracleCase("sparsemax", regime, (x,), _row_oracle(lambda r, _g: _mp_sparsemax(r)),
+                                {"axis": axis}, elementwise=False))
+        cases.append(OracleCase("sparsemax", regime, (x,), _row_oracle(_sparsemax_vjp_row),
+                                {"axis": axis, "g": g}, grad=True, elementwise=False))
+    return cases
+
+
 CASES: list[OracleCase] = (_elementwise_cases() + _softmax_cases() + _log1mexp_cases()
-                           + _logmeanexp_cases())
+                           + _logmeanexp_cases() + _sparsemax_cases())
