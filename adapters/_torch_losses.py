@@ -71,6 +71,18 @@ def _without_empty(regimes: tuple[str, ...], notes: str) -> tuple[tuple[str, ...
              "(LossMultiMargin.cpp: multi_margin_loss_out_cpu_template).").strip())
 
 
+def _with_var(fn: Callable[..., Any], value: float, **kwargs: Any) -> Callable[..., Any]:
+    """``fn(y_pred, y_true, torch.full_like(y_pred, value), **kwargs)``: a fixed variance
+    tensor in y_pred's dtype and device (built from y_pred's values, not its graph: the
+    gradient is w.r.t. the prediction only)."""
+    import torch
+
+    def call(y_pred: Any, y_true: Any) -> Any:
+        return fn(y_pred, y_true, torch.full_like(y_pred.detach(), value), **kwargs)
+
+    return call
+
+
 def _with_weight(fn: Callable[..., Any], weight: tuple[float, ...], **kwargs: Any) -> Callable[..., Any]:
     """``fn(y_pred, y_true, weight=<tensor in y_pred's dtype and device>, **kwargs)``."""
     import torch
@@ -272,6 +284,27 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
            conventions={"eps": 1e-8, "stirling": True},
            kwargs={"log_input": False, "full": True},
            info={**pois, "input_space": "rate", "epsilon": "log(input + 1e-8)"})
+
+    # -- gaussian_nll_loss: a fixed variance tensor (full_like), clamped at eps=1e-6 -----
+    gauss_info = {**real, "defaults": "full=False, eps=1e-6, reduction='mean'",
+                  "epsilon": "var.clamp_(min=eps) under no_grad, in var's dtype",
+                  "where": (f"{FUNCTIONAL}:gaussian_nll_loss",
+                            "torch/nn/modules/loss.py:GaussianNLLLoss")}
+    # var=1e-8 < eps shows the clamp (the reference's eps=1e-6 convention).
+    for var, full in ((0.5, False), (0.5, True), (1e-8, False)):
+        shown = f"var={var!r}" + (", full=True" if full else "")
+        conv = {"var": var, "eps": 1e-6, "full": full}
+        for reduction in REDUCTIONS if not full else ("mean",):
+            inner = shown + (f", reduction={reduction!r}" if reduction != "mean" else "")
+            add(f"torch.nn.functional.gaussian_nll_loss({inner})", "gaussian_nll",
+                _with_var(F.gaussian_nll_loss, var, full=full, reduction=reduction),
+                conventions={**conv, "reduction": reduction}, info=gauss_info,
+                notes="var: torch.full_like(input, var), a constant; the gradient is "
+                "w.r.t. the prediction only.")
+        if var == 0.5 and not full:
+            add("torch.nn.GaussianNLLLoss() [var=0.5]", "gaussian_nll",
+                _with_var(nn.GaussianNLLLoss(), var),
+                conventions={**conv, "reduction": "mean"}, info=gauss_info)
 
     # -- margin -------------------------------------------------------------------------
     family("soft_margin_loss", "soft_margin", F.soft_margin_loss, conventions={},

@@ -172,6 +172,35 @@ def _activation_bindings() -> list[Binding]:
          F.leaky_relu, nn.LeakyReLU(), conventions={"negative_slope": 0.01},
          grad_conventions={"grad_at_zero": 0.01}, defaults="negative_slope=0.01",
          kink_grad=leaky, source=f"{FUNCTIONAL}:leaky_relu; {DECOMP}:leaky_relu_backward")
+    # prelu / PReLU: where(x > 0, x, weight * x); the weight must have the input's dtype
+    # (prelu does not type-promote: "Type promoting not supported. Got Half and Float").
+    prelu = "prelu'(0)=weight (_prelu_kernel_backward: x > 0 -> 1 else weight)"
+    prelu_src = (f"{FUNCTIONAL}:prelu; {REFS}:prelu; "
+                 f"{DECOMP}:_prelu_kernel, _prelu_kernel_backward; "
+                 "torch/nn/modules/activation.py:PReLU")
+    both("torch.nn.functional.prelu(weight=tensor([0.25]))", "torch.nn.PReLU()",
+         "leaky_relu", _prelu_fn(F.prelu, 0.25), _PReLUPerDtype(),
+         conventions={"negative_slope": 0.25}, grad_conventions={"grad_at_zero": 0.25},
+         defaults="PReLU: num_parameters=1, init=0.25", kink_grad=prelu, source=prelu_src,
+         notes="Gradient w.r.t. the input only (the weight is a learnable parameter). "
+               "The weight tensor is built in the input's dtype: prelu does not promote.")
+    # rrelu in eval mode (training=False, the functional default; RReLU().eval()):
+    # rrelu_with_noise computes negative_slope = (lower + upper) / 2 in Python/C double
+    # and calls leaky_relu with it. Training mode draws a random slope per element: not
+    # bound (no deterministic reference).
+    rrelu_slope = (1.0 / 8 + 1.0 / 3) / 2
+    rrelu_src = (f"{FUNCTIONAL}:rrelu; torch/_inductor/decomposition.py:"
+                 f"rrelu_with_noise_functional; {DECOMP}:rrelu_with_noise_backward; "
+                 "torch/nn/modules/activation.py:RReLU")
+    rrelu_notes = ("Eval mode only: a leaky relu with slope (lower + upper) / 2 = 11/48. "
+                   "training=True samples the slope uniformly per element: not bound.")
+    both("torch.nn.functional.rrelu(training=False)", "torch.nn.RReLU().eval()",
+         "leaky_relu", functools.partial(F.rrelu, training=False), nn.RReLU().eval(),
+         conventions={"negative_slope": rrelu_slope},
+         grad_conventions={"grad_at_zero": rrelu_slope},
+         defaults="lower=1/8, upper=1/3, training=False (functional); RReLU trains by default",
+         kink_grad="rrelu'(0)=(lower+upper)/2 in eval (leaky_relu_backward)",
+         source=rrelu_src, notes=rrelu_notes)
     both("torch.nn.functional.leaky_relu(negative_slope=0.2)",
          "torch.nn.LeakyReLU(negative_slope=0.2)", "leaky_relu",
          functools.partial(F.leaky_relu, negative_slope=0.2), nn.LeakyReLU(0.2),
@@ -274,6 +303,14 @@ def _activation_bindings() -> list[Binding]:
         both(f"torch.nn.functional.{name}(dim=-1)", f"torch.nn.{klass}(dim=-1)", ref,
              functools.partial(getattr(F, name), dim=-1), module,
              source=f"{FUNCTIONAL}:{name}", **dim)
+    # Softmax2d: softmax over dim -3 of a 3-D or 4-D input; of the axis regimes only
+    # "spatial" is 4-D (the others are 2-D, which Softmax2d refuses).
+    out.append(Binding(
+        api="torch.nn.Softmax2d()", backend="torch", kind="activation", reference="softmax",
+        call=nn.Softmax2d(), args=("x",), conventions={"axis": -3}, regimes=("spatial",),
+        notes="Only the 4-D 'spatial' regime: Softmax2d raises on inputs that are not 3-D/4-D.",
+        info={"input_space": "real", "defaults": "softmax over dim -3 (channels)",
+              "kink_grad": "", "source": _source("torch/nn/modules/activation.py:Softmax2d")}))
     # Tensor-level and torch.special aliases: the same kernels, separate public names.
     for api, ref, fn in (("torch.sigmoid", "sigmoid", torch.sigmoid),
                          ("torch.special.expit", "sigmoid", torch.special.expit),
@@ -291,7 +328,118 @@ def _activation_bindings() -> list[Binding]:
         out.append(_activation(f"{api}(dim=-1)", "logsumexp", functools.partial(fn, dim=-1),
                                conventions={"axis": -1, "keepdims": False},
                                source="torch/special/__init__.py"))
+    out += _inplace_bindings(out)
+    out += _torch_level_aliases(out)
     return out
+
+
+def _torch_level_aliases(bindings: list[Binding]) -> list[Binding]:
+    """``torch.<name>`` forms of bound functional activations: the kernels the functional
+    forms call (torch.prelu and torch.hardshrink are the very same objects), declared with
+    the same reference and conventions as the functional binding they mirror."""
+    import dataclasses
+
+    import torch
+
+    by_api = {b.api: b for b in bindings}
+    forms = (
+        # (api, functional binding it mirrors, call, how functional.py reaches it)
+        ("torch.selu", "torch.nn.functional.selu", torch.selu, "selu calls torch.selu"),
+        ("torch.celu", "torch.nn.functional.celu", torch.celu, "celu calls torch.celu"),
+        ("torch.rrelu", "torch.nn.functional.rrelu(training=False)", torch.rrelu,
+         "rrelu calls torch.rrelu (training=False is torch.rrelu's default too)"),
+        ("torch.prelu(weight=tensor([0.25]))",
+         "torch.nn.functional.prelu(weight=tensor([0.25]))", _prelu_fn(torch.prelu, 0.25),
+         "prelu = _add_docstr(torch.prelu)"),
+        ("torch.threshold(threshold=0.5, value=-1.0)",
+         "torch.nn.functional.threshold(threshold=0.5, value=-1.0)",
+         functools.partial(torch.threshold, threshold=0.5, value=-1.0),
+         "_threshold calls _VF.threshold (torch.threshold)"),
+        ("torch.hardshrink", "torch.nn.functional.hardshrink", torch.hardshrink,
+         "hardshrink = _add_docstr(torch.hardshrink)"),
+    )
+    result = []
+    for api, twin, fn, how in forms:
+        base = by_api[twin]
+        result.append(dataclasses.replace(
+            base, api=api, call=fn,
+            notes=f"The torch-level kernel behind {twin}." + (" " + base.notes if base.notes else ""),
+            info={**base.info, "source": _source(f"{FUNCTIONAL}: {how}")}))
+    return result
+
+
+def _prelu_fn(fn: Any, weight: float) -> Any:
+    """``fn(x, tensor([weight]))`` (F.prelu or torch.prelu) with the weight in x's dtype
+    and device."""
+    import torch
+
+    def call(x: Any) -> Any:
+        return fn(x, torch.tensor([weight], dtype=x.dtype, device=x.device))
+
+    return call
+
+
+class _PReLUPerDtype:
+    """``torch.nn.PReLU()`` (init 0.25) created with the input's dtype and device
+    (``nn.PReLU(dtype=..., device=...)``): a float32 module refuses other dtypes."""
+
+    def __init__(self) -> None:
+        self._modules: dict[tuple[Any, Any], Any] = {}
+
+    def __call__(self, x: Any) -> Any:
+        from torch import nn
+
+        key = (x.dtype, x.device)
+        if key not in self._modules:
+            self._modules[key] = nn.PReLU(dtype=x.dtype, device=x.device)
+        return self._modules[key](x)
+
+
+def _in_place(fn: Any, *args: Any) -> Any:
+    """``fn(x.clone(), *args)``: the in-place API run on a private copy (the case's
+    input is not modified), its result returned."""
+    def call(x: Any) -> Any:
+        return fn(x.clone(), *args)
+
+    return call
+
+
+def _inplace_bindings(out_of_place: list[Binding]) -> list[Binding]:
+    """The in-place ``torch.nn.functional.<name>_`` forms: value checks only (an in-place
+    op on a leaf that requires grad is refused by autograd), with the same reference and
+    conventions as the out-of-place binding they mirror."""
+    import dataclasses
+
+    import torch.nn.functional as F
+
+    by_api = {b.api: b for b in out_of_place}
+    forms = (
+        # (in-place api, out-of-place api it mirrors, function, extra positional args)
+        ("torch.nn.functional.relu_", "torch.nn.functional.relu", F.relu_, ()),
+        ("torch.nn.functional.elu_", "torch.nn.functional.elu", F.elu_, ()),
+        ("torch.nn.functional.celu_", "torch.nn.functional.celu", F.celu_, ()),
+        ("torch.nn.functional.selu_", "torch.nn.functional.selu", F.selu_, ()),
+        ("torch.nn.functional.hardtanh_", "torch.nn.functional.hardtanh", F.hardtanh_, ()),
+        ("torch.nn.functional.leaky_relu_", "torch.nn.functional.leaky_relu",
+         F.leaky_relu_, ()),
+        ("torch.nn.functional.threshold_(threshold=0.5, value=-1.0)",
+         "torch.nn.functional.threshold(threshold=0.5, value=-1.0)", F.threshold_,
+         (0.5, -1.0)),
+        ("torch.nn.functional.rrelu_(training=False)",
+         "torch.nn.functional.rrelu(training=False)", F.rrelu_,
+         (1.0 / 8, 1.0 / 3, False)),
+    )
+    result = []
+    for api, twin, fn, args in forms:
+        base = by_api[twin]
+        name = api.removeprefix("torch.nn.functional.").split("(")[0]
+        result.append(dataclasses.replace(
+            base, api=api, call=_in_place(fn, *args), grad=False, grad_conventions={},
+            notes=(f"In-place form of {twin}; value only (autograd refuses an in-place "
+                   "op on a leaf that requires grad). The call clones the input first."),
+            info={**base.info, "kink_grad": "",
+                  "source": _source(f"{FUNCTIONAL}:{name}")}))
+    return result
 
 
 def bindings() -> list[Binding]:
