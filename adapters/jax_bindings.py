@@ -204,6 +204,13 @@ def _activation_bindings() -> list[Any]:
              grad_conventions={"grad_at_min": 0.0, "grad_at_max": 0.0},
              info={"kink_grad": "hard_sigmoid'(+-3)=0 inside the product rule: "
                                 "hard_silu'(-3)=0, hard_silu'(3)=1"}),
+        # Public aliases (the same function objects: swish = silu, hard_swish = hard_silu).
+        _act("jax.nn.swish", "silu", nn.swish, f"{_NN}:swish (swish = silu)"),
+        _act("jax.nn.hard_swish", "hard_silu", nn.hard_swish,
+             f"{_NN}:hard_swish (hard_swish = hard_silu)",
+             grad_conventions={"grad_at_min": 0.0, "grad_at_max": 0.0},
+             info={"kink_grad": "hard_sigmoid'(+-3)=0 inside the product rule: "
+                                "hard_swish'(-3)=0, hard_swish'(3)=1"}),
         _act("jax.nn.squareplus", "squareplus", nn.squareplus,
              f"{_NN}:squareplus ((x + sqrt(x^2 + b)) / 2)", conventions={"b": 4.0},
              info={"defaults": "b=4"}),
@@ -231,6 +238,14 @@ def _activation_bindings() -> list[Any]:
         _act("jax.scipy.special.logsumexp(axis=-1)", "logsumexp",
              _lazy(jss, "logsumexp", axis=-1), f"{_OPS}:logsumexp",
              conventions={"axis": -1}, info={"defaults": "axis=None (whole array)"}),
+        # logmeanexp = logsumexp - log(count); axis defaults to None (whole array).
+        _act("jax.nn.logmeanexp(axis=-1)", "logmeanexp", _lazy(nn, "logmeanexp", axis=-1),
+             f"{_NN}:logmeanexp (_logsumexp - log(_count))", conventions={"axis": -1},
+             info={"defaults": "axis=None (whole array)"}),
+        # where(x < log 2, log(-expm1(-x)), log1p(-exp(-x))): undefined (NaN) for x < 0.
+        _act("jax.nn.log1mexp", "log1mexp", nn.log1mexp,
+             f"{_NN}:log1mexp (custom_jvp; Maechler's split at log 2)",
+             info={"input_space": "non-negative"}),
     ])
 
 
