@@ -284,6 +284,9 @@ def _loss_classes(keras: Any, major: int, backend_name: str) -> list[Binding]:
         common = {"info": _CLASS_REDUCTION,
                   "notes": "Keras 2: no cast to floatx(); the result follows the input dtype "
                            "(Huber: float32, keras/losses.py:huber casts to floatx())"}
+    # CosineSimilarity: the function's normalisation (see _regression), axis=-1.
+    cos = ({"negate": True, "eps": EPS, "eps_mode": "separate"} if major >= 3
+           else {"negate": True, "eps": 1e-6, "eps_mode": "separate"})
     specs: list[tuple[str, str, Any, dict[str, Any], bool]] = [
         # (api, reference, Loss object, conventions, add a +sample_weight variant)
         ("BinaryCrossentropy()", "binary_cross_entropy", L.BinaryCrossentropy(),
@@ -304,6 +307,10 @@ def _loss_classes(keras: Any, major: int, backend_name: str) -> list[Binding]:
         ("MeanAbsoluteError()", "absolute_error", L.MeanAbsoluteError(), mean, False),
         ("MeanAbsolutePercentageError()", "absolute_percentage_error",
          L.MeanAbsolutePercentageError(), {"eps": EPS, "scale": 100.0, **mean}, False),
+        ("MeanSquaredLogarithmicError()", "squared_log_error",
+         L.MeanSquaredLogarithmicError(), {"clip_eps": EPS, **mean}, False),
+        ("CosineSimilarity()", "cosine_similarity", L.CosineSimilarity(),
+         {"axis": -1, **cos, **red}, False),
         ("Huber()", "huber", L.Huber(), {"delta": 1.0, **mean}, False),
         ("LogCosh()", "log_cosh", L.LogCosh(), mean, False),
         ("Hinge()", "hinge", L.Hinge(), {"labels": "01", **mean}, False),
@@ -430,6 +437,14 @@ def metric_bindings(keras: Any, major: int, backend_name: str) -> list[Binding]:
            _metric_class_call(M.SparseCategoricalAccuracy),
            source=src("SparseCategoricalAccuracy"),
            conventions={"ties": "first", "reduction": "mean"}, **common),
+        _b("keras.metrics.TopKCategoricalAccuracy()", "top_k_categorical_accuracy",
+           _metric_class_call(M.TopKCategoricalAccuracy), source=src("TopKCategoricalAccuracy"),
+           conventions={"k": 5, "ties": "include", "reduction": "mean"},
+           info={"defaults": "k=5"}, **topk, **common),
+        _b("keras.metrics.TopKCategoricalAccuracy(k=2)", "top_k_categorical_accuracy",
+           _metric_class_call(M.TopKCategoricalAccuracy, k=2),
+           source=src("TopKCategoricalAccuracy"),
+           conventions={"k": 2, "ties": "include", "reduction": "mean"}, **topk, **common),
         _b("keras.metrics.SparseTopKCategoricalAccuracy(k=2)", "top_k_accuracy",
            _metric_class_call(M.SparseTopKCategoricalAccuracy, k=2),
            source=src("SparseTopKCategoricalAccuracy"),
