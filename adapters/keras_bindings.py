@@ -253,6 +253,10 @@ def _activations(keras: Any, major: int, backend_name: str) -> list[Binding]:
     add("log_sigmoid", "log_sigmoid")
     add("softmax", "softmax", conventions={"axis": -1})
     add("log_softmax", "log_softmax", conventions={"axis": -1})
+    # Keras >= 3.8; the backend's sparsemax (keras/src/backend/<backend>/nn.py).
+    add("sparsemax", "sparsemax", conventions={"axis": -1},
+        info={"defaults": "axis=-1", "note": "the threshold from the sum of the support's "
+              "cumulative sums in 3.15.1 (keras-team/keras#23425)"})
     return out
 
 
@@ -330,6 +334,7 @@ def _ops(keras: Any, backend_name: str) -> list[Binding]:
         info={"defaults": "threshold and default_value are required"})
     add("softmax", "softmax", conventions={"axis": -1}, info={"defaults": "axis=-1"})
     add("log_softmax", "log_softmax", conventions={"axis": -1}, info={"defaults": "axis=-1"})
+    add("sparsemax", "sparsemax", conventions={"axis": -1}, info={"defaults": "axis=-1"})
 
     src = f"{_OPS_NN_SRC}:gelu"
     out += [
