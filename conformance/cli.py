@@ -3,6 +3,7 @@
     python -m conformance run [--backend torch,jax] [--kind losses] [-o results.json] [pytest args]
     python -m conformance repro 'torch.nn.functional.gelu[float32-typical]'
     python -m conformance list [--backend keras] [--kind losses] [--reference cross]
+    python -m conformance surface [--backend torch] [--status gap,unclassified]
     python -m conformance report results/*.json [-o report/]
     python -m conformance diff keras.losses.categorical_crossentropy torch.nn.functional.cross_entropy
 """
@@ -47,6 +48,14 @@ def _parser() -> argparse.ArgumentParser:
     lst.add_argument("--api", help="substring of the API name")
     lst.add_argument("--adapter", action="append", default=[])
     lst.add_argument("--json", action="store_true", help="print JSON")
+
+    surf = sub.add_parser("surface", help="which in-scope public APIs are bound, aliases, out "
+                          "of scope or known gaps (exit 1 on an unclassified one or a stale rule)")
+    surf.add_argument("--backend")
+    surf.add_argument("--status", help="comma-separated statuses to list (default: all but "
+                      "bound); 'all' for every name")
+    surf.add_argument("--surface", default=None, help="surface file (default conformance/surface.toml)")
+    surf.add_argument("--json", action="store_true", help="print JSON")
 
     from .report.cli import add_report_parsers
 
@@ -211,4 +220,42 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "repro": cmd_repro, "list": cmd_list}
+def cmd_surface(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import surface as S
+    from .loader import load_all
+
+    backends = args.backend.split(",") if args.backend else None
+    spec = S.load_surface(Path(args.surface)) if args.surface else S.load_surface()
+    loaded = load_all(backends, entry_points=False)
+    for name, lo in loaded.items():
+        if lo.backend is None:
+            print(f"# {name}: unavailable ({lo.unavailable}); not audited", file=sys.stderr)
+    rows, problems = S.audit({n: lo.bindings for n, lo in loaded.items() if lo.backend}, spec)
+    wanted = (set(S.STATUSES) if args.status == "all" else
+              set(args.status.split(",")) if args.status else set(S.STATUSES) - {"bound"})
+    unknown = wanted - set(S.STATUSES)
+    if unknown:
+        print(f"conformance surface: --status: unknown {sorted(unknown)}; known: "
+              f"{list(S.STATUSES)}", file=sys.stderr)
+        return 2
+    shown = [r for r in rows if r.status in wanted]
+    counts = S.summary(rows)
+    if args.json:
+        print(json.dumps({"rows": [r.__dict__ for r in shown], "summary": counts,
+                          "problems": problems}, indent=1))
+    else:
+        for r in shown:
+            print(f"{r.status:12} {r.name:58} {r.detail}")
+        print(f"\n{'backend':11} " + " ".join(f"{s:>12}" for s in S.STATUSES) + "   bound share")
+        for backend, c in counts.items():
+            print(f"{backend:11} " + " ".join(f"{c[s]:12d}" for s in S.STATUSES)
+                  + f"   {S.coverage(c):.0%}")
+        for p in problems:
+            print(f"problem: {p}")
+    bad = sum(c["unclassified"] for c in counts.values()) + len(problems)
+    return 1 if bad else 0
+
+
+COMMANDS = {"run": cmd_run, "repro": cmd_repro, "list": cmd_list, "surface": cmd_surface}
