@@ -204,13 +204,6 @@ def _activation_bindings() -> list[Any]:
              grad_conventions={"grad_at_min": 0.0, "grad_at_max": 0.0},
              info={"kink_grad": "hard_sigmoid'(+-3)=0 inside the product rule: "
                                 "hard_silu'(-3)=0, hard_silu'(3)=1"}),
-        # Public aliases (the same function objects: swish = silu, hard_swish = hard_silu).
-        _act("jax.nn.swish", "silu", nn.swish, f"{_NN}:swish (swish = silu)"),
-        _act("jax.nn.hard_swish", "hard_silu", nn.hard_swish,
-             f"{_NN}:hard_swish (hard_swish = hard_silu)",
-             grad_conventions={"grad_at_min": 0.0, "grad_at_max": 0.0},
-             info={"kink_grad": "hard_sigmoid'(+-3)=0 inside the product rule: "
-                                "hard_swish'(-3)=0, hard_swish'(3)=1"}),
         _act("jax.nn.squareplus", "squareplus", nn.squareplus,
              f"{_NN}:squareplus ((x + sqrt(x^2 + b)) / 2)", conventions={"b": 4.0},
              info={"defaults": "b=4"}),

@@ -335,8 +335,9 @@ def _activation_bindings() -> list[Binding]:
 
 def _torch_level_aliases(bindings: list[Binding]) -> list[Binding]:
     """``torch.<name>`` forms of bound functional activations: the kernels the functional
-    forms call (torch.prelu and torch.hardshrink are the very same objects), declared with
-    the same reference and conventions as the functional binding they mirror."""
+    forms call, declared with the same reference and conventions as the functional binding
+    they mirror. (torch.prelu and torch.hardshrink are the very objects F.prelu and
+    F.hardshrink, bound already: not bound twice.)"""
     import dataclasses
 
     import torch
@@ -348,15 +349,10 @@ def _torch_level_aliases(bindings: list[Binding]) -> list[Binding]:
         ("torch.celu", "torch.nn.functional.celu", torch.celu, "celu calls torch.celu"),
         ("torch.rrelu", "torch.nn.functional.rrelu(training=False)", torch.rrelu,
          "rrelu calls torch.rrelu (training=False is torch.rrelu's default too)"),
-        ("torch.prelu(weight=tensor([0.25]))",
-         "torch.nn.functional.prelu(weight=tensor([0.25]))", _prelu_fn(torch.prelu, 0.25),
-         "prelu = _add_docstr(torch.prelu)"),
         ("torch.threshold(threshold=0.5, value=-1.0)",
          "torch.nn.functional.threshold(threshold=0.5, value=-1.0)",
          functools.partial(torch.threshold, threshold=0.5, value=-1.0),
          "_threshold calls _VF.threshold (torch.threshold)"),
-        ("torch.hardshrink", "torch.nn.functional.hardshrink", torch.hardshrink,
-         "hardshrink = _add_docstr(torch.hardshrink)"),
     )
     result = []
     for api, twin, fn, how in forms:
