@@ -260,82 +260,55 @@ def _activations(keras: Any, major: int, backend_name: str) -> list[Binding]:
     return out
 
 
-def _ops(keras: Any, backend_name: str) -> list[Binding]:
+# keras.ops activations bound like their keras.activations twins (the same backend
+# function, Keras 3.15.1): (op, reference function, extra keyword arguments).
+_OPS_LIKE_ACTIVATIONS = (
+    ("relu", "relu", {}), ("relu6", "relu6", {}), ("sigmoid", "sigmoid", {}),
+    ("sparse_sigmoid", "sparse_sigmoid", {}), ("softplus", "softplus", {}),
+    ("softsign", "softsign", {}), ("soft_shrink", "softshrink", {}),
+    ("sparse_plus", "sparse_plus", {}), ("silu", "silu", {}), ("squareplus", "squareplus", {}),
+    ("log_sigmoid", "log_sigmoid", {}), ("hard_sigmoid", "hard_sigmoid", {}),
+    ("hard_silu", "hard_silu", {}), ("elu", "elu", {}), ("selu", "selu", {}),
+    ("celu", "celu", {}), ("glu", "glu", {}), ("tanh_shrink", "tanhshrink", {}),
+    ("hard_tanh", "hard_tanh", {}), ("hard_shrink", "hardshrink", {}),
+    ("threshold", "threshold", {"threshold": 0.5, "default_value": -1.0}),
+    ("softmax", "softmax", {}), ("log_softmax", "log_softmax", {}),
+    ("sparsemax", "sparsemax", {}),
+)
+
+
+def _ops(keras: Any, backend_name: str, activations: list[Binding]) -> list[Binding]:
     """keras.ops activations (Keras 3 only; Keras 2 has no keras.ops).
 
-    ``keras.ops.<name>`` calls ``keras/src/backend/<backend>/nn.py:<name>``, the function
-    ``keras.activations.<name>`` calls too (Keras 3.15.1), so the conventions are those of
-    :func:`_activations`; what differs is the signature: ``ops.relu`` is ``relu(x)`` only
-    (no slope, max_value, threshold), ``ops.gelu`` defaults to ``approximate=True``,
-    ``ops.softmax``/``ops.log_softmax``/``ops.glu`` take ``axis=-1``. An op absent from the
-    installed Keras (3.3.3 has no celu, glu, hard_shrink, hard_tanh, soft_shrink,
-    sparse_plus, sparse_sigmoid, squareplus, tanh_shrink, threshold) is not bound. The
-    aliases ``ops.swish`` and ``ops.hard_swish`` are the same function objects as
-    ``ops.silu`` and ``ops.hard_silu`` and are not bound twice.
+    ``keras.activations.<name>`` returns ``ops.<name>`` (Keras 3.15.1,
+    keras/src/activations/activations.py), so each op in :data:`_OPS_LIKE_ACTIVATIONS` is
+    declared as its twin in ``activations`` (reference, conventions, per-backend
+    subgradients), with its own call and source: ``ops.relu`` is ``relu(x)`` only,
+    ``ops.threshold`` needs its two arguments. An op absent from the installed Keras
+    (3.3.3 has no celu, glu, hard_shrink, ...) is not bound; one whose twin is missing
+    (3.3.3's ops.log_sigmoid: no activations.log_sigmoid) takes the reference alone;
+    ``ops.swish`` and ``ops.hard_swish`` are ``ops.silu`` and ``ops.hard_silu`` (aliases,
+    not bound twice). ``ops.gelu`` and ``ops.logsumexp`` differ in their defaults.
     """
     ops = getattr(keras, "ops", None)
     if ops is None:
         return []
-    jax = backend_name == "jax"
+    by_api = {b.api: b for b in activations}
     nn_src = f"keras/src/backend/{backend_name}/nn.py"
     out: list[Binding] = []
-
-    def add(api_name: str, reference: str, kwargs: dict[str, Any] | None = None,
-            **fields: Any) -> None:
-        fn_name = api_name.split("(")[0]
-        fn = getattr(ops, fn_name, None)
-        if fn is None:  # absent in this Keras version
-            return
-        call = functools.partial(fn, **kwargs) if kwargs else fn
-        out.append(_binding(f"keras.ops.{api_name}", "activation", reference, call,
-                            source=f"{_OPS_NN_SRC}:{fn_name} + {nn_src}:{fn_name}",
-                            **fields))
-
-    add("relu", "relu", info={"input_space": "real", "kink_grad": "relu'(0)=0",
-                              "defaults": "relu(x) only: no negative_slope, max_value, "
-                                          "threshold (keras.activations.relu has them)"})
-    add("relu6", "relu6", info={"kink_grad": "relu6'(0)=relu6'(6)=0"})
-    add("sigmoid", "sigmoid")
-    add("sparse_sigmoid", "sparse_sigmoid",
-        grad_conventions={} if jax else {"grad_at_min": 0.0, "grad_at_max": 0.0})
-    add("softplus", "softplus")
-    add("softsign", "softsign")
-    add("soft_shrink", "softshrink", conventions={"lambd": 0.5},
-        info={"defaults": "threshold=0.5"})
-    add("sparse_plus", "sparse_plus")
-    add("silu", "silu", info={"defaults": "keras.ops.swish is the same function"})
-    add("squareplus", "squareplus", conventions={"b": 4.0}, info={"defaults": "b=4"})
-    add("log_sigmoid", "log_sigmoid")
-    add("hard_sigmoid", "hard_sigmoid", conventions={"slope": 1 / 6, "offset": 0.5},
-        info={"defaults": "relu6(x + 3) / 6"})
-    add("hard_silu", "hard_silu", conventions={"slope": 1 / 6, "offset": 0.5},
-        info={"defaults": "x * relu6(x + 3) / 6; keras.ops.hard_swish is the same function"})
-    add("elu", "elu", info={"defaults": "alpha=1.0"})
-    if backend_name == "tensorflow":  # tf.nn.selu: scale at 0 (see _activations)
-        add("selu", "selu", grad_conventions={"grad_at_zero": _SELU_SCALE},
-            info={"kink_grad": "selu'(0)=scale (tf.nn.selu)"})
-    else:
-        add("selu", "selu")
-    if backend_name == "tensorflow":  # tf.maximum + tf.minimum tie: 2 at 0 (see _activations)
-        add("celu", "celu", grad_conventions={"grad_at_zero": 2.0},
-            info={"defaults": "alpha=1.0", "kink_grad": "celu'(0)=2 (tf.maximum + tf.minimum)"})
-    else:
-        add("celu", "celu", info={"defaults": "alpha=1.0"})
-    add("glu", "glu", conventions={"axis": -1}, info={"defaults": "axis=-1"})
-    add("tanh_shrink", "tanhshrink")
-    add("hard_tanh", "hard_tanh",
-        grad_conventions=({"grad_at_min": 0.0, "grad_at_max": 0.0}
-                          if backend_name == "torch" else {}))
-    add("hard_shrink", "hardshrink", conventions={"lambd": 0.5},
-        info={"defaults": "threshold=0.5"})
-    add("threshold(threshold=0.5, default_value=-1.0)", "threshold",
-        {"threshold": 0.5, "default_value": -1.0},
-        conventions={"threshold": 0.5, "value": -1.0},
-        info={"defaults": "threshold and default_value are required"})
-    add("softmax", "softmax", conventions={"axis": -1}, info={"defaults": "axis=-1"})
-    add("log_softmax", "log_softmax", conventions={"axis": -1}, info={"defaults": "axis=-1"})
-    add("sparsemax", "sparsemax", conventions={"axis": -1}, info={"defaults": "axis=-1"})
-
+    for name, reference, kwargs in _OPS_LIKE_ACTIVATIONS:
+        fn = getattr(ops, name, None)
+        if fn is None:
+            continue
+        shown = name + (f"({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})" if kwargs else "")
+        api, call = f"keras.ops.{shown}", functools.partial(fn, **kwargs) if kwargs else fn
+        source = f"{_OPS_NN_SRC}:{name} + {nn_src}:{name}"
+        twin = by_api.get(f"keras.activations.{shown}")
+        if twin is None:
+            out.append(_binding(api, "activation", reference, call, source=source))
+        else:
+            out.append(dataclasses.replace(twin, api=api, call=call,
+                                           info={**twin.info, "source": source}))
     src = f"{_OPS_NN_SRC}:gelu"
     out += [
         _binding("keras.ops.gelu", "activation", "gelu_tanh", ops.gelu, source=src,
@@ -386,7 +359,7 @@ def bindings() -> list[Binding]:
     major = keras_major(keras)
     backend_name = keras_backend_name(keras)
     out = _activations(keras, major, backend_name)
-    out += _ops(keras, backend_name)
+    out += _ops(keras, backend_name, out)
     out += _layers(keras, major, backend_name)
     out += _keras_losses.loss_bindings(keras, major, backend_name)
     out += _keras_losses.metric_bindings(keras, major, backend_name)

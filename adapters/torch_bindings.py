@@ -179,7 +179,7 @@ def _activation_bindings() -> list[Binding]:
                  f"{DECOMP}:_prelu_kernel, _prelu_kernel_backward; "
                  "torch/nn/modules/activation.py:PReLU")
     both("torch.nn.functional.prelu(weight=tensor([0.25]))", "torch.nn.PReLU()",
-         "leaky_relu", _prelu_fn(F.prelu, 0.25), _PReLUPerDtype(),
+         "leaky_relu", _prelu_fn(F.prelu, 0.25), _prelu_module(),
          conventions={"negative_slope": 0.25}, grad_conventions={"grad_at_zero": 0.25},
          defaults="PReLU: num_parameters=1, init=0.25", kink_grad=prelu, source=prelu_src,
          notes="Gradient w.r.t. the input only (the weight is a learnable parameter). "
@@ -375,20 +375,20 @@ def _prelu_fn(fn: Any, weight: float) -> Any:
     return call
 
 
-class _PReLUPerDtype:
-    """``torch.nn.PReLU()`` (init 0.25) created with the input's dtype and device
-    (``nn.PReLU(dtype=..., device=...)``): a float32 module refuses other dtypes."""
+def _prelu_module() -> Any:
+    """``torch.nn.PReLU()`` (init 0.25) created with the input's dtype and device, one
+    module per (dtype, device): a float32 module refuses other dtypes."""
+    from torch import nn
 
-    def __init__(self) -> None:
-        self._modules: dict[tuple[Any, Any], Any] = {}
+    modules: dict[tuple[Any, Any], Any] = {}
 
-    def __call__(self, x: Any) -> Any:
-        from torch import nn
-
+    def call(x: Any) -> Any:
         key = (x.dtype, x.device)
-        if key not in self._modules:
-            self._modules[key] = nn.PReLU(dtype=x.dtype, device=x.device)
-        return self._modules[key](x)
+        if key not in modules:
+            modules[key] = nn.PReLU(dtype=x.dtype, device=x.device)
+        return modules[key](x)
+
+    return call
 
 
 def _in_place(fn: Any, *args: Any) -> Any:
