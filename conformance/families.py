@@ -18,6 +18,13 @@ class Family:
     inputs: tuple[str, ...] = ("y_pred", "y_true")
     int_inputs: tuple[str, ...] = ()
 
+    @property
+    def grad_input(self) -> str | None:
+        """The input the reference VJP differentiates (its first), or None where that is a
+        target (``cross_entropy(p, q)`` takes the target first) or integer labels."""
+        first = self.inputs[0]
+        return None if first == "y_true" or first in self.int_inputs else first
+
 
 FAMILIES: dict[str, Family] = {
     "unary": Family(R.UNARY, ("x",)),
@@ -51,6 +58,11 @@ FAMILIES: dict[str, Family] = {
     "topk_sparse_metric": Family(R.TOPK_SPARSE_METRIC, int_inputs=("y_true",)),
     "labels": Family(R.LABELS, int_inputs=("y_pred", "y_true")),
     "multilabel_metric": Family(R.MULTILABEL_METRIC),
+    "ranking": Family(R.RANKING, ("x1", "x2", "y_true")),
+    "embedding_pair": Family(R.EMBEDDING_PAIR, ("x1", "x2", "y_true")),
+    "triplet": Family(R.TRIPLET, ("anchor", "positive", "negative")),
+    "ctc": Family(R.CTC, ("y_pred", "y_true", "input_lengths", "label_lengths"),
+                  int_inputs=("y_true", "input_lengths", "label_lengths")),
 }
 
 _UNARY = """sigmoid log_sigmoid tanh relu relu6 leaky_relu elu selu celu gelu gelu_tanh silu mish
@@ -73,6 +85,7 @@ FAMILY_OF |= {
     "sparse_categorical_cross_entropy": "sparse_prob",
     "sparse_softmax_cross_entropy": "sparse_logits",
     "nll_loss": "sparse_logprob",
+    "ctc": "ctc",
     "entropy": "distribution",
     "entr": "nonneg_unary",
     "log1mexp": "nonneg_unary",
@@ -101,6 +114,9 @@ FAMILY_OF |= {
     "squared_hinge": "margin",
     "soft_margin": "margin",
     "hinge_embedding": "margin",
+    "margin_ranking": "ranking",
+    "cosine_embedding": "embedding_pair",
+    "triplet_margin": "triplet",
     "perceptron": "margin",
     "categorical_hinge": "categorical_logits",
     "multilabel_soft_margin": "multilabel",

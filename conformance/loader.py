@@ -192,7 +192,7 @@ def load_adapter(module_path: str, *, device: str = "cpu", plugin: bool = False,
                 raise BindingError(f"binding {binding.api!r}: reference {binding.reference!r} has no "
                                    "input family (conformance/families.py)")
             first = FAMILIES[FAMILY_OF[binding.reference]].inputs[0]
-            if binding.grad and first not in ("x", "y_pred"):
+            if binding.grad and FAMILIES[FAMILY_OF[binding.reference]].grad_input is None:
                 raise BindingError(f"binding {binding.api!r}: reference {binding.reference!r} takes "
                                    f"{first} first, so its VJP is not w.r.t. the predictions; "
                                    "declare grad=False")

@@ -439,6 +439,131 @@ MULTILABEL: dict[str, Generator] = {
 }
 
 
+# -------------------------------------------------------------------------- embedding
+def _ranking_kinks(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """-y (x1 - x2) + margin == 0 exactly (x1 = x2 + margin y, small dyadic values)."""
+    m = float(conv.get("margin", 0.0))
+    y = np.array([1.0, -1.0, 1.0, -1.0, 1.0, -1.0])
+    x2 = np.array([0.0, 1.0, -2.0, 0.5, 3.0, -1.5])
+    x1 = x2 + m * y
+    x1[4:] += np.array([0.25, 0.25])  # one active, one inactive beside the kinks
+    return {"x1": x1, "x2": x2, "y_true": y}
+
+
+RANKING: dict[str, Generator] = {
+    "typical": lambda rng, conv: {"x1": rng.normal(0, 2, _REG), "x2": rng.normal(0, 2, _REG),
+                                  "y_true": _margin_labels(rng, _REG, conv)},
+    "kinks": _ranking_kinks,
+    "large": lambda rng, conv: {"x1": rng.normal(0, 1e3, _REG), "x2": rng.normal(0, 1e3, _REG),
+                                "y_true": _margin_labels(rng, _REG, conv)},
+    "single": lambda rng, conv: {"x1": np.array([0.3]), "x2": np.array([-0.2]),
+                                 "y_true": np.array([-1.0])},
+    "empty": lambda rng, conv: {"x1": np.zeros(0), "x2": np.zeros(0), "y_true": np.zeros(0)},
+}
+
+
+def _pairs(x1: np.ndarray, x2: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+    return {"x1": x1, "x2": x2, "y_true": y}
+
+
+_E = (_N, 4)
+EMBEDDING_PAIR: dict[str, Generator] = {
+    "typical": lambda rng, conv: _pairs(rng.normal(0, 1, _E), rng.normal(0, 1, _E),
+                                        _margin_labels(rng, (_N,), conv)),
+    # cos = 1, -1 and 0 exactly: the y = -1 hinge at cos = margin = 0 is a kink
+    "parallel": lambda rng, conv: _pairs(np.array([[1.0, 2, 3], [1, 2, 3], [1, -1, 2], [0.5, 0, 1]]),
+                                         np.array([[2.0, 4, 6], [-1, -2, -3], [3, -3, 6], [-1, 0, -2]]),
+                                         np.array([1.0, -1.0, -1.0, 1.0])),
+    "orthogonal": lambda rng, conv: _pairs(np.array([[1.0, 0, 0], [1, 1, 0], [0, 2, 1], [3, 0, 1]]),
+                                           np.array([[0.0, 1, 0], [1, -1, 0], [0, 1, -2], [0, 5, 0]]),
+                                           np.array([-1.0, -1.0, 1.0, -1.0])),
+    "zero_vectors": lambda rng, conv: _pairs(np.array([[0.0, 0, 0], [1, 2, 3], [0, 0, 0]]),
+                                             np.array([[1.0, 2, 3], [0, 0, 0], [0, 0, 0]]),
+                                             np.array([1.0, -1.0, 1.0])),
+    "large": lambda rng, conv: _pairs(rng.normal(0, 1e2, _E), rng.normal(0, 1e2, _E),
+                                      _margin_labels(rng, (_N,), conv)),
+    "single": lambda rng, conv: _pairs(np.array([[0.3, 0.4]]), np.array([[1.0, 0.0]]),
+                                       np.array([-1.0])),
+    "empty": lambda rng, conv: _pairs(np.zeros((0, 4)), np.zeros((0, 4)), np.zeros(0)),
+}
+
+
+def _triplets(a: np.ndarray, p: np.ndarray, n: np.ndarray) -> dict[str, np.ndarray]:
+    return {"anchor": a, "positive": p, "negative": n}
+
+
+def _triplet_typical(rng: np.random.Generator, scale: float) -> dict[str, np.ndarray]:
+    a = rng.normal(0, scale, _E)
+    return _triplets(a, a + rng.normal(0, 0.5 * scale, _E), rng.normal(0, scale, _E))
+
+
+def _triplet_swap(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """The negative is nearer the positive than the anchor: swap=True changes the loss."""
+    a = rng.normal(0, 1, _E)
+    p = a + rng.normal(0, 1.0, _E)
+    return _triplets(a, p, p + rng.normal(0, 0.3, _E))
+
+
+TRIPLET: dict[str, Generator] = {
+    "typical": lambda rng, conv: _triplet_typical(rng, 1.0),
+    # positive == anchor: d(a, p) is the epsilon alone (and d(a, n) == d(p, n): a swap tie)
+    "identical": lambda rng, conv: (lambda a: _triplets(a, a.copy(), rng.normal(0, 1, _E)))(
+        rng.normal(0, 1, _E)),
+    "swap": _triplet_swap,
+    "large": lambda rng, conv: _triplet_typical(rng, 1e2),
+    "tiny": lambda rng, conv: _triplet_typical(rng, 1e-4),
+    "single": lambda rng, conv: _triplets(np.array([[0.3, 0.4]]), np.array([[0.5, 0.0]]),
+                                          np.array([[-1.0, 0.2]])),
+    "empty": lambda rng, conv: _triplets(np.zeros((0, 4)), np.zeros((0, 4)), np.zeros((0, 4))),
+}
+
+# -------------------------------------------------------------------------------- ctc
+def _ctc_case(conv: Mapping[str, Any], z: np.ndarray, labels: list[list[int]],
+              input_lengths: list[int] | None = None) -> dict[str, np.ndarray]:
+    """Logits (N, T, C) (log-softmaxed for input_space="log_probabilities"), labels padded
+    with 0 (the blank: Keras' ctc counts the non-zero labels), lengths."""
+    n, t, _ = z.shape
+    s = max([len(r) for r in labels] + [1])
+    y = np.zeros((n, s), dtype=np.int64)
+    for i, row in enumerate(labels):
+        y[i, : len(row)] = row
+    if conv.get("input_space") == "log_probabilities":
+        z = z - z.max(axis=-1, keepdims=True)
+        z = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    lengths = np.full(n, t) if input_lengths is None else np.array(input_lengths)
+    return {"y_pred": z, "y_true": y, "input_lengths": lengths.astype(np.int64),
+            "label_lengths": np.array([len(r) for r in labels], dtype=np.int64)}
+
+
+def _ctc_labels(rng: np.random.Generator, lengths: list[int], c: int) -> list[list[int]]:
+    return [rng.integers(1, c, k).tolist() for k in lengths]
+
+
+CTC: dict[str, Generator] = {
+    "typical": lambda rng, conv: _ctc_case(conv, rng.normal(0, 1, (4, 12, 5)),
+                                           _ctc_labels(rng, [4, 3, 2, 4], 5)),
+    # frames past input_lengths[n] are ignored (Keras' ctc loss uses every frame)
+    "varied_lengths": lambda rng, conv: _ctc_case(conv, rng.normal(0, 1, (4, 12, 5)),
+                                                  _ctc_labels(rng, [4, 2, 3, 1], 5),
+                                                  [12, 9, 6, 12]),
+    # repeated symbols need a blank between them; sample 0 fits in exactly T = 6 frames
+    "repeats": lambda rng, conv: _ctc_case(conv, rng.normal(0, 1, (4, 6, 4)),
+                                           [[1, 1, 2, 2], [3, 3, 3], [1, 2, 1, 2], [2, 2]]),
+    "empty_labels": lambda rng, conv: _ctc_case(conv, rng.normal(0, 1, (3, 5, 4)),
+                                                [[], [2, 3], []]),
+    # [1, 1, 1] needs 5 frames: p(l | x) = 0, the loss is +inf
+    "infeasible": lambda rng, conv: _ctc_case(conv, rng.normal(0, 1, (2, 4, 3)),
+                                              [[1, 1, 1], [2, 1]]),
+    "extreme": lambda rng, conv: _ctc_case(conv, rng.normal(0, 30, (3, 10, 5)),
+                                           _ctc_labels(rng, [3, 5, 2], 5)),
+    "long": lambda rng, conv: _ctc_case(conv, rng.normal(0, 2, (2, 80, 8)),
+                                        _ctc_labels(rng, [20, 12], 8)),
+    "many_classes": lambda rng, conv: _ctc_case(conv, rng.normal(0, 2, (2, 10, 50)),
+                                                _ctc_labels(rng, [5, 3], 50)),
+    "single": lambda rng, conv: _ctc_case(conv, np.array([[[0.5, -1.0, 0.2], [0.1, 2.0, -0.3],
+                                                          [1.0, 0.0, 0.0]]]), [[1]]),
+}
+
 # ---------------------------------------------------------------------------- metrics
 def _threshold_probs(rng: np.random.Generator, conv: Mapping[str, Any], shape: tuple[int, ...]) -> np.ndarray:
     t = float(conv.get("threshold", 0.5))

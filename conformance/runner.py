@@ -163,7 +163,7 @@ def run_case(binding: Binding, backend: Backend, spec: CaseSpec) -> CaseResult:
                      for name, arr in inputs.items()}
         if spec.check == "grad":
             names = [name for _, name in binding.arg_names()]
-            wrt = names.index("x" if "x" in names else "y_pred")
+            wrt = names.index(family_of(binding.reference).grad_input)
             fn = _positional(binding, names)
             raw = backend.vjp(fn, [fw_inputs[n] for n in names], wrt, g)
         else:

@@ -18,6 +18,9 @@ poly1_cross_entropy                 logits (optax poly_loss_cross_entropy)
 sparse_categorical_cross_entropy    probabilities, int labels; clip_eps, renormalize, ignore_index
 sparse_softmax_cross_entropy        logits, int labels; class_weight, ignore_index, label_smoothing
 nll_loss                            log-probabilities, int labels (torch F.nll_loss)
+ctc                                 sequences: logits or log-probabilities (N, T, C), padded int
+                                    labels (N, S), input and label lengths; blank, per_label,
+                                    zero_infinity (``_ctc.py``; its VJP takes all four inputs)
 =================================== ============================================================
 
 Each has a ``<name>_vjp(g, y_pred, y_true, **kwargs)``: the gradient w.r.t. y_pred of
@@ -57,6 +60,7 @@ from ._crossentropy_sparse import (
     sparse_softmax_cross_entropy,
     sparse_softmax_cross_entropy_vjp,
 )
+from ._ctc import ctc, ctc_vjp
 
 KIND = "loss"
 
@@ -73,6 +77,7 @@ FUNCTIONS = {
     "sparse_categorical_cross_entropy": sparse_categorical_cross_entropy,
     "sparse_softmax_cross_entropy": sparse_softmax_cross_entropy,
     "nll_loss": nll_loss,
+    "ctc": ctc,
 }
 
 VJPS = {
@@ -88,6 +93,7 @@ VJPS = {
     "sparse_categorical_cross_entropy": sparse_categorical_cross_entropy_vjp,
     "sparse_softmax_cross_entropy": sparse_softmax_cross_entropy_vjp,
     "nll_loss": nll_loss_vjp,
+    "ctc": ctc_vjp,
 }
 
 __all__ = ["FUNCTIONS", "KIND", "VJPS", *sorted(FUNCTIONS)]

@@ -20,7 +20,9 @@ Measured (torch 2.13, jax 0.10 / optax 0.2.8, TF 2.21 / Keras 3.15), as the frac
     optax multiclass_hinge_loss           ties of the max split evenly (jax max), as
                                           Keras' categorical_hinge max (TF reduce_max)
 
-The multi-class losses are in ``_margin_multiclass.py`` and registered here.
+The multi-class losses are in ``_margin_multiclass.py``, the pair and triplet embedding
+losses (margin_ranking, cosine_embedding, triplet_margin) in ``_embedding.py``; both are
+registered here.
 """
 
 from __future__ import annotations
@@ -29,6 +31,14 @@ from typing import Any
 
 import numpy as np
 
+from ._embedding import (
+    cosine_embedding,
+    cosine_embedding_vjp,
+    margin_ranking,
+    margin_ranking_vjp,
+    triplet_margin,
+    triplet_margin_vjp,
+)
 from ._loss_common import pair, sigmoid, signed_labels, softplus
 from ._margin_multiclass import (
     categorical_hinge,
@@ -48,8 +58,10 @@ from ._validate import check_finite_scalar
 
 __all__ = [
     "categorical_hinge",
+    "cosine_embedding",
     "hinge",
     "hinge_embedding",
+    "margin_ranking",
     "multi_margin",
     "multiclass_hinge",
     "multiclass_perceptron",
@@ -57,6 +69,7 @@ __all__ = [
     "perceptron",
     "soft_margin",
     "squared_hinge",
+    "triplet_margin",
 ]
 
 
@@ -225,6 +238,9 @@ FUNCTIONS = {
     "multilabel_soft_margin": multilabel_soft_margin,
     "multi_margin": multi_margin,
     "hinge_embedding": hinge_embedding,
+    "margin_ranking": margin_ranking,
+    "cosine_embedding": cosine_embedding,
+    "triplet_margin": triplet_margin,
     "multiclass_hinge": multiclass_hinge,
     "multiclass_perceptron": multiclass_perceptron,
     "perceptron": perceptron,
@@ -238,6 +254,9 @@ VJPS = {
     "multilabel_soft_margin": multilabel_soft_margin_vjp,
     "multi_margin": multi_margin_vjp,
     "hinge_embedding": hinge_embedding_vjp,
+    "margin_ranking": margin_ranking_vjp,
+    "cosine_embedding": cosine_embedding_vjp,
+    "triplet_margin": triplet_margin_vjp,
     "multiclass_hinge": multiclass_hinge_vjp,
     "multiclass_perceptron": multiclass_perceptron_vjp,
     "perceptron": perceptron_vjp,

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-MODULES = ("activations", "crossentropy", "divergences", "regression", "margin")
+MODULES = ("activations", "crossentropy", "divergences", "regression", "margin", "embedding",
+           "ctc")
 
 
 @dataclass(frozen=True)
