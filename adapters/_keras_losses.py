@@ -349,11 +349,57 @@ def _loss_classes(keras: Any, major: int, backend_name: str) -> list[Binding]:
     return out
 
 
+def _ctc(keras: Any, major: int, backend_name: str) -> list[Binding]:
+    """keras.ops.ctc_loss, keras.losses.ctc and CTC (Keras 3): logits, blank (mask_index) 0.
+
+    Every backend computes in keras.backend.result_type(dtype, "float32"), which is float32
+    for float16, bfloat16 and, on the torch and JAX backends, float64 inputs (declared as
+    their own bindings, answering float32); the TensorFlow backend returns float64 for
+    float64 inputs, computed in float32 (tf.nn.ctc_loss raises on float64; registry)."""
+    ops, L = getattr(keras, "ops", None), keras.losses
+    if major < 3 or not hasattr(ops, "ctc_loss"):
+        return []
+    src = (f"{_OPS_NN_SRC}:ctc_loss + {_NN_SRC.format(backend=backend_name)}:ctc_loss "
+           "(result_type(output.dtype, 'float32'), log_softmax of the logits)")
+    info = {"input_space": "logits", "labels": "index, padded", "default_reduction": "none",
+            "defaults": "mask_index=0 is the blank"}
+    conv = {"input_space": "logits", "blank": 0}
+    lengths = ("y_true", "y_pred", "label_lengths", "input_lengths")
+    # keras.losses.ctc uses every frame and counts the non-zero labels: the cases whose
+    # input lengths are all T (every regime but varied_lengths) and labels padded with 0
+    full = ("typical", "repeats", "empty_labels", "infeasible", "extreme", "long",
+            "many_classes", "single")
+    losses_src = f"{_LOSSES_SRC}:ctc (input_length = T, label_length = count of y_true != 0)"
+    out = []
+    if backend_name == "tensorflow":
+        variants = (("", ("float32", "float64"), "same"),
+                    (" on float16/bfloat16 -> float32", ("float16", "bfloat16"), "float32"))
+    else:
+        variants = (("", ("float32",), "same"),
+                    (" on float16/bfloat16/float64 -> float32", ("float16", "bfloat16", "float64"),
+                     "float32"))
+    for suffix, dtypes, out_dtype in variants:
+        out.append(_b(f"keras.ops.ctc_loss{suffix}", "ctc", ops.ctc_loss, source=src, args=lengths,
+                      conventions=conv, label_dtype="int32", dtypes=dtypes,
+                      output_dtype=out_dtype, info=info))
+        if hasattr(L, "ctc"):
+            out.append(_b(f"keras.losses.ctc{suffix}", "ctc", L.ctc, source=losses_src,
+                          conventions=conv, label_dtype="int32", dtypes=dtypes,
+                          output_dtype=out_dtype, regimes=full,
+                          info={**info, "labels": "index, padded with 0 (counted as != 0)"}))
+    if hasattr(L, "CTC"):  # a Loss class: inputs cast to floatx() (float32) first
+        out.append(_b("keras.losses.CTC()", "ctc", L.CTC(), source=losses_src,
+                      conventions={**conv, "reduction": "mean"}, label_dtype="int32",
+                      output_dtype="float32", regimes=full, info={**info, **_CLASS_REDUCTION},
+                      notes="y_true and y_pred are cast to keras.backend.floatx() (float32) first"))
+    return out
+
+
 def loss_bindings(keras: Any, major: int, backend_name: str) -> list[Binding]:
     """Loss functions, keras.ops cross-entropies and Loss classes."""
     _check_epsilon(keras)
     return (_crossentropy(keras, major, backend_name) + _regression(keras, major, backend_name)
-            + _loss_classes(keras, major, backend_name))
+            + _loss_classes(keras, major, backend_name) + _ctc(keras, major, backend_name))
 
 
 def _metric_class_call(cls: Any, **kwargs: Any) -> Callable[..., Any]:

@@ -94,6 +94,15 @@ def _with_weight(fn: Callable[..., Any], weight: tuple[float, ...], **kwargs: An
     return call
 
 
+def _time_major(fn: Callable[..., Any], **kwargs: Any) -> Callable[..., Any]:
+    """``fn(log_probs (T, N, C), targets, input_lengths, target_lengths, **kwargs)`` called
+    with the cases' batch-major (N, T, C) scores (a transposed view: exact)."""
+    def call(y_pred: Any, y_true: Any, input_lengths: Any, label_lengths: Any) -> Any:
+        return fn(y_pred.transpose(0, 1), y_true, input_lengths, label_lengths, **kwargs)
+
+    return call
+
+
 def loss_bindings(source: Callable[..., str]) -> list[Binding]:
     """The loss declarations; ``source(*where)`` formats the ``info["source"]`` string."""
     import torch
@@ -105,11 +114,12 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
     def add(api: str, reference: str, call: Any, *, conventions: dict,
             info: dict, grad_conventions: dict | None = None, reduction_kw: str = "mean",
             pair: str | None = None, dtypes: tuple[str, ...] = ALL_DTYPES,
-            regimes: tuple[str, ...] | None = None, notes: str = "") -> None:
+            regimes: tuple[str, ...] | None = None, notes: str = "",
+            args: tuple[str, ...] = PAIR) -> None:
         facts = {k: v for k, v in info.items() if k != "where"}
         out.append(Binding(
             api=api, backend="torch", kind="loss", reference=reference, call=call,
-            args=PAIR, conventions=conventions, grad_conventions=grad_conventions or {},
+            args=args, conventions=conventions, grad_conventions=grad_conventions or {},
             dtypes=dtypes, label_dtype="int64", pair=pair, regimes=regimes, notes=notes,
             info={"default_reduction": "mean", **facts,
                   "source": source(*info.get("where", (FUNCTIONAL,)))},
@@ -120,7 +130,7 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
                module: tuple[str, Any] | None = None, pair: str | None = None,
                grad_conventions: dict | None = None, dtypes: tuple[str, ...] = ALL_DTYPES,
                weight: tuple[float, ...] | None = None, regimes: tuple[str, ...] | None = None,
-               notes: str = "") -> None:
+               notes: str = "", args: tuple[str, ...] = PAIR) -> None:
         """``fn`` with each reduction (+ its ``nn`` module form with the default one)."""
         kwargs = kwargs or {}
         shown = {**kwargs, **({"weight": list(weight)} if weight is not None else {})}
@@ -142,7 +152,7 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
                 these_regimes, these_notes = _without_empty(regimes, notes)
             add(api, reference, call, conventions={**conventions, "reduction": ref_reduction},
                 info=info, grad_conventions=grad_conventions, pair=twin, dtypes=dtypes,
-                regimes=these_regimes, notes=these_notes)
+                regimes=these_regimes, notes=these_notes, args=args)
         if module is not None:
             module_api, instance = module
             these_regimes, these_notes = regimes, notes
@@ -150,7 +160,7 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
                 these_regimes, these_notes = _without_empty(regimes, notes)
             add(module_api, reference, instance, conventions={**conventions, "reduction": mean},
                 info=info, grad_conventions=grad_conventions, dtypes=dtypes,
-                regimes=these_regimes, notes=these_notes)
+                regimes=these_regimes, notes=these_notes, args=args)
 
     # -- binary cross-entropy ---------------------------------------------------------
     family("binary_cross_entropy", "binary_cross_entropy", F.binary_cross_entropy,
@@ -347,6 +357,86 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
                  "where": (f"{FUNCTIONAL}:hinge_embedding_loss", f"{REFS}:hinge_embedding_loss")},
            grad_conventions={"grad_at_margin": 1.0},
            module=("torch.nn.HingeEmbeddingLoss()", nn.HingeEmbeddingLoss()))
+
+    # -- pair and triplet embedding losses (gradient w.r.t. input1 / the anchor) ---------
+    clamp = "clamp_min passes its bound: the full gradient at z == 0"
+    ranking = {"input_space": "scores", "labels": "pm1", "kink_grad": clamp,
+               "where": (f"{FUNCTIONAL}:margin_ranking_loss", f"{REFS}:margin_ranking_loss")}
+    for margin in (0.0, 0.5):
+        family("margin_ranking_loss", "margin_ranking", F.margin_ranking_loss,
+               conventions={"margin": margin}, kwargs={"margin": margin} if margin else {},
+               grad_conventions={"grad_at_margin": 1.0}, args=("x1", "x2", "y_true"),
+               info={**ranking, "defaults": "margin=0.0"},
+               module=None if margin else ("torch.nn.MarginRankingLoss()",
+                                           nn.MarginRankingLoss()))
+    cosine = {"input_space": "real", "labels": "pm1", "kink_grad": clamp,
+              "epsilon": "1e-12 added to each squared norm (ATen EPSILON)",
+              "where": (f"{FUNCTIONAL}:cosine_embedding_loss",
+                        "aten/src/ATen/native/Loss.cpp:cosine_embedding_loss")}
+    for margin in (0.0, 0.5):
+        family("cosine_embedding_loss", "cosine_embedding", F.cosine_embedding_loss,
+               conventions={"margin": margin, "eps": 1e-12},
+               kwargs={"margin": margin} if margin else {},
+               grad_conventions={"grad_at_margin": 1.0}, args=("x1", "x2", "y_true"),
+               info={**cosine, "defaults": "margin=0.0, the last axis is the feature axis"},
+               module=None if margin else ("torch.nn.CosineEmbeddingLoss()",
+                                           nn.CosineEmbeddingLoss()))
+    triplet = {"input_space": "embeddings", "kink_grad": clamp,
+               "epsilon": "pairwise_distance: ||a - p + eps||_p, eps=1e-6 added to the difference",
+               "defaults": "margin=1.0, p=2, eps=1e-6, swap=False",
+               "where": (f"{FUNCTIONAL}:triplet_margin_loss",
+                         f"{REFS}:triplet_margin_loss, pairwise_distance")}
+    trip_args = ("anchor", "positive", "negative")
+    trip_conv = {"margin": 1.0, "p": 2.0, "eps": 1e-6, "eps_mode": "difference"}
+    for kwargs in ({}, {"p": 1}, {"swap": True}):
+        family("triplet_margin_loss", "triplet_margin", F.triplet_margin_loss,
+               conventions={**trip_conv, **{k: float(v) if k == "p" else v
+                                            for k, v in kwargs.items()}},
+               kwargs=kwargs, grad_conventions={"grad_at_margin": 1.0, "grad_at_swap_tie": 0.5},
+               args=trip_args, info=triplet,
+               module=None if kwargs else ("torch.nn.TripletMarginLoss()", nn.TripletMarginLoss()))
+    family("triplet_margin_with_distance_loss", "triplet_margin",
+           F.triplet_margin_with_distance_loss, conventions=trip_conv,
+           grad_conventions={"grad_at_margin": 1.0}, args=trip_args,
+           info={**triplet, "defaults": "distance_function=None: torch.pairwise_distance "
+                                        "(p=2, eps=1e-6), margin=1.0, swap=False",
+                 "where": (f"{FUNCTIONAL}:triplet_margin_with_distance_loss",)},
+           module=("torch.nn.TripletMarginWithDistanceLoss()",
+                   nn.TripletMarginWithDistanceLoss()))
+
+    # -- CTC (batch-major cases; torch takes log_probs time-major (T, N, C)) ------------
+    ctc_args = ("y_pred", "y_true", "input_lengths", "label_lengths")
+    ctc_info = {"input_space": "log_probabilities (not renormalised)", "labels": "index, padded",
+                "defaults": "blank=0, reduction='mean' (each loss / max(target length, 1), "
+                            "then the batch mean), zero_infinity=False; log_probs (T, N, C)",
+                "source": source(f"{FUNCTIONAL}:ctc_loss", "aten/src/ATen/native/LossCTC.cpp")}
+    ctc_conv = {"input_space": "log_probabilities", "blank": 0}
+    for reduction, zero_inf in (("mean", False), ("none", False), ("sum", False), ("none", True)):
+        kw = {"reduction": reduction, "zero_infinity": zero_inf}
+        shown = ", ".join([*(["zero_infinity=True"] if zero_inf else []),
+                           *([f"reduction={reduction!r}"] if reduction != "mean" else [])])
+        out.append(Binding(
+            api="torch.nn.functional.ctc_loss" + (f"({shown})" if shown else ""), backend="torch",
+            kind="loss", reference="ctc", call=_time_major(F.ctc_loss, **kw), args=ctc_args,
+            conventions={**ctc_conv, "reduction": reduction, "per_label": reduction == "mean",
+                         "zero_infinity": zero_inf},
+            dtypes=("float32", "float64"), info=ctc_info,
+            notes="float16 and bfloat16: not implemented on CPU (ctc_loss_cpu)."))
+    out.append(Binding(
+        api="torch.nn.CTCLoss()", backend="torch", kind="loss", reference="ctc",
+        call=_time_major(nn.CTCLoss()), args=ctc_args,
+        conventions={**ctc_conv, "reduction": "mean", "per_label": True},
+        dtypes=("float32", "float64"), info=ctc_info))
+    # The documented use: log_softmax in the graph, so the gradient reaching the logits is
+    # right although ctc_loss's own backward w.r.t. log_probs is not (registry).
+    out.append(Binding(
+        api="torch.nn.functional.ctc_loss(log_softmax(logits), reduction='none')",
+        backend="torch", kind="loss", reference="ctc",
+        call=_time_major(lambda lp, *rest, **kw: F.ctc_loss(F.log_softmax(lp, dim=-1), *rest, **kw),
+                         reduction="none"),
+        args=ctc_args, conventions={"input_space": "logits", "blank": 0},
+        dtypes=("float32", "float64"),
+        info={**ctc_info, "input_space": "logits through F.log_softmax(dim=-1)"}))
 
     # -- torch.special elementwise kernels (scipy.special names; kind "loss" as reference) --
     special = "torch/_refs/special/__init__.py"

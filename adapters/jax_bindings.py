@@ -331,6 +331,56 @@ def _optax_bindings() -> list[Any]:
               f"{_REG}:cosine_similarity (epsilon=0 clips each squared norm)",
               conventions={"axis": -1},
               info={"input_space": "real", "epsilon": "0.0 (clip of squared norms)"}),
+        *_triplet_bindings(L),
+        _loss("optax.losses.ctc_loss (paddings from lengths)", "ctc", _ctc_from_lengths(L.ctc_loss),
+              f"{_CLS}:ctc_loss -> ctc_loss_with_forward_probs (log_epsilon=-1e5 for log 0)",
+              args=("y_pred", "y_true", "input_lengths", "label_lengths"),
+              conventions={"input_space": "logits", "blank": 0}, label_dtype="int32",
+              output_dtype="float64",
+              notes="returns float64 for every logits dtype under jax_enable_x64 (float32 "
+                    "without x64): the lattice starts from jnp.ones(...) * log_epsilon, whose "
+                    "default dtype is jnp.float_",
+              info={"input_space": "logits", "labels": "index, padded",
+                    "defaults": "blank_id=0, log_epsilon=-1e5; lengths given as 0/1 paddings "
+                                "(1 past each length), built here from the case's lengths"}),
+    ]
+
+
+def _ctc_from_lengths(ctc_loss: Any) -> Any:
+    """optax's ``ctc_loss(logits, logit_paddings, labels, label_paddings)`` called with
+    lengths: padding[n, t] = 1.0 where t >= length[n], in the logits' dtype."""
+    import jax.numpy as jnp
+
+    def call(logits: Any, labels: Any, input_lengths: Any, label_lengths: Any) -> Any:
+        frames = jnp.arange(logits.shape[1])[None, :] >= input_lengths[:, None]
+        slots = jnp.arange(labels.shape[1])[None, :] >= label_lengths[:, None]
+        return ctc_loss(logits, frames.astype(logits.dtype), labels,
+                        slots.astype(logits.dtype))
+
+    return call
+
+
+def _triplet_bindings(L: Any) -> list[Any]:
+    """optax.losses.triplet_margin_loss (optax >= 0.2.4; absent from 0.2.3)."""
+    fn = getattr(L, "triplet_margin_loss", None)
+    if fn is None:
+        return []
+    import functools
+
+    where = ("optax/losses/_self_supervised.py:triplet_margin_loss "
+             "((sum (a - p)^norm_degree + eps)^(1/norm_degree), jnp.maximum(., 0))")
+    info = {"input_space": "embeddings", "defaults": "axis=-1, norm_degree=2, margin=1.0, eps=1e-6",
+            "epsilon": "eps=1e-6 added to the sum of powers, inside the root (torch adds it to "
+                       "the difference)",
+            "kink_grad": "jnp.maximum splits the tie: half the gradient at z == 0"}
+    conv = {"margin": 1.0, "p": 2.0, "eps": 1e-6, "eps_mode": "sum"}
+    args = ("anchor", "positive", "negative")
+    return [
+        _loss("optax.losses.triplet_margin_loss", "triplet_margin", fn, where, conventions=conv,
+              grad_conventions={"grad_at_margin": 0.5}, args=args, info=info),
+        _loss("optax.losses.triplet_margin_loss(norm_degree=1)", "triplet_margin",
+              functools.partial(fn, norm_degree=1), where, conventions={**conv, "p": 1.0},
+              grad_conventions={"grad_at_margin": 0.5}, args=args, info=info),
     ]
 
 

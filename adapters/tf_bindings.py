@@ -252,6 +252,24 @@ def _nn_loss_bindings(tf: Any) -> list[Binding]:
              args=("targets=y_true", "log_input=y_pred"), conventions={"stirling": True},
              info={"input_space": "log_rate", "default_reduction": "none"}),
     ]
+    if hasattr(nn, "ctc_loss"):
+        out.append(loss(
+            "tf.nn.ctc_loss(logits_time_major=False, blank_index=0)", "ctc",
+            lambda labels, logits, label_length, logit_length: nn.ctc_loss(
+                labels=labels, logits=logits, label_length=label_length,
+                logit_length=logit_length, logits_time_major=False, blank_index=0),
+            "tensorflow/python/ops/ctc_ops.py:ctc_loss_v3 -> ctc_loss_dense (log_softmax of "
+            "the logits, forward-backward with a custom gradient)",
+            args=("labels=y_true", "logits=y_pred", "label_length=label_lengths",
+                  "logit_length=input_lengths"),
+            conventions={"input_space": "logits", "blank": 0}, label_dtype="int32",
+            dtypes=("float16", "bfloat16", "float32"),
+            notes="float64 raises InvalidArgumentError (a float32 constant multiplied in "
+                  "ctc_loss_dense); not run.",
+            info={"input_space": "logits", "labels": "index, dense padded",
+                  "default_reduction": "none",
+                  "defaults": "logits_time_major=True, blank_index=0 when None (declared "
+                              "batch-major here; tf.compat.v1.nn.ctc_loss uses C - 1)"}))
     math = tf.math
     if hasattr(math, "xlogy"):
         out.append(loss("tf.math.xlogy", "xlogy", math.xlogy,
