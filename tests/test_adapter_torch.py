@@ -139,8 +139,9 @@ def test_every_binding_runs_in_float64():
             # Softmax2d takes only 3-D/4-D inputs: its binding runs the "spatial" regime only.
             shape = (2, 3, 4, 5) if binding.regimes == ("spatial",) else (3, 4)
             inputs = {"x": torch.from_numpy(rng.uniform(0.1, 2.0, shape))}
-        elif binding.reference in ("margin_ranking", "cosine_embedding", "triplet_margin"):
-            # pair and triplet inputs (x1, x2, y_true / anchor, positive, negative)
+        elif binding.reference in ("margin_ranking", "cosine_embedding", "triplet_margin", "ctc"):
+            # pair, triplet and CTC inputs (x1, x2, y_true / anchor, positive, negative /
+            # scores, labels, input_lengths, label_lengths)
             inputs = {k: torch.from_numpy(v) for k, v in raw_inputs(binding, "typical").items()}
         elif binding.reference in (
                 "sparse_softmax_cross_entropy", "nll_loss", "multi_margin"):
