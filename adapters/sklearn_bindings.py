@@ -121,16 +121,21 @@ def _log_loss_bindings() -> list[Binding]:
 
 
 def _accuracy_bindings() -> list[Binding]:
-    from sklearn.metrics import accuracy_score, top_k_accuracy_score
+    from sklearn.metrics import accuracy_score, hamming_loss, top_k_accuracy_score, zero_one_loss
 
     def count(y_true: Any, y_pred: Any) -> float:
         return accuracy_score(y_true, y_pred, normalize=False)
+
+    def mismatches(y_true: Any, y_pred: Any) -> float:
+        return zero_one_loss(y_true, y_pred, normalize=False)
 
     def top_k(y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
         return top_k_accuracy_score(y_true, y_pred, labels=_labels(y_pred),
                                     sample_weight=sample_weight)
 
     acc = f"{_CLS}:accuracy_score (_average of y_true == y_pred)"
+    zol = f"{_CLS}:zero_one_loss (1 - accuracy_score, or n - count with normalize=False)"
+    ham = f"{_CLS}:hamming_loss (_average of y_true != y_pred on 1-d labels)"
     # argsort(kind="mergesort")[:, ::-1]: among tied scores the HIGHER class index ranks first.
     topk = f"{_RANK}:top_k_accuracy_score (argsort mergesort, reversed)"
     tk_info = {"input_space": "real", "labels": "index", "defaults": "k=2, normalize=True",
@@ -144,6 +149,24 @@ def _accuracy_bindings() -> list[Binding]:
         _b("sklearn.metrics.accuracy_score(normalize=False)", "metric", "label_accuracy",
            count, acc, conventions={"normalize": False}, dtypes=("float64",),
            info={"labels": "index", "default_reduction": "count (normalize=False)"}),
+        _b("sklearn.metrics.zero_one_loss", "metric", "label_accuracy", zero_one_loss, zol,
+           conventions={"normalize": True, "complement": True}, dtypes=("float64",),
+           info={"labels": "index", "defaults": "normalize=True: 1 - accuracy_score"}),
+        _b("sklearn.metrics.zero_one_loss", "metric", "label_accuracy", zero_one_loss, zol,
+           weighted=True, conventions={"normalize": True, "complement": True},
+           info={"labels": "index"}),
+        _b("sklearn.metrics.zero_one_loss(normalize=False)", "metric", "label_accuracy",
+           mismatches, zol, conventions={"normalize": False, "complement": True},
+           dtypes=("float64",),
+           info={"labels": "index", "default_reduction": "count (normalize=False)"}),
+        _b("sklearn.metrics.hamming_loss", "metric", "label_accuracy", hamming_loss, ham,
+           conventions={"normalize": True, "complement": True}, dtypes=("float64",),
+           info={"labels": "index"},
+           notes="1-d labels only here: on a multilabel indicator hamming_loss averages every "
+                 "element, zero_one_loss every row"),
+        _b("sklearn.metrics.hamming_loss", "metric", "label_accuracy", hamming_loss, ham,
+           weighted=True, conventions={"normalize": True, "complement": True},
+           info={"labels": "index"}),
         _b("sklearn.metrics.top_k_accuracy_score(labels=arange(C))", "metric",
            "top_k_accuracy", top_k, topk, info=tk_info, regimes=_TOPK,
            conventions={"k": 2, "ties": "last", "axis": -1, "reduction": "mean"},

@@ -175,6 +175,7 @@ def overhead(args: argparse.Namespace, per_case_pytest: float | None) -> None:
 
     import conformance.runner as runner
     from conformance.cases import CaseSpec, cast_inputs, cotangent, raw_inputs, regimes_for
+    from conformance.families import family_of
     from conformance.loader import load_all
 
     backends = [b for b in args.backend.split(",")] if args.backend else None
@@ -209,7 +210,7 @@ def overhead(args: argparse.Namespace, per_case_pytest: float | None) -> None:
                         g = cotangent(binding, spec.regime, expected.shape,
                                       runner.expected_dtype(binding, spec.dtype))
                         names = [n for _, n in binding.arg_names()]
-                        wrt = names.index("x" if "x" in names else "y_pred")
+                        wrt = names.index(family_of(binding.reference).grad_input)
                         fn = runner._positional(binding, names)
                         fw_args = [fw[n] for n in names]
                         grad = (fn, names, wrt, g)

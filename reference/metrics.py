@@ -211,11 +211,13 @@ def _labels(x: Any, name: str) -> np.ndarray:
 
 
 def label_accuracy(y_pred: Any, y_true: Any, *, normalize: bool = True,
-                   sample_weight: Any = None) -> np.ndarray:
+                   complement: bool = False, sample_weight: Any = None) -> np.ndarray:
     """sklearn accuracy_score on label arrays: the (weighted) fraction, or count with
     normalize=False, of samples whose predicted label equals the true one. 1-d labels
     (n,), or 2-d multilabel indicators (n, L) where a sample counts only if its whole row
-    matches (subset accuracy). Returns a 0-d array."""
+    matches (subset accuracy). complement=True counts the samples that do NOT match:
+    sklearn zero_one_loss (and hamming_loss on 1-d labels), exactly, not as 1 - accuracy.
+    Returns a 0-d array."""
     p = _labels(y_pred, "y_pred")
     t = _labels(y_true, "y_true")
     check_same_shape(p, t, "y_pred", "y_true")
@@ -224,6 +226,8 @@ def label_accuracy(y_pred: Any, y_true: Any, *, normalize: bool = True,
     values = (p == t).astype(np.float64)
     if p.ndim == 2:
         values = values.all(axis=1).astype(np.float64)
+    if _check_bool(complement, "complement"):
+        values = 1.0 - values
     reduction = "weighted_mean" if _check_bool(normalize, "normalize") else "sum"
     return reduce_loss(values, reduction, sample_weight=sample_weight)
 

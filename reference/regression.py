@@ -69,27 +69,34 @@ def _sign(d: np.ndarray, grad_at_zero: float) -> np.ndarray:
 
 
 def squared_error(
-    y_pred: Any, y_true: Any, *, mean_axis: int | None = None, reduction: str = "none",
-    sample_weight: Any = None,
+    y_pred: Any, y_true: Any, *, scale: float = 1.0, mean_axis: int | None = None,
+    reduction: str = "none", sample_weight: Any = None,
 ) -> np.ndarray:
-    """(y_pred - y_true)^2 elementwise.  y_pred, y_true: same shape [...]."""
+    """scale (y_pred - y_true)^2 elementwise.  y_pred, y_true: same shape [...].
+
+    scale=0.5 is optax's ``l2_loss`` (Bishop's convention)."""
+    scale = check_finite_scalar(scale, "scale")
     p, t = pair(y_pred, y_true)
     d, e = two_diff(p, t)
     with np.errstate(over="ignore", invalid="ignore"):
-        v = d * (d + 2.0 * e)  # (d + e)^2 to first order in the rounding error e
+        # (d + e)^2 to first order in the rounding error e; the scale on one factor
+        # (exact for 0.5: no overflow of d^2 where scale d^2 is finite)
+        v = (scale * d) * (d + 2.0 * e)
     return _reduce(v, reduction, sample_weight, mean_axis)
 
 
 def squared_error_vjp(
-    g: Any, y_pred: Any, y_true: Any, *, mean_axis: int | None = None,
+    g: Any, y_pred: Any, y_true: Any, *, scale: float = 1.0, mean_axis: int | None = None,
     reduction: str = "none", sample_weight: Any = None,
 ) -> np.ndarray:
-    """d/dy_pred = 2 (y_pred - y_true)."""
+    """d/dy_pred = 2 scale (y_pred - y_true)."""
+    scale = check_finite_scalar(scale, "scale")
     p, t = pair(y_pred, y_true)
     cot, dead = reduce_vjp(g, p.shape, reduction, sample_weight=sample_weight,
                            mean_axis=mean_axis)
     d, e = two_diff(p, t)
-    return chain(cot, dead, 2.0 * (d + e))
+    with np.errstate(over="ignore", invalid="ignore"):
+        return chain(cot, dead, (2.0 * scale) * (d + e))
 
 
 # --------------------------------------------------------------------------- absolute

@@ -384,12 +384,16 @@ def _cosine_cases() -> list[OracleCase]:
 # --------------------------------------------------------------------------- CASES
 
 
-def _sq(p, t):
-    return (p - t) ** 2
+def _sq(p, t, scale=1.0):
+    return mpf(scale) * (p - t) ** 2
 
 
 CASES: list[OracleCase] = [
     *elementwise_cases("squared_error", _sq, lambda p, t: 2 * (p - t), _std_regimes([0.0])),
+    # optax's l2_loss: 0.5 (p - t)^2
+    *elementwise_cases("squared_error", _sq, lambda p, t, scale=1.0: 2 * mpf(scale) * (p - t),
+                       {"l2_" + k: v for k, v in _std_regimes([0.0]).items()},
+                       kwargs={"scale": 0.5}),
     *elementwise_cases("absolute_error", lambda p, t: abs(p - t),
                        lambda p, t, grad_at_zero=0.0: _sign(p - t, grad_at_zero),
                        _std_regimes([0.0])),
