@@ -495,4 +495,13 @@ def metric_bindings(keras: Any, major: int, backend_name: str) -> list[Binding]:
            _metric_class_call(M.SparseTopKCategoricalAccuracy, k=2),
            source=src("SparseTopKCategoricalAccuracy"),
            conventions={"k": 2, "ties": "include", "reduction": "mean"}, **topk, **common),
+        # exact equality of labels: the float dtype plays no part, one dtype is enough
+        _b("keras.metrics.Accuracy()", "label_accuracy", _metric_class_call(M.Accuracy),
+           source=src("Accuracy") + " (mean of y_true == y_pred)",
+           conventions={"normalize": True}, dtypes=("float32",),
+           info={"labels": "index (compared for equality)"}, **common),
+        _b("keras.metrics.Accuracy()+sample_weight", "label_accuracy",
+           _metric_class_call(M.Accuracy), source=src("Accuracy") + " (weighted mean)",
+           conventions={"normalize": True}, dtypes=("float32",), args=_KERAS_W,
+           info={"labels": "index (compared for equality)"}, **common),
     ]
