@@ -130,6 +130,7 @@ FAMILY_OF |= {
     "top_k_categorical_accuracy": "topk_categorical_metric",
     "exact_match_accuracy": "multilabel_metric",
     "label_accuracy": "labels",
+    "zero_one_loss": "labels",
 }
 
 

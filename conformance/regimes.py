@@ -527,9 +527,7 @@ def _ctc_case(conv: Mapping[str, Any], z: np.ndarray, labels: list[list[int]],
     y = np.zeros((n, s), dtype=np.int64)
     for i, row in enumerate(labels):
         y[i, : len(row)] = row
-    if conv.get("input_space") == "log_probabilities":
-        z = z - z.max(axis=-1, keepdims=True)
-        z = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    z = _cat_pred(conv.get("input_space", "logits"), z)
     lengths = np.full(n, t) if input_lengths is None else np.array(input_lengths)
     return {"y_pred": z, "y_true": y, "input_lengths": lengths.astype(np.int64),
             "label_lengths": np.array([len(r) for r in labels], dtype=np.int64)}

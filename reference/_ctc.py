@@ -84,7 +84,7 @@ def _inputs(y_pred: Any, y_true: Any, input_lengths: Any, label_lengths: Any, bl
     if input_space == "logits":
         with np.errstate(invalid="ignore", over="ignore"):
             # log_softmax with the row max subtracted (no overflow of exp)
-            m = np.max(xe, axis=-1, keepdims=True) if c else xe
+            m = np.max(xe, axis=-1, keepdims=True)
             m = np.where(np.isfinite(m), m, 0)
             lp = xe - m - np.log(np.sum(np.exp(xe - m), axis=-1, keepdims=True))
     else:

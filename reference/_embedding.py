@@ -20,18 +20,12 @@ from typing import Any
 import numpy as np
 
 from ._loss_common import EXT, signed_labels, to64, two_diff
+from ._margin_multiclass import _kink  # 1 above 0, grad_at_margin at 0, NaN for NaN
 from ._reduce import chain, reduce_loss
 from ._reduce import reduce_loss_vjp as reduce_vjp
 from ._validate import as_float64, check_choice, check_finite_scalar, check_same_shape
 
 EPS_MODES = ("difference", "sum")
-
-
-def _kink(z: np.ndarray, grad_at_margin: float) -> np.ndarray:
-    """1 where z > 0, ``grad_at_margin`` where z == 0, 0 below, NaN where z is NaN."""
-    with np.errstate(invalid="ignore"):
-        k = np.where(z > 0, 1.0, np.where(z == 0, grad_at_margin, 0.0))
-    return np.where(np.isnan(z), np.nan, k)
 
 
 def _pm1(y: Any, shape: tuple[int, ...], name: str = "y_true") -> np.ndarray:

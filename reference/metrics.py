@@ -210,26 +210,36 @@ def _labels(x: Any, name: str) -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def label_accuracy(y_pred: Any, y_true: Any, *, normalize: bool = True,
-                   complement: bool = False, sample_weight: Any = None) -> np.ndarray:
-    """sklearn accuracy_score on label arrays: the (weighted) fraction, or count with
-    normalize=False, of samples whose predicted label equals the true one. 1-d labels
-    (n,), or 2-d multilabel indicators (n, L) where a sample counts only if its whole row
-    matches (subset accuracy). complement=True counts the samples that do NOT match:
-    sklearn zero_one_loss (and hamming_loss on 1-d labels), exactly, not as 1 - accuracy.
-    Returns a 0-d array."""
+def _label_matches(y_pred: Any, y_true: Any) -> np.ndarray:
+    """1.0 per sample whose predicted label equals the true one (a 2-d indicator row
+    counts only if it matches whole), else 0.0."""
     p = _labels(y_pred, "y_pred")
     t = _labels(y_true, "y_true")
     check_same_shape(p, t, "y_pred", "y_true")
     if p.ndim not in (1, 2):
         raise ValueError(f"y_pred must be 1-d labels or a 2-d indicator matrix, got {p.shape}")
     values = (p == t).astype(np.float64)
-    if p.ndim == 2:
-        values = values.all(axis=1).astype(np.float64)
-    if _check_bool(complement, "complement"):
-        values = 1.0 - values
+    return values.all(axis=1).astype(np.float64) if p.ndim == 2 else values
+
+
+def label_accuracy(y_pred: Any, y_true: Any, *, normalize: bool = True,
+                   sample_weight: Any = None) -> np.ndarray:
+    """sklearn accuracy_score on label arrays: the (weighted) fraction, or count with
+    normalize=False, of samples whose predicted label equals the true one. 1-d labels
+    (n,), or 2-d multilabel indicators (n, L) where a sample counts only if its whole row
+    matches (subset accuracy). Returns a 0-d array."""
     reduction = "weighted_mean" if _check_bool(normalize, "normalize") else "sum"
-    return reduce_loss(values, reduction, sample_weight=sample_weight)
+    return reduce_loss(_label_matches(y_pred, y_true), reduction, sample_weight=sample_weight)
+
+
+def zero_one_loss(y_pred: Any, y_true: Any, *, normalize: bool = True,
+                  sample_weight: Any = None) -> np.ndarray:
+    """sklearn zero_one_loss (and hamming_loss on 1-d labels): the (weighted) fraction, or
+    count with normalize=False, of samples whose label does NOT match (whole rows for 2-d
+    indicators), counted directly rather than as 1 - accuracy. Returns a 0-d array."""
+    reduction = "weighted_mean" if _check_bool(normalize, "normalize") else "sum"
+    return reduce_loss(1.0 - _label_matches(y_pred, y_true), reduction,
+                       sample_weight=sample_weight)
 
 
 KIND = "metric"
@@ -242,6 +252,7 @@ FUNCTIONS = {
     "top_k_categorical_accuracy": top_k_categorical_accuracy,
     "exact_match_accuracy": exact_match_accuracy,
     "label_accuracy": label_accuracy,
+    "zero_one_loss": zero_one_loss,
 }
 
 VJPS: dict = {}

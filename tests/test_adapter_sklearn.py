@@ -88,7 +88,7 @@ def test_every_binding_runs_on_a_small_input():
     probs = rng.dirichlet(np.ones(4), size=6)
     for b in BINDINGS:
         labels = b.info.get("labels")
-        if b.reference == "label_accuracy":
+        if b.reference in ("label_accuracy", "zero_one_loss"):
             inputs = {"y_pred": np.array([0, 1, 2, 3, 1, 0]), "y_true": np.array([0, 1, 2, 0, 1, 3])}
         elif labels == "index":
             inputs = {"y_pred": probs, "y_true": np.array([0, 1, 2, 3, 1, 0])}

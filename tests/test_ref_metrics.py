@@ -99,12 +99,16 @@ def test_label_accuracy_as_sklearn() -> None:
     assert R.label_accuracy([1, 1], [1, 0], sample_weight=[3.0, 1.0]) == 0.75
     assert R.label_accuracy(np.array([[0, 1], [1, 1]]), np.ones((2, 2), int)) == 0.5
     assert R.label_accuracy([1.0, 2.0], [1, 2]) == 1.0
-    # zero_one_loss: the mismatches, counted directly
-    assert R.label_accuracy([0, 2, 1, 3], [0, 1, 2, 3], complement=True) == 0.5
-    assert R.label_accuracy([0, 2, 1], [0, 1, 2], complement=True, normalize=False) == 2.0
-    assert R.label_accuracy([1, 1], [1, 0], complement=True, sample_weight=[3.0, 1.0]) == 0.25
-    assert R.label_accuracy(np.array([[0, 1], [1, 1]]), np.ones((2, 2), int),
-                            complement=True) == 0.5
+
+
+
+def test_zero_one_loss_counts_the_mismatches() -> None:
+    assert R.zero_one_loss([0, 2, 1, 3], [0, 1, 2, 3]) == 0.5
+    assert R.zero_one_loss([0, 2, 1], [0, 1, 2], normalize=False) == 2.0
+    assert R.zero_one_loss([1, 1], [1, 0], sample_weight=[3.0, 1.0]) == 0.25
+    assert R.zero_one_loss(np.array([[0, 1], [1, 1]]), np.ones((2, 2), int)) == 0.5
+    # exactly the complement, where 1 - accuracy would round: 1 - 1/3 != 2/3 in float64
+    assert R.zero_one_loss([0, 1, 1], [0, 0, 0]) == 2 / 3
 
 
 def test_nan_scores_propagate() -> None:
@@ -142,7 +146,7 @@ def test_inf_scores_are_ordered() -> None:
         (lambda: R.label_accuracy([1.5], [1]), ValueError, "y_pred"),
         (lambda: R.label_accuracy(["a"], ["a"]), TypeError, "y_pred"),
         (lambda: R.label_accuracy([1], [1], normalize="yes"), TypeError, "normalize"),
-        (lambda: R.label_accuracy([1], [1], complement=1), TypeError, "complement"),
+        (lambda: R.zero_one_loss([1], [1], normalize=1), TypeError, "normalize"),
         (lambda: R.categorical_accuracy([[0.1, 0.9]], [[0, 1]], axis=2), ValueError, "axis"),
         (lambda: R.binary_accuracy([0.1], [1.0], reduction="median"), ValueError, "reduction"),
         (lambda: R.exact_match_accuracy(np.float64(0.3), np.float64(1.0)), ValueError,
