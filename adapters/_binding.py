@@ -33,8 +33,19 @@ ALL_DTYPES = ("float16", "bfloat16", "float32", "float64")
 # (conformance/families.py).
 INPUT_NAMES = ("x", "y_pred", "y_true", "sample_weight", "x1", "x2", "anchor", "positive",
                "negative", "input_lengths", "label_lengths")
+# Conventions the harness applies around any reference function (so they need no keyword
+# in each function's signature): ``mean_of_empty``, the value a binding gives for a mean
+# over nothing (an empty batch, or zero total sample weight) where the reference's mean
+# is NaN; Keras' metric classes answer 0 (``divide_no_nan(total, count)``).
+HARNESS_CONVENTIONS = ("mean_of_empty",)
 
-__all__ = ["ALL_DTYPES", "INPUT_NAMES", "KINDS", "Backend", "Binding", "BindingError", "CotangentShapeError", "dtype_name", "fit_cotangent", "memo_by_id"]
+
+def reference_conventions(binding: Binding) -> dict[str, Any]:
+    """The binding's conventions that are keywords of its reference function (without the
+    :data:`HARNESS_CONVENTIONS`)."""
+    return {k: v for k, v in binding.conventions.items() if k not in HARNESS_CONVENTIONS}
+
+__all__ = ["ALL_DTYPES", "HARNESS_CONVENTIONS", "INPUT_NAMES", "KINDS", "Backend", "Binding", "BindingError", "CotangentShapeError", "dtype_name", "fit_cotangent", "memo_by_id", "reference_conventions"]
 
 
 class BindingError(ValueError):
@@ -240,7 +251,7 @@ def _check_keywords(where: str, what: str, kwargs: Mapping[str, Any], fn: Callab
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         return
     accepted = {n for n, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
-    unknown = sorted(set(kwargs) - accepted)
+    unknown = sorted(set(kwargs) - accepted - set(HARNESS_CONVENTIONS))
     if unknown:
         raise BindingError(
             f"{where}: {what} {unknown} not accepted by reference "

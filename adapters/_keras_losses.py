@@ -29,7 +29,7 @@ from typing import Any
 from ._binding import Binding
 from .keras_bindings import grad_at_clip, grad_at_max_tie
 
-__all__ = ["loss_bindings", "metric_bindings"]
+__all__ = ["loss_bindings", "loss_metric_bindings", "metric_bindings"]
 
 EPS = 1e-7  # keras.backend.epsilon(), checked at bindings() time
 _LOSSES_SRC = "keras/src/losses/losses.py"
@@ -470,38 +470,116 @@ def metric_bindings(keras: Any, major: int, backend_name: str) -> list[Binding]:
            conventions={"k": 5, "ties": "include"}, **topk, **common),
         _b("keras.metrics.BinaryAccuracy()", "binary_accuracy",
            _metric_class_call(M.BinaryAccuracy), source=src("BinaryAccuracy"),
-           conventions={"threshold": 0.5, "strict": True, **bin_mean, "reduction": "mean"},
+           conventions={"threshold": 0.5, "strict": True, **bin_mean, "reduction": "mean", "mean_of_empty": 0.0},
            **common),
         _b("keras.metrics.BinaryAccuracy()+sample_weight", "binary_accuracy",
            _metric_class_call(M.BinaryAccuracy), source=src("BinaryAccuracy"),
            conventions={"threshold": 0.5, "strict": True, **bin_mean,
-                        "reduction": "weighted_mean"}, args=_KERAS_W, **common),
+                        "reduction": "weighted_mean", "mean_of_empty": 0.0}, args=_KERAS_W, **common),
         _b("keras.metrics.CategoricalAccuracy()", "categorical_accuracy",
            _metric_class_call(M.CategoricalAccuracy), source=src("CategoricalAccuracy"),
-           conventions={"ties": "first", "reduction": "mean"}, **common),
+           conventions={"ties": "first", "reduction": "mean", "mean_of_empty": 0.0}, **common),
         _b("keras.metrics.SparseCategoricalAccuracy()", "sparse_categorical_accuracy",
            _metric_class_call(M.SparseCategoricalAccuracy),
            source=src("SparseCategoricalAccuracy"),
-           conventions={"ties": "first", "reduction": "mean"}, **common),
+           conventions={"ties": "first", "reduction": "mean", "mean_of_empty": 0.0}, **common),
         _b("keras.metrics.TopKCategoricalAccuracy()", "top_k_categorical_accuracy",
            _metric_class_call(M.TopKCategoricalAccuracy), source=src("TopKCategoricalAccuracy"),
-           conventions={"k": 5, "ties": "include", "reduction": "mean"},
+           conventions={"k": 5, "ties": "include", "reduction": "mean", "mean_of_empty": 0.0},
            info={"defaults": "k=5"}, **topk, **common),
         _b("keras.metrics.TopKCategoricalAccuracy(k=2)", "top_k_categorical_accuracy",
            _metric_class_call(M.TopKCategoricalAccuracy, k=2),
            source=src("TopKCategoricalAccuracy"),
-           conventions={"k": 2, "ties": "include", "reduction": "mean"}, **topk, **common),
+           conventions={"k": 2, "ties": "include", "reduction": "mean", "mean_of_empty": 0.0}, **topk, **common),
         _b("keras.metrics.SparseTopKCategoricalAccuracy(k=2)", "top_k_accuracy",
            _metric_class_call(M.SparseTopKCategoricalAccuracy, k=2),
            source=src("SparseTopKCategoricalAccuracy"),
-           conventions={"k": 2, "ties": "include", "reduction": "mean"}, **topk, **common),
+           conventions={"k": 2, "ties": "include", "reduction": "mean", "mean_of_empty": 0.0}, **topk, **common),
         # exact equality of labels: the float dtype plays no part, one dtype is enough
         _b("keras.metrics.Accuracy()", "label_accuracy", _metric_class_call(M.Accuracy),
            source=src("Accuracy") + " (mean of y_true == y_pred)",
-           conventions={"normalize": True}, dtypes=("float32",),
+           conventions={"normalize": True, "mean_of_empty": 0.0}, dtypes=("float32",),
            info={"labels": "index (compared for equality)"}, **common),
         _b("keras.metrics.Accuracy()+sample_weight", "label_accuracy",
            _metric_class_call(M.Accuracy), source=src("Accuracy") + " (weighted mean)",
-           conventions={"normalize": True}, dtypes=("float32",), args=_KERAS_W,
+           conventions={"normalize": True, "mean_of_empty": 0.0}, dtypes=("float32",), args=_KERAS_W,
            info={"labels": "index (compared for equality)"}, **common),
     ]
+
+
+# Metric classes that average a loss function (keras/src/metrics/probabilistic_metrics.py,
+# regression_metrics.py, hinge_metrics.py): each is a MeanMetricWrapper of the function
+# bound above (``keras.losses.*``; CosineSimilarity wraps its own, un-negated
+# ``metrics.regression_metrics.cosine_similarity``). reduction_metrics.py: update_state
+# calls the function on the inputs as given, casts the per-sample values to the metric's
+# dtype (floatx(), float32), averages any remaining axes per sample, and result() is
+# divide_no_nan(sum(w * l), sum(w)) (w = 1 per sample without weights): the mean of every
+# value, or the sample-weighted mean. Keras 2 (tf_keras/src/metrics/base_metric.py:
+# MeanMetricWrapper) casts y_pred to the metric's dtype (float32) before calling the
+# function, so its values are float32 computations.
+_LOSS_METRICS: tuple[tuple[str, dict[str, Any], str, bool], ...] = (
+    # (metric class, constructor keywords, the wrapped function's binding, +sample_weight)
+    ("BinaryCrossentropy", {}, "keras.losses.binary_crossentropy", True),
+    ("BinaryCrossentropy", {"from_logits": True},
+     "keras.losses.binary_crossentropy(from_logits=True)", True),
+    ("CategoricalCrossentropy", {}, "keras.losses.categorical_crossentropy", True),
+    ("CategoricalCrossentropy", {"from_logits": True},
+     "keras.losses.categorical_crossentropy(from_logits=True)", False),
+    ("SparseCategoricalCrossentropy", {}, "keras.losses.sparse_categorical_crossentropy", False),
+    ("SparseCategoricalCrossentropy", {"from_logits": True},
+     "keras.losses.sparse_categorical_crossentropy(from_logits=True)", True),
+    ("KLDivergence", {}, "keras.losses.kl_divergence", False),
+    ("Poisson", {}, "keras.losses.poisson", False),
+    ("MeanSquaredError", {}, "keras.losses.mean_squared_error", True),
+    ("MeanAbsoluteError", {}, "keras.losses.mean_absolute_error", False),
+    ("MeanAbsolutePercentageError", {}, "keras.losses.mean_absolute_percentage_error", False),
+    ("MeanSquaredLogarithmicError", {}, "keras.losses.mean_squared_logarithmic_error", False),
+    ("LogCoshError", {}, "keras.losses.log_cosh", False),
+    ("CosineSimilarity", {}, "keras.losses.cosine_similarity", False),
+    ("Hinge", {}, "keras.losses.hinge", False),
+    ("SquaredHinge", {}, "keras.losses.squared_hinge", False),
+    ("CategoricalHinge", {}, "keras.losses.categorical_hinge", False),
+)
+_METRIC_MODULES = {"BinaryCrossentropy": "probabilistic_metrics",
+                   "CategoricalCrossentropy": "probabilistic_metrics",
+                   "SparseCategoricalCrossentropy": "probabilistic_metrics",
+                   "KLDivergence": "probabilistic_metrics", "Poisson": "probabilistic_metrics",
+                   "Hinge": "hinge_metrics", "SquaredHinge": "hinge_metrics",
+                   "CategoricalHinge": "hinge_metrics"}
+
+
+def loss_metric_bindings(keras: Any, major: int, functions: list[Binding]) -> list[Binding]:
+    """The metric classes wrapping the loss functions bound in ``functions``: the function's
+    conventions, averaged over the batch (or sample-weighted), answered in float32."""
+    by_api = {b.api: b for b in functions}
+    out = []
+    for name, kwargs, fn_api, weighted in _LOSS_METRICS:
+        fn = by_api.get(fn_api)
+        cls = getattr(keras.metrics, name, None)
+        if fn is None or cls is None:
+            continue
+        conventions = dict(fn.conventions)
+        if name == "CosineSimilarity":  # metrics' cosine_similarity: +cos, same normalisation
+            conventions["negate"] = False
+        module = _METRIC_MODULES.get(name, "regression_metrics")
+        source = (f"keras/src/metrics/{module}.py:{name} + keras/src/metrics/"
+                  "reduction_metrics.py:MeanMetricWrapper, Mean.result (divide_no_nan)"
+                  if major >= 3 else
+                  f"tf_keras/src/metrics/{module}.py:{name} + tf_keras/src/metrics/"
+                  "base_metric.py:MeanMetricWrapper")
+        args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+        common = {"kind": "metric", "grad": False, "output_dtype": "float32",
+                  "label_dtype": fn.label_dtype, "regimes": fn.regimes,
+                  "info": {**{k: v for k, v in fn.info.items() if k != "source"},
+                           "default_reduction": "mean over samples (divide_no_nan)",
+                           "wraps": fn_api},
+                  "notes": "a stateful metric: one update_state, then result(), in floatx() "
+                           "(float32)"}
+        variants = [("", "mean", _KERAS)] + ([("+sample_weight", "weighted_mean", _KERAS_W)]
+                                             if weighted else [])
+        for suffix, reduction, fn_args in variants:
+            out.append(_b(f"keras.metrics.{name}({args}){suffix}", fn.reference,
+                          _metric_class_call(cls, **kwargs), source=source, args=fn_args,
+                          conventions={**conventions, "reduction": reduction,
+                                       "mean_of_empty": 0.0}, **common))
+    return out

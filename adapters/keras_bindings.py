@@ -348,7 +348,25 @@ def _layers(keras: Any, major: int, backend_name: str) -> list[Binding]:
                  source=f"{_LAYERS_SRC}/softmax.py:Softmax", conventions={"axis": -1},
                  **common),
     ]
+    # PReLU: relu(x) - alpha * relu(-x) with a trainable alpha of shape input_shape[1:],
+    # initialised to zeros (a relu until trained; torch's PReLU starts at 0.25). A fresh
+    # layer per call: alpha's shape is fixed by the first input. At x = 0 both relu terms
+    # have derivative 0 on every backend, so the gradient there is 0 (not 1, not alpha).
+    prelu_src = f"{_LAYERS_SRC}/prelu.py:PReLU"
+    for api, init, slope in (("keras.layers.PReLU()", "zeros", 0.0),
+                             ("keras.layers.PReLU(alpha_initializer=Constant(0.25))",
+                              keras.initializers.Constant(0.25), 0.25)):
+        out.append(_binding(api, "activation", "leaky_relu",
+                            functools.partial(_fresh_prelu, layers.PReLU, init),
+                            source=prelu_src, conventions={"negative_slope": slope},
+                            grad_conventions={"grad_at_zero": 0.0},
+                            info={"defaults": "alpha_initializer='zeros' (a relu at "
+                                              "initialisation)"}, **common))
     return out
+
+
+def _fresh_prelu(cls: Any, init: Any, x: Any) -> Any:
+    return cls(alpha_initializer=init)(x)
 
 
 def bindings() -> list[Binding]:
@@ -361,6 +379,8 @@ def bindings() -> list[Binding]:
     out = _activations(keras, major, backend_name)
     out += _ops(keras, backend_name, out)
     out += _layers(keras, major, backend_name)
-    out += _keras_losses.loss_bindings(keras, major, backend_name)
+    losses = _keras_losses.loss_bindings(keras, major, backend_name)
+    out += losses
+    out += _keras_losses.loss_metric_bindings(keras, major, losses)
     out += _keras_losses.metric_bindings(keras, major, backend_name)
     return out

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from adapters._binding import Binding
+from adapters._binding import Binding, reference_conventions
 
 from .families import FAMILY_OF, family_of
 from .regimes import seed_of
@@ -98,7 +98,7 @@ def _weights_fit(binding: Binding, regime: str) -> bool:
     family = family_of(binding.reference)
     args = [np.asarray(raw[name]) for name in family.inputs]
     try:
-        reference.FUNCTIONS[binding.reference](*args, **{**binding.conventions,
+        reference.FUNCTIONS[binding.reference](*args, **{**reference_conventions(binding),
                                                         "sample_weight": raw["sample_weight"]})
     except ValueError as exc:
         if "sample_weight" in str(exc):

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 import reference
-from adapters._binding import Backend, Binding
+from adapters._binding import Backend, Binding, reference_conventions
 
 from .cases import CaseSpec, numpy_dtype
 from .runner import CaseResult, _describe_exception
@@ -110,7 +110,7 @@ def _each_path(prob: Binding, logit: Binding, p: np.ndarray, z: np.ndarray, labe
     parts = []
     for binding, x, out in ((prob, p, out_p), (logit, z, out_z)):
         try:
-            ref = np.asarray(reference.FUNCTIONS[binding.reference](x, labels, **binding.conventions))
+            ref = np.asarray(reference.FUNCTIONS[binding.reference](x, labels, **reference_conventions(binding)))
         except (ValueError, TypeError):
             continue
         if ref.shape == out.shape:

@@ -49,13 +49,26 @@ def reference_call(binding: Binding, inputs: Mapping[str, np.ndarray], *,
     family = family_of(binding.reference)
     args = [_as_reference_array(inputs[name], name in family.int_inputs) for name in family.inputs]
     kwargs = dict(binding.conventions)
+    empty_value = kwargs.pop("mean_of_empty", None)  # HARNESS_CONVENTIONS
     if "sample_weight" in inputs:
         kwargs["sample_weight"] = _as_reference_array(inputs["sample_weight"], False)
     if vjp_cotangent is None:
-        return np.asarray(reference.FUNCTIONS[binding.reference](*args, **kwargs))
+        out = np.asarray(reference.FUNCTIONS[binding.reference](*args, **kwargs))
+        if empty_value is not None and _mean_of_nothing(out, args, kwargs):
+            out = np.asarray(float(empty_value))
+        return out
     kwargs.update(binding.grad_conventions)
     g = _as_reference_array(vjp_cotangent, False)
     return np.asarray(reference.VJPS[binding.reference](g, *args, **kwargs))
+
+
+def _mean_of_nothing(out: np.ndarray, args: list[np.ndarray], kwargs: Mapping[str, Any]) -> bool:
+    """Whether ``out`` is a mean over zero values or zero total weight (a 0-d NaN from an
+    empty batch or all-zero sample weights), as opposed to a NaN of the inputs."""
+    if out.ndim or not np.isnan(out):
+        return False
+    weight = kwargs.get("sample_weight")
+    return args[0].size == 0 or (weight is not None and not np.any(weight))
 
 
 def _as_reference_array(arr: np.ndarray, is_int: bool) -> np.ndarray:
