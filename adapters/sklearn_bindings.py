@@ -54,7 +54,7 @@ def _b(api: str, kind: str, reference: str, call: Any, source: str, *,
     args = ("y_true", "y_pred", _SW) if weighted else ("y_true", "y_pred")
     return Binding(api=f"{api}+sample_weight" if weighted else api, backend="sklearn",
                    kind=kind, reference=reference, call=call, args=args, grad=False,
-                   output_dtype="float64", dtypes=fields.pop("dtypes", ("float16", "float32",
+                   output_dtype=fields.pop("output_dtype", "float64"), dtypes=fields.pop("dtypes", ("float16", "float32",
                                                                          "float64")),
                    info={"default_reduction": "mean", "source": source, "domain": _DOMAIN,
                          **(info or {})},
@@ -239,10 +239,123 @@ def _regression_bindings() -> list[Binding]:
     return out
 
 
+def _root_bindings() -> list[Binding]:
+    from sklearn.metrics import root_mean_squared_error, root_mean_squared_log_error
+
+    def raw(fn: Any) -> Any:
+        def call(y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+            return fn(y_true, y_pred, sample_weight=sample_weight, multioutput="raw_values")
+        return call
+
+    table = [
+        ("root_mean_squared_error", "root_mean_squared_error", root_mean_squared_error,
+         _REGRESSION, f"{_REG}:root_mean_squared_error (xp.sqrt of mean_squared_error("
+                      "multioutput='raw_values'), then _average over the outputs)"),
+        ("root_mean_squared_log_error", "root_mean_squared_log_error",
+         root_mean_squared_log_error, _NONNEG,
+         f"{_REG}:root_mean_squared_log_error (root_mean_squared_error of log1p; raises "
+         "for <= -1)"),
+    ]
+    out: list[Binding] = []
+    for name, reference, fn, regimes, source in table:
+        for weighted in (False, True):
+            out += [
+                _b(f"sklearn.metrics.{name}", "loss", reference, fn, source,
+                   weighted=weighted, regimes=regimes,
+                   conventions={"multioutput": "uniform_average"},
+                   info={"input_space": "real", "defaults": "multioutput='uniform_average'"},
+                   notes="the mean of each output column's root (not the root of the mean "
+                         "over every element)"),
+            ]
+            # raw_values answers an array, not a Python float: in the inputs' dtype, except
+            # that _check_sample_weight turns float16 weights into float64 (only float32
+            # and float64 are kept) and _average then answers float64.
+            split = (("", ("float32", "float64"), "same"),
+                     (" on float16", ("float16",), "float64")) if weighted else (
+                         ("", ("float16", "float32", "float64"), "same"),)
+            for suffix, dtypes, out_dtype in split:
+                out.append(_b(
+                    f"sklearn.metrics.{name}(multioutput='raw_values'){suffix}", "loss",
+                    reference, raw(fn), source, weighted=weighted, regimes=regimes,
+                    dtypes=dtypes, output_dtype=out_dtype,
+                    conventions={"multioutput": "raw_values"},
+                    info={"input_space": "real",
+                          "default_reduction": "one root per output column"}))
+    return out
+
+
+def _brier_bindings() -> list[Binding]:
+    from sklearn.metrics import brier_score_loss
+
+    def flat(y_true: Any, y_pred: Any) -> float:
+        # brier_score_loss takes 1-D P(positive): a (N, k) batch of binary outputs is flattened
+        return brier_score_loss(np.ravel(y_true), np.ravel(y_pred))
+
+    def flat_unhalved(y_true: Any, y_pred: Any) -> float:
+        return brier_score_loss(np.ravel(y_true), np.ravel(y_pred), scale_by_half=False)
+
+    def flat_pos0(y_true: Any, y_pred: Any) -> float:
+        # the labels recoded so that 0 is the class y_pred is the probability of
+        return brier_score_loss(1 - np.ravel(y_true), np.ravel(y_pred), pos_label=0)
+
+    def flat_pm1(y_true: Any, y_pred: Any) -> float:
+        return brier_score_loss(2 * np.ravel(y_true) - 1, np.ravel(y_pred))
+
+    def multiclass(y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
+        return brier_score_loss(y_true, y_pred, labels=_labels(y_pred),
+                                sample_weight=sample_weight)
+
+    def multiclass_halved(y_true: Any, y_pred: Any) -> float:
+        return brier_score_loss(y_true, y_pred, labels=_labels(y_pred), scale_by_half=True)
+
+    src = (f"{_CLS}:brier_score_loss (1-D y_proba: _validate_binary_probabilistic_prediction "
+           "stacks [1 - p, p] against [1 - y, y]; (n, C): "
+           "_validate_multiclass_probabilistic_prediction; row sums of squares, _average, "
+           "times 0.5 where scale_by_half, 'auto' = C < 3)")
+    binary = {"input_space": "probabilities", "labels": "binary",
+              "defaults": "scale_by_half='auto': halved (binary)"}
+    note = ("1-D y_proba is P(pos_label); y_true must be binary (hard labels: soft labels "
+            "raise)")
+    index = {"input_space": "probabilities", "labels": "index",
+             "defaults": "scale_by_half='auto': not halved for C >= 3"}
+    mnote = ("labels=arange(C): the class set is not inferred from the batch; rows not "
+             "summing to 1 warn and are not renormalised")
+    return [
+        _b("sklearn.metrics.brier_score_loss(np.ravel(y_true), np.ravel(y_pred))", "loss",
+           "brier_score", flat, src, regimes=_BINARY_2D, info=binary, notes=note,
+           conventions={"scale": 1.0, "reduction": "mean"}),
+        _b("sklearn.metrics.brier_score_loss(np.ravel(y_true), np.ravel(y_pred), "
+           "scale_by_half=False)", "loss", "brier_score", flat_unhalved, src,
+           regimes=_BINARY_2D, info=binary, notes=note,
+           conventions={"scale": 2.0, "reduction": "mean"}),
+        _b("sklearn.metrics.brier_score_loss(1 - np.ravel(y_true), np.ravel(y_pred), "
+           "pos_label=0)", "loss", "brier_score", flat_pos0, src, regimes=_BINARY_2D,
+           info=binary, notes=note, conventions={"scale": 1.0, "reduction": "mean"}),
+        _b("sklearn.metrics.brier_score_loss with y_true in {-1, 1}", "loss", "brier_score",
+           flat_pm1, src, regimes=_BINARY_2D, info={**binary, "labels": "pm1"},
+           notes=note + "; pos_label inferred as 1 for {-1, 1}",
+           conventions={"scale": 1.0, "reduction": "mean"}),
+        _b("sklearn.metrics.brier_score_loss", "loss", "brier_score", brier_score_loss, src,
+           weighted=True, regimes=_BINARY_1D, info=binary, notes=note,
+           conventions={"scale": 1.0, "reduction": "weighted_mean"}),
+        _b("sklearn.metrics.brier_score_loss(labels=arange(C))", "loss",
+           "multiclass_brier_score", multiclass, src, regimes=_SPARSE_PROB, info=index,
+           notes=mnote, conventions={"axis": -1, "scale": 1.0, "reduction": "mean"}),
+        _b("sklearn.metrics.brier_score_loss(labels=arange(C))", "loss",
+           "multiclass_brier_score", multiclass, src, weighted=True, regimes=_SPARSE_PROB,
+           info=index, notes=mnote,
+           conventions={"axis": -1, "scale": 1.0, "reduction": "weighted_mean"}),
+        _b("sklearn.metrics.brier_score_loss(labels=arange(C), scale_by_half=True)", "loss",
+           "multiclass_brier_score", multiclass_halved, src, regimes=_SPARSE_PROB,
+           info=index, notes=mnote,
+           conventions={"axis": -1, "scale": 0.5, "reduction": "mean"}),
+    ]
+
+
 def bindings() -> list[Binding]:
     """The ``sklearn.metrics`` functions that match a reference function (conventions
     read from scikit-learn 1.9.1: the file and function in each ``info["source"]``)."""
     import sklearn  # noqa: F401  (ImportError here makes the backend skip)
 
     return [*_log_loss_bindings(), *_accuracy_bindings(), *_margin_bindings(),
-            *_regression_bindings()]
+            *_regression_bindings(), *_root_bindings(), *_brier_bindings()]

@@ -1,5 +1,6 @@
 """Poisson and Gaussian negative log-likelihoods and cosine similarity (registered in
-``regression.py``; same ``(y_pred, y_true)`` and reduction conventions)."""
+``regression.py``; same ``(y_pred, y_true)`` and reduction conventions), and the log1p
+helpers of the squared log error."""
 
 from __future__ import annotations
 
@@ -116,6 +117,34 @@ def poisson_nll_log_input_vjp(
     with np.errstate(over="ignore", invalid="ignore"):
         local = to64(np.exp(p.astype(EXT)) - t)  # cancels near exp(p) = t
     return chain(cot, dead, local)
+
+
+# --------------------------------------------------------------------------- squared log
+# (helpers of regression.py's squared_log_error and _regression_root.py's RMSLE)
+
+
+def _sle_inputs(p: np.ndarray, t: np.ndarray, clip_eps: float | None):
+    if clip_eps is None:
+        for arr, name in ((p, "y_pred"), (t, "y_true")):
+            bad = arr < -1
+            if np.any(bad):
+                raise ValueError(
+                    f"{name} must be >= -1 (log1p domain) unless clip_eps is set, got "
+                    f"{arr[bad].ravel()[:5].tolist()}"
+                )
+        return p, t
+    return np.maximum(p, clip_eps), np.maximum(t, clip_eps)
+
+
+def _log1p_ratio(p: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """log1p(p) - log1p(t), in extended precision, without cancellation when p is close to
+    t: log1p((p - t) / (1 + t)) for p >= t, -log1p((t - p) / (1 + p)) otherwise (the
+    argument of log1p is then >= 0)."""
+    pe, te = p.astype(EXT), t.astype(EXT)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        up = np.log1p((pe - te) / (1 + te))
+        down = -np.log1p((te - pe) / (1 + pe))
+    return np.where(pe >= te, up, down)
 
 
 # --------------------------------------------------------------------------- Gaussian

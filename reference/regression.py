@@ -15,8 +15,9 @@ torch 2.13 / jax 0.10 / TF 2.21: ``abs'(0)``: torch ``l1_loss`` 0, ``jnp.abs`` 1
 ``abs`` JVP is ``select(x >= 0, t, -t)``), TF ``abs`` 0.  Huber and smooth-L1 are C^1
 (no kink at ``|d| = delta``, every framework gives ``clip(d, -delta, delta)``).
 
-The Poisson, Gaussian and cosine losses live in ``_regression_more.py`` and are
-registered here.
+The Poisson, Gaussian and cosine losses live in ``_regression_more.py``, the root-mean
+losses (RMSE, RMSLE: always reduced) in ``_regression_root.py`` and the Brier scores
+(squared error of probabilities against labels) in ``_brier.py``; all are registered here.
 """
 
 from __future__ import annotations
@@ -25,10 +26,18 @@ from typing import Any
 
 import numpy as np
 
+from ._brier import (
+    brier_score,
+    brier_score_vjp,
+    multiclass_brier_score,
+    multiclass_brier_score_vjp,
+)
 from ._loss_common import EXT, pair, to64, two_diff
 from ._reduce import chain, reduce_loss
 from ._reduce import reduce_loss_vjp as reduce_vjp
 from ._regression_more import (
+    _log1p_ratio,
+    _sle_inputs,
     cosine_similarity,
     cosine_similarity_vjp,
     gaussian_nll,
@@ -38,18 +47,28 @@ from ._regression_more import (
     poisson_nll_log_input_vjp,
     poisson_nll_vjp,
 )
+from ._regression_root import (
+    root_mean_squared_error,
+    root_mean_squared_error_vjp,
+    root_mean_squared_log_error,
+    root_mean_squared_log_error_vjp,
+)
 from ._validate import check_finite_scalar
 
 __all__ = [
     "absolute_error",
     "absolute_percentage_error",
+    "brier_score",
     "cosine_similarity",
     "gaussian_nll",
     "huber",
     "log_cosh",
+    "multiclass_brier_score",
     "poisson_nll",
     "poisson_nll_log_input",
     "pseudo_huber",
+    "root_mean_squared_error",
+    "root_mean_squared_log_error",
     "smooth_l1",
     "squared_error",
     "squared_log_error",
@@ -324,30 +343,6 @@ def absolute_percentage_error_vjp(
 # --------------------------------------------------------------------------- squared log
 
 
-def _sle_inputs(p: np.ndarray, t: np.ndarray, clip_eps: float | None):
-    if clip_eps is None:
-        for arr, name in ((p, "y_pred"), (t, "y_true")):
-            bad = arr < -1
-            if np.any(bad):
-                raise ValueError(
-                    f"{name} must be >= -1 (log1p domain) unless clip_eps is set, got "
-                    f"{arr[bad].ravel()[:5].tolist()}"
-                )
-        return p, t
-    return np.maximum(p, clip_eps), np.maximum(t, clip_eps)
-
-
-def _log1p_ratio(p: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """log1p(p) - log1p(t), in extended precision, without cancellation when p is close to
-    t: log1p((p - t) / (1 + t)) for p >= t, -log1p((t - p) / (1 + p)) otherwise (the
-    argument of log1p is then >= 0)."""
-    pe, te = p.astype(EXT), t.astype(EXT)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        up = np.log1p((pe - te) / (1 + te))
-        down = -np.log1p((te - pe) / (1 + pe))
-    return np.where(pe >= te, up, down)
-
-
 def squared_log_error(
     y_pred: Any, y_true: Any, *, clip_eps: float | None = None,
     mean_axis: int | None = None, reduction: str = "none", sample_weight: Any = None,
@@ -404,6 +399,10 @@ FUNCTIONS = {
     "poisson_nll_log_input": poisson_nll_log_input,
     "cosine_similarity": cosine_similarity,
     "gaussian_nll": gaussian_nll,
+    "root_mean_squared_error": root_mean_squared_error,
+    "root_mean_squared_log_error": root_mean_squared_log_error,
+    "brier_score": brier_score,
+    "multiclass_brier_score": multiclass_brier_score,
 }
 
 VJPS = {
@@ -419,4 +418,8 @@ VJPS = {
     "poisson_nll_log_input": poisson_nll_log_input_vjp,
     "cosine_similarity": cosine_similarity_vjp,
     "gaussian_nll": gaussian_nll_vjp,
+    "root_mean_squared_error": root_mean_squared_error_vjp,
+    "root_mean_squared_log_error": root_mean_squared_log_error_vjp,
+    "brier_score": brier_score_vjp,
+    "multiclass_brier_score": multiclass_brier_score_vjp,
 }

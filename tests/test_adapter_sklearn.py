@@ -45,7 +45,11 @@ def test_count_and_unique_apis():
     apis = [b.api for b in BINDINGS]
     assert len(apis) == len(set(apis))
     assert len(BINDINGS) >= 20
-    assert all(not b.grad and b.output_dtype == "float64" for b in BINDINGS)
+    assert all(not b.grad for b in BINDINGS)
+    # Python floats, except multioutput='raw_values' (an array: see test_raw_values_dtype)
+    for b in BINDINGS:
+        assert b.output_dtype == ("float64" if "raw_values" not in b.api
+                                  or "on float16+" in b.api else "same"), b.api
     assert all(b.info.get("source") for b in BINDINGS)
     assert not [a for a in apis if set(a) & set("*?[]")]
     for b in BINDINGS:
@@ -101,4 +105,69 @@ def test_every_binding_runs_on_a_small_input():
         inputs["sample_weight"] = np.linspace(0.0, 2.0, 6)
         wanted = {name for _, name in b.arg_names()}
         out = b.invoke({k: v for k, v in inputs.items() if k in wanted})
-        assert isinstance(out, float), b.api
+        if "raw_values" in b.api:
+            assert isinstance(out, np.ndarray) and out.shape == (4,), b.api
+        else:
+            assert isinstance(out, float), b.api
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_raw_values_dtype(dtype):
+    """raw_values answers in the inputs' dtype, but float16 sample weights become float64
+    (_check_sample_weight keeps only float32/float64) and so does the answer."""
+    from sklearn.metrics import root_mean_squared_error
+
+    p, t = np.array([[0.5, 1.0], [2.0, 0.0]], dtype=dtype), np.zeros((2, 2), dtype=dtype)
+    assert root_mean_squared_error(t, p, multioutput="raw_values").dtype == np.dtype(dtype)
+    weighted = root_mean_squared_error(t, p, multioutput="raw_values",
+                                       sample_weight=np.ones(2, dtype=dtype))
+    assert weighted.dtype == np.dtype("float64" if dtype == "float16" else dtype)
+    api = "sklearn.metrics.root_mean_squared_error(multioutput='raw_values')"
+    assert BY_API[api].output_dtype == "same"
+    assert BY_API[f"{api} on float16+sample_weight"].output_dtype == "float64"
+    assert BY_API[f"{api}+sample_weight"].dtypes == ("float32", "float64")
+
+
+def test_root_mean_squared_error_averages_the_roots():
+    """scikit-learn's default takes one root per output, then their mean (the reference's
+    multioutput='uniform_average'), not the root of the mean over every element."""
+    from sklearn.metrics import root_mean_squared_error
+
+    p, t = np.array([[3.0, 0.0], [0.0, 0.0]]), np.zeros((2, 2))
+    got = root_mean_squared_error(t, p)
+    assert got == pytest.approx(np.sqrt(4.5) / 2, rel=1e-15)
+    assert got == pytest.approx(reference.root_mean_squared_error(
+        p, t, multioutput="uniform_average"), rel=1e-15)
+    assert got != pytest.approx(float(reference.root_mean_squared_error(p, t)))
+    assert BY_API["sklearn.metrics.root_mean_squared_error"].conventions == {
+        "multioutput": "uniform_average"}
+
+
+def test_brier_scale_by_half_auto():
+    """'auto' halves the binary score (1-D y_proba, or 2 columns) but not C >= 3."""
+    from sklearn.metrics import brier_score_loss
+
+    y, p = np.array([0, 1, 1]), np.array([0.25, 0.5, 1.0])
+    assert brier_score_loss(y, p) == pytest.approx((0.25**2 + 0.5**2) / 3, rel=1e-15)
+    assert brier_score_loss(y, p, scale_by_half=False) == pytest.approx(
+        2 * (0.25**2 + 0.5**2) / 3, rel=1e-15)
+    two = np.stack([1 - p, p], axis=1)
+    assert brier_score_loss(y, two, labels=[0, 1]) == brier_score_loss(y, p)
+    three = np.array([[0.5, 0.25, 0.25]])
+    assert brier_score_loss([0], three, labels=[0, 1, 2]) == pytest.approx(0.375, rel=1e-15)
+    assert float(reference.multiclass_brier_score(three, [0])[0]) == pytest.approx(0.375)
+    scales = {b.api: b.conventions["scale"] for b in BINDINGS if "brier" in b.api}
+    assert scales["sklearn.metrics.brier_score_loss(labels=arange(C))"] == 1.0
+    assert scales["sklearn.metrics.brier_score_loss(labels=arange(C), scale_by_half=True)"] == 0.5
+    assert scales["sklearn.metrics.brier_score_loss(np.ravel(y_true), np.ravel(y_pred), "
+                  "scale_by_half=False)"] == 2.0
+
+
+def test_rmsle_rejects_minus_one():
+    """scikit-learn rejects y <= -1 (the reference only y < -1: log1p(-1) = -inf)."""
+    from sklearn.metrics import root_mean_squared_log_error
+
+    with pytest.raises(ValueError, match="less than or equal to -1"):
+        root_mean_squared_log_error([0.0, 1.0], [-1.0, 1.0])
+    assert reference.root_mean_squared_log_error(np.array([-1.0, 1.0]),
+                                                 np.array([0.0, 1.0])) == np.inf

@@ -122,6 +122,12 @@ def test_regression_and_margin_losses_nonnegative(p, data):
         assert np.all(R.FUNCTIONS[name](p, signs) >= 0), name
     assert np.all(R.hinge_embedding(np.abs(p), signs) >= 0)
     assert np.all(R.squared_log_error(np.abs(p), np.abs(t)) >= 0)
+    for mo in ("pooled", "uniform_average", "raw_values"):
+        rmse = R.root_mean_squared_error(p, t, multioutput=mo)
+        # a root mean square lies between the smallest and the largest |error|
+        assert np.all(rmse >= 0)
+        assert np.all(rmse <= np.max(np.abs(p - t)) * (1 + 4 * EPS))
+        assert np.all(R.root_mean_squared_log_error(np.abs(p), np.abs(t), multioutput=mo) >= 0)
 
 
 @PROFILE
@@ -136,6 +142,11 @@ def test_class_losses_nonnegative(x, data):
     assert np.all(R.multilabel_soft_margin(x, onehot) >= 0)
     assert np.all(R.sigmoid_binary_cross_entropy(x, onehot) >= 0)
     assert np.all(R.binary_cross_entropy(R.sigmoid(x), onehot) >= 0)
+    # Brier: 0 <= score <= 2 (a probability row against a one-hot label)
+    brier = R.multiclass_brier_score(R.softmax(x), labels)
+    assert np.all((brier >= 0) & (brier <= 2 + 4 * EPS))
+    assert np.all((R.brier_score(R.sigmoid(x), onehot) >= 0)
+                  & (R.brier_score(R.sigmoid(x), onehot) <= 1))
     cos = R.cosine_similarity(x, onehot, eps=1e-8)
     assert np.all((cos <= 1 + 1e-15) & (cos >= -1 - 1e-15))
 
@@ -188,6 +199,10 @@ def _smooth_cases():
         "log_cosh": lambda r, s: (real(r, s), real(r, s)),
         "pseudo_huber": lambda r, s: (real(r, s), real(r, s)),
         "squared_log_error": lambda r, s: (r.uniform(0, 3, s), r.uniform(0, 3, s)),
+        "root_mean_squared_error": lambda r, s: (real(r, s), real(r, s)),
+        "root_mean_squared_log_error": lambda r, s: (r.uniform(0, 3, s), r.uniform(0, 3, s)),
+        "brier_score": lambda r, s: (r.uniform(0.05, 0.95, s), r.uniform(0, 1, s)),
+        "multiclass_brier_score": lambda r, s: (r.uniform(0, 1, s), labels(r, s)),
         "poisson_nll": lambda r, s: (r.uniform(0.1, 3, s), r.integers(0, 5, s) * 1.0),
         "poisson_nll_log_input": lambda r, s: (real(r, s), r.integers(0, 5, s) * 1.0),
         "cosine_similarity": lambda r, s: (real(r, s), real(r, s)),

@@ -13,7 +13,11 @@ import pytest
 import reference
 from reference import regression as R
 
-NAMES = sorted(R.FUNCTIONS)
+# The root means (always reduced) and the Brier scores (probability inputs) have their own
+# tests at the end of this file.
+ROOTS = ("root_mean_squared_error", "root_mean_squared_log_error")
+BRIER = ("brier_score", "multiclass_brier_score")
+NAMES = sorted(set(R.FUNCTIONS) - set(ROOTS) - set(BRIER))
 ELEMENTWISE = [n for n in NAMES if n not in ("cosine_similarity", "gaussian_nll")]
 P = np.array([[0.5, 2.0, 3.0], [1.0, 0.25, 4.0]])
 T = np.array([[1.0, 2.0, 0.5], [3.0, 0.0, 4.5]])
@@ -54,6 +58,24 @@ BAD = [
     ("gaussian_nll", (P, T), {"var": -np.ones_like(P)}, ValueError, "var"),
     ("gaussian_nll", (P, T), {"var": np.ones(4)}, ValueError, "var"),
     ("gaussian_nll", (P, T), {"var": 1.0, "eps": -1.0}, ValueError, "eps"),
+    ("root_mean_squared_error", (P, T), {"multioutput": "mean"}, ValueError, "multioutput"),
+    ("root_mean_squared_error", (P[None], T[None]), {"multioutput": "raw_values"}, ValueError,
+     "multioutput"),
+    ("root_mean_squared_error", (P, T), {"sample_weight": [1.0, -1.0]}, ValueError,
+     "sample_weight"),
+    ("root_mean_squared_error", (P, T), {"sample_weight": np.ones(3)}, ValueError,
+     "sample_weight"),
+    ("root_mean_squared_error", (P, T), {"mean_of_empty": -1.0}, ValueError, "mean_of_empty"),
+    ("root_mean_squared_error", (P, T), {"mean_of_empty": "0"}, TypeError, "mean_of_empty"),
+    ("root_mean_squared_log_error", (P - 3.0, T), {}, ValueError, "y_pred"),
+    ("root_mean_squared_log_error", (P, T - 5.0), {}, ValueError, "y_true"),
+    ("brier_score", (P / 4, T), {}, ValueError, "y_true"),
+    ("brier_score", (P, T / 5), {}, ValueError, "y_pred"),
+    ("brier_score", (P / 4, T / 5), {"scale": 0.0}, ValueError, "scale"),
+    ("multiclass_brier_score", (P / 4, [0, 3]), {}, ValueError, "y_true"),
+    ("multiclass_brier_score", (P / 4, [0, 1, 2]), {}, ValueError, "y_true"),
+    ("multiclass_brier_score", (P, [0, 1]), {}, ValueError, "y_pred"),
+    ("multiclass_brier_score", (P / 4, [0, 1]), {"axis": 2}, ValueError, "axis"),
 ]
 
 
@@ -62,7 +84,7 @@ BAD = [
 def test_bad_inputs_name_the_parameter(name, args, kw, exc, match):
     with pytest.raises(exc, match=match):
         R.FUNCTIONS[name](*args, **kw)
-    g = np.ones(1)
+    g = np.ones(1) if name not in ROOTS else np.asarray(1.0)
     with pytest.raises((exc, ValueError), match=match):
         R.VJPS[name](g, *args, **kw)
 
@@ -233,3 +255,174 @@ def test_poisson_ill_conditioned_points_within_condition_scaled_tolerance():
         cond = (abs(mpmath.mpf(pi)) + abs(mpmath.mpf(ti) * mpmath.log(pi))) / abs(exact)
         err = abs(mpmath.mpf(vi) - exact) / abs(exact)
         assert err <= max(float(cond), 1.0) * 4 * 2.0**-53
+
+
+# --------------------------------------------------------------------------- root means
+
+
+def _sklearn_rmse(p, t, w=None, multioutput="uniform_average", log=False):
+    """scikit-learn's formula (the mean of each output's root), written out in NumPy."""
+    p, t = np.atleast_2d(p.T).T, np.atleast_2d(t.T).T
+    if log:
+        p, t = np.log1p(p), np.log1p(t)
+    roots = np.sqrt(np.average((p - t) ** 2, axis=0, weights=w))
+    return roots if multioutput == "raw_values" else np.mean(roots)
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_root_multioutput_conventions(log):
+    rng = np.random.default_rng(8)
+    p, t = rng.uniform(0, 3, (7, 3)), rng.uniform(0, 3, (7, 3))
+    w = rng.uniform(0, 2, 7)
+    f = R.root_mean_squared_log_error if log else R.root_mean_squared_error
+    for mo in ("uniform_average", "raw_values"):
+        np.testing.assert_allclose(f(p, t, multioutput=mo, sample_weight=w),
+                                   _sklearn_rmse(p, t, w, mo, log), rtol=1e-14)
+    # pooled: the root of the mean over every element (Keras' sqrt(total / count))
+    d = (np.log1p(p) - np.log1p(t)) if log else p - t
+    np.testing.assert_allclose(f(p, t), np.sqrt(np.mean(d**2)), rtol=1e-14)
+    np.testing.assert_allclose(f(p, t, sample_weight=w),
+                               np.sqrt(np.sum(w[:, None] * d**2) / (3 * np.sum(w))), rtol=1e-14)
+    # the three agree on one output; raw_values keeps its axis, as scikit-learn's
+    v = f(p[:, 0], t[:, 0])
+    assert f(p[:, 0], t[:, 0], multioutput="uniform_average") == v
+    assert f(p[:, 0], t[:, 0], multioutput="raw_values").shape == (1,)
+    assert f(p[:, :1], t[:, :1], multioutput="raw_values")[0] == v
+
+
+def test_root_is_sqrt_of_the_mean_loss():
+    rng = np.random.default_rng(9)
+    p, t = rng.normal(0, 2, (5, 4)), rng.normal(0, 2, (5, 4))
+    w = rng.uniform(0, 2, 5)
+    mse = R.squared_error(p, t, reduction="weighted_mean", sample_weight=w)
+    np.testing.assert_allclose(R.root_mean_squared_error(p, t, sample_weight=w),
+                               np.sqrt(mse), rtol=1e-15)
+    pa, ta = np.abs(p), np.abs(t)
+    msle = R.squared_log_error(pa, ta, reduction="mean")
+    np.testing.assert_allclose(R.root_mean_squared_log_error(pa, ta), np.sqrt(msle),
+                               rtol=1e-15)
+
+
+def test_root_empty_and_zero_weights():
+    z = np.zeros((0, 4))
+    assert np.isnan(R.root_mean_squared_error(z, z))
+    assert R.root_mean_squared_error(z, z, mean_of_empty=0.0) == 0.0  # Keras divide_no_nan
+    assert np.isnan(R.root_mean_squared_error(z, z, multioutput="uniform_average"))
+    np.testing.assert_array_equal(R.root_mean_squared_error(z, z, multioutput="raw_values"),
+                                  np.full(4, np.nan))
+    p, t = np.array([[1.0, np.inf], [2.0, 3.0]]), np.array([[0.0, 0.0], [0.0, 1.0]])
+    w = np.array([0.0, 1.0])  # the inf is weighted out: it plays no part
+    np.testing.assert_array_equal(
+        R.root_mean_squared_error(p, t, sample_weight=w, multioutput="raw_values"), [2.0, 2.0])
+    grad = R.VJPS["root_mean_squared_error"](np.ones(2), p, t, sample_weight=w,
+                                             multioutput="raw_values")
+    np.testing.assert_array_equal(grad, [[0.0, 0.0], [1.0, 1.0]])
+
+
+def test_root_gradient_at_zero_error():
+    p = np.array([[1.0, 2.0], [3.0, 4.0]])
+    t = p.copy()
+    t[0, 1] = 0.0  # column 1 has an error, column 0 none
+    vjp = R.VJPS["root_mean_squared_error"]
+    grad = vjp(np.ones(2), p, t, multioutput="raw_values")
+    np.testing.assert_array_equal(grad[:, 0], [0.0, 0.0])     # minimum-norm subgradient
+    np.testing.assert_allclose(grad[:, 1], [np.sqrt(2) / 2, 0.0], rtol=1e-15)
+    nan = vjp(np.ones(2), p, t, multioutput="raw_values", grad_at_zero=np.nan)
+    assert np.isnan(nan[:, 0]).all() and np.isfinite(nan[:, 1]).all()  # autodiff's 0 * inf
+
+
+def test_root_no_early_overflow_or_underflow():
+    for scale in (1e200, 1e-200, 1e-310):
+        p = np.array([3.0, -4.0]) * scale
+        assert R.root_mean_squared_error(p, np.zeros(2)) == pytest.approx(
+            np.sqrt(12.5) * scale, rel=1e-15)
+        g = R.VJPS["root_mean_squared_error"](np.asarray(1.0), p, np.zeros(2))
+        np.testing.assert_allclose(g, [3 / 2 / np.sqrt(12.5), -4 / 2 / np.sqrt(12.5)],
+                                   rtol=1e-15)
+
+
+def test_rmsle_domain():
+    assert R.root_mean_squared_log_error(np.array([-1.0, 0.0]), np.zeros(2)) == np.inf
+    with pytest.raises(ValueError, match=r"y_pred must be >= -1"):
+        R.root_mean_squared_log_error(np.array([-1.5]), np.zeros(1))
+
+
+@pytest.mark.parametrize("name", ROOTS)
+@pytest.mark.parametrize("mo", ["pooled", "uniform_average", "raw_values"])
+def test_root_vjp_matches_finite_differences(name, mo):
+    rng = np.random.default_rng(6)
+    p, t = rng.uniform(0.5, 2.0, (4, 3)), rng.uniform(0.5, 2.0, (4, 3))
+    kw = {"multioutput": mo, "sample_weight": np.array([1.0, 0.0, 2.0, 0.5])}
+    f = R.FUNCTIONS[name]
+    g = rng.uniform(-1, 1, 3) if mo == "raw_values" else np.asarray(1.3)
+    grad = R.VJPS[name](g, p, t, **kw)
+    fd = np.zeros_like(p)
+    h = 1e-6
+    for i in np.ndindex(p.shape):
+        e = np.zeros_like(p)
+        e[i] = h
+        fd[i] = np.sum(g * (f(p + e, t, **kw) - f(p - e, t, **kw))) / (2 * h)
+    np.testing.assert_allclose(grad, fd, rtol=1e-6, atol=1e-9)
+    assert np.all(grad[1] == 0)  # weighted out
+
+
+# --------------------------------------------------------------------------- Brier
+
+
+def test_brier_scikit_learn_docstring_values():
+    """scikit-learn 1.9 brier_score_loss's examples (binary 0.0375, 0.075 unhalved; three
+    classes 0.146)."""
+    y, p = np.array([0.0, 1.0, 1.0, 0.0]), np.array([0.1, 0.9, 0.8, 0.3])
+    assert R.brier_score(p, y, reduction="mean") == pytest.approx(0.0375, rel=1e-15)
+    assert R.brier_score(p, y, scale=2.0, reduction="mean") == pytest.approx(0.075, rel=1e-15)
+    q = np.array([[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.2, 0.2, 0.6]])
+    assert R.multiclass_brier_score(q, [0, 1, 2], reduction="mean") == pytest.approx(
+        0.44 / 3, rel=1e-15)
+
+
+def test_brier_binary_is_half_the_two_class_score():
+    rng = np.random.default_rng(10)
+    p, y = rng.uniform(0, 1, 20), rng.integers(0, 2, 20)
+    two = np.stack([1 - p, p], axis=-1)  # 1 - p rounds: compare to a few ULP
+    np.testing.assert_allclose(R.multiclass_brier_score(two, y, scale=0.5),
+                               R.brier_score(p, y.astype(float)), rtol=1e-12, atol=1e-16)
+    # the class axis may sit anywhere; one value per sample
+    q = rng.uniform(0, 1, (3, 4, 2))
+    labels = rng.integers(0, 4, (3, 2))
+    np.testing.assert_array_equal(R.multiclass_brier_score(q, labels, axis=1),
+                                  R.multiclass_brier_score(np.moveaxis(q, 1, -1), labels))
+    g = rng.normal(size=(3, 2))
+    np.testing.assert_array_equal(
+        R.VJPS["multiclass_brier_score"](g, q, labels, axis=1),
+        np.moveaxis(R.VJPS["multiclass_brier_score"](g, np.moveaxis(q, 1, -1), labels), -1, 1))
+
+
+@pytest.mark.parametrize("name", BRIER)
+def test_brier_vjp_matches_finite_differences(name):
+    rng = np.random.default_rng(12)
+    p = rng.uniform(0.1, 0.9, (4, 3))
+    y = rng.integers(0, 3, 4) if name == "multiclass_brier_score" else rng.integers(0, 2, (4, 3))
+    kw = {"reduction": "weighted_mean", "sample_weight": np.array([1.0, 0.0, 2.0, 0.5]),
+          "scale": 0.5}
+    f = R.FUNCTIONS[name]
+    grad = R.VJPS[name](np.asarray(1.3), p, y, **kw)
+    fd = np.zeros_like(p)
+    h = 1e-6
+    for i in np.ndindex(p.shape):
+        e = np.zeros_like(p)
+        e[i] = h
+        fd[i] = 1.3 * (f(p + e, y, **kw) - f(p - e, y, **kw)) / (2 * h)
+    np.testing.assert_allclose(grad, fd, rtol=1e-6, atol=1e-9)
+    assert np.all(grad[1] == 0)
+
+
+@pytest.mark.parametrize("name", [*ROOTS, *BRIER])
+def test_new_functions_special_values_no_warnings(name):
+    p = np.array([[np.nan, 0.5], [1.0, 0.0]])
+    t = np.array([[1.0, 0.0], [1.0, 0.0]])
+    args = (p, np.array([1, 0])) if name == "multiclass_brier_score" else (p, t)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        v = R.FUNCTIONS[name](*args)
+        R.VJPS[name](np.ones(np.shape(v)), *args)
+    assert np.isnan(np.ravel(v)[0])

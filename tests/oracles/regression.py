@@ -381,6 +381,163 @@ def _cosine_cases() -> list[OracleCase]:
     return cases
 
 
+# --------------------------------------------------------------------------- root means
+
+
+def _groups(p, t, w, multioutput):
+    """[(p column, t column, w column), ...]: the groups each root averages."""
+    p, t = np.asarray(p, dtype=np.float64), np.asarray(t, dtype=np.float64)
+    w = np.ones(p.shape) if w is None else np.broadcast_to(
+        np.asarray(w, dtype=np.float64).reshape(-1, *([1] * (p.ndim - 1))), p.shape)
+    if multioutput == "pooled":
+        return [(_flat(p), _flat(t), _flat(w))]
+    if p.ndim == 1:
+        p, t, w = p[:, None], t[:, None], w[:, None]
+    return [(_flat(p[:, j]), _flat(t[:, j]), _flat(w[:, j])) for j in range(p.shape[1])]
+
+
+def _root_exact(diff):
+    def exact(p, t, *, multioutput="pooled", sample_weight=None):
+        roots = []
+        for ps, ts, ws in _groups(p, t, sample_weight, multioutput):
+            total = mpmath.fsum(mpf(w) * diff(mpf(a), mpf(b)) ** 2
+                                for a, b, w in zip(ps, ts, ws, strict=True))
+            roots.append(mpmath.sqrt(total / mpmath.fsum(mpf(w) for w in ws)))
+        if multioutput == "raw_values":
+            return roots
+        return [mpmath.fsum(roots) / len(roots)]
+    return exact
+
+
+def _root_grad_exact(diff, ddiff):
+    def exact(p, t, *, g, multioutput="pooled", sample_weight=None):
+        groups = _groups(p, t, sample_weight, multioutput)
+        gs = _flat(g) if multioutput == "raw_values" else [float(g) / len(groups)] * len(groups)
+        cols = []
+        for gj, (ps, ts, ws) in zip(gs, groups, strict=True):
+            wsum = mpmath.fsum(mpf(w) for w in ws)
+            r = mpmath.sqrt(mpmath.fsum(mpf(w) * diff(mpf(a), mpf(b)) ** 2
+                                        for a, b, w in zip(ps, ts, ws, strict=True)) / wsum)
+            cols.append([mpf(gj) * mpf(w) * diff(mpf(a), mpf(b)) * ddiff(mpf(a)) / (wsum * r)
+                         for a, b, w in zip(ps, ts, ws, strict=True)])
+        if multioutput == "pooled":
+            return cols[0]
+        # back to C order of a (n, k) array (a 1-D input is one column)
+        return [cols[j][i] for i in range(len(cols[0])) for j in range(len(cols))]
+    return exact
+
+
+def _root_cases(name, diff, ddiff, regimes):
+    rng = np.random.default_rng(7)
+    cases = []
+    for regime, (p, t) in regimes.items():
+        n = p.shape[0]
+        for mo in ("pooled", "uniform_average", "raw_values"):
+            for w in (None, rng.uniform(0.0, 2.0, n)):
+                kw = {"multioutput": mo}
+                if w is not None:
+                    w[1] = 0.0  # a weighted-out sample
+                    kw["sample_weight"] = w
+                cases.append(OracleCase(name, regime, (p, t), _root_exact(diff), kw,
+                                        elementwise=False))
+                k = 1 if p.ndim == 1 else p.shape[1]
+                g = rng.uniform(0.5, 2.0, k) if mo == "raw_values" else np.asarray(1.3)
+                cases.append(OracleCase(name, regime, (p, t), _root_grad_exact(diff, ddiff),
+                                        {**kw, "g": g}, grad=True, elementwise=False))
+    return cases
+
+
+def _log1p_diff(a, b):
+    return mpmath.log1p(a) - mpmath.log1p(b)
+
+
+_ROOT_CASES = [
+    *_root_cases("root_mean_squared_error", lambda a, b: a - b, lambda a: 1, {
+        "typical": (_RNG.normal(0, 3, (40, 4)), _RNG.normal(0, 3, (40, 4))),
+        "vector": _typical(50),
+        "large": tuple(a.reshape(30, 2) for a in _large()),
+        "tiny": tuple(a.reshape(20, 2) for a in _tiny()),   # squares underflow unscaled
+        "huge": (_RNG.normal(0, 1e200, (10, 3)), _RNG.normal(0, 1e200, (10, 3))),  # overflow
+        "close": (np.linspace(1, 3, 40).reshape(20, 2),
+                  np.linspace(1, 3, 40).reshape(20, 2) * (1 + 1e-12)),
+    }),
+    *_root_cases("root_mean_squared_log_error", _log1p_diff, lambda a: 1 / (1 + a), {
+        "typical": (np.exp(_RNG.normal(0, 2, (40, 3))) - 0.5,
+                    np.exp(_RNG.normal(0, 2, (40, 3))) - 0.5),
+        "vector": (_RNG.uniform(0, 5, 30), _RNG.uniform(0, 5, 30)),
+        "close": (np.linspace(0.5, 3, 40).reshape(20, 2),
+                  np.linspace(0.5, 3, 40).reshape(20, 2) * (1 + 1e-9)),
+        "large": (_RNG.uniform(0, 1e8, (20, 2)), _RNG.uniform(0, 1e8, (20, 2))),
+    }),
+]
+
+
+# --------------------------------------------------------------------------- Brier
+
+
+def _multiclass_brier_exact(p, y, *, scale=1.0, reduction="none", sample_weight=None):
+    rows = [mpf(scale) * mpmath.fsum((mpf(pc) - (1 if c == yi else 0)) ** 2
+                                     for c, pc in enumerate(row))
+            for row, yi in zip(np.asarray(p), np.asarray(y), strict=True)]
+    if reduction == "none":
+        return rows
+    w = [mpf(1)] * len(rows) if sample_weight is None else [mpf(v) for v in sample_weight]
+    return [mpmath.fsum(r * wi for r, wi in zip(rows, w, strict=True)) / mpmath.fsum(w)]
+
+
+def _multiclass_brier_grad_exact(p, y, *, g, scale=1.0, reduction="none", sample_weight=None):
+    n = len(y)
+    if reduction == "none":
+        cot = [mpf(v) for v in _flat(g)]
+    else:
+        w = [mpf(1)] * n if sample_weight is None else [mpf(v) for v in sample_weight]
+        cot = [mpf(g) * wi / mpmath.fsum(w) for wi in w]
+    return [cot[i] * 2 * mpf(scale) * (mpf(pc) - (1 if c == y[i] else 0))
+            for i, row in enumerate(np.asarray(p)) for c, pc in enumerate(row)]
+
+
+def _simplex(n, c, scale=2.0):
+    z = _RNG.normal(0, scale, (n, c))
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _brier_cases():
+    cases = elementwise_cases(
+        "brier_score", _sq, lambda p, t, scale=1.0: 2 * mpf(scale) * (p - t), {
+            "typical": (_RNG.uniform(0, 1, 120), (_RNG.uniform(0, 1, 120) < 0.5) * 1.0),
+            "near_01": (np.array([1e-12, 1 - 1e-12, 1e-7, 1 - 1e-7, 1e-30, 0.5] * 2),
+                        np.repeat([0.0, 1.0], 6)),
+            "soft": (_RNG.uniform(0, 1, 40), _RNG.uniform(0, 1, 40)),
+        })
+    cases += elementwise_cases(
+        "brier_score", _sq, lambda p, t, scale=1.0: 2 * mpf(scale) * (p - t),
+        {"unhalved": (_RNG.uniform(0, 1, 40), (_RNG.uniform(0, 1, 40) < 0.5) * 1.0)},
+        kwargs={"scale": 2.0})
+    rng = np.random.default_rng(11)
+    near = np.full((4, 5), 1e-12)
+    near[np.arange(4), [0, 1, 2, 3]] = 1 - 4e-12
+    near[3] = [1e-300, 1e-20, 1e-7, 1 - 1e-7 - 1e-20, 0.0]
+    for regime, p, kw in (("typical", _simplex(30, 5), {}),
+                          ("many", _simplex(3, 300, 3.0), {}),
+                          ("near_01", near, {}),
+                          ("unnormalised", _RNG.uniform(0, 1, (20, 4)), {"scale": 0.5})):
+        y = rng.integers(0, p.shape[1], p.shape[0])
+        g = rng.uniform(0.5, 2.0, p.shape[0]) * rng.choice([-1.0, 1.0], p.shape[0])
+        w = rng.uniform(0.0, 2.0, p.shape[0])
+        red = {"reduction": "weighted_mean", "sample_weight": w}
+        cases += [
+            OracleCase("multiclass_brier_score", regime, (p, y), _multiclass_brier_exact, kw),
+            OracleCase("multiclass_brier_score", regime, (p, y), _multiclass_brier_grad_exact,
+                       {**kw, "g": g}, grad=True),
+            OracleCase("multiclass_brier_score", regime, (p, y), _multiclass_brier_exact,
+                       {**kw, **red}, elementwise=False),
+            OracleCase("multiclass_brier_score", regime, (p, y), _multiclass_brier_grad_exact,
+                       {**kw, **red, "g": np.asarray(1.7)}, grad=True, elementwise=False),
+        ]
+    return cases
+
+
 # --------------------------------------------------------------------------- CASES
 
 
@@ -445,4 +602,6 @@ CASES: list[OracleCase] = [
                        _poisson_regimes(True, stirling=True), kwargs={"stirling": True}),
     *_gaussian_cases(),
     *_cosine_cases(),
+    *_ROOT_CASES,
+    *_brier_cases(),
 ]
