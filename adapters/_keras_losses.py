@@ -582,4 +582,21 @@ def loss_metric_bindings(keras: Any, major: int, functions: list[Binding]) -> li
                           _metric_class_call(cls, **kwargs), source=source, args=fn_args,
                           conventions={**conventions, "reduction": reduction,
                                        "mean_of_empty": 0.0}, **common))
+    # RootMeanSquaredError is a Mean of the squared errors (inputs converted to the
+    # metric's float32 first) with sqrt at result(): the root of the pooled mean over every
+    # element (sample-weighted: Σ w e² / Σ w, one weight per sample broadcast over the row).
+    if hasattr(keras.metrics, "RootMeanSquaredError"):
+        src = ("keras/src/metrics/regression_metrics.py:RootMeanSquaredError (update_state: "
+               "ops.square(y_pred - y_true) into Mean; result: ops.sqrt(divide_no_nan))"
+               if major >= 3 else "tf_keras/src/metrics/regression_metrics.py:"
+                                  "RootMeanSquaredError")
+        for suffix, args in (("", _KERAS), ("+sample_weight", _KERAS_W)):
+            out.append(_b(f"keras.metrics.RootMeanSquaredError(){suffix}",
+                          "root_mean_squared_error",
+                          _metric_class_call(keras.metrics.RootMeanSquaredError), source=src,
+                          args=args, kind="metric", grad=False, output_dtype="float32",
+                          conventions={"multioutput": "pooled", "mean_of_empty": 0.0},
+                          info={"default_reduction": "root of the mean over every element "
+                                                     "(divide_no_nan)"},
+                          notes="y_true and y_pred are converted to floatx() (float32) first"))
     return out
