@@ -60,15 +60,24 @@ def _with_pos_weight(fn: Callable[..., Any], value: float) -> Callable[..., Any]
     return call
 
 
-def _without_empty(regimes: tuple[str, ...], notes: str) -> tuple[tuple[str, ...], str]:
-    """multi_margin_loss reduced over an empty batch returns uninitialised memory
-    (aten/src/ATen/native/LossMultiMargin.cpp: multi_margin_loss_out_cpu_template resizes
-    the 0-d output and returns before writing it when input.numel() == 0): measured
-    -6.0e-18, 0.0, 6.6e12, -9.9e28, 6.9e-310 in successive runs. No strict verdict exists,
-    so the empty batch is not run for the reduced forms."""
+# Losses whose reduced result over an empty batch is uninitialised memory: the CPU kernel
+# resizes the 0-d output and returns before writing it when input.numel() == 0.
+# multi_margin_loss: measured -6.0e-18, 0.0, 6.6e12, -9.9e28, 6.9e-310 in successive runs;
+# multilabel_margin_loss ('mean'): -1.8e-31, 1.5e-25, -1.8e-31, 1.5e-25, 1.5e-25.
+UNINITIALISED_WHEN_EMPTY = {
+    "multi_margin_loss": "LossMultiMargin.cpp: multi_margin_loss_out_cpu_template",
+    "multilabel_margin_loss": "LossMultiLabelMargin.cpp: "
+                              "multilabel_margin_loss_forward_out_cpu_template",
+}
+
+
+def _without_empty(regimes: tuple[str, ...], notes: str, name: str) -> tuple[tuple[str, ...], str]:
+    """``name``'s reduced forms over an empty batch return uninitialised memory
+    (aten/src/ATen/native/<UNINITIALISED_WHEN_EMPTY[name]>). No strict verdict exists, so
+    the empty batch is not run for them."""
     return (tuple(r for r in regimes if r != "empty"),
             (notes + " Empty batch not run: the reduced result is uninitialised memory "
-             "(LossMultiMargin.cpp: multi_margin_loss_out_cpu_template).").strip())
+             f"({UNINITIALISED_WHEN_EMPTY[name]}).").strip())
 
 
 def _with_var(fn: Callable[..., Any], value: float, **kwargs: Any) -> Callable[..., Any]:
@@ -148,16 +157,16 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
             call = (functools.partial(fn, reduction=reduction, **kwargs) if weight is None
                     else _with_weight(fn, weight, reduction=reduction, **kwargs))
             these_regimes, these_notes = regimes, notes
-            if name == "multi_margin_loss" and reduction != "none" and regimes is not None:
-                these_regimes, these_notes = _without_empty(regimes, notes)
+            if name in UNINITIALISED_WHEN_EMPTY and reduction != "none" and regimes is not None:
+                these_regimes, these_notes = _without_empty(regimes, notes, name)
             add(api, reference, call, conventions={**conventions, "reduction": ref_reduction},
                 info=info, grad_conventions=grad_conventions, pair=twin, dtypes=dtypes,
                 regimes=these_regimes, notes=these_notes, args=args)
         if module is not None:
             module_api, instance = module
             these_regimes, these_notes = regimes, notes
-            if name == "multi_margin_loss" and regimes is not None:
-                these_regimes, these_notes = _without_empty(regimes, notes)
+            if name in UNINITIALISED_WHEN_EMPTY and regimes is not None:
+                these_regimes, these_notes = _without_empty(regimes, notes, name)
             add(module_api, reference, instance, conventions={**conventions, "reduction": mean},
                 info=info, grad_conventions=grad_conventions, dtypes=dtypes,
                 regimes=these_regimes, notes=these_notes, args=args)
@@ -350,6 +359,24 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
            regimes=tuple(r for r in margin_regimes if r != "many_classes"),
            info={"input_space": "logits", "labels": "index",
                  "where": (f"{DECOMP}:multi_margin_loss",)})
+    # Targets: int64 class indices, y_pred's shape, the list ending at the first -1 (every
+    # entry, padding included, range-checked to [-1, C)); 1-D or 2-D only; float32/float64
+    # only (AT_DISPATCH_FLOATING_TYPES: "not implemented for 'Half'" / 'BFloat16').
+    family("multilabel_margin_loss", "multilabel_margin", F.multilabel_margin_loss,
+           conventions={}, dtypes=margin_dtypes,
+           regimes=("typical", "ties", "large", "extreme", "tail_ignored", "no_targets",
+                    "all_targets", "repeats", "many_classes", "single", "vector", "empty",
+                    "nan_inf"),
+           grad_conventions={"grad_at_margin": 0.0},
+           info={"input_space": "logits", "labels": "index lists padded with -1",
+                 "defaults": "per sample: sum over target positions j (repeats counted) and "
+                             "non-target classes i of max(0, 1 - x[j] + x[i]), divided by C",
+                 "kink_grad": "0 where 1 - x[j] + x[i] == 0 (the kernel tests z > 0)",
+                 "where": (f"{FUNCTIONAL}:multilabel_margin_loss",
+                           "aten/src/ATen/native/LossMultiLabelMargin.cpp:"
+                           "multilabel_margin_loss_forward_inner_sum_cpu, "
+                           "multilabel_margin_loss_backward_out_frame")},
+           module=("torch.nn.MultiLabelMarginLoss()", nn.MultiLabelMarginLoss()))
     family("hinge_embedding_loss", "hinge_embedding", F.hinge_embedding_loss,
            conventions={"margin": 1.0},
            info={"input_space": "distance", "labels": "pm1", "defaults": "margin=1.0",
