@@ -226,6 +226,9 @@ def _smooth_cases():
         "softmax_cross_entropy": lambda r, s: (real(r, s), simplex(r, s)),
         "log_softmax_cross_entropy": lambda r, s: (real(r, s), onehot(r, s)),
         "sparse_softmax_cross_entropy": lambda r, s: (real(r, s), labels(r, s)),
+        # x (N, F) with F = s[1], a weight matrix (3 classes, F), labels of the 3 classes
+        "linear_cross_entropy": lambda r, s: (real(r, s), real(r, (3, s[1])),
+                                              labels(r, (s[0], 3))),
         "kl_divergence": lambda r, s: (simplex(r, s), simplex(r, s)),
     }
 
