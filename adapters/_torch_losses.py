@@ -39,6 +39,8 @@ SPARSE_LOGITS_5 = (*_COMMON, "large", "extreme", "ties", "ignore_index")
 SOFT_LOGITS_5 = (*_COMMON, "large", "extreme", "ties", "soft_labels", "smoothed_labels")
 SPARSE_LOGPROB_5 = (*_COMMON, "near_01", "extreme", "ignore_index")
 CLASS_WEIGHT = (0.5, 1.0, 2.0, 1.5, 0.25)
+# conformance/regimes.py LINEAR_FEATURES less many_classes (C = 5 everywhere else)
+LINEAR_5 = ("typical", "large", "ties", "ignore_index", "single", "vector", "empty", "nan_inf")
 
 
 def _kl_div(*args: Any, **kwargs: Any) -> Any:
@@ -99,6 +101,32 @@ def _with_weight(fn: Callable[..., Any], weight: tuple[float, ...], **kwargs: An
     def call(y_pred: Any, y_true: Any) -> Any:
         w = torch.tensor(weight, dtype=y_pred.dtype, device=y_pred.device)
         return fn(y_pred, y_true, weight=w, **kwargs)
+
+    return call
+
+
+def _linear_ce(fn: Callable[..., Any], weight: tuple[float, ...] | None,
+               **kwargs: Any) -> Callable[..., Any]:
+    """``fn(x, linear_weight, y_true, weight=<class weights in x's dtype>, **kwargs)``."""
+    import torch
+
+    def call(x: Any, linear_weight: Any, y_true: Any) -> Any:
+        w = None if weight is None else torch.tensor(weight, dtype=x.dtype, device=x.device)
+        return fn(x, linear_weight, y_true, weight=w, **kwargs)
+
+    return call
+
+
+def _linear_ce_module(cls: Any) -> Callable[..., Any]:
+    """``cls(in_features, num_classes)`` in x's dtype with ``linear.weight`` set to the
+    case's weight matrix (no gradient to it), called on (x, y_true)."""
+    import torch
+
+    def call(x: Any, linear_weight: Any, y_true: Any) -> Any:
+        module = cls(linear_weight.shape[1], linear_weight.shape[0], dtype=x.dtype)
+        with torch.no_grad():
+            module.linear.weight.copy_(linear_weight)
+        return module(x, y_true)
 
     return call
 
@@ -247,6 +275,32 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
            mean="weighted_mean", kwargs={"ignore_index": 0}, info=nll_info)
     family("nll_loss", "nll_loss", F.nll_loss, conventions=index, mean="weighted_mean",
            info=nll_info, weight=CLASS_WEIGHT, regimes=SPARSE_LOGPROB_5)
+
+    # -- linear_cross_entropy: cross_entropy(linear(x, W, b), y) (options=None) --------
+    lce_info = {"input_space": "features (logits = x W^T)", "labels": "index",
+                "defaults": "linear_bias=None, weight=None, ignore_index=None (-100 for index "
+                            "targets), label_smoothing=0.0, options=None (the unchunked "
+                            "reference path: linear then cross_entropy)",
+                "where": (f"{FUNCTIONAL}:linear_cross_entropy",
+                          "torch/nn/modules/loss.py:LinearCrossEntropyLoss")}
+    lce_args = ("x", "linear_weight", "y_true")
+    for weight in (None, CLASS_WEIGHT):
+        for reduction in REDUCTIONS:
+            inner = ", ".join([*([f"weight={list(weight)!r}"] if weight else []),
+                               *([f"reduction={reduction!r}"] if reduction != "mean" else [])])
+            add("torch.nn.functional.linear_cross_entropy" + (f"({inner})" if inner else ""),
+                "linear_cross_entropy", _linear_ce(F.linear_cross_entropy, weight,
+                                                   reduction=reduction),
+                conventions={"ignore_index": -100,
+                             **({"class_weight": list(weight)} if weight else {}),
+                             "reduction": "weighted_mean" if reduction == "mean" else reduction},
+                info=lce_info, args=lce_args,
+                regimes=LINEAR_5 if weight else None)
+    add("torch.nn.LinearCrossEntropyLoss(in_features, num_classes)", "linear_cross_entropy",
+        _linear_ce_module(nn.LinearCrossEntropyLoss),
+        conventions={"ignore_index": -100, "reduction": "weighted_mean"}, info=lce_info,
+        args=lce_args, notes="A module per call (in_features, num_classes from the case) "
+        "whose linear.weight is set to the case's weight matrix; the gradient is w.r.t. x.")
 
     # -- kl_div: pointwise t * (log t - input), input = log q ------------------------
     kl_info = {"input_space": "log_probabilities", "labels": "soft",

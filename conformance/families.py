@@ -62,6 +62,8 @@ FAMILIES: dict[str, Family] = {
     "ranking": Family(R.RANKING, ("x1", "x2", "y_true")),
     "embedding_pair": Family(R.EMBEDDING_PAIR, ("x1", "x2", "y_true")),
     "triplet": Family(R.TRIPLET, ("anchor", "positive", "negative")),
+    "linear_features": Family(R.LINEAR_FEATURES, ("x", "linear_weight", "y_true"),
+                              int_inputs=("y_true",)),
     "ctc": Family(R.CTC, ("y_pred", "y_true", "input_lengths", "label_lengths"),
                   int_inputs=("y_true", "input_lengths", "label_lengths")),
 }
@@ -86,6 +88,7 @@ FAMILY_OF |= {
     "sparse_categorical_cross_entropy": "sparse_prob",
     "sparse_softmax_cross_entropy": "sparse_logits",
     "nll_loss": "sparse_logprob",
+    "linear_cross_entropy": "linear_features",
     "ctc": "ctc",
     "entropy": "distribution",
     "entr": "nonneg_unary",

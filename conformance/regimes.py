@@ -500,6 +500,47 @@ MULTILABEL_INDEX: dict[str, Generator] = {
         [[1], [1], [1], [1, 2]], conv),
 }
 
+
+# ------------------------------------------------------------------ linear cross-entropy
+def _linear(x: np.ndarray, w: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+    """Features x (N, F), a weight matrix (C, F) (logits x W^T), int labels (N,)."""
+    return {"x": x, "linear_weight": w, "y_true": y.astype(np.int64)}
+
+
+def _linear_normal(n: int, f: int, c: int, scale: float) -> Generator:
+    def gen(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        return _linear(rng.normal(0, scale, (n, f)), rng.normal(0, 1, (c, f)),
+                       _labels(rng, (n,), c))
+    return gen
+
+
+def _linear_ignore(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    case = _linear_normal(_N, 4, _C, 1.5)(rng, conv)
+    case["y_true"][[1, 4]] = int(conv.get("ignore_index", -100))
+    return case
+
+
+LINEAR_FEATURES: dict[str, Generator] = {
+    "typical": _linear_normal(_N, 4, _C, 1.5),
+    "large": _linear_normal(_N, 4, _C, 20.0),
+    # equal logits: two identical weight rows, and a zero feature row (every logit 0)
+    "ties": lambda rng, conv: _linear(
+        np.array([[1.0, -0.5, 2.0, 0.25], [0.0, 0.0, 0.0, 0.0], [3.0, 1.0, -1.0, 0.5]]),
+        np.array([[0.5, 1.0, -0.25, 2.0], [0.5, 1.0, -0.25, 2.0], [-1.0, 0.0, 0.5, 0.0],
+                  [0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0]]), np.array([0, 3, 1])),
+    "ignore_index": _linear_ignore,
+    "many_classes": _linear_normal(2, 8, 1000, 1.0),
+    "single": _linear_normal(1, 4, _C, 1.5),
+    # torch's unbatched form: x (F,), a 0-d label, a 0-d loss
+    "vector": lambda rng, conv: _linear(rng.normal(0, 1.5, 4), rng.normal(0, 1, (_C, 4)),
+                                        np.array(3)),
+    "empty": lambda rng, conv: _linear(np.zeros((0, 4)), rng.normal(0, 1, (_C, 4)),
+                                       np.zeros(0)),
+    "nan_inf": lambda rng, conv: _linear(
+        np.array([[np.nan, 1.0, 0.5, 0.0], [np.inf, 1.0, 0.5, 0.0], [-np.inf, 1.0, 0.5, 0.0]]),
+        rng.normal(0, 1, (_C, 4)), np.array([1, 2, 3])),
+}
+
 # -------------------------------------------------------------------------- embedding
 def _ranking_kinks(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """-y (x1 - x2) + margin == 0 exactly (x1 = x2 + margin y, small dyadic values)."""
