@@ -107,7 +107,7 @@ def _with_weight(fn: Callable[..., Any], weight: tuple[float, ...], **kwargs: An
 
 def _linear_ce(fn: Callable[..., Any], weight: tuple[float, ...] | None,
                **kwargs: Any) -> Callable[..., Any]:
-    """``fn(x, linear_weight, y_true, weight=<class weights in x's dtype>, **kwargs)``."""
+    """``fn(x, linear_weight, y_true, weight=<class weights in x's dtype or None>, **kwargs)``."""
     import torch
 
     def call(x: Any, linear_weight: Any, y_true: Any) -> Any:
@@ -295,7 +295,22 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
                              **({"class_weight": list(weight)} if weight else {}),
                              "reduction": "weighted_mean" if reduction == "mean" else reduction},
                 info=lce_info, args=lce_args,
-                regimes=LINEAR_5 if weight else None)
+                regimes=LINEAR_5 if weight else None,
+                notes="Not bound: label_smoothing and probability targets (the reference has "
+                "neither), linear_bias and K-dimensional weights (no such family input).")
+    # The chunked path (a custom op computing the gradient in its forward), default options.
+    for reduction in REDUCTIONS:
+        inner = ", ".join(["options=LinearCrossEntropyOptions()",
+                           *([f"reduction={reduction!r}"] if reduction != "mean" else [])])
+        add(f"torch.nn.functional.linear_cross_entropy({inner})", "linear_cross_entropy",
+            _linear_ce(F.linear_cross_entropy, None, reduction=reduction,
+                       options=nn.LinearCrossEntropyOptions()),
+            conventions={"ignore_index": -100,
+                         "reduction": "weighted_mean" if reduction == "mean" else reduction},
+            info={**lce_info, "defaults": "options=LinearCrossEntropyOptions(): "
+                  "_linear_cross_entropy_batch_chunked (acc_policy='auto')",
+                  "where": (f"{FUNCTIONAL}:linear_cross_entropy",
+                            "torch/nn/modules/linear_cross_entropy.py")}, args=lce_args)
     add("torch.nn.LinearCrossEntropyLoss(in_features, num_classes)", "linear_cross_entropy",
         _linear_ce_module(nn.LinearCrossEntropyLoss),
         conventions={"ignore_index": -100, "reduction": "weighted_mean"}, info=lce_info,
