@@ -29,10 +29,10 @@ KINDS = ("activation", "loss", "metric")
 ALL_DTYPES = ("float16", "bfloat16", "float32", "float64")
 # Names a binding's ``args`` may use; "labels=y_true" passes y_true as keyword ``labels``.
 # x1, x2 (pair losses) and anchor, positive, negative (triplet losses) are the inputs of
-# the embedding families, input_lengths and label_lengths those of CTC
-# (conformance/families.py).
+# the embedding families, input_lengths and label_lengths those of CTC, linear_weight the
+# weight matrix of linear_cross_entropy (conformance/families.py).
 INPUT_NAMES = ("x", "y_pred", "y_true", "sample_weight", "x1", "x2", "anchor", "positive",
-               "negative", "input_lengths", "label_lengths")
+               "negative", "input_lengths", "label_lengths", "linear_weight")
 # Conventions the harness applies around any reference function (so they need no keyword
 # in each function's signature): ``mean_of_empty``, the value a binding gives for a mean
 # over nothing (an empty batch, or zero total sample weight) where the reference's mean
@@ -44,6 +44,7 @@ def reference_conventions(binding: Binding) -> dict[str, Any]:
     """The binding's conventions that are keywords of its reference function (without the
     :data:`HARNESS_CONVENTIONS`)."""
     return {k: v for k, v in binding.conventions.items() if k not in HARNESS_CONVENTIONS}
+
 
 __all__ = ["ALL_DTYPES", "HARNESS_CONVENTIONS", "INPUT_NAMES", "KINDS", "Backend", "Binding", "BindingError", "CotangentShapeError", "dtype_name", "fit_cotangent", "memo_by_id", "reference_conventions"]
 

@@ -39,6 +39,8 @@ SPARSE_LOGITS_5 = (*_COMMON, "large", "extreme", "ties", "ignore_index")
 SOFT_LOGITS_5 = (*_COMMON, "large", "extreme", "ties", "soft_labels", "smoothed_labels")
 SPARSE_LOGPROB_5 = (*_COMMON, "near_01", "extreme", "ignore_index")
 CLASS_WEIGHT = (0.5, 1.0, 2.0, 1.5, 0.25)
+# conformance/regimes.py LINEAR_FEATURES less many_classes (C = 5 everywhere else)
+LINEAR_5 = ("typical", "large", "ties", "ignore_index", "single", "vector", "empty", "nan_inf")
 
 
 def _kl_div(*args: Any, **kwargs: Any) -> Any:
@@ -60,15 +62,24 @@ def _with_pos_weight(fn: Callable[..., Any], value: float) -> Callable[..., Any]
     return call
 
 
-def _without_empty(regimes: tuple[str, ...], notes: str) -> tuple[tuple[str, ...], str]:
-    """multi_margin_loss reduced over an empty batch returns uninitialised memory
-    (aten/src/ATen/native/LossMultiMargin.cpp: multi_margin_loss_out_cpu_template resizes
-    the 0-d output and returns before writing it when input.numel() == 0): measured
-    -6.0e-18, 0.0, 6.6e12, -9.9e28, 6.9e-310 in successive runs. No strict verdict exists,
-    so the empty batch is not run for the reduced forms."""
+# Losses whose reduced result over an empty batch is uninitialised memory: the CPU kernel
+# resizes the 0-d output and returns before writing it when input.numel() == 0.
+# multi_margin_loss: measured -6.0e-18, 0.0, 6.6e12, -9.9e28, 6.9e-310 in successive runs;
+# multilabel_margin_loss ('mean'): -1.8e-31, 1.5e-25, -1.8e-31, 1.5e-25, 1.5e-25.
+UNINITIALISED_WHEN_EMPTY = {
+    "multi_margin_loss": "LossMultiMargin.cpp: multi_margin_loss_out_cpu_template",
+    "multilabel_margin_loss": "LossMultiLabelMargin.cpp: "
+                              "multilabel_margin_loss_forward_out_cpu_template",
+}
+
+
+def _without_empty(regimes: tuple[str, ...], notes: str, name: str) -> tuple[tuple[str, ...], str]:
+    """``name``'s reduced forms over an empty batch return uninitialised memory
+    (aten/src/ATen/native/<UNINITIALISED_WHEN_EMPTY[name]>). No strict verdict exists, so
+    the empty batch is not run for them."""
     return (tuple(r for r in regimes if r != "empty"),
             (notes + " Empty batch not run: the reduced result is uninitialised memory "
-             "(LossMultiMargin.cpp: multi_margin_loss_out_cpu_template).").strip())
+             f"({UNINITIALISED_WHEN_EMPTY[name]}).").strip())
 
 
 def _with_var(fn: Callable[..., Any], value: float, **kwargs: Any) -> Callable[..., Any]:
@@ -90,6 +101,32 @@ def _with_weight(fn: Callable[..., Any], weight: tuple[float, ...], **kwargs: An
     def call(y_pred: Any, y_true: Any) -> Any:
         w = torch.tensor(weight, dtype=y_pred.dtype, device=y_pred.device)
         return fn(y_pred, y_true, weight=w, **kwargs)
+
+    return call
+
+
+def _linear_ce(fn: Callable[..., Any], weight: tuple[float, ...] | None,
+               **kwargs: Any) -> Callable[..., Any]:
+    """``fn(x, linear_weight, y_true, weight=<class weights in x's dtype or None>, **kwargs)``."""
+    import torch
+
+    def call(x: Any, linear_weight: Any, y_true: Any) -> Any:
+        w = None if weight is None else torch.tensor(weight, dtype=x.dtype, device=x.device)
+        return fn(x, linear_weight, y_true, weight=w, **kwargs)
+
+    return call
+
+
+def _linear_ce_module(cls: Any) -> Callable[..., Any]:
+    """``cls(in_features, num_classes)`` in x's dtype with ``linear.weight`` set to the
+    case's weight matrix (no gradient to it), called on (x, y_true)."""
+    import torch
+
+    def call(x: Any, linear_weight: Any, y_true: Any) -> Any:
+        module = cls(linear_weight.shape[1], linear_weight.shape[0], dtype=x.dtype)
+        with torch.no_grad():
+            module.linear.weight.copy_(linear_weight)
+        return module(x, y_true)
 
     return call
 
@@ -148,16 +185,16 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
             call = (functools.partial(fn, reduction=reduction, **kwargs) if weight is None
                     else _with_weight(fn, weight, reduction=reduction, **kwargs))
             these_regimes, these_notes = regimes, notes
-            if name == "multi_margin_loss" and reduction != "none" and regimes is not None:
-                these_regimes, these_notes = _without_empty(regimes, notes)
+            if name in UNINITIALISED_WHEN_EMPTY and reduction != "none" and regimes is not None:
+                these_regimes, these_notes = _without_empty(regimes, notes, name)
             add(api, reference, call, conventions={**conventions, "reduction": ref_reduction},
                 info=info, grad_conventions=grad_conventions, pair=twin, dtypes=dtypes,
                 regimes=these_regimes, notes=these_notes, args=args)
         if module is not None:
             module_api, instance = module
             these_regimes, these_notes = regimes, notes
-            if name == "multi_margin_loss" and regimes is not None:
-                these_regimes, these_notes = _without_empty(regimes, notes)
+            if name in UNINITIALISED_WHEN_EMPTY and regimes is not None:
+                these_regimes, these_notes = _without_empty(regimes, notes, name)
             add(module_api, reference, instance, conventions={**conventions, "reduction": mean},
                 info=info, grad_conventions=grad_conventions, dtypes=dtypes,
                 regimes=these_regimes, notes=these_notes, args=args)
@@ -238,6 +275,47 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
            mean="weighted_mean", kwargs={"ignore_index": 0}, info=nll_info)
     family("nll_loss", "nll_loss", F.nll_loss, conventions=index, mean="weighted_mean",
            info=nll_info, weight=CLASS_WEIGHT, regimes=SPARSE_LOGPROB_5)
+
+    # -- linear_cross_entropy: cross_entropy(linear(x, W, b), y) (options=None) --------
+    lce_info = {"input_space": "features (logits = x W^T)", "labels": "index",
+                "defaults": "linear_bias=None, weight=None, ignore_index=None (-100 for index "
+                            "targets), label_smoothing=0.0, options=None (the unchunked "
+                            "reference path: linear then cross_entropy)",
+                "where": (f"{FUNCTIONAL}:linear_cross_entropy",
+                          "torch/nn/modules/loss.py:LinearCrossEntropyLoss")}
+    lce_args = ("x", "linear_weight", "y_true")
+    for weight in (None, CLASS_WEIGHT):
+        for reduction in REDUCTIONS:
+            inner = ", ".join([*([f"weight={list(weight)!r}"] if weight else []),
+                               *([f"reduction={reduction!r}"] if reduction != "mean" else [])])
+            add("torch.nn.functional.linear_cross_entropy" + (f"({inner})" if inner else ""),
+                "linear_cross_entropy", _linear_ce(F.linear_cross_entropy, weight,
+                                                   reduction=reduction),
+                conventions={"ignore_index": -100,
+                             **({"class_weight": list(weight)} if weight else {}),
+                             "reduction": "weighted_mean" if reduction == "mean" else reduction},
+                info=lce_info, args=lce_args,
+                regimes=LINEAR_5 if weight else None,
+                notes="Not bound: label_smoothing and probability targets (the reference has "
+                "neither), linear_bias and K-dimensional weights (no such family input).")
+    # The chunked path (a custom op computing the gradient in its forward), default options.
+    for reduction in REDUCTIONS:
+        inner = ", ".join(["options=LinearCrossEntropyOptions()",
+                           *([f"reduction={reduction!r}"] if reduction != "mean" else [])])
+        add(f"torch.nn.functional.linear_cross_entropy({inner})", "linear_cross_entropy",
+            _linear_ce(F.linear_cross_entropy, None, reduction=reduction,
+                       options=nn.LinearCrossEntropyOptions()),
+            conventions={"ignore_index": -100,
+                         "reduction": "weighted_mean" if reduction == "mean" else reduction},
+            info={**lce_info, "defaults": "options=LinearCrossEntropyOptions(): "
+                  "_linear_cross_entropy_batch_chunked (acc_policy='auto')",
+                  "where": (f"{FUNCTIONAL}:linear_cross_entropy",
+                            "torch/nn/modules/linear_cross_entropy.py")}, args=lce_args)
+    add("torch.nn.LinearCrossEntropyLoss(in_features, num_classes)", "linear_cross_entropy",
+        _linear_ce_module(nn.LinearCrossEntropyLoss),
+        conventions={"ignore_index": -100, "reduction": "weighted_mean"}, info=lce_info,
+        args=lce_args, notes="A module per call (in_features, num_classes from the case) "
+        "whose linear.weight is set to the case's weight matrix; the gradient is w.r.t. x.")
 
     # -- kl_div: pointwise t * (log t - input), input = log q ------------------------
     kl_info = {"input_space": "log_probabilities", "labels": "soft",
@@ -350,6 +428,24 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
            regimes=tuple(r for r in margin_regimes if r != "many_classes"),
            info={"input_space": "logits", "labels": "index",
                  "where": (f"{DECOMP}:multi_margin_loss",)})
+    # Targets: int64 class indices, y_pred's shape, the list ending at the first -1 (every
+    # entry, padding included, range-checked to [-1, C)); 1-D or 2-D only; float32/float64
+    # only (AT_DISPATCH_FLOATING_TYPES: "not implemented for 'Half'" / 'BFloat16').
+    family("multilabel_margin_loss", "multilabel_margin", F.multilabel_margin_loss,
+           conventions={}, dtypes=margin_dtypes,
+           regimes=("typical", "ties", "large", "extreme", "tail_ignored", "no_targets",
+                    "all_targets", "repeats", "many_classes", "single", "vector", "empty",
+                    "nan_inf"),
+           grad_conventions={"grad_at_margin": 0.0},
+           info={"input_space": "logits", "labels": "index lists padded with -1",
+                 "defaults": "per sample: sum over target positions j (repeats counted) and "
+                             "non-target classes i of max(0, 1 - x[j] + x[i]), divided by C",
+                 "kink_grad": "0 where 1 - x[j] + x[i] == 0 (the kernel tests z > 0)",
+                 "where": (f"{FUNCTIONAL}:multilabel_margin_loss",
+                           "aten/src/ATen/native/LossMultiLabelMargin.cpp:"
+                           "multilabel_margin_loss_forward_inner_sum_cpu, "
+                           "multilabel_margin_loss_backward_out_frame")},
+           module=("torch.nn.MultiLabelMarginLoss()", nn.MultiLabelMarginLoss()))
     family("hinge_embedding_loss", "hinge_embedding", F.hinge_embedding_loss,
            conventions={"margin": 1.0},
            info={"input_space": "distance", "labels": "pm1", "defaults": "margin=1.0",

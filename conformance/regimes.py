@@ -439,6 +439,108 @@ MULTILABEL: dict[str, Generator] = {
 }
 
 
+
+def _index_lists(x: np.ndarray, rows: list[list[int]], conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Scores and target class lists padded with -1 to y_pred's shape (class axis last,
+    then placed): torch multilabel_margin_loss's int64 target."""
+    c = x.shape[-1]
+    y = np.full(x.shape, -1, dtype=np.int64)
+    for r, row in zip(y.reshape(-1, c), rows, strict=True):
+        r[: len(row)] = row
+    return {"y_pred": _place(x, conv), "y_true": _place(y, conv)}
+
+
+def _random_lists(rng: np.random.Generator, n: int, c: int) -> list[list[int]]:
+    """Distinct target classes per sample, 1 to c - 1 of them (so some non-target)."""
+    return [rng.permutation(c)[: rng.integers(1, c)].tolist() for _ in range(n)]
+
+
+def _index_lists_tail(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Class indices (not -1) after the first -1: ignored, not a second list."""
+    case = _index_lists(rng.normal(0, 2, (_N, _C)), _random_lists(rng, _N, _C), conv)
+    y = np.moveaxis(case["y_true"], _class_axis(conv), -1).copy()
+    for r in y:
+        k = int(np.argmax(r < 0))
+        if 0 < k < _C - 1:
+            r[k + 1:] = rng.integers(0, _C, _C - k - 1)
+    case["y_true"] = _place(y, conv)
+    return case
+
+
+MULTILABEL_INDEX: dict[str, Generator] = {
+    "typical": lambda rng, conv: _index_lists(rng.normal(0, 2, (_N, _C)),
+                                              _random_lists(rng, _N, _C), conv),
+    # 1 - x[j] + x[i] == 0 exactly (the hinge's kink) beside ties of the scores
+    "ties": lambda rng, conv: _index_lists(
+        np.array([[1.0, 0.0, 0.5, 2.0, 0.0], [0.25, -0.75, 3.0, 1.25, -0.75],
+                  [0.0, 0.0, 0.0, 0.0, 0.0], [2.0, 1.0, 1.0, 1.0, 1.5]]),
+        [[0, 2], [0, 2, 3], [1, 2], [0]], conv),
+    "large": lambda rng, conv: _index_lists(rng.normal(0, 30, (_N, _C)),
+                                            _random_lists(rng, _N, _C), conv),
+    "extreme": lambda rng, conv: _index_lists(
+        np.array([[1e4, -1e4, 0.0, 1.0, 5e3], [-1e4, -1e4, -1e4, -1e4, -1e4 + 1],
+                  [1e4, 1e4, 1e4 - 1, 0.0, -1e4], [88.0, 89.0, 710.0, -745.0, 0.0]]),
+        [[0, 4], [4], [1, 3], [2, 3, 0]], conv),
+    "tail_ignored": _index_lists_tail,
+    "no_targets": lambda rng, conv: _index_lists(rng.normal(0, 2, (3, _C)), [[], [], [2]], conv),
+    "all_targets": lambda rng, conv: _index_lists(rng.normal(0, 2, (3, _C)),
+                                                  [rng.permutation(_C).tolist(), [0, 1, 2, 3, 4],
+                                                   [1, 3]], conv),
+    "repeats": lambda rng, conv: _index_lists(rng.normal(0, 2, (3, _C)),
+                                              [[1, 1], [0, 3, 0, 3, 0], [2, 4, 2]], conv),
+    "many_classes": lambda rng, conv: _index_lists(rng.normal(0, 3, (2, 1000)),
+                                                   _random_lists(rng, 2, 1000), conv),
+    "single": lambda rng, conv: _index_lists(rng.normal(0, 2, (1, _C)), [[3, 0]], conv),
+    # torch's 1-D form: one sample without a batch axis (a 0-d loss)
+    "vector": lambda rng, conv: _index_lists(rng.normal(0, 2, (_C,)), [[4, 1]], conv),
+    "empty": lambda rng, conv: _index_lists(np.zeros((0, _C)), [], conv),
+    "nan_inf": lambda rng, conv: _index_lists(
+        np.array([[np.nan, 1.0, 2.0, 0.0, 0.0], [np.inf, 1.0, 2.0, 0.0, 0.0],
+                  [-np.inf, 1.0, 2.0, 0.0, 0.0], [1.0, -np.inf, 2.0, 0.0, 0.0]]),
+        [[1], [1], [1], [1, 2]], conv),
+}
+
+
+# ------------------------------------------------------------------ linear cross-entropy
+def _linear(x: np.ndarray, w: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+    """Features x (N, F), a weight matrix (C, F) (logits x W^T), int labels (N,)."""
+    return {"x": x, "linear_weight": w, "y_true": y.astype(np.int64)}
+
+
+def _linear_normal(n: int, f: int, c: int, scale: float) -> Generator:
+    def gen(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        return _linear(rng.normal(0, scale, (n, f)), rng.normal(0, 1, (c, f)),
+                       _labels(rng, (n,), c))
+    return gen
+
+
+def _linear_ignore(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    case = _linear_normal(_N, 4, _C, 1.5)(rng, conv)
+    case["y_true"][[1, 4]] = int(conv.get("ignore_index", -100))
+    return case
+
+
+LINEAR_FEATURES: dict[str, Generator] = {
+    "typical": _linear_normal(_N, 4, _C, 1.5),
+    "large": _linear_normal(_N, 4, _C, 20.0),
+    # equal logits: two identical weight rows, and a zero feature row (every logit 0)
+    "ties": lambda rng, conv: _linear(
+        np.array([[1.0, -0.5, 2.0, 0.25], [0.0, 0.0, 0.0, 0.0], [3.0, 1.0, -1.0, 0.5]]),
+        np.array([[0.5, 1.0, -0.25, 2.0], [0.5, 1.0, -0.25, 2.0], [-1.0, 0.0, 0.5, 0.0],
+                  [0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0]]), np.array([0, 3, 1])),
+    "ignore_index": _linear_ignore,
+    "many_classes": _linear_normal(2, 8, 1000, 1.0),
+    "single": _linear_normal(1, 4, _C, 1.5),
+    # torch's unbatched form: x (F,), a 0-d label, a 0-d loss
+    "vector": lambda rng, conv: _linear(rng.normal(0, 1.5, 4), rng.normal(0, 1, (_C, 4)),
+                                        np.array(3)),
+    "empty": lambda rng, conv: _linear(np.zeros((0, 4)), rng.normal(0, 1, (_C, 4)),
+                                       np.zeros(0)),
+    "nan_inf": lambda rng, conv: _linear(
+        np.array([[np.nan, 1.0, 0.5, 0.0], [np.inf, 1.0, 0.5, 0.0], [-np.inf, 1.0, 0.5, 0.0]]),
+        rng.normal(0, 1, (_C, 4)), np.array([1, 2, 3])),
+}
+
 # -------------------------------------------------------------------------- embedding
 def _ranking_kinks(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """-y (x1 - x2) + margin == 0 exactly (x1 = x2 + margin y, small dyadic values)."""

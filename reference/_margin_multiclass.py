@@ -242,6 +242,86 @@ def multiclass_perceptron_vjp(
 # --------------------------------------------------------------------------- multilabel
 
 
+def _padded_targets(x: np.ndarray, y_true: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """Class indices padded with -1, y_pred's shape, as int64 (class axis last)."""
+    if y_true is None:
+        raise TypeError("y_true must be an array of class indices padded with -1, got None")
+    y = np.asarray(y_true)
+    if y.dtype.kind not in "iu":
+        # floats are refused: a multi-hot 0/1 float mask would read as indices 0 and 1
+        raise TypeError(
+            f"y_true must hold integer class indices padded with -1 (not a multi-hot "
+            f"mask), got dtype {y.dtype}"
+        )
+    if y.shape != shape:
+        raise ValueError(f"y_true must have y_pred's shape {shape}, got {y.shape}")
+    c = x.shape[-1]
+    bad = (y < -1) | (y >= c)
+    if np.any(bad):
+        raise ValueError(
+            f"y_true must lie in [0, {c}) (the number of classes) or be the padding -1, "
+            f"got {np.unique(y[bad])[:5].tolist()}"
+        )
+    return y.astype(np.int64, copy=False)
+
+
+def _multilabel_margin_parts(y_pred, y_true, axis):
+    x, axis = _scores(y_pred, axis)
+    y = np.moveaxis(_padded_targets(x, y_true, np.shape(y_pred)), axis, -1)
+    c = x.shape[-1]
+    valid = np.cumprod(y >= 0, axis=-1).astype(bool)  # positions before the first -1
+    j = np.where(valid, y, 0)
+    hits = valid[..., None] & (j[..., None] == np.arange(c))  # [..., position, class]
+    is_target = hits.any(axis=-2)
+    xj = np.take_along_axis(x, j, axis=-1)
+    z = _shifted(x[..., None, :], xj[..., :, None], 1.0)  # 1 - x[j_k] + x[i], [..., k, i]
+    active = valid[..., :, None] & ~is_target[..., None, :]
+    return x, axis, z, active, hits
+
+
+def multilabel_margin(
+    y_pred: Any, y_true: Any, *, axis: int = -1, reduction: str = "none",
+    sample_weight: Any = None,
+) -> np.ndarray:
+    """torch ``multilabel_margin_loss``: for each sample,
+    sum_{k < K} sum_{i not in T} max(0, 1 - (x[y_k] - x[i])) / C,
+    where y_true (integer, y_pred's shape) lists the target classes y_0 .. y_{K-1}
+    before the first -1, T is that set and C the number of classes. A repeated index
+    counts once per occurrence; no target (y_0 = -1) or every class a target gives 0.
+    Every entry, padding included, must lie in [-1, C)."""
+    x, _, z, active, _ = _multilabel_margin_parts(y_pred, y_true, axis)
+    with np.errstate(invalid="ignore"):
+        h = np.where(active, np.maximum(z, 0.0), 0.0)
+    # a sum of non-negative terms (no cancellation), accumulated in extended precision
+    # and divided by C before the one rounding to float64
+    v = to64(h.astype(EXT).sum(axis=(-2, -1)) / x.shape[-1])
+    return reduce_loss(v, reduction, sample_weight=sample_weight)
+
+
+def multilabel_margin_vjp(
+    g: Any, y_pred: Any, y_true: Any, *, axis: int = -1, reduction: str = "none",
+    sample_weight: Any = None, grad_at_margin: float = 0.0,
+) -> np.ndarray:
+    """d/dx[i] = (number of target positions k with z_ki > 0) / C for a non-target i,
+    d/dx[j] = -(number of pairs (k, i) with y_k = j and z_ki > 0) / C for a target j,
+    z_ki = 1 - x[y_k] + x[i]; a pair at z_ki = 0 counts ``grad_at_margin`` (torch: 0,
+    its kernel tests z > 0). The counts are exact, so is the division by C."""
+    x, axis, z, active, hits = _multilabel_margin_parts(y_pred, y_true, axis)
+    cot, dead = reduce_vjp(g, x.shape[:-1], reduction, sample_weight=sample_weight)
+    with np.errstate(invalid="ignore"):
+        dz = np.where(active, _kink(z, grad_at_margin), 0.0)  # [..., k, i]
+        per_class = dz.sum(axis=-2)  # + for the non-target i
+        per_position = dz.sum(axis=-1)  # - for the target y_k of position k
+        # scattered to each position's class with where (not a product: a NaN position
+        # must not reach the other classes through NaN * 0)
+        to_target = np.where(hits, per_position[..., :, None], 0.0).sum(axis=-2)
+        local = (per_class - to_target) / x.shape[-1]
+    return np.moveaxis(chain(cot[..., None], dead[..., None], local), -1, axis)
+
+
+# ------------------------------------------------------------------ multilabel soft
+
+
 
 
 def _multilabel_parts(y_pred, y_true, axis, class_weight):

@@ -18,6 +18,9 @@ poly1_cross_entropy                 logits (optax poly_loss_cross_entropy)
 sparse_categorical_cross_entropy    probabilities, int labels; clip_eps, renormalize, ignore_index
 sparse_softmax_cross_entropy        logits, int labels; class_weight, ignore_index, label_smoothing
 nll_loss                            log-probabilities, int labels (torch F.nll_loss)
+linear_cross_entropy                features x, a weight matrix (C, F) and int labels: the
+                                    logits x W^T + b never rounded (``_linear_ce.py``; takes
+                                    (x, linear_weight, y_true), its VJP is w.r.t. x)
 ctc                                 sequences: logits or log-probabilities (N, T, C), padded int
                                     labels (N, S), input and label lengths; blank, per_label,
                                     zero_infinity (``_ctc.py``; its VJP takes all four inputs)
@@ -61,6 +64,7 @@ from ._crossentropy_sparse import (
     sparse_softmax_cross_entropy_vjp,
 )
 from ._ctc import ctc, ctc_vjp
+from ._linear_ce import linear_cross_entropy, linear_cross_entropy_vjp
 
 KIND = "loss"
 
@@ -77,6 +81,7 @@ FUNCTIONS = {
     "sparse_categorical_cross_entropy": sparse_categorical_cross_entropy,
     "sparse_softmax_cross_entropy": sparse_softmax_cross_entropy,
     "nll_loss": nll_loss,
+    "linear_cross_entropy": linear_cross_entropy,
     "ctc": ctc,
 }
 
@@ -93,6 +98,7 @@ VJPS = {
     "sparse_categorical_cross_entropy": sparse_categorical_cross_entropy_vjp,
     "sparse_softmax_cross_entropy": sparse_softmax_cross_entropy_vjp,
     "nll_loss": nll_loss_vjp,
+    "linear_cross_entropy": linear_cross_entropy_vjp,
     "ctc": ctc_vjp,
 }
 

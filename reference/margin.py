@@ -16,6 +16,7 @@ Measured (torch 2.13, jax 0.10 / optax 0.2.8, TF 2.21 / Keras 3.15), as the frac
     optax perceptron_loss (p = 0)         0.5
     torch hinge_embedding_loss (x = m)    1     (clamp_min passes x >= 0)
     torch multi_margin_loss (z = 0)       0     (the kernel tests z > 0)
+    torch multilabel_margin_loss (z = 0)  0     (the kernel tests z > 0)
     Keras categorical_hinge (z = 0)       1
     optax multiclass_hinge_loss           ties of the max split evenly (jax max), as
                                           Keras' categorical_hinge max (TF reduce_max)
@@ -49,6 +50,8 @@ from ._margin_multiclass import (
     multiclass_hinge_vjp,
     multiclass_perceptron,
     multiclass_perceptron_vjp,
+    multilabel_margin,
+    multilabel_margin_vjp,
     multilabel_soft_margin,
     multilabel_soft_margin_vjp,
 )
@@ -65,6 +68,7 @@ __all__ = [
     "multi_margin",
     "multiclass_hinge",
     "multiclass_perceptron",
+    "multilabel_margin",
     "multilabel_soft_margin",
     "perceptron",
     "soft_margin",
@@ -236,6 +240,7 @@ FUNCTIONS = {
     "categorical_hinge": categorical_hinge,
     "soft_margin": soft_margin,
     "multilabel_soft_margin": multilabel_soft_margin,
+    "multilabel_margin": multilabel_margin,
     "multi_margin": multi_margin,
     "hinge_embedding": hinge_embedding,
     "margin_ranking": margin_ranking,
@@ -252,6 +257,7 @@ VJPS = {
     "categorical_hinge": categorical_hinge_vjp,
     "soft_margin": soft_margin_vjp,
     "multilabel_soft_margin": multilabel_soft_margin_vjp,
+    "multilabel_margin": multilabel_margin_vjp,
     "multi_margin": multi_margin_vjp,
     "hinge_embedding": hinge_embedding_vjp,
     "margin_ranking": margin_ranking_vjp,

@@ -139,9 +139,11 @@ def test_every_binding_runs_in_float64():
             # Softmax2d takes only 3-D/4-D inputs: its binding runs the "spatial" regime only.
             shape = (2, 3, 4, 5) if binding.regimes == ("spatial",) else (3, 4)
             inputs = {"x": torch.from_numpy(rng.uniform(0.1, 2.0, shape))}
-        elif binding.reference in ("margin_ranking", "cosine_embedding", "triplet_margin", "ctc"):
-            # pair, triplet and CTC inputs (x1, x2, y_true / anchor, positive, negative /
-            # scores, labels, input_lengths, label_lengths)
+        elif binding.reference in ("margin_ranking", "cosine_embedding", "triplet_margin", "ctc",
+                                   "multilabel_margin", "linear_cross_entropy"):
+            # pair, triplet, CTC, padded-index and linear-layer inputs (x1, x2, y_true / anchor,
+            # positive, negative / scores, labels, input_lengths, label_lengths / scores, index
+            # lists / x, linear_weight, y_true)
             inputs = {k: torch.from_numpy(v) for k, v in raw_inputs(binding, "typical").items()}
         elif binding.reference in (
                 "sparse_softmax_cross_entropy", "nll_loss", "multi_margin"):
@@ -153,3 +155,38 @@ def test_every_binding_runs_in_float64():
                       "y_true": torch.from_numpy(rng.uniform(0.1, 0.9, (3, 5)))}
         out = binding.invoke(inputs)
         assert out.dtype == torch.float64, binding.api
+
+
+def test_multilabel_margin_bindings():
+    """Functional x 3 reductions and the module; float32/float64 only (no Half/BFloat16 CPU
+    kernel); the reduced forms skip the empty batch (uninitialised 0-d output)."""
+    found = {b.api: b for b in torch_bindings.bindings() if b.reference == "multilabel_margin"}
+    assert set(found) == {"torch.nn.functional.multilabel_margin_loss",
+                          "torch.nn.functional.multilabel_margin_loss(reduction='none')",
+                          "torch.nn.functional.multilabel_margin_loss(reduction='sum')",
+                          "torch.nn.MultiLabelMarginLoss()"}
+    for api, b in found.items():
+        assert b.dtypes == ("float32", "float64")
+        assert ("empty" in b.regimes) == api.endswith("(reduction='none')"), api
+    with pytest.raises(NotImplementedError, match="Half"):
+        torch.nn.functional.multilabel_margin_loss(torch.zeros(2, 3, dtype=torch.float16),
+                                                   torch.zeros(2, 3, dtype=torch.int64))
+
+
+def test_linear_cross_entropy_module_uses_the_case_weight():
+    """The LinearCrossEntropyLoss binding builds its module from the case's weight matrix:
+    it equals the functional form on the same inputs (float64), gradient included."""
+    found = {b.api: b for b in torch_bindings.bindings() if b.reference == "linear_cross_entropy"}
+    assert len(found) == 10  # 2 x 3 reductions, 3 with options=..., the module
+    module = found["torch.nn.LinearCrossEntropyLoss(in_features, num_classes)"]
+    functional = found["torch.nn.functional.linear_cross_entropy"]
+    raw = raw_inputs(module, "typical")
+    x = torch.from_numpy(raw["x"]).requires_grad_()
+    x2 = torch.from_numpy(raw["x"]).requires_grad_()
+    rest = [torch.from_numpy(raw["linear_weight"]), torch.from_numpy(raw["y_true"])]
+    a = module.invoke({"x": x, "linear_weight": rest[0], "y_true": rest[1]})
+    b = functional.invoke({"x": x2, "linear_weight": rest[0], "y_true": rest[1]})
+    assert torch.equal(a, b)
+    a.backward()
+    b.backward()
+    assert torch.equal(x.grad, x2.grad)

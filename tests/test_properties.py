@@ -152,6 +152,30 @@ def test_class_losses_nonnegative(x, data):
 
 
 @PROFILE
+@given(_matrix(-50.0, 50.0), st.data())
+def test_multilabel_margin_target_lists(x, data):
+    """Non-negative; the order of the target list (before the first -1) does not matter;
+    the VJP's entries sum to 0 per sample (every hinge term is x[i] - x[j])."""
+    n, c = x.shape
+    rows = []
+    for _ in range(n):
+        k = data.draw(st.integers(0, c))
+        head = data.draw(st.lists(st.integers(0, c - 1), min_size=k, max_size=k))
+        tail = data.draw(st.lists(st.integers(-1, c - 1), min_size=c - k, max_size=c - k))
+        rows.append(head + ([-1, *tail[1:]] if k < c else []))
+    y = np.array(rows, dtype=np.int64)
+    v = R.multilabel_margin(x, y)
+    assert np.all(v >= 0)
+    flipped = y.copy()
+    for r in range(n):
+        k = int(np.argmax(y[r] < 0)) if np.any(y[r] < 0) else c
+        flipped[r, :k] = y[r, :k][::-1]
+    np.testing.assert_array_equal(v, R.multilabel_margin(x, flipped))
+    g = R.VJPS["multilabel_margin"](np.ones(n), x, y)
+    np.testing.assert_allclose(g.sum(axis=-1), 0.0, atol=1e-12)
+
+
+@PROFILE
 @given(_matrix(-5.0, 5.0), st.data())
 def test_accuracies_in_unit_interval(x, data):
     n, c = x.shape
@@ -217,6 +241,9 @@ def _smooth_cases():
         "softmax_cross_entropy": lambda r, s: (real(r, s), simplex(r, s)),
         "log_softmax_cross_entropy": lambda r, s: (real(r, s), onehot(r, s)),
         "sparse_softmax_cross_entropy": lambda r, s: (real(r, s), labels(r, s)),
+        # x (N, F) with F = s[1], a weight matrix (3 classes, F), labels of the 3 classes
+        "linear_cross_entropy": lambda r, s: (real(r, s), real(r, (3, s[1])),
+                                              labels(r, (s[0], 3))),
         "kl_divergence": lambda r, s: (simplex(r, s), simplex(r, s)),
     }
 

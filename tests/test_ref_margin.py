@@ -41,6 +41,15 @@ BAD = [
     ("multilabel_soft_margin", (X, OH), {"class_weight": np.ones((3, 1))}, ValueError,
      "class_weight"),
     ("hinge", (X, None), {}, TypeError, "y_true"),
+    ("multilabel_margin", (X, np.array([[0, -1, 3], [1, 2, -1]])), {}, ValueError,
+     r"y_true must lie in \[0, 3\).*got \[3\]"),
+    ("multilabel_margin", (X, np.array([[0, -2, 1], [1, 2, -1]])), {}, ValueError,
+     r"padding -1, got \[-2\]"),
+    ("multilabel_margin", (X, OH), {}, TypeError, "integer class indices.*float64"),
+    ("multilabel_margin", (X, np.array([0, 2])), {}, ValueError, r"y_pred's shape \(2, 3\)"),
+    ("multilabel_margin", (X, None), {}, TypeError, "y_true"),
+    ("multilabel_margin", (X, np.array([[0, -1, 1], [1, 2, -1]])), {"axis": 2}, ValueError,
+     "axis"),
 ]
 
 
@@ -141,6 +150,8 @@ def _args(name):
         return x, np.eye(4)[[0, 3, 1]], {}
     if name == "multilabel_soft_margin":
         return x, rng.uniform(0, 1, (3, 4)), {}
+    if name == "multilabel_margin":
+        return x, np.array([[0, 2, -1, 3], [1, -1, 0, 0], [3, 3, 0, -1]]), {}
     if name == "hinge_embedding":
         return np.abs(x), rng.choice([-1.0, 1.0], (3, 4)), {"mean_axis": -1}
     return x, rng.choice([-1.0, 1.0], (3, 4)), {"mean_axis": -1}
@@ -192,6 +203,8 @@ def test_special_values_no_warnings(name):
         t = np.array([0, 1, 2])
     elif name in ("categorical_hinge", "multilabel_soft_margin"):
         t = np.eye(3)[[0, 1, 2]]
+    elif name == "multilabel_margin":
+        t = np.array([[1, -1, 0], [0, 2, -1], [2, 0, -1]])
     else:
         t = np.array([[1.0, -1.0, 1.0]] * 3)
     with warnings.catch_warnings():
@@ -199,3 +212,64 @@ def test_special_values_no_warnings(name):
         v = M.FUNCTIONS[name](x, t)
         M.VJPS[name](np.ones(v.shape), x, t)
     assert np.isnan(v.ravel()[0])
+
+
+# --------------------------------------------------------------------------- multilabel_margin
+
+
+def test_multilabel_margin_torch_values():
+    # torch docs' MultiLabelMarginLoss example: x = [[0.1, 0.2, 0.4, 0.8]], y = [[3, 0, -1, 1]]
+    # -> 0.85; torch 2.13 measured gradient [[-0.5, 0.5, 0.5, -0.5]] ('mean', g = 1)
+    x = np.array([[0.1, 0.2, 0.4, 0.8]])
+    y = np.array([[3, 0, -1, 1]])
+    assert M.multilabel_margin(x, y, reduction="mean") == pytest.approx(0.85, rel=1e-15)
+    np.testing.assert_array_equal(M.multilabel_margin_vjp(np.asarray(1.0), x, y,
+                                                          reduction="mean"),
+                                  [[-0.5, 0.5, 0.5, -0.5]])
+    # the 1-D form: a scalar per-sample value
+    assert M.multilabel_margin(x[0], y[0]).shape == ()
+
+
+def test_multilabel_margin_target_lists():
+    x = np.array([0.1, 0.2, 0.4, 0.8])
+    f = M.multilabel_margin
+    # a repeated index counts once per occurrence (torch 2.13: 0.65 and 0.325)
+    assert f(x, np.array([3, 3, -1, 1])) == pytest.approx(0.65, rel=1e-15)
+    assert f(x, np.array([3, -1, -1, 1])) == pytest.approx(0.325, rel=1e-15)
+    # no target, and every class a target: 0
+    assert f(x, np.array([-1, 0, 1, 2])) == 0.0
+    assert f(x, np.array([0, 1, 2, 3])) == 0.0
+    # what follows the first -1 is ignored
+    assert f(x, np.array([3, -1, 0, 1])) == f(x, np.array([3, -1, 2, 2]))
+    g = M.multilabel_margin_vjp(np.asarray(1.0), x, np.array([3, 3, -1, 1]))
+    np.testing.assert_array_equal(g, np.array([2, 2, 2, -6]) / 4)
+    np.testing.assert_array_equal(M.multilabel_margin_vjp(np.asarray(1.0), x,
+                                                          np.array([-1, 0, 1, 2])), np.zeros(4))
+
+
+def test_multilabel_margin_kink_and_nan():
+    # 1 - x[0] + x[1] == 0 exactly: torch's kernel tests z > 0 (measured [[-1/3, 0, 1/3]])
+    x = np.array([[1.0, 0.0, 0.5]])
+    y = np.array([[0, -1, 0]])
+    np.testing.assert_array_equal(M.multilabel_margin_vjp(np.ones(1), x, y),
+                                  [[-1 / 3, 0, 1 / 3]])
+    np.testing.assert_array_equal(M.multilabel_margin_vjp(np.ones(1), x, y, grad_at_margin=0.5),
+                                  [[-1.5 / 3, 0.5 / 3, 1 / 3]])
+    # a NaN non-target score: NaN loss; NaN gradient for it and the targets only
+    x = np.array([[np.nan, 1.0, 2.0, 0.0]])
+    y = np.array([[1, -1, 0, 0]])
+    assert np.isnan(M.multilabel_margin(x, y)[0])
+    g = M.multilabel_margin_vjp(np.ones(1), x, y)
+    np.testing.assert_array_equal(np.isnan(g), [[True, True, False, False]])
+    assert g[0, 2] == 0.25 and g[0, 3] == 0.0
+
+
+def test_multilabel_margin_class_axis():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2, 4, 3))
+    y = np.array([[[0, 3, -1, 1], [2, -1, 0, 0], [1, 1, 2, 3]]] * 2)
+    a = M.multilabel_margin(x, np.moveaxis(y, -1, 1), axis=1)
+    np.testing.assert_array_equal(a, M.multilabel_margin(np.moveaxis(x, 1, -1), y))
+    ga = M.multilabel_margin_vjp(np.ones((2, 3)), x, np.moveaxis(y, -1, 1), axis=1)
+    gb = M.multilabel_margin_vjp(np.ones((2, 3)), np.moveaxis(x, 1, -1), y)
+    np.testing.assert_array_equal(ga, np.moveaxis(gb, -1, 1))

@@ -194,6 +194,65 @@ def _mlsm_d(x, t, *, g, class_weight=None, **_):
     return out
 
 
+def _mlm_pairs(xr, yr):
+    """(target position's class j, non-target class i) pairs of one sample."""
+    k = next((n for n, v in enumerate(yr) if v < 0), len(yr))
+    targets = [int(v) for v in yr[:k]]
+    others = [i for i in range(len(xr)) if i not in set(targets)]
+    return [(j, i) for j in targets for i in others]
+
+
+def _mlm(x, y, **_):
+    out = []
+    for xr, yr in zip(_rows(x), np.reshape(y, (-1, np.shape(y)[-1])), strict=True):
+        out.append(mpmath.fsum(max(1 - xr[j] + xr[i], mpmath.mpf(0))
+                               for j, i in _mlm_pairs(xr, yr)) / len(xr))
+    return out
+
+
+def _mlm_d(x, y, *, g, grad_at_margin=0.0, **_):
+    out = []
+    for xr, yr, gi in zip(_rows(x), np.reshape(y, (-1, np.shape(y)[-1])), np.ravel(g),
+                          strict=True):
+        d = [mpmath.mpf(0)] * len(xr)
+        for j, i in _mlm_pairs(xr, yr):
+            z = 1 - xr[j] + xr[i]
+            k = mpmath.mpf(1) if z > 0 else (mpf(grad_at_margin) if z == 0 else 0)
+            d[i] += k
+            d[j] -= k
+        out.extend(mpf(gi) * v / len(xr) for v in d)
+    return out
+
+
+def _padded(rng, n, c):
+    """Random target lists (0 to c classes, repeats allowed) padded with -1."""
+    y = np.full((n, c), -1, dtype=np.int64)
+    for r in range(n):
+        k = rng.integers(0, c + 1)
+        y[r, :k] = rng.integers(0, c, k)
+        if k < c:  # the entries after the first -1 are ignored, whatever they are
+            y[r, k + 1:] = rng.integers(-1, c, c - k - 1)
+    return y
+
+
+def _mlm_regimes() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    # kinks: margins 1 - x[j] + x[i] exactly 0 (dyadic values), beside active and inactive
+    kinks = np.array([[1.0, 0.0, 0.5, 2.0], [0.25, -0.75, 3.0, 1.25], [0.0, 0.0, 0.0, 0.0]])
+    kinks_y = np.array([[0, -1, 2, 1], [0, 2, -1, 0], [1, 2, 3, 0]])
+    special = np.array([[0.5, -1.0, 2.0, 0.0], [0.5, -1.0, 2.0, 0.0], [0.5, -1.0, 2.0, 0.0],
+                        [0.5, -1.0, 2.0, 0.0]])
+    # no target; every class; a repeated index; a 1-D-like single target
+    special_y = np.array([[-1, 0, 1, 2], [3, 1, 0, 2], [2, 2, 0, -1], [1, -1, -1, -1]])
+    return {
+        "typical": (_RNG.normal(0, 1.5, (40, 5)), _padded(_RNG, 40, 5)),
+        "large": (_RNG.normal(0, 1e8, (10, 5)), _padded(_RNG, 10, 5)),
+        "tiny": (_RNG.uniform(-1, 1, (10, 4)) * 1e-300, _padded(_RNG, 10, 4)),
+        "kinks": (kinks, kinks_y),
+        "special": (special, special_y),
+        "many": (_RNG.normal(0, 3, (2, 60)), _padded(_RNG, 2, 60)),
+    }
+
+
 def _class_cases(name, value, grad, regimes, *, kwargs=None, grad_kwargs=None):
     cases = []
     kwargs = dict(kwargs or {})
@@ -273,4 +332,10 @@ CASES: list[OracleCase] = [
     *_class_cases("multilabel_soft_margin", _mlsm, _mlsm_d, {
         "weighted": (_RNG.normal(0, 2, (20, 4)), _RNG.integers(0, 2, (20, 4)).astype(float)),
     }, kwargs={"class_weight": _W}),
+    *_class_cases("multilabel_margin", _mlm, _mlm_d, _mlm_regimes()),
+    *_class_cases("multilabel_margin", _mlm, _mlm_d, {"kinks_half": _mlm_regimes()["kinks"]},
+                  grad_kwargs={"grad_at_margin": 0.5}),
+    # one sample as a 1-D vector (torch's 1-D form): a scalar loss
+    *_class_cases("multilabel_margin", _mlm, _mlm_d,
+                  {"vector": (np.array([0.1, 0.2, 0.4, 0.8]), np.array([3, 0, -1, 1]))}),
 ]
