@@ -266,6 +266,36 @@ def _special_bindings() -> list[Any]:
     ]
 
 
+# optax.projections.projection_simplex computes relu(1 / idx + ...) with idx =
+# jnp.count_nonzero(...), an int64 under x64: 1 / idx is float64, so is the projection.
+_SIMPLEX_NOTE = ("returns float64 for every score dtype under jax_enable_x64: "
+                 "projection_simplex's 1 / count_nonzero(cond) is a float64 (float32 without "
+                 "x64)")
+
+
+def _sparsemax_losses(L: Any) -> list[Any]:
+    """optax's sparsemax (Fenchel-Young) losses, where the installed optax has them
+    (sparsemax_loss since 0.2.3; binary_sparsemax_loss is its deprecated alias)."""
+    out = []
+    if hasattr(L, "sparsemax_loss"):
+        out.append(_loss("optax.losses.sparsemax_loss", "binary_sparsemax_loss",
+                         L.sparsemax_loss,
+                         f"{_CLS}:sparsemax_loss (sparse_plus(where(labels, -logits, logits)))",
+                         conventions={"labels": "01"},
+                         info={"input_space": "logits", "labels": "0/1 (any non-zero is 1)"}))
+    if hasattr(L, "multiclass_sparsemax_loss"):
+        out.append(_loss("optax.losses.multiclass_sparsemax_loss", "multiclass_sparsemax_loss",
+                         L.multiclass_sparsemax_loss,
+                         f"{_CLS}:multiclass_sparsemax_loss (vmap over rows: "
+                         "projection_simplex, <p, s - s_y> + (1 - <p, p>) / 2)",
+                         regimes=("typical", "large", "extreme", "ties", "single", "empty",
+                                  "many_classes", "nan_inf"),
+                         output_dtype="float64", notes=_SIMPLEX_NOTE,
+                         info={"input_space": "logits", "labels": "index",
+                               "shape": "(N, C) only: vmapped over the rows"}))
+    return out
+
+
 def _optax_bindings() -> list[Any]:
     import optax
 
@@ -315,6 +345,7 @@ def _optax_bindings() -> list[Any]:
               output_dtype="float64", notes=_ONE_HOT_NOTE,
               info={"input_space": "real", "labels": "index",
                     "kink_grad": "jnp.max splits tied maxima evenly"}),
+        *_sparsemax_losses(L),
         _loss("optax.losses.poly_loss_cross_entropy", "poly1_cross_entropy",
               L.poly_loss_cross_entropy,
               f"{_CLS}:poly_loss_cross_entropy (CE + epsilon * sum(t * (1 - p)))",

@@ -89,6 +89,8 @@ FAMILY_OF |= {
     "sparse_softmax_cross_entropy": "sparse_logits",
     "nll_loss": "sparse_logprob",
     "linear_cross_entropy": "linear_features",
+    "binary_sparsemax_loss": "margin",
+    "multiclass_sparsemax_loss": "sparse_logits",
     "ctc": "ctc",
     "entropy": "distribution",
     "entr": "nonneg_unary",

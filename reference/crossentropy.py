@@ -21,6 +21,9 @@ nll_loss                            log-probabilities, int labels (torch F.nll_l
 linear_cross_entropy                features x, a weight matrix (C, F) and int labels: the
                                     logits x W^T + b never rounded (``_linear_ce.py``; takes
                                     (x, linear_weight, y_true), its VJP is w.r.t. x)
+binary_sparsemax_loss               logits, 0/1 labels: sparse_plus(-t z) (optax sparsemax_loss)
+multiclass_sparsemax_loss           logits, int labels: the Fenchel-Young loss of sparsemax
+                                    (optax multiclass_sparsemax_loss; ``_sparsemax_losses.py``)
 ctc                                 sequences: logits or log-probabilities (N, T, C), padded int
                                     labels (N, S), input and label lengths; blank, per_label,
                                     zero_infinity (``_ctc.py``; its VJP takes all four inputs)
@@ -65,6 +68,12 @@ from ._crossentropy_sparse import (
 )
 from ._ctc import ctc, ctc_vjp
 from ._linear_ce import linear_cross_entropy, linear_cross_entropy_vjp
+from ._sparsemax_losses import (
+    binary_sparsemax_loss,
+    binary_sparsemax_loss_vjp,
+    multiclass_sparsemax_loss,
+    multiclass_sparsemax_loss_vjp,
+)
 
 KIND = "loss"
 
@@ -82,6 +91,8 @@ FUNCTIONS = {
     "sparse_softmax_cross_entropy": sparse_softmax_cross_entropy,
     "nll_loss": nll_loss,
     "linear_cross_entropy": linear_cross_entropy,
+    "binary_sparsemax_loss": binary_sparsemax_loss,
+    "multiclass_sparsemax_loss": multiclass_sparsemax_loss,
     "ctc": ctc,
 }
 
@@ -99,6 +110,8 @@ VJPS = {
     "sparse_softmax_cross_entropy": sparse_softmax_cross_entropy_vjp,
     "nll_loss": nll_loss_vjp,
     "linear_cross_entropy": linear_cross_entropy_vjp,
+    "binary_sparsemax_loss": binary_sparsemax_loss_vjp,
+    "multiclass_sparsemax_loss": multiclass_sparsemax_loss_vjp,
     "ctc": ctc_vjp,
 }
 

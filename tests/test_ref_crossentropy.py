@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
+import reference
 from reference import crossentropy as ce
 from tests._ulp import max_ulp
 from tests.oracles.crossentropy import LOOSE_CASES, LOOSE_ULP
@@ -321,3 +322,38 @@ def test_loose_oracle_cases(case) -> None:
         computed = F[case.function](*case.inputs, **kwargs)
         exact = case.exact(*case.inputs, **kwargs)
     assert max_ulp(np.asarray(computed), exact) <= LOOSE_ULP
+
+
+# --------------------------------------------------------------------- sparsemax losses
+
+
+def test_multiclass_sparsemax_loss_is_zero_iff_the_label_leads_by_one() -> None:
+    x = np.array([[2.0, 1.0, 0.5], [2.0, 1.5, 0.5], [0.0, 0.0, 0.0]])
+    out = reference.multiclass_sparsemax_loss(x, np.array([0, 0, 1]))
+    assert out[0] == 0.0 and out[1] > 0.0
+    # uniform scores: p = 1/3 each, loss = ||p - e_y||^2 / 2 = (4/9 + 2/9) / 2 = 1/3
+    assert out[2] == pytest.approx(1.0 / 3.0, rel=1e-15)
+
+
+def test_multiclass_sparsemax_loss_gradient_is_sparsemax_minus_onehot() -> None:
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(0, 2, (6, 5)), rng.integers(0, 5, 6)
+    g = reference.VJPS["multiclass_sparsemax_loss"](np.ones(6), x, y)
+    np.testing.assert_allclose(g, reference.sparsemax(x) - np.eye(5)[y], atol=1e-15)
+    spatial = np.moveaxis(x.reshape(2, 3, 5), -1, 1)  # (N, C, d) with axis=1
+    out = reference.multiclass_sparsemax_loss(spatial, y.reshape(2, 3), axis=1)
+    np.testing.assert_allclose(out.ravel(), reference.multiclass_sparsemax_loss(x, y), rtol=1e-15)
+
+
+def test_sparsemax_losses_reject_bad_labels() -> None:
+    with pytest.raises(ValueError, match="y_true"):
+        reference.multiclass_sparsemax_loss(np.zeros((2, 3)), np.array([0, 3]))
+    with pytest.raises(ValueError, match="y_true"):
+        reference.binary_sparsemax_loss(np.zeros(3), np.array([0.0, 0.5, 1.0]))
+
+
+def test_binary_sparsemax_loss_is_sparse_plus_of_the_signed_margin() -> None:
+    z = np.array([-2.0, -0.5, 0.0, 0.5, 1.0, 3.0])
+    t = np.array([1.0, 0.0, 1.0, 0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(reference.binary_sparsemax_loss(z, t),
+                                  [2.0, 0.0625, 0.25, 0.5625, 0.0, 3.0])

@@ -285,6 +285,53 @@ def _score_regimes(onehot: bool) -> dict[str, tuple[np.ndarray, Any]]:
     }
 
 
+def _bsm(p, t, labels="pm1"):
+    u = -mpf(t) * mpf(p) if labels == "pm1" else -(2 * mpf(t) - 1) * mpf(p)
+    return mpmath.mpf(0) if u <= -1 else (u if u >= 1 else (u + 1) ** 2 / 4)
+
+
+def _bsm_d(p, t, labels="pm1"):
+    s = mpf(t) if labels == "pm1" else 2 * mpf(t) - 1
+    u = -s * mpf(p)
+    return -s * (mpmath.mpf(0) if u <= -1 else (mpmath.mpf(1) if u >= 1 else (u + 1) / 2))
+
+
+def _sparsemax_row(xr):
+    total, k, s_k = mpmath.mpf(0), 0, mpmath.mpf(0)
+    for j, v in enumerate(sorted(xr, reverse=True), start=1):
+        total += v
+        if 1 + j * v > total:
+            k, s_k = j, total
+    tau = (s_k - 1) / k
+    return [max(v - tau, mpmath.mpf(0)) for v in xr]
+
+
+def _msm(x, y, **_):
+    # the definition, at 50 digits: <p, z> + (1 - ||p||^2) / 2 - z_y
+    out = []
+    for xr, yi in zip(_rows(x), np.ravel(y), strict=True):
+        p = _sparsemax_row(xr)
+        out.append(mpmath.fsum(a * b for a, b in zip(p, xr, strict=True))
+                   + (1 - mpmath.fsum(a * a for a in p)) / 2 - xr[yi])
+    return out
+
+
+def _msm_d(x, y, *, g, **_):
+    out = []
+    for xr, yi, gi in zip(_rows(x), np.ravel(y), np.ravel(g), strict=True):
+        p = _sparsemax_row(xr)
+        out.extend(mpf(gi) * (p[j] - (1 if j == yi else 0)) for j in range(len(xr)))
+    return out
+
+
+def _msm_regimes() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    regimes = _score_regimes(False)
+    # near-zero losses: the label's score ahead of the rest by just under / over 1
+    near = np.array([[0.0, 0.9999999, 0.5], [0.0, 1.0, 0.2], [3.0, 2.0000001, 1.0],
+                     [1.0, 1.0 + 1e-12, 0.0]])
+    return {**regimes, "near_zero": (near, np.array([1, 1, 0, 1]))}
+
+
 _W = np.array([0.5, 2.0, 1.0, 3.0])
 
 CASES: list[OracleCase] = [
@@ -335,6 +382,9 @@ CASES: list[OracleCase] = [
     *_class_cases("multilabel_margin", _mlm, _mlm_d, _mlm_regimes()),
     *_class_cases("multilabel_margin", _mlm, _mlm_d, {"kinks_half": _mlm_regimes()["kinks"]},
                   grad_kwargs={"grad_at_margin": 0.5}),
+    *elementwise_cases("binary_sparsemax_loss", _bsm, _bsm_d, _binary_regimes(1.0),
+                       kwargs={"labels": "pm1"}),
+    *_class_cases("multiclass_sparsemax_loss", _msm, _msm_d, _msm_regimes()),
     # one sample as a 1-D vector (torch's 1-D form): a scalar loss
     *_class_cases("multilabel_margin", _mlm, _mlm_d,
                   {"vector": (np.array([0.1, 0.2, 0.4, 0.8]), np.array([3, 0, -1, 1]))}),
