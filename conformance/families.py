@@ -94,6 +94,7 @@ FAMILY_OF |= {
     "jensen_shannon": "distribution_pair",
     "jensen_shannon_distance": "distribution_pair",
     "kl_div_log_input": "log_distribution_pair",
+    "generalized_kl_div_log_input": "log_distribution_pair",
     "rel_entr": "nonneg_pair",
     "kl_div_elementwise": "nonneg_pair",
     "xlogy": "nonneg_pair",
