@@ -71,7 +71,7 @@ hardshrink tanhshrink squareplus sparse_plus sparse_sigmoid"""
 
 FAMILY_OF: dict[str, str] = {name: "unary" for name in _UNARY.split()}
 FAMILY_OF |= {n: "axis" for n in ("softmax", "log_softmax", "softmin", "logsumexp", "logmeanexp",
-                                   "sparsemax", "glu")}
+                                   "sparsemax", "glu", "crelu")}
 FAMILY_OF |= {
     "binary_cross_entropy": "binary_prob",
     "binary_focal_cross_entropy": "binary_prob",
@@ -100,6 +100,7 @@ FAMILY_OF |= {
     "xlogy": "nonneg_pair",
     "xlog1py": "nonneg_pair",
     "squared_error": "regression",
+    "squared_norm": "unary",
     "absolute_error": "regression",
     "huber": "regression",
     "smooth_l1": "regression",

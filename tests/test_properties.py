@@ -204,6 +204,8 @@ def _smooth_cases():
         "sparse_softmax_cross_entropy": lambda r, s: (real(r, s), labels(r, s)),
         "kl_divergence": lambda r, s: (simplex(r, s), simplex(r, s)),
         "generalized_kl_div_log_input": lambda r, s: (real(r, s), r.uniform(0, 2, s)),
+        "crelu": lambda r, s: (real(r, s),),
+        "squared_norm": lambda r, s: (real(r, s),),
     }
 
 

@@ -13,7 +13,8 @@ import pytest
 import reference
 from reference import regression as R
 
-NAMES = sorted(R.FUNCTIONS)
+# squared_norm takes one input (no y_true, no reduction): tested on its own below.
+NAMES = sorted(n for n in R.FUNCTIONS if n != "squared_norm")
 ELEMENTWISE = [n for n in NAMES if n not in ("cosine_similarity", "gaussian_nll")]
 P = np.array([[0.5, 2.0, 3.0], [1.0, 0.25, 4.0]])
 T = np.array([[1.0, 2.0, 0.5], [3.0, 0.0, 4.5]])
@@ -233,3 +234,18 @@ def test_poisson_ill_conditioned_points_within_condition_scaled_tolerance():
         cond = (abs(mpmath.mpf(pi)) + abs(mpmath.mpf(ti) * mpmath.log(pi))) / abs(exact)
         err = abs(mpmath.mpf(vi) - exact) / abs(exact)
         assert err <= max(float(cond), 1.0) * 4 * 2.0**-53
+
+
+def test_squared_norm_is_tf_l2_loss_formula() -> None:
+    x = np.array([[1.0, -2.0], [3.0, 0.5]])
+    assert R.squared_norm(x, scale=0.5) == 7.125  # sum(t ** 2) / 2
+    assert R.squared_norm(x).shape == ()
+    assert R.squared_norm(np.zeros((0, 3))) == 0.0
+    assert R.squared_norm(np.array([1e200, 1.0])) == np.inf
+    assert np.isnan(R.squared_norm(np.array([np.inf, np.nan])))
+    assert R.squared_norm(np.array([3e-160, 4e-160])) == pytest.approx(25e-320, rel=1e-3)
+    np.testing.assert_array_equal(R.VJPS["squared_norm"](np.array(2.0), x, scale=0.5), 2.0 * x)
+    with pytest.raises(ValueError, match="scale"):
+        R.squared_norm(x, scale=np.inf)
+    with pytest.raises(ValueError, match="g must be a scalar"):
+        R.VJPS["squared_norm"](np.ones(2), x)

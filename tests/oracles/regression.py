@@ -384,6 +384,31 @@ def _cosine_cases() -> list[OracleCase]:
 # --------------------------------------------------------------------------- CASES
 
 
+def _squared_norm_cases() -> list[OracleCase]:
+    """scale * sum(x^2) over every element (tf.nn.l2_loss: scale 0.5); VJP 2 scale x g."""
+    def value(x, *, scale=1.0):
+        with mpmath.workdps(1000):  # squares from 1e-300 to 1e300 summed exactly
+            total = mpmath.fsum(mpf(float(v)) ** 2 for v in np.ravel(x))
+        return [+(mpf(scale) * total)]
+
+    def grad(x, *, g, scale=1.0):
+        return [2 * mpf(scale) * mpf(float(v)) * mpf(float(g)) for v in np.ravel(x)]
+
+    cases = []
+    for regime, x in {
+        "typical": _RNG.normal(0, 3, (8, 16)),
+        "wide_range": np.array([1e150, -3e-10, 7.0, 1e140, -2.5e149]),
+        "huge": np.array([1e154, -1e154, 3e153]),  # the squares' sum overflows unscaled
+        "tiny": np.array([3e-170, -1e-170, 2e-171]),  # squares underflow unscaled
+        "single": np.array([-3.5]),
+    }.items():
+        for kw in ({}, {"scale": 0.5}):
+            cases.append(OracleCase("squared_norm", regime, (x,), value, kw, elementwise=False))
+            cases.append(OracleCase("squared_norm", regime, (x,), grad,
+                                    {**kw, "g": _RNG.normal(0, 1, ())}, grad=True))
+    return cases
+
+
 def _sq(p, t, scale=1.0):
     return mpf(scale) * (p - t) ** 2
 
@@ -445,4 +470,5 @@ CASES: list[OracleCase] = [
                        _poisson_regimes(True, stirling=True), kwargs={"stirling": True}),
     *_gaussian_cases(),
     *_cosine_cases(),
+    *_squared_norm_cases(),
 ]
