@@ -183,6 +183,13 @@ def _activation_bindings(tf: Any) -> list[Binding]:
             lambda x: math.reduce_logsumexp(x, axis=-1, keepdims=True),
             f"{_MATH}:reduce_logsumexp", conventions={"axis": -1, "keepdims": True}),
     ]
+    out.append(
+        act("tf.nn.crelu", "crelu", nn.crelu,
+            f"{_NN}:crelu (gen_nn_ops.relu(concat([features, -features], axis))); "
+            f"{_K}/relu_op_functor.h:ReluGrad (features > 0)",
+            conventions={"axis": -1}, grad_conventions={"grad_at_zero": 0.0},
+            info={"defaults": "axis=-1", "kink_grad": "crelu'(0) = 0 in both halves (relu'(0)=0)"},
+            notes="the output is twice as wide along axis: relu(x) then relu(-x)."))
     if hasattr(nn, "gelu"):  # TF >= 2.4
         out += [
             act("tf.nn.gelu", "gelu", nn.gelu,
@@ -270,6 +277,12 @@ def _nn_loss_bindings(tf: Any) -> list[Binding]:
                   "default_reduction": "none",
                   "defaults": "logits_time_major=True, blank_index=0 when None (declared "
                               "batch-major here; tf.compat.v1.nn.ctc_loss uses C - 1)"}))
+    out.append(loss("tf.nn.l2_loss", "squared_norm", nn.l2_loss,
+                    "gen_nn_ops.l2_loss (L2Loss: sum(t ** 2) / 2, a scalar, in the input dtype); "
+                    "nn_grad.py:_L2LossGrad (op.inputs[0] * grad)",
+                    args=("x",), conventions={"scale": 0.5},
+                    info={"input_space": "real", "default_reduction": "sum over all elements",
+                          "defaults": "0.5 sum(t^2): no mean, no square root"}))
     math = tf.math
     if hasattr(math, "xlogy"):
         out.append(loss("tf.math.xlogy", "xlogy", math.xlogy,

@@ -171,3 +171,18 @@ def test_documented_tensorflow_conventions_hold():
     np.testing.assert_array_equal(tape.gradient(relu6, x).numpy(), [0, 0, 0, 0])
     np.testing.assert_allclose(tape.gradient(leaky, x).numpy(), [0.2, 0.2, 1, 1])
     np.testing.assert_allclose(leaky.numpy()[0], -0.2)
+
+
+def test_crelu_and_l2_loss_shapes_and_gradients():
+    """tf.nn.crelu doubles the last axis (relu'(0) = 0 in both halves); tf.nn.l2_loss is
+    sum(t ** 2) / 2, a scalar, with gradient t."""
+    x = tf.constant([[-1.5, 0.0, 2.0]], dtype=tf.float64)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        c, l2 = tf.nn.crelu(x), tf.nn.l2_loss(x)
+    np.testing.assert_array_equal(c.numpy(), [[0.0, 0.0, 2.0, 1.5, 0.0, 0.0]])
+    g = tf.constant([[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]], dtype=tf.float64)
+    np.testing.assert_array_equal(tape.gradient(c, x, output_gradients=g).numpy(),
+                                  [[-4.0, 0.0, 3.0]])
+    assert l2.shape == () and l2.numpy() == 3.125
+    np.testing.assert_array_equal(tape.gradient(l2, x).numpy(), x.numpy())
