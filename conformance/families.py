@@ -112,6 +112,7 @@ FAMILY_OF |= {
     "poisson_nll_log_input": "log_rates",
     "gaussian_nll": "regression",
     "cosine_similarity": "vectors",
+    "cosine_distance": "vectors",
     "hinge": "margin",
     "squared_hinge": "margin",
     "soft_margin": "margin",

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from ._cosine_distance import cosine_distance, cosine_distance_vjp
 from ._loss_common import EXT, pair, to64, two_diff
 from ._reduce import chain, reduce_loss
 from ._reduce import reduce_loss_vjp as reduce_vjp
@@ -45,6 +46,7 @@ from ._validate import as_float64, check_finite_scalar
 __all__ = [
     "absolute_error",
     "absolute_percentage_error",
+    "cosine_distance",
     "cosine_similarity",
     "gaussian_nll",
     "huber",
@@ -446,6 +448,7 @@ FUNCTIONS = {
     "poisson_nll": poisson_nll,
     "poisson_nll_log_input": poisson_nll_log_input,
     "cosine_similarity": cosine_similarity,
+    "cosine_distance": cosine_distance,
     "gaussian_nll": gaussian_nll,
 }
 
@@ -462,5 +465,6 @@ VJPS = {
     "poisson_nll": poisson_nll_vjp,
     "poisson_nll_log_input": poisson_nll_log_input_vjp,
     "cosine_similarity": cosine_similarity_vjp,
+    "cosine_distance": cosine_distance_vjp,
     "gaussian_nll": gaussian_nll_vjp,
 }

@@ -381,6 +381,48 @@ def _cosine_cases() -> list[OracleCase]:
     return cases
 
 
+def _cosine_distance_cases() -> list[OracleCase]:
+    """1 - cos (normalize=True; near-parallel rows included: the value keeps its relative
+    accuracy there) and 1 - x.y (normalize=False, TF v1); VJPs -d cos/dx and -y."""
+    rng = np.random.default_rng(12)
+
+    def dist(x, y, *, normalize=True, keepdims=False, **kw):
+        if normalize:
+            return [1 - c for c in _cos_rows(x, y, **kw)]
+        return [1 - mpmath.fsum(mpf(a) * mpf(b) for a, b in zip(xr, yr, strict=True))
+                for xr, yr in zip(x.reshape(-1, x.shape[-1]), y.reshape(-1, y.shape[-1]),
+                                  strict=True)]
+
+    def grad(x, y, *, g, normalize=True, keepdims=False, **kw):
+        if normalize:
+            return _cos_grad_rows(x, y, g, negate=True, **kw)
+        return [-mpf(gi) * mpf(b) for gi, yr in zip(_flat(g), y.reshape(-1, y.shape[-1]),
+                                                      strict=True) for b in yr]
+
+    x = rng.normal(0, 1, (20, 5))
+    near = x[:8] * (1 + rng.normal(0, 1e-7, (8, 5)))  # 1 - cos ~ 1e-15
+    unit = rng.normal(0, 1, (12, 4))
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    close = unit + rng.normal(0, 1e-3, unit.shape)  # 1 - x.y = (|d|^2 - ...) cancels less
+    specs = {
+        "typical": (x, rng.normal(0, 1, (20, 5)), {}, True),
+        "near_parallel": (x[:8], near, {}, False),
+        "clamped": (np.vstack([rng.normal(0, 1e-9, (4, 3)), rng.normal(0, 1, (4, 3))]),
+                    rng.normal(0, 1, (8, 3)), {"eps": 1e-8}, True),
+        "large": (rng.normal(0, 1e200, (6, 4)), rng.normal(0, 1e150, (6, 4)), {}, True),
+        "unnormalised_v1": (x, rng.normal(0, 1, (20, 5)), {"normalize": False}, True),
+        "unit_v1": (unit, close, {"normalize": False, "keepdims": True}, True),
+    }
+    cases = []
+    for regime, (a, b, kw, with_grad) in specs.items():
+        cases.append(OracleCase("cosine_distance", regime, (a, b), dist, kw, elementwise=False))
+        if with_grad:
+            g = rng.uniform(-2, 2, a.shape[:-1] + ((1,) if kw.get("keepdims") else ()))
+            cases.append(OracleCase("cosine_distance", regime, (a, b), grad, {**kw, "g": g},
+                                    grad=True, elementwise=False))
+    return cases
+
+
 # --------------------------------------------------------------------------- CASES
 
 
@@ -471,4 +513,5 @@ CASES: list[OracleCase] = [
     *_gaussian_cases(),
     *_cosine_cases(),
     *_squared_norm_cases(),
+    *_cosine_distance_cases(),
 ]
