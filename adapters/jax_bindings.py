@@ -334,6 +334,10 @@ def _optax_bindings() -> list[Any]:
               f"{_REG}:cosine_similarity (epsilon=0 clips each squared norm)",
               conventions={"axis": -1},
               info={"input_space": "real", "epsilon": "0.0 (clip of squared norms)"}),
+        _loss("optax.losses.cosine_distance", "cosine_distance", L.cosine_distance,
+              f"{_REG}:cosine_distance (1 - cosine_similarity; epsilon=0 clips each squared "
+              "norm)", conventions={"axis": -1},
+              info={"input_space": "real", "epsilon": "0.0 (clip of squared norms)"}),
         *_kl_bindings(L),
         *_triplet_bindings(L),
         _loss("optax.losses.ctc_loss (paddings from lengths)", "ctc", _ctc_from_lengths(L.ctc_loss),

@@ -394,6 +394,26 @@ def _v1_loss_bindings(tf: Any) -> list[Binding]:
              grad_conventions={"grad_at_zero": 0.0},
              info={"input_space": "real", "kink_grad": "|d|'(0)=0", **default},
              notes=_v1_note(f32)),
+        loss("tf.compat.v1.losses.cosine_distance(axis=-1, reduction=NONE)",
+             "cosine_distance",
+             lambda labels, predictions: losses.cosine_distance(labels, predictions, axis=-1,
+                                                                reduction=none),
+             f"{_V1}:cosine_distance (1 - reduce_sum(predictions * labels, axis, "
+             "keepdims=True); no normalisation)",
+             args=("labels=y_true", "predictions=y_pred"),
+             conventions={"axis": -1, "normalize": False, "keepdims": True},
+             output_dtype="float32",
+             info={"input_space": "unit vectors (assumed, not normalised)",
+                   "defaults": "axis required", **default},
+             notes=_v1_note(f32 + "; assumes unit-normalised inputs (1 - x.y is not 1 - cos "
+                                  "otherwise)")),
+        loss("tf.compat.v1.losses.cosine_distance(axis=-1)", "cosine_distance",
+             lambda labels, predictions: losses.cosine_distance(labels, predictions, axis=-1),
+             f"{_V1}:cosine_distance; {_V1}:compute_weighted_loss",
+             args=("labels=y_true", "predictions=y_pred"),
+             conventions={"axis": -1, "normalize": False, "reduction": "mean"},
+             output_dtype="float32",
+             info={"input_space": "unit vectors (assumed, not normalised)", **default}),
     ]
     return out
 

@@ -194,3 +194,15 @@ def test_optax_kl_losses_sum_each_sample_over_the_class_axis(backend, all_bindin
                                          "y_true": backend.to_framework(target, "float64")}))
         assert out.shape == (3,), api
         np.testing.assert_allclose(out, ref, rtol=1e-12, err_msg=api)
+
+
+def test_optax_cosine_distance_is_one_minus_the_cosine(backend, all_bindings):
+    by_api = {b.api: b for b in all_bindings}
+    x = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]])
+    y = np.array([[2.0, 4.0, 6.0], [1.0, 1.0, -1.0]])
+    inputs = {"y_pred": backend.to_framework(x, "float64"),
+              "y_true": backend.to_framework(y, "float64")}
+    dist = backend.to_numpy(by_api["optax.losses.cosine_distance"].invoke(inputs))
+    cos = backend.to_numpy(by_api["optax.losses.cosine_similarity"].invoke(inputs))
+    np.testing.assert_allclose(dist, 1 - cos, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(dist, reference.cosine_distance(x, y), rtol=1e-14, atol=1e-15)

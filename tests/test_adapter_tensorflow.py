@@ -186,3 +186,13 @@ def test_crelu_and_l2_loss_shapes_and_gradients():
                                   [[-4.0, 0.0, 3.0]])
     assert l2.shape == () and l2.numpy() == 3.125
     np.testing.assert_array_equal(tape.gradient(l2, x).numpy(), x.numpy())
+
+
+def test_v1_cosine_distance_does_not_normalise_and_keeps_the_axis():
+    """1 - sum(labels * predictions, axis, keepdims=True), in float32, whatever the norms."""
+    labels = tf.constant([[1.0, 2.0], [0.6, 0.8]], dtype=tf.float64)
+    predictions = tf.constant([[3.0, 0.5], [0.8, 0.6]], dtype=tf.float64)
+    none = tf.compat.v1.losses.Reduction.NONE
+    out = tf.compat.v1.losses.cosine_distance(labels, predictions, axis=-1, reduction=none)
+    assert out.shape == (2, 1) and out.dtype == tf.float32
+    np.testing.assert_allclose(out.numpy()[:, 0], [1 - 4.0, 1 - 0.96], rtol=1e-6)
