@@ -101,6 +101,7 @@ FAMILY_OF |= {
     "xlog1py": "nonneg_pair",
     "squared_error": "regression",
     "squared_norm": "unary",
+    "mean_pairwise_squared_error": "regression",
     "absolute_error": "regression",
     "huber": "regression",
     "smooth_l1": "regression",

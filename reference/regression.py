@@ -28,6 +28,7 @@ import numpy as np
 
 from ._cosine_distance import cosine_distance, cosine_distance_vjp
 from ._loss_common import EXT, pair, to64, two_diff
+from ._pairwise import mean_pairwise_squared_error, mean_pairwise_squared_error_vjp
 from ._reduce import chain, reduce_loss
 from ._reduce import reduce_loss_vjp as reduce_vjp
 from ._regression_more import (
@@ -51,6 +52,7 @@ __all__ = [
     "gaussian_nll",
     "huber",
     "log_cosh",
+    "mean_pairwise_squared_error",
     "poisson_nll",
     "poisson_nll_log_input",
     "pseudo_huber",
@@ -449,6 +451,7 @@ FUNCTIONS = {
     "poisson_nll_log_input": poisson_nll_log_input,
     "cosine_similarity": cosine_similarity,
     "cosine_distance": cosine_distance,
+    "mean_pairwise_squared_error": mean_pairwise_squared_error,
     "gaussian_nll": gaussian_nll,
 }
 
@@ -466,5 +469,6 @@ VJPS = {
     "poisson_nll_log_input": poisson_nll_log_input_vjp,
     "cosine_similarity": cosine_similarity_vjp,
     "cosine_distance": cosine_distance_vjp,
+    "mean_pairwise_squared_error": mean_pairwise_squared_error_vjp,
     "gaussian_nll": gaussian_nll_vjp,
 }

@@ -15,7 +15,8 @@ from reference import regression as R
 
 # squared_norm takes one input (no y_true, no reduction): tested on its own below.
 NAMES = sorted(n for n in R.FUNCTIONS if n != "squared_norm")
-ELEMENTWISE = [n for n in NAMES if n not in ("cosine_similarity", "cosine_distance", "gaussian_nll")]
+ELEMENTWISE = [n for n in NAMES if n not in ("cosine_similarity", "cosine_distance", "gaussian_nll",
+                                             "mean_pairwise_squared_error")]
 P = np.array([[0.5, 2.0, 3.0], [1.0, 0.25, 4.0]])
 T = np.array([[1.0, 2.0, 0.5], [3.0, 0.0, 4.5]])
 
@@ -174,7 +175,7 @@ def test_vjp_with_reduction_matches_finite_differences(name):
     kw = {"reduction": "weighted_mean", "sample_weight": np.array([1.0, 0.0, 2.0])}
     if name == "gaussian_nll":
         kw["var"] = rng.uniform(0.5, 2.0, (3, 4))
-    elif name not in ("cosine_similarity", "cosine_distance"):
+    elif name not in ("cosine_similarity", "cosine_distance", "mean_pairwise_squared_error"):
         kw["mean_axis"] = -1
     f = R.FUNCTIONS[name]
     grad = R.VJPS[name](np.asarray(1.3), p, t, **kw)
@@ -280,3 +281,27 @@ def test_cosine_distance_is_one_minus_cosine_and_v1_is_one_minus_dot() -> None:
         R.cosine_distance(x, y, eps=1e-8, eps_mode="both")
     with pytest.raises(ValueError, match="axis"):
         R.cosine_distance(x, y, axis=2)
+
+
+def test_mean_pairwise_squared_error_is_tf_v1_per_sample_formula() -> None:
+    rng = np.random.default_rng(4)
+    p, t = rng.normal(size=(4, 3, 2)), rng.normal(size=(4, 3, 2))
+    d = (p - t).reshape(4, -1)
+    n = d.shape[1]
+    tf_like = 2 * (d**2).sum(1) / (n - 1) - 2 * d.sum(1) ** 2 / (n * (n - 1))
+    np.testing.assert_allclose(R.mean_pairwise_squared_error(p, t), tf_like, rtol=1e-13)
+    # The docstring's example: [((a-b) - (x-y))^2 + ((a-c) - (x-z))^2 + ((b-c) - (y-z))^2] / 3
+    a, b, c, x, y, z = 1.0, 4.0, 2.0, 0.5, 1.0, 3.0
+    want = (((a - b) - (x - y)) ** 2 + ((a - c) - (x - z)) ** 2 + ((b - c) - (y - z)) ** 2) / 3
+    assert R.mean_pairwise_squared_error([[x, y, z]], [[a, b, c]])[0] == pytest.approx(want)
+    assert R.mean_pairwise_squared_error(p, t, reduction="sum") == pytest.approx(tf_like.sum())
+    assert np.isnan(R.mean_pairwise_squared_error([1.0, 2.0], [0.0, 0.0])).all()  # no pairs
+    np.testing.assert_array_equal(
+        R.mean_pairwise_squared_error([1.0, 2.0], [0.0, 0.0], no_pairs=0.0), [0.0, 0.0])
+    np.testing.assert_array_equal(
+        R.VJPS["mean_pairwise_squared_error"](np.ones(2), [1.0, 2.0], [0.0, 0.0]), [0.0, 0.0])
+    assert np.isnan(R.mean_pairwise_squared_error([[np.nan, 1.0]], [[0.0, 0.0]])[0])
+    with pytest.raises(ValueError, match="batch axis"):
+        R.mean_pairwise_squared_error(1.0, 2.0)
+    with pytest.raises(TypeError, match="no_pairs"):
+        R.mean_pairwise_squared_error([1.0], [2.0], no_pairs="zero")

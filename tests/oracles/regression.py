@@ -423,6 +423,57 @@ def _cosine_distance_cases() -> list[OracleCase]:
     return cases
 
 
+def _pairwise_cases() -> list[OracleCase]:
+    """Per sample (axis 0): mean over pairs i < j of ((p_i - p_j) - (t_i - t_j))^2, then
+    the reduction; VJP 4 (d_k - mean d) / (n - 1) times the sample's cotangent."""
+    rng = np.random.default_rng(13)
+
+    def rows(p, t):
+        return [[mpf(a) - mpf(b) for a, b in zip(rp, rt, strict=True)]
+                for rp, rt in zip(p.reshape(p.shape[0], -1), t.reshape(t.shape[0], -1),
+                                  strict=True)]
+
+    def value(p, t, *, no_pairs=float("nan"), reduction="none", sample_weight=None):
+        vals = []
+        for d in rows(p, t):
+            n = len(d)
+            pairs = [(d[i] - d[j]) ** 2 for i in range(n) for j in range(i + 1, n)]
+            vals.append(mpmath.fsum(pairs) / len(pairs) if pairs else mpf(no_pairs))
+        w = [mpf(1)] * len(vals) if sample_weight is None else [mpf(v) for v in sample_weight]
+        wv = [a * b for a, b in zip(w, vals, strict=True)]
+        return wv if reduction == "none" else [mpmath.fsum(wv)]
+
+    def grad(p, t, *, g, no_pairs=float("nan"), reduction="none", sample_weight=None):
+        out = []
+        gs = _flat(g)
+        w = [mpf(1)] * p.shape[0] if sample_weight is None else [mpf(v) for v in sample_weight]
+        for k, d in enumerate(rows(p, t)):
+            n = len(d)
+            gk = (mpf(gs[k]) if reduction == "none" else mpf(gs[0])) * w[k]
+            mean = mpmath.fsum(d) / n
+            out.extend(gk * 4 * (v - mean) / (n - 1) if n > 1 else mpf(0) for v in d)
+        return out
+
+    base = rng.normal(0, 2, (6, 5))
+    specs = {
+        "typical": (rng.normal(0, 2, (8, 4)), rng.normal(0, 2, (8, 4)), {}),
+        "spatial": (rng.normal(0, 1, (3, 2, 3)), rng.normal(0, 1, (3, 2, 3)), {}),
+        # d nearly constant within a sample: the pair differences are ~1e-9 of d
+        "near_constant": (base + 100.0 + rng.normal(0, 1e-7, (6, 5)), base, {}),
+        "sum_weighted": (rng.normal(0, 1e3, (5, 4)), rng.normal(0, 1e3, (5, 4)),
+                         {"reduction": "sum", "sample_weight": rng.uniform(0, 2, 5)}),
+        "no_pairs": (rng.normal(0, 1, 6), rng.normal(0, 1, 6), {"no_pairs": 0.0}),
+    }
+    cases = []
+    for regime, (a, b, kw) in specs.items():
+        cases.append(OracleCase("mean_pairwise_squared_error", regime, (a, b), value, kw,
+                                elementwise=False))
+        g = rng.uniform(-2, 2, (a.shape[0],)) if "reduction" not in kw else rng.uniform(-2, 2, ())
+        cases.append(OracleCase("mean_pairwise_squared_error", regime, (a, b), grad,
+                                {**kw, "g": g}, grad=True, elementwise=False))
+    return cases
+
+
 # --------------------------------------------------------------------------- CASES
 
 
@@ -514,4 +565,5 @@ CASES: list[OracleCase] = [
     *_cosine_cases(),
     *_squared_norm_cases(),
     *_cosine_distance_cases(),
+    *_pairwise_cases(),
 ]
