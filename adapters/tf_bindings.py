@@ -414,6 +414,29 @@ def _v1_loss_bindings(tf: Any) -> list[Binding]:
              conventions={"axis": -1, "normalize": False, "reduction": "mean"},
              output_dtype="float32",
              info={"input_space": "unit vectors (assumed, not normalised)", **default}),
+        loss("tf.compat.v1.losses.mean_pairwise_squared_error", "mean_pairwise_squared_error",
+             lambda labels, predictions: losses.mean_pairwise_squared_error(labels, predictions),
+             f"{_V1}:mean_pairwise_squared_error (2 div_no_nan(sum d^2, n - 1) - "
+             "2 div_no_nan((sum d)^2, n (n - 1)) per sample, reduce_sum over the batch)",
+             args=("labels=y_true", "predictions=y_pred"),
+             conventions={"reduction": "sum", "no_pairs": 0.0}, output_dtype="float32",
+             info={"input_space": "real",
+                   "default_reduction": "sum over the batch (no reduction argument)",
+                   "defaults": "weights=1.0; pairs within each sample (axes 1..), not across"},
+             notes=_v1_note(f32 + "; despite its name it sums the per-sample means over the "
+                                  "batch, and a one-element sample counts 0")),
+        # The same call traced by tf.function: in graph mode _num_present takes its
+        # per_batch path (eagerly, scalar weights short-cut to the whole batch's count).
+        loss("tf.compat.v1.losses.mean_pairwise_squared_error (tf.function)",
+             "mean_pairwise_squared_error",
+             tf.function(lambda labels, predictions: losses.mean_pairwise_squared_error(
+                 labels, predictions), autograph=False),
+             f"{_V1}:mean_pairwise_squared_error, _num_present (graph mode: per_batch counts)",
+             args=("labels=y_true", "predictions=y_pred"),
+             conventions={"reduction": "sum", "no_pairs": 0.0}, output_dtype="float32",
+             info={"input_space": "real", "execution": "tf.function (graph)",
+                   "default_reduction": "sum over the batch (no reduction argument)"},
+             notes=_v1_note(f32)),
     ]
     return out
 

@@ -196,3 +196,22 @@ def test_v1_cosine_distance_does_not_normalise_and_keeps_the_axis():
     out = tf.compat.v1.losses.cosine_distance(labels, predictions, axis=-1, reduction=none)
     assert out.shape == (2, 1) and out.dtype == tf.float32
     np.testing.assert_allclose(out.numpy()[:, 0], [1 - 4.0, 1 - 0.96], rtol=1e-6)
+
+
+def test_v1_mean_pairwise_squared_error_eager_counts_the_whole_batch():
+    """Eagerly, scalar weights make _num_present count every element of the batch (M), not
+    each sample's n; under tf.function the per-sample count is used (registered)."""
+    rng = np.random.default_rng(0)
+    p, t = rng.normal(size=(8, 4)), rng.normal(size=(8, 4))
+    d = p - t
+
+    def tf_formula(k):
+        return np.sum(2 * (d**2).sum(1) / (k - 1) - 2 * d.sum(1) ** 2 / (k * (k - 1)))
+
+    mpse = tf.compat.v1.losses.mean_pairwise_squared_error
+    eager = mpse(t, p).numpy()
+    graph = tf.function(lambda: mpse(t, p), autograph=False)().numpy()
+    np.testing.assert_allclose(eager, tf_formula(32), rtol=1e-5)
+    np.testing.assert_allclose(graph, tf_formula(4), rtol=1e-5)
+    np.testing.assert_allclose(mpse(t, p, weights=np.ones((8, 1))).numpy(), tf_formula(4),
+                               rtol=1e-5)
