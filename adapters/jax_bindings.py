@@ -365,6 +365,11 @@ def _optax_bindings() -> list[Any]:
               f"{_REG}:cosine_similarity (epsilon=0 clips each squared norm)",
               conventions={"axis": -1},
               info={"input_space": "real", "epsilon": "0.0 (clip of squared norms)"}),
+        _loss("optax.losses.cosine_distance", "cosine_distance", L.cosine_distance,
+              f"{_REG}:cosine_distance (1 - cosine_similarity; epsilon=0 clips each squared "
+              "norm)", conventions={"axis": -1},
+              info={"input_space": "real", "epsilon": "0.0 (clip of squared norms)"}),
+        *_kl_bindings(L),
         *_triplet_bindings(L),
         _loss("optax.losses.ctc_loss (paddings from lengths)", "ctc", _ctc_from_lengths(L.ctc_loss),
               f"{_CLS}:ctc_loss -> ctc_loss_with_forward_probs (log_epsilon=-1e5 for log 0)",
@@ -392,6 +397,34 @@ def _ctc_from_lengths(ctc_loss: Any) -> Any:
                         slots.astype(logits.dtype))
 
     return call
+
+
+def _kl_bindings(L: Any) -> list[Any]:
+    """optax's KL losses from log-predictions, summed over axis=-1 (``where=None``).
+    generalized_kl_divergence is optax >= 0.2.4; convex_kl_divergence its deprecated alias."""
+    logq = {"input_space": "log_probabilities", "defaults": "axis=-1, where=None"}
+    zero = ("targets * (where(targets == 0, 0, log(targets)) - log_predictions): "
+            "0 * (-inf) = NaN where t = 0 and q = 0")
+    out = [
+        _loss("optax.losses.kl_divergence", "kl_div_log_input", L.kl_divergence,
+              f"{_CLS}:kl_divergence ({zero}; jnp.sum over axis)",
+              conventions={"axis": -1, "log_target": False}, info={**logq, "labels": "soft"}),
+        _loss("optax.losses.kl_divergence_with_log_targets", "kl_div_log_input",
+              L.kl_divergence_with_log_targets,
+              f"{_CLS}:kl_divergence_with_log_targets (exp(lt) * (lt - log_predictions))",
+              conventions={"axis": -1, "log_target": True},
+              info={**logq, "labels": "log_probabilities"}),
+    ]
+    gen = "kl_divergence(...) + sum(exp(log_predictions) - targets)"
+    for name in ("generalized_kl_divergence", "convex_kl_divergence"):
+        fn = getattr(L, name, None)
+        if fn is not None:
+            out.append(_loss(
+                f"optax.losses.{name}", "generalized_kl_div_log_input", fn,
+                f"{_CLS}:{name} ({gen}"
+                + ("; deprecated alias, warn_deprecated_function)" if "convex" in name else ")"),
+                conventions={"axis": -1}, info={**logq, "labels": "soft"}))
+    return out
 
 
 def _triplet_bindings(L: Any) -> list[Any]:

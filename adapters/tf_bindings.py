@@ -183,6 +183,13 @@ def _activation_bindings(tf: Any) -> list[Binding]:
             lambda x: math.reduce_logsumexp(x, axis=-1, keepdims=True),
             f"{_MATH}:reduce_logsumexp", conventions={"axis": -1, "keepdims": True}),
     ]
+    out.append(
+        act("tf.nn.crelu", "crelu", nn.crelu,
+            f"{_NN}:crelu (gen_nn_ops.relu(concat([features, -features], axis))); "
+            f"{_K}/relu_op_functor.h:ReluGrad (features > 0)",
+            conventions={"axis": -1}, grad_conventions={"grad_at_zero": 0.0},
+            info={"defaults": "axis=-1", "kink_grad": "crelu'(0) = 0 in both halves (relu'(0)=0)"},
+            notes="the output is twice as wide along axis: relu(x) then relu(-x)."))
     if hasattr(nn, "gelu"):  # TF >= 2.4
         out += [
             act("tf.nn.gelu", "gelu", nn.gelu,
@@ -270,6 +277,12 @@ def _nn_loss_bindings(tf: Any) -> list[Binding]:
                   "default_reduction": "none",
                   "defaults": "logits_time_major=True, blank_index=0 when None (declared "
                               "batch-major here; tf.compat.v1.nn.ctc_loss uses C - 1)"}))
+    out.append(loss("tf.nn.l2_loss", "squared_norm", nn.l2_loss,
+                    "gen_nn_ops.l2_loss (L2Loss: sum(t ** 2) / 2, a scalar, in the input dtype); "
+                    "nn_grad.py:_L2LossGrad (op.inputs[0] * grad)",
+                    args=("x",), conventions={"scale": 0.5},
+                    info={"input_space": "real", "default_reduction": "sum over all elements",
+                          "defaults": "0.5 sum(t^2): no mean, no square root"}))
     math = tf.math
     if hasattr(math, "xlogy"):
         out.append(loss("tf.math.xlogy", "xlogy", math.xlogy,
@@ -380,6 +393,49 @@ def _v1_loss_bindings(tf: Any) -> list[Binding]:
              args=("labels=y_true", "predictions=y_pred"), output_dtype="float32",
              grad_conventions={"grad_at_zero": 0.0},
              info={"input_space": "real", "kink_grad": "|d|'(0)=0", **default},
+             notes=_v1_note(f32)),
+        loss("tf.compat.v1.losses.cosine_distance(axis=-1, reduction=NONE)",
+             "cosine_distance",
+             lambda labels, predictions: losses.cosine_distance(labels, predictions, axis=-1,
+                                                                reduction=none),
+             f"{_V1}:cosine_distance (1 - reduce_sum(predictions * labels, axis, "
+             "keepdims=True); no normalisation)",
+             args=("labels=y_true", "predictions=y_pred"),
+             conventions={"axis": -1, "normalize": False, "keepdims": True},
+             output_dtype="float32",
+             info={"input_space": "unit vectors (assumed, not normalised)",
+                   "defaults": "axis required", **default},
+             notes=_v1_note(f32 + "; assumes unit-normalised inputs (1 - x.y is not 1 - cos "
+                                  "otherwise)")),
+        loss("tf.compat.v1.losses.cosine_distance(axis=-1)", "cosine_distance",
+             lambda labels, predictions: losses.cosine_distance(labels, predictions, axis=-1),
+             f"{_V1}:cosine_distance; {_V1}:compute_weighted_loss",
+             args=("labels=y_true", "predictions=y_pred"),
+             conventions={"axis": -1, "normalize": False, "reduction": "mean"},
+             output_dtype="float32",
+             info={"input_space": "unit vectors (assumed, not normalised)", **default}),
+        loss("tf.compat.v1.losses.mean_pairwise_squared_error", "mean_pairwise_squared_error",
+             lambda labels, predictions: losses.mean_pairwise_squared_error(labels, predictions),
+             f"{_V1}:mean_pairwise_squared_error (2 div_no_nan(sum d^2, n - 1) - "
+             "2 div_no_nan((sum d)^2, n (n - 1)) per sample, reduce_sum over the batch)",
+             args=("labels=y_true", "predictions=y_pred"),
+             conventions={"reduction": "sum", "no_pairs": 0.0}, output_dtype="float32",
+             info={"input_space": "real",
+                   "default_reduction": "sum over the batch (no reduction argument)",
+                   "defaults": "weights=1.0; pairs within each sample (axes 1..), not across"},
+             notes=_v1_note(f32 + "; despite its name it sums the per-sample means over the "
+                                  "batch, and a one-element sample counts 0")),
+        # The same call traced by tf.function: in graph mode _num_present takes its
+        # per_batch path (eagerly, scalar weights short-cut to the whole batch's count).
+        loss("tf.compat.v1.losses.mean_pairwise_squared_error (tf.function)",
+             "mean_pairwise_squared_error",
+             tf.function(lambda labels, predictions: losses.mean_pairwise_squared_error(
+                 labels, predictions), autograph=False),
+             f"{_V1}:mean_pairwise_squared_error, _num_present (graph mode: per_batch counts)",
+             args=("labels=y_true", "predictions=y_pred"),
+             conventions={"reduction": "sum", "no_pairs": 0.0}, output_dtype="float32",
+             info={"input_space": "real", "execution": "tf.function (graph)",
+                   "default_reduction": "sum over the batch (no reduction argument)"},
              notes=_v1_note(f32)),
     ]
     return out

@@ -74,7 +74,7 @@ hardshrink tanhshrink squareplus sparse_plus sparse_sigmoid"""
 
 FAMILY_OF: dict[str, str] = {name: "unary" for name in _UNARY.split()}
 FAMILY_OF |= {n: "axis" for n in ("softmax", "log_softmax", "softmin", "logsumexp", "logmeanexp",
-                                   "sparsemax", "glu")}
+                                   "sparsemax", "glu", "crelu")}
 FAMILY_OF |= {
     "binary_cross_entropy": "binary_prob",
     "binary_focal_cross_entropy": "binary_prob",
@@ -100,11 +100,14 @@ FAMILY_OF |= {
     "jensen_shannon": "distribution_pair",
     "jensen_shannon_distance": "distribution_pair",
     "kl_div_log_input": "log_distribution_pair",
+    "generalized_kl_div_log_input": "log_distribution_pair",
     "rel_entr": "nonneg_pair",
     "kl_div_elementwise": "nonneg_pair",
     "xlogy": "nonneg_pair",
     "xlog1py": "nonneg_pair",
     "squared_error": "regression",
+    "squared_norm": "unary",
+    "mean_pairwise_squared_error": "regression",
     "absolute_error": "regression",
     "huber": "regression",
     "smooth_l1": "regression",
@@ -120,6 +123,7 @@ FAMILY_OF |= {
     "poisson_nll_log_input": "log_rates",
     "gaussian_nll": "regression",
     "cosine_similarity": "vectors",
+    "cosine_distance": "vectors",
     "hinge": "margin",
     "squared_hinge": "margin",
     "soft_margin": "margin",

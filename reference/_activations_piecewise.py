@@ -28,7 +28,7 @@ import numpy as np
 
 from ._activations_common import as_cotangent, as_input
 from ._special import two_prod, two_sum
-from ._validate import check_finite_scalar
+from ._validate import check_axis, check_finite_scalar
 
 
 def _vjp(g: Any, x: np.ndarray, deriv: np.ndarray) -> np.ndarray:
@@ -99,6 +99,38 @@ def relu_vjp(
     if max_value is not None:
         d = np.where(x > max_value, 0.0, np.where(x == max_value, grad_at_max, d))
     return _vjp(g, x, d)
+
+
+def crelu(x: Any, *, axis: int = -1) -> np.ndarray:
+    """Concatenated ReLU: concat(max(x, 0), max(-x, 0)) along ``axis`` (tf.nn.crelu).
+
+    Shape: x's shape with ``axis`` doubled (the positive parts, then the negative parts).
+    NaN stays NaN in both halves; crelu(inf) = (inf, 0), crelu(-inf) = (0, inf).
+    """
+    x = as_input(x)
+    ax = check_axis(axis, max(x.ndim, 1))
+    x1 = x.reshape(x.shape or (1,))
+    return np.concatenate([relu(x1), relu(-x1)], axis=ax)
+
+
+def crelu_vjp(g: Any, x: Any, *, axis: int = -1, grad_at_zero: float = 0.0) -> np.ndarray:
+    """g_pos * relu'(x) - g_neg * relu'(-x), (g_pos, g_neg) the halves of g along ``axis``.
+
+    grad_at_zero: relu'(0), in both halves: at x = 0 the gradient is
+    grad_at_zero * (g_pos - g_neg) (0 with TF's ReluGrad, features > 0).
+    """
+    x = as_input(x)
+    ax = check_axis(axis, max(x.ndim, 1))
+    x1 = x.reshape(x.shape or (1,))
+    out_shape = list(x1.shape)
+    out_shape[ax] *= 2
+    g = as_cotangent(g, tuple(out_shape))
+    g_pos, g_neg = np.split(g, 2, axis=ax)
+    at_zero = _grad(grad_at_zero, "grad_at_zero")
+    pos = relu_vjp(g_pos, x1, grad_at_zero=at_zero)
+    neg = relu_vjp(g_neg, -x1, grad_at_zero=at_zero)
+    with np.errstate(invalid="ignore"):
+        return (pos - neg).reshape(x.shape)
 
 
 def relu6(x: Any) -> np.ndarray:

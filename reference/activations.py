@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from ._activations_gelu import gelu, gelu_tanh, gelu_tanh_vjp, gelu_vjp
 from ._activations_piecewise import (
+    crelu,
+    crelu_vjp,
     hard_sigmoid,
     hard_sigmoid_vjp,
     hard_silu,
@@ -108,7 +110,7 @@ FUNCTIONS = {
     "linear": linear, "threshold": threshold, "softshrink": softshrink,
     "hardshrink": hardshrink, "tanhshrink": tanhshrink, "glu": glu, "squareplus": squareplus,
     "sparse_plus": sparse_plus, "sparse_sigmoid": sparse_sigmoid, "log1mexp": log1mexp,
-    "logmeanexp": logmeanexp, "sparsemax": sparsemax,
+    "logmeanexp": logmeanexp, "sparsemax": sparsemax, "crelu": crelu,
 }
 
 VJPS = {
@@ -123,6 +125,7 @@ VJPS = {
     "tanhshrink": tanhshrink_vjp, "glu": glu_vjp, "squareplus": squareplus_vjp,
     "sparse_plus": sparse_plus_vjp, "sparse_sigmoid": sparse_sigmoid_vjp,
     "log1mexp": log1mexp_vjp, "logmeanexp": logmeanexp_vjp, "sparsemax": sparsemax_vjp,
+    "crelu": crelu_vjp,
 }
 
 __all__ = ["FUNCTIONS", "KIND", "VJPS", *sorted(FUNCTIONS)]

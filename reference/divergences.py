@@ -26,6 +26,7 @@ declares a framework's choice (torch's xlogy: 0 where x = 0 and y <= 0; jax's re
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -40,9 +41,16 @@ from ._divergence_kernels import (
     normalize_vjp,
     scale,
 )
+from ._loss_common import EXT, to64
 from ._reduce import chain, reduce_loss
 from ._reduce import reduce_loss_vjp as reduce_vjp
-from ._validate import as_float64, check_finite_scalar, check_nonnegative, check_same_shape
+from ._validate import (
+    as_float64,
+    check_axis,
+    check_finite_scalar,
+    check_nonnegative,
+    check_same_shape,
+)
 
 # --------------------------------------------------------------------------- kernels
 
@@ -285,22 +293,38 @@ def kl_divergence_vjp(g: Any, y_pred: Any, y_true: Any, *, axis: int = -1,
 
 
 def kl_div_log_input(y_pred: Any, y_true: Any, *, log_target: bool = False,
-                     mean_axis: int | None = None, reduction: str = "none",
-                     sample_weight: Any = None) -> np.ndarray:
-    """torch.nn.functional.kl_div, pointwise: y_pred is log q (log-probabilities).
+                     axis: int | None = None, mean_axis: int | None = None,
+                     reduction: str = "none", sample_weight: Any = None) -> np.ndarray:
+    """KL from log-predictions: torch.nn.functional.kl_div (pointwise), optax kl_divergence.
 
-    log_target=False: t (log t - y_pred), 0 where t = 0 (t >= 0 required).
+    y_pred is log q (log-probabilities); y_true is t (log_target=False, t >= 0) or log t
+    (log_target=True). Same shapes. Pointwise terms:
+    log_target=False: t (log t - y_pred), 0 where t = 0 (t >= 0 required; any y_pred but NaN).
     log_target=True:  exp(t) (t - y_pred), t = log-target.
-    Same shapes; elementwise, then reduce_loss ("batchmean" = torch's KL-correct mean).
+    ``axis=None``: the terms are the loss (torch); ``axis=k``: summed over axis k, one value
+    per sample, KL(t || q) = sum_i t_i (log t_i - y_i) (optax ``kl_divergence`` and
+    ``kl_divergence_with_log_targets``, axis=-1), exactly-rounded sum of the rounded terms.
+    Then reduce_loss ("batchmean" = torch's KL-correct mean). Where y_pred is close to log t
+    a term cancels: its error is ~2 ULP x (1 + |log t| / |log t - y_pred|).
     """
     y, t = _kl_log_pair(y_pred, y_true, log_target)
+    ax = None if axis is None else check_axis(axis, max(y.ndim, 1))
+    values = _kl_log_terms(y, t, log_target)
+    if ax is not None:
+        values = fsum(values.reshape(y.shape or (1,)), ax).reshape(_without(y.shape, ax))
+    return reduce_loss(values, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
+
+
+def _kl_log_terms(y: np.ndarray, t: np.ndarray, log_target: bool) -> np.ndarray:
     with np.errstate(all="ignore"):
         if log_target:
-            values = np.exp(t) * (t - y)
-        else:
-            values = t * (np.log(np.where(t > 0, t, 1.0)) - y)
-            values = np.where((t == 0) & ~np.isnan(y), 0.0, values)  # 0 log 0 = 0, any q
-    return reduce_loss(values, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
+            return np.exp(t) * (t - y)
+        values = t * (np.log(np.where(t > 0, t, 1.0)) - y)
+        return np.where((t == 0) & ~np.isnan(y), 0.0, values)  # 0 log 0 = 0, any q
+
+
+def _without(shape: tuple[int, ...], ax: int) -> tuple[int, ...]:
+    return shape[:ax] + shape[ax + 1:]
 
 
 def _kl_log_pair(y_pred: Any, y_true: Any, log_target: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -315,14 +339,92 @@ def _kl_log_pair(y_pred: Any, y_true: Any, log_target: Any) -> tuple[np.ndarray,
 
 
 def kl_div_log_input_vjp(g: Any, y_pred: Any, y_true: Any, *, log_target: bool = False,
-                         mean_axis: int | None = None, reduction: str = "none",
-                         sample_weight: Any = None) -> np.ndarray:
-    """d/dy_pred = -t (log_target=False) or -exp(t) (log_target=True)."""
+                         axis: int | None = None, mean_axis: int | None = None,
+                         reduction: str = "none", sample_weight: Any = None) -> np.ndarray:
+    """d/dy_pred = -t (log_target=False) or -exp(t) (log_target=True), per element (the
+    per-sample sum over ``axis`` passes each sample's cotangent to all its elements)."""
     y, t = _kl_log_pair(y_pred, y_true, log_target)
-    cot, dead = reduce_vjp(g, y.shape, reduction, sample_weight=sample_weight,
+    ax = None if axis is None else check_axis(axis, max(y.ndim, 1))
+    shape = y.shape if ax is None else _without(y.shape, ax)
+    cot, dead = reduce_vjp(g, shape, reduction, sample_weight=sample_weight,
                            mean_axis=mean_axis)
+    if ax is not None:
+        cot, dead = np.expand_dims(cot, ax), np.expand_dims(dead, ax)
     local = -np.exp(t) if log_target else -t
-    return chain(cot, dead, np.where(np.isnan(y), np.nan, local))
+    grad = chain(cot, dead, np.where(np.isnan(y), np.nan, local))
+    if ax is None:
+        return grad
+    return np.broadcast_to(grad, y.shape or (1,)).reshape(y.shape).copy()
+
+
+# generalized KL: e^-r - 1 + r (r = log t - y) as a series for |r| <= 2 in extended precision
+# (its terms cancel to r^2/2 near r = 0): sum_{k>=2} (-r)^k / k!, 2^40/40! < 1e-30.
+_PHI_COEFFS = tuple(1.0 / math.factorial(k) for k in range(2, 41))
+
+
+def _phi(r: np.ndarray) -> np.ndarray:
+    """e^-r - 1 + r >= 0 for extended-precision r (caller suppresses warnings)."""
+    m = -r
+    acc = np.zeros_like(r)
+    for c in reversed(_PHI_COEFFS):
+        acc = acc * m + EXT(c)
+    series = acc * m * m
+    return np.where(np.abs(r) <= 2, series, np.expm1(m) + r)
+
+
+def _generalized_terms(y: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """t (log t - y) - t + exp(y) per element, >= 0 (scipy.special.kl_div(t, exp(y)))."""
+    with np.errstate(all="ignore"):
+        ye = y.astype(EXT)
+        pos = t > 0
+        r = np.log(np.where(pos, t, 1.0).astype(EXT)) - ye  # log t - y in 64-bit significand
+        # t (e^-r - 1 + r): no cancellation; where e^-r would overflow (y >> log t),
+        # t (r - 1) + exp(y) (exp(y) dominates: no cancellation either).
+        near = r >= -2
+        value = np.where(near, t * _phi(np.where(near, r, 0)), t * (r - 1) + np.exp(ye))
+        value = np.where(pos, value, np.exp(ye))  # t = 0: 0 log 0 - 0 + q = q
+        value = to64(value)
+    value = np.where(np.isnan(y) | np.isnan(t), np.nan, value)
+    return np.where(np.isposinf(y) | (np.isposinf(t) & ~np.isnan(y)), np.inf, value)
+
+
+def generalized_kl_div_log_input(y_pred: Any, y_true: Any, *, axis: int = -1,
+                                 reduction: str = "none", sample_weight: Any = None
+                                 ) -> np.ndarray:
+    """Generalized KL (I-divergence) of unnormalised q = exp(y_pred) from t, per sample:
+
+    D(t || q) = sum_i [t_i log(t_i / q_i) - t_i + q_i] over ``axis``, the Bregman
+    divergence of x log x - x; equal to KL(t || q) when both sum to 1. y_pred = log q;
+    y_true = t >= 0, same shape; a term with t_i = 0 is q_i. optax
+    ``generalized_kl_divergence`` (and the deprecated ``convex_kl_divergence``).
+    Each term is t (e^-r - 1 + r), r = log t - y_pred (>= 0, no cancellation; r in
+    extended precision), summed exactly rounded; per-sample values go through reduce_loss.
+    """
+    y, t = _kl_log_pair(y_pred, y_true, False)
+    ax = check_axis(axis, max(y.ndim, 1))
+    terms = _generalized_terms(y, t).reshape(y.shape or (1,))
+    values = fsum(terms, ax).reshape(_without(y.shape, ax))
+    return reduce_loss(values, reduction, sample_weight=sample_weight)
+
+
+def generalized_kl_div_log_input_vjp(g: Any, y_pred: Any, y_true: Any, *, axis: int = -1,
+                                     reduction: str = "none", sample_weight: Any = None
+                                     ) -> np.ndarray:
+    """d/dy_pred = exp(y_pred) - t = t expm1(-r) (computed so: no cancellation near t = q)."""
+    y, t = _kl_log_pair(y_pred, y_true, False)
+    ax = check_axis(axis, max(y.ndim, 1))
+    cot, dead = reduce_vjp(g, _without(y.shape, ax), reduction, sample_weight=sample_weight)
+    with np.errstate(all="ignore"):
+        ye = y.astype(EXT)
+        pos = t > 0
+        r = np.log(np.where(pos, t, 1.0).astype(EXT)) - ye
+        local = np.where(r >= -700, t * np.expm1(-r), np.exp(ye) - t)
+        local = to64(np.where(pos, local, np.exp(ye)))
+    local = np.where(np.isnan(y) | np.isnan(t), np.nan, local)
+    local = np.where(np.isposinf(y) & ~np.isnan(t), np.inf, local)
+    local = local.reshape(y.shape or (1,))
+    grad = chain(np.expand_dims(cot, ax), np.expand_dims(dead, ax), local)
+    return np.broadcast_to(grad, local.shape).reshape(y.shape).copy()
 
 
 def jensen_shannon(p: Any, q: Any, *, axis: int = -1, base: float | None = None,
@@ -389,6 +491,7 @@ FUNCTIONS = {
     "cross_entropy": cross_entropy,
     "kl_divergence": kl_divergence,
     "kl_div_log_input": kl_div_log_input,
+    "generalized_kl_div_log_input": generalized_kl_div_log_input,
     "jensen_shannon": jensen_shannon,
     "jensen_shannon_distance": jensen_shannon_distance,
     "entr": entr,
@@ -403,6 +506,7 @@ VJPS = {
     "cross_entropy": cross_entropy_vjp,
     "kl_divergence": kl_divergence_vjp,
     "kl_div_log_input": kl_div_log_input_vjp,
+    "generalized_kl_div_log_input": generalized_kl_div_log_input_vjp,
     "jensen_shannon": jensen_shannon_vjp,
     "jensen_shannon_distance": jensen_shannon_distance_vjp,
     "entr": entr_vjp,

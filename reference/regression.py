@@ -22,6 +22,7 @@ losses (RMSE, RMSLE: always reduced) in ``_regression_root.py`` and the Brier sc
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,9 @@ from ._brier import (
     multiclass_brier_score,
     multiclass_brier_score_vjp,
 )
+from ._cosine_distance import cosine_distance, cosine_distance_vjp
 from ._loss_common import EXT, pair, to64, two_diff
+from ._pairwise import mean_pairwise_squared_error, mean_pairwise_squared_error_vjp
 from ._reduce import chain, reduce_loss
 from ._reduce import reduce_loss_vjp as reduce_vjp
 from ._regression_more import (
@@ -53,17 +56,20 @@ from ._regression_root import (
     root_mean_squared_log_error,
     root_mean_squared_log_error_vjp,
 )
-from ._validate import check_finite_scalar
+from ._special import two_prod
+from ._validate import as_float64, check_finite_scalar
 
 __all__ = [
     "absolute_error",
     "absolute_percentage_error",
     "brier_score",
+    "cosine_distance",
     "cosine_similarity",
     "gaussian_nll",
     "huber",
     "log_cosh",
     "multiclass_brier_score",
+    "mean_pairwise_squared_error",
     "poisson_nll",
     "poisson_nll_log_input",
     "pseudo_huber",
@@ -72,6 +78,7 @@ __all__ = [
     "smooth_l1",
     "squared_error",
     "squared_log_error",
+    "squared_norm",
 ]
 
 
@@ -116,6 +123,45 @@ def squared_error_vjp(
     d, e = two_diff(p, t)
     with np.errstate(over="ignore", invalid="ignore"):
         return chain(cot, dead, (2.0 * scale) * (d + e))
+
+
+def squared_norm(x: Any, *, scale: float = 1.0) -> np.ndarray:
+    """scale * sum(x^2) over every element of x (any shape): a 0-d array.
+
+    tf.nn.l2_loss is scale=0.5 (``sum(t ** 2) / 2``). The squares are exact (two_prod) and
+    summed exactly rounded (math.fsum), on x scaled by a power of 2 so that neither the
+    squares nor their sum over- or underflows before the last step. Empty x: 0. NaN
+    anywhere: NaN; otherwise inf anywhere: inf.
+    """
+    scale = check_finite_scalar(scale, "scale")
+    x = as_float64(x, "x").ravel()
+    if x.size == 0:
+        return np.array(0.0)
+    if np.isnan(x).any():
+        return np.array(np.nan)
+    if np.isinf(x).any():
+        return np.array(np.inf * scale if scale != 0 else np.nan)
+    big = float(np.max(np.abs(x)))
+    if big == 0:
+        return np.array(0.0)
+    k = math.frexp(big)[1]  # x / 2^k in [0.5, 1): squares and their sum are representable
+    xs = np.ldexp(x, -k)
+    hi, lo = two_prod(xs, xs)
+    total = math.fsum(np.concatenate([hi, lo]).tolist())
+    with np.errstate(over="ignore", under="ignore"):
+        return np.array(np.ldexp(total * scale, 2 * k) if abs(scale) <= 1
+                        else np.ldexp(total, 2 * k) * scale)
+
+
+def squared_norm_vjp(g: Any, x: Any, *, scale: float = 1.0) -> np.ndarray:
+    """d/dx = 2 scale x g (g a scalar cotangent)."""
+    scale = check_finite_scalar(scale, "scale")
+    x = as_float64(x, "x")
+    g = as_float64(g, "g")
+    if g.size != 1:
+        raise ValueError(f"g must be a scalar cotangent, got shape {g.shape}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        return (2.0 * scale) * x * g.reshape(())
 
 
 # --------------------------------------------------------------------------- absolute
@@ -388,6 +434,7 @@ KIND = "loss"
 
 FUNCTIONS = {
     "squared_error": squared_error,
+    "squared_norm": squared_norm,
     "absolute_error": absolute_error,
     "huber": huber,
     "smooth_l1": smooth_l1,
@@ -398,6 +445,8 @@ FUNCTIONS = {
     "poisson_nll": poisson_nll,
     "poisson_nll_log_input": poisson_nll_log_input,
     "cosine_similarity": cosine_similarity,
+    "cosine_distance": cosine_distance,
+    "mean_pairwise_squared_error": mean_pairwise_squared_error,
     "gaussian_nll": gaussian_nll,
     "root_mean_squared_error": root_mean_squared_error,
     "root_mean_squared_log_error": root_mean_squared_log_error,
@@ -407,6 +456,7 @@ FUNCTIONS = {
 
 VJPS = {
     "squared_error": squared_error_vjp,
+    "squared_norm": squared_norm_vjp,
     "absolute_error": absolute_error_vjp,
     "huber": huber_vjp,
     "smooth_l1": smooth_l1_vjp,
@@ -417,6 +467,8 @@ VJPS = {
     "poisson_nll": poisson_nll_vjp,
     "poisson_nll_log_input": poisson_nll_log_input_vjp,
     "cosine_similarity": cosine_similarity_vjp,
+    "cosine_distance": cosine_distance_vjp,
+    "mean_pairwise_squared_error": mean_pairwise_squared_error_vjp,
     "gaussian_nll": gaussian_nll_vjp,
     "root_mean_squared_error": root_mean_squared_error_vjp,
     "root_mean_squared_log_error": root_mean_squared_log_error_vjp,

@@ -173,3 +173,36 @@ def test_every_binding_runs_on_a_small_input(backend, all_bindings):
                 inputs[name] = backend.to_framework(probs, "float64")
         out = backend.to_numpy(b.invoke(inputs))
         assert out.dtype == np.float64, b.api
+
+
+def test_optax_kl_losses_sum_each_sample_over_the_class_axis(backend, all_bindings):
+    """optax's KL losses take log-predictions and return one value per sample (axis=-1)."""
+    by_api = {b.api: b for b in all_bindings}
+    t = np.array([[0.5, 0.25, 0.25, 0.0], [0.1, 0.2, 0.3, 0.4], [0.7, 0.1, 0.1, 0.1]])
+    q = np.array([[0.4, 0.3, 0.2, 0.1], [0.25, 0.25, 0.25, 0.25], [0.6, 0.2, 0.1, 0.1]])
+    y = np.log(q)
+    for api, target, ref in [
+        ("optax.losses.kl_divergence", t, reference.kl_div_log_input(y, t, axis=-1)),
+        ("optax.losses.kl_divergence_with_log_targets", np.log(q[::-1]),
+         reference.kl_div_log_input(y, np.log(q[::-1]), axis=-1, log_target=True)),
+        ("optax.losses.generalized_kl_divergence", 2 * t,
+         reference.generalized_kl_div_log_input(y, 2 * t)),
+    ]:
+        b = by_api[api]
+        assert b.conventions["axis"] == -1
+        out = backend.to_numpy(b.invoke({"y_pred": backend.to_framework(y, "float64"),
+                                         "y_true": backend.to_framework(target, "float64")}))
+        assert out.shape == (3,), api
+        np.testing.assert_allclose(out, ref, rtol=1e-12, err_msg=api)
+
+
+def test_optax_cosine_distance_is_one_minus_the_cosine(backend, all_bindings):
+    by_api = {b.api: b for b in all_bindings}
+    x = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]])
+    y = np.array([[2.0, 4.0, 6.0], [1.0, 1.0, -1.0]])
+    inputs = {"y_pred": backend.to_framework(x, "float64"),
+              "y_true": backend.to_framework(y, "float64")}
+    dist = backend.to_numpy(by_api["optax.losses.cosine_distance"].invoke(inputs))
+    cos = backend.to_numpy(by_api["optax.losses.cosine_similarity"].invoke(inputs))
+    np.testing.assert_allclose(dist, 1 - cos, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(dist, reference.cosine_distance(x, y), rtol=1e-14, atol=1e-15)

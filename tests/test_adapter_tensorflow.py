@@ -171,3 +171,47 @@ def test_documented_tensorflow_conventions_hold():
     np.testing.assert_array_equal(tape.gradient(relu6, x).numpy(), [0, 0, 0, 0])
     np.testing.assert_allclose(tape.gradient(leaky, x).numpy(), [0.2, 0.2, 1, 1])
     np.testing.assert_allclose(leaky.numpy()[0], -0.2)
+
+
+def test_crelu_and_l2_loss_shapes_and_gradients():
+    """tf.nn.crelu doubles the last axis (relu'(0) = 0 in both halves); tf.nn.l2_loss is
+    sum(t ** 2) / 2, a scalar, with gradient t."""
+    x = tf.constant([[-1.5, 0.0, 2.0]], dtype=tf.float64)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        c, l2 = tf.nn.crelu(x), tf.nn.l2_loss(x)
+    np.testing.assert_array_equal(c.numpy(), [[0.0, 0.0, 2.0, 1.5, 0.0, 0.0]])
+    g = tf.constant([[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]], dtype=tf.float64)
+    np.testing.assert_array_equal(tape.gradient(c, x, output_gradients=g).numpy(),
+                                  [[-4.0, 0.0, 3.0]])
+    assert l2.shape == () and l2.numpy() == 3.125
+    np.testing.assert_array_equal(tape.gradient(l2, x).numpy(), x.numpy())
+
+
+def test_v1_cosine_distance_does_not_normalise_and_keeps_the_axis():
+    """1 - sum(labels * predictions, axis, keepdims=True), in float32, whatever the norms."""
+    labels = tf.constant([[1.0, 2.0], [0.6, 0.8]], dtype=tf.float64)
+    predictions = tf.constant([[3.0, 0.5], [0.8, 0.6]], dtype=tf.float64)
+    none = tf.compat.v1.losses.Reduction.NONE
+    out = tf.compat.v1.losses.cosine_distance(labels, predictions, axis=-1, reduction=none)
+    assert out.shape == (2, 1) and out.dtype == tf.float32
+    np.testing.assert_allclose(out.numpy()[:, 0], [1 - 4.0, 1 - 0.96], rtol=1e-6)
+
+
+def test_v1_mean_pairwise_squared_error_eager_counts_the_whole_batch():
+    """Eagerly, scalar weights make _num_present count every element of the batch (M), not
+    each sample's n; under tf.function the per-sample count is used (registered)."""
+    rng = np.random.default_rng(0)
+    p, t = rng.normal(size=(8, 4)), rng.normal(size=(8, 4))
+    d = p - t
+
+    def tf_formula(k):
+        return np.sum(2 * (d**2).sum(1) / (k - 1) - 2 * d.sum(1) ** 2 / (k * (k - 1)))
+
+    mpse = tf.compat.v1.losses.mean_pairwise_squared_error
+    eager = mpse(t, p).numpy()
+    graph = tf.function(lambda: mpse(t, p), autograph=False)().numpy()
+    np.testing.assert_allclose(eager, tf_formula(32), rtol=1e-5)
+    np.testing.assert_allclose(graph, tf_formula(4), rtol=1e-5)
+    np.testing.assert_allclose(mpse(t, p, weights=np.ones((8, 1))).numpy(), tf_formula(4),
+                               rtol=1e-5)

@@ -230,6 +230,8 @@ def _smooth_cases():
         "poisson_nll": lambda r, s: (r.uniform(0.1, 3, s), r.integers(0, 5, s) * 1.0),
         "poisson_nll_log_input": lambda r, s: (real(r, s), r.integers(0, 5, s) * 1.0),
         "cosine_similarity": lambda r, s: (real(r, s), real(r, s)),
+        "cosine_distance": lambda r, s: (real(r, s), real(r, s)),
+        "mean_pairwise_squared_error": lambda r, s: (real(r, s), real(r, s)),
         "cosine_embedding": lambda r, s: (real(r, s), real(r, s), np.ones(s[:-1])),
         "margin_ranking": lambda r, s: (real(r, s), real(r, s), pm1(r, s)),
         "triplet_margin": lambda r, s: (real(r, s), real(r, s), real(r, s)),
@@ -245,6 +247,9 @@ def _smooth_cases():
         "linear_cross_entropy": lambda r, s: (real(r, s), real(r, (3, s[1])),
                                               labels(r, (s[0], 3))),
         "kl_divergence": lambda r, s: (simplex(r, s), simplex(r, s)),
+        "generalized_kl_div_log_input": lambda r, s: (real(r, s), r.uniform(0, 2, s)),
+        "crelu": lambda r, s: (real(r, s),),
+        "squared_norm": lambda r, s: (real(r, s),),
     }
 
 

@@ -12,7 +12,7 @@ from reference import activations as act
 
 F, V = act.FUNCTIONS, act.VJPS
 ELEMENTWISE = sorted(set(F) - {"softmax", "log_softmax", "softmin", "logsumexp", "logmeanexp",
-                               "sparsemax", "glu"})
+                               "sparsemax", "glu", "crelu"})
 # Defined on part of the line only (NaN outside it, by definition): log(1 - e^-x) for x >= 0.
 DOMAIN = {"log1mexp": lambda x: x >= 0}
 REQUIRED = {"threshold": {"threshold": 0.5, "value": -1.0}}
@@ -238,7 +238,8 @@ def test_dtypes_and_shapes() -> None:
     for name in sorted(F):
         out = F[name](x32, **REQUIRED.get(name, {}))
         assert out.dtype == np.float64, name
-        expected = {"logsumexp": (3,), "logmeanexp": (3,), "glu": (3, 2)}.get(name, (3, 4))
+        expected = {"logsumexp": (3,), "logmeanexp": (3,), "glu": (3, 2),
+                    "crelu": (3, 8)}.get(name, (3, 4))
         assert out.shape == expected, name
         g = np.ones(expected)
         assert V[name](g, x32, **REQUIRED.get(name, {})).shape == (3, 4), name
@@ -267,3 +268,28 @@ def test_sparsemax_projects_onto_the_simplex() -> None:
     # on the support the VJP removes the mean of g; off it, 0
     g = np.array([1.0, 2.0, 6.0, 5.0])
     assert act.sparsemax_vjp(g, np.array([1.0, 1.0, 1.0, -9.0])).tolist() == [-2.0, -1.0, 3.0, 0.0]
+
+
+def test_crelu_doubles_the_axis_and_splits_the_gradient() -> None:
+    x = np.array([[1.5, -2.0, 0.0], [-0.5, 3.0, np.nan]])
+    out = act.crelu(x)
+    assert out.shape == (2, 6)
+    np.testing.assert_array_equal(out[:, :3], np.maximum(x, 0))
+    np.testing.assert_array_equal(out[:, 3:], np.maximum(-x, 0))
+    assert act.crelu(x, axis=0).shape == (4, 3)
+    g = np.arange(12.0).reshape(2, 6)
+    grad = act.VJPS["crelu"](g, x)
+    np.testing.assert_array_equal(grad[0], [0.0, -4.0, 0.0])  # relu'(0) = 0 in both halves
+    assert grad[1, 0] == -9.0 and grad[1, 1] == 7.0 and np.isnan(grad[1, 2])
+    assert act.VJPS["crelu"](g, x, grad_at_zero=1.0)[0, 2] == 2.0 - 5.0
+
+
+@pytest.mark.parametrize(("call", "exc", "param"), [
+    (lambda: act.crelu(np.ones((2, 3)), axis=2), ValueError, "axis"),
+    (lambda: act.crelu(np.ones(3), axis=0.5), TypeError, "axis"),
+    (lambda: act.VJPS["crelu"](np.ones(6), np.ones(3), grad_at_zero=np.nan), ValueError,
+     "grad_at_zero"),
+])
+def test_crelu_bad_arguments_name_the_parameter(call, exc, param) -> None:
+    with pytest.raises(exc, match=param):
+        call()

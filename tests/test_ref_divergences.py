@@ -254,6 +254,63 @@ def test_kl_div_log_input_condition_aware_near_cancellation() -> None:
         assert ulp_error(c, exact) <= 2 * cond
 
 
+def _optax_like(y, t, axis=-1, log_target=False, generalized=False):
+    """optax 0.2.8's formulas (losses/_classification.py), in NumPy float64."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if log_target:
+            terms = np.exp(t) * (t - y)
+        else:
+            terms = t * (np.where(t == 0, 0, np.log(t)) - y)
+    out = terms.sum(axis=axis)
+    return out + (np.exp(y) - t).sum(axis=axis) if generalized else out
+
+
+def test_kl_div_log_input_axis_is_optax_kl_divergence() -> None:
+    t = RNG.dirichlet(np.ones(6), (4, 3))
+    y = np.log(RNG.dirichlet(np.ones(6), (4, 3)))
+    lt = np.log(t)
+    for axis in (-1, 0, 1):
+        np.testing.assert_allclose(R.kl_div_log_input(y, t, axis=axis),
+                                   _optax_like(y, t, axis), rtol=1e-13)
+        np.testing.assert_allclose(R.kl_div_log_input(y, lt, axis=axis, log_target=True),
+                                   _optax_like(y, lt, axis, log_target=True), rtol=1e-13)
+        np.testing.assert_allclose(R.kl_div_log_input(y, t, axis=axis),
+                                   R.kl_div_log_input(y, t).sum(axis=axis), rtol=1e-13)
+        np.testing.assert_allclose(R.generalized_kl_div_log_input(y, 1.5 * t, axis=axis),
+                                   _optax_like(y, 1.5 * t, axis, generalized=True), rtol=1e-12)
+    # Normalised pairs: the generalized KL is the KL (sum(q - t) = 0).
+    np.testing.assert_allclose(R.generalized_kl_div_log_input(y, t),
+                               R.kl_div_log_input(y, t, axis=-1), rtol=1e-12)
+    assert R.kl_div_log_input(y, t, axis=-1, reduction="mean").shape == ()
+
+
+def test_generalized_kl_edges() -> None:
+    y = np.array([-np.inf, 0.0, np.inf, -np.inf, np.nan, 1.0])
+    t = np.array([0.0, 0.0, 1.0, 1.0, 1.0, np.nan])
+    got = [float(R.generalized_kl_div_log_input(y[i:i + 1], t[i:i + 1])) for i in range(6)]
+    assert got[:4] == [0.0, 1.0, np.inf, np.inf]  # t = 0: q; q = inf or 0 < t: inf
+    assert np.isnan(got[4]) and np.isnan(got[5])
+    assert R.generalized_kl_div_log_input(np.log([0.2, 0.8]), np.array([0.2, 0.8])) < 1e-16
+    g = R.VJPS["generalized_kl_div_log_input"](np.array(1.0), np.array([-np.inf, 0.0]),
+                                               np.array([0.5, 0.0]))
+    assert g.tolist() == [-0.5, 1.0]
+
+
+def test_generalized_kl_condition_aware_near_q_equal_t() -> None:
+    """q = exp(y) within 1e-9..1e-3 of t: log t - y is computed in extended precision, so
+    the error is <= 4 ULP x (1 + 2^-11 |log t| / |log t - y|) (2^-11: 64-bit significand)."""
+    t = RNG.uniform(1e-3, 1, 100)
+    y = np.log(t) + RNG.choice([-1, 1], 100) * 10 ** RNG.uniform(-9, -3, 100)
+    got = [R.generalized_kl_div_log_input(y[i:i + 1], t[i:i + 1]) for i in range(100)]
+    grad = R.VJPS["generalized_kl_div_log_input"](np.ones(100), y[:, None], t[:, None])
+    for c, gc, tv, yv in zip(got, grad[:, 0], t, y, strict=True):
+        tm, ym = mp.mpf(float(tv)), mp.mpf(float(yv))
+        r = mp.log(tm) - ym
+        cond = 1 + float(abs(mp.log(tm)) / abs(r)) * 2.0**-11
+        assert ulp_error(c, tm * (mp.exp(-r) - 1 + r)) <= 4 * cond
+        assert ulp_error(gc, mp.exp(ym) - tm) <= 4 * cond
+
+
 # ------------------------------------------------------------------------------ bad inputs
 
 
@@ -275,6 +332,10 @@ def test_kl_div_log_input_condition_aware_near_cancellation() -> None:
          "reduction"),
         (lambda: R.kl_div_log_input([-1.0], [-0.5]), ValueError, "y_true"),
         (lambda: R.kl_div_log_input([-1.0], [0.5], log_target="yes"), TypeError, "log_target"),
+        (lambda: R.kl_div_log_input([[-1.0]], [[0.5]], axis=2), ValueError, "axis"),
+        (lambda: R.generalized_kl_div_log_input([-1.0], [-0.5]), ValueError, "y_true"),
+        (lambda: R.generalized_kl_div_log_input([-1.0], [0.5], axis=1.5), TypeError, "axis"),
+        (lambda: R.generalized_kl_div_log_input([-1.0, 0.0], [0.5]), ValueError, "same shape"),
         (lambda: R.jensen_shannon([0.5, 0.5], [0.5, 0.5], normalize=1), TypeError, "normalize"),
         (lambda: R.entropy(np.float64(0.5)), ValueError, "p"),
         (lambda: R.entr(["a"]), TypeError, "x"),

@@ -14,11 +14,12 @@ import reference
 from reference import regression as R
 
 # The root means (always reduced) and the Brier scores (probability inputs) have their own
-# tests at the end of this file.
+# tests at the end of this file; squared_norm takes one input (no y_true, no reduction).
 ROOTS = ("root_mean_squared_error", "root_mean_squared_log_error")
 BRIER = ("brier_score", "multiclass_brier_score")
-NAMES = sorted(set(R.FUNCTIONS) - set(ROOTS) - set(BRIER))
-ELEMENTWISE = [n for n in NAMES if n not in ("cosine_similarity", "gaussian_nll")]
+NAMES = sorted(set(R.FUNCTIONS) - set(ROOTS) - set(BRIER) - {"squared_norm"})
+ELEMENTWISE = [n for n in NAMES if n not in ("cosine_similarity", "cosine_distance", "gaussian_nll",
+                                             "mean_pairwise_squared_error")]
 P = np.array([[0.5, 2.0, 3.0], [1.0, 0.25, 4.0]])
 T = np.array([[1.0, 2.0, 0.5], [3.0, 0.0, 4.5]])
 
@@ -195,7 +196,7 @@ def test_vjp_with_reduction_matches_finite_differences(name):
     kw = {"reduction": "weighted_mean", "sample_weight": np.array([1.0, 0.0, 2.0])}
     if name == "gaussian_nll":
         kw["var"] = rng.uniform(0.5, 2.0, (3, 4))
-    elif name != "cosine_similarity":
+    elif name not in ("cosine_similarity", "cosine_distance", "mean_pairwise_squared_error"):
         kw["mean_axis"] = -1
     f = R.FUNCTIONS[name]
     grad = R.VJPS[name](np.asarray(1.3), p, t, **kw)
@@ -426,3 +427,71 @@ def test_new_functions_special_values_no_warnings(name):
         v = R.FUNCTIONS[name](*args)
         R.VJPS[name](np.ones(np.shape(v)), *args)
     assert np.isnan(np.ravel(v)[0])
+def test_squared_norm_is_tf_l2_loss_formula() -> None:
+    x = np.array([[1.0, -2.0], [3.0, 0.5]])
+    assert R.squared_norm(x, scale=0.5) == 7.125  # sum(t ** 2) / 2
+    assert R.squared_norm(x).shape == ()
+    assert R.squared_norm(np.zeros((0, 3))) == 0.0
+    assert R.squared_norm(np.array([1e200, 1.0])) == np.inf
+    assert np.isnan(R.squared_norm(np.array([np.inf, np.nan])))
+    assert R.squared_norm(np.array([3e-160, 4e-160])) == pytest.approx(25e-320, rel=1e-3)
+    np.testing.assert_array_equal(R.VJPS["squared_norm"](np.array(2.0), x, scale=0.5), 2.0 * x)
+    with pytest.raises(ValueError, match="scale"):
+        R.squared_norm(x, scale=np.inf)
+    with pytest.raises(ValueError, match="g must be a scalar"):
+        R.VJPS["squared_norm"](np.ones(2), x)
+
+
+def test_cosine_distance_is_one_minus_cosine_and_v1_is_one_minus_dot() -> None:
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(6, 4)), rng.normal(size=(6, 4))
+    np.testing.assert_allclose(R.cosine_distance(x, y), 1 - R.cosine_similarity(x, y),
+                               rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(R.cosine_distance(x, y, eps=1e-8),
+                               1 - R.cosine_similarity(x, y, eps=1e-8), rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(R.cosine_distance(x, y, normalize=False),
+                               1 - np.sum(x * y, axis=-1), rtol=1e-13)
+    u, v = x / np.linalg.norm(x, axis=1, keepdims=True), y / np.linalg.norm(y, axis=1,
+                                                                             keepdims=True)
+    np.testing.assert_allclose(R.cosine_distance(u, v, normalize=False), R.cosine_distance(u, v),
+                               rtol=1e-13, atol=1e-15)
+    assert R.cosine_distance(x, y, normalize=False, keepdims=True).shape == (6, 1)
+    assert R.cosine_distance(x, y, axis=0, keepdims=True).shape == (1, 4)
+    assert R.cosine_distance(x, y, reduction="mean").shape == ()
+    assert R.cosine_distance(x, 2 * x)[0] == 0.0  # exactly parallel: 0, not a rounding residue
+    assert np.isnan(R.cosine_distance(np.zeros((1, 3)), np.ones((1, 3)))[0])  # eps=None
+    g = rng.normal(size=(6, 1))
+    np.testing.assert_array_equal(
+        R.VJPS["cosine_distance"](g, x, y, normalize=False, keepdims=True), -g * y)
+    np.testing.assert_allclose(R.VJPS["cosine_distance"](g, x, y, keepdims=True),
+                               -R.VJPS["cosine_similarity"](g[:, 0], x, y), rtol=1e-15)
+    with pytest.raises(TypeError, match="normalize"):
+        R.cosine_distance(x, y, normalize="no")
+    with pytest.raises(ValueError, match="eps_mode"):
+        R.cosine_distance(x, y, eps=1e-8, eps_mode="both")
+    with pytest.raises(ValueError, match="axis"):
+        R.cosine_distance(x, y, axis=2)
+
+
+def test_mean_pairwise_squared_error_is_tf_v1_per_sample_formula() -> None:
+    rng = np.random.default_rng(4)
+    p, t = rng.normal(size=(4, 3, 2)), rng.normal(size=(4, 3, 2))
+    d = (p - t).reshape(4, -1)
+    n = d.shape[1]
+    tf_like = 2 * (d**2).sum(1) / (n - 1) - 2 * d.sum(1) ** 2 / (n * (n - 1))
+    np.testing.assert_allclose(R.mean_pairwise_squared_error(p, t), tf_like, rtol=1e-13)
+    # The docstring's example: [((a-b) - (x-y))^2 + ((a-c) - (x-z))^2 + ((b-c) - (y-z))^2] / 3
+    a, b, c, x, y, z = 1.0, 4.0, 2.0, 0.5, 1.0, 3.0
+    want = (((a - b) - (x - y)) ** 2 + ((a - c) - (x - z)) ** 2 + ((b - c) - (y - z)) ** 2) / 3
+    assert R.mean_pairwise_squared_error([[x, y, z]], [[a, b, c]])[0] == pytest.approx(want)
+    assert R.mean_pairwise_squared_error(p, t, reduction="sum") == pytest.approx(tf_like.sum())
+    assert np.isnan(R.mean_pairwise_squared_error([1.0, 2.0], [0.0, 0.0])).all()  # no pairs
+    np.testing.assert_array_equal(
+        R.mean_pairwise_squared_error([1.0, 2.0], [0.0, 0.0], no_pairs=0.0), [0.0, 0.0])
+    np.testing.assert_array_equal(
+        R.VJPS["mean_pairwise_squared_error"](np.ones(2), [1.0, 2.0], [0.0, 0.0]), [0.0, 0.0])
+    assert np.isnan(R.mean_pairwise_squared_error([[np.nan, 1.0]], [[0.0, 0.0]])[0])
+    with pytest.raises(ValueError, match="batch axis"):
+        R.mean_pairwise_squared_error(1.0, 2.0)
+    with pytest.raises(TypeError, match="no_pairs"):
+        R.mean_pairwise_squared_error([1.0], [2.0], no_pairs="zero")

@@ -10,6 +10,7 @@ for x - tanh x at tiny x).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -517,5 +518,40 @@ def _sparsemax_cases() -> list[OracleCase]:
     return cases
 
 
+def _crelu_cases() -> list[OracleCase]:
+    """concat(relu(x), relu(-x)) along axis; VJP g_pos [x > 0] - g_neg [x < 0] (TF: 0 at 0)."""
+    def value(x, *, axis=-1):
+        relu = np.vectorize(lambda v: _m(v) if not math.isnan(v) and v > 0 else mp.mpf(0),
+                            otypes=[object])
+        nan = np.vectorize(lambda v: mp.nan if math.isnan(v) else None, otypes=[object])
+        out = np.concatenate([relu(x), relu(-x)], axis=axis)
+        bad = np.concatenate([nan(x), nan(x)], axis=axis)
+        return [b if b is not None else o for o, b in zip(out.ravel(), bad.ravel(), strict=True)]
+
+    def grad(x, *, g, axis=-1, grad_at_zero=0.0):
+        gp, gn = np.split(g, 2, axis=axis)
+        out = []
+        for v, a, b in zip(x.ravel(), gp.ravel(), gn.ravel(), strict=True):
+            if np.isnan(v):
+                out.append(mp.nan)
+            elif v == 0:
+                out.append(mp.mpf(grad_at_zero) * (_m(a) - _m(b)))
+            else:
+                out.append(_m(a) if v > 0 else -_m(b))
+        return out
+
+    cases = []
+    x = np.array([[1.5, -2.0, 0.0, -0.0, 1e-300], [np.inf, -np.inf, np.nan, 3.0, -1e300]])
+    for axis in (-1, 0):
+        shape = list(x.shape)
+        shape[axis] *= 2
+        g = _RNG.normal(0, 1, shape)
+        cases.append(OracleCase("crelu", f"edges_axis{axis}", (x,), value, {"axis": axis}))
+        for kw in ({}, {"grad_at_zero": 1.0}):
+            cases.append(OracleCase("crelu", f"edges_axis{axis}", (x,), grad,
+                                    {"axis": axis, "g": g, **kw}, grad=True))
+    return cases
+
+
 CASES: list[OracleCase] = (_elementwise_cases() + _softmax_cases() + _log1mexp_cases()
-                           + _logmeanexp_cases() + _sparsemax_cases())
+                           + _logmeanexp_cases() + _sparsemax_cases() + _crelu_cases())

@@ -535,10 +535,125 @@ def _brier_cases():
             OracleCase("multiclass_brier_score", regime, (p, y), _multiclass_brier_grad_exact,
                        {**kw, **red, "g": np.asarray(1.7)}, grad=True, elementwise=False),
         ]
+def _cosine_distance_cases() -> list[OracleCase]:
+    """1 - cos (normalize=True; near-parallel rows included: the value keeps its relative
+    accuracy there) and 1 - x.y (normalize=False, TF v1); VJPs -d cos/dx and -y."""
+    rng = np.random.default_rng(12)
+
+    def dist(x, y, *, normalize=True, keepdims=False, **kw):
+        if normalize:
+            return [1 - c for c in _cos_rows(x, y, **kw)]
+        return [1 - mpmath.fsum(mpf(a) * mpf(b) for a, b in zip(xr, yr, strict=True))
+                for xr, yr in zip(x.reshape(-1, x.shape[-1]), y.reshape(-1, y.shape[-1]),
+                                  strict=True)]
+
+    def grad(x, y, *, g, normalize=True, keepdims=False, **kw):
+        if normalize:
+            return _cos_grad_rows(x, y, g, negate=True, **kw)
+        return [-mpf(gi) * mpf(b) for gi, yr in zip(_flat(g), y.reshape(-1, y.shape[-1]),
+                                                      strict=True) for b in yr]
+
+    x = rng.normal(0, 1, (20, 5))
+    near = x[:8] * (1 + rng.normal(0, 1e-7, (8, 5)))  # 1 - cos ~ 1e-15
+    unit = rng.normal(0, 1, (12, 4))
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    close = unit + rng.normal(0, 1e-3, unit.shape)  # 1 - x.y = (|d|^2 - ...) cancels less
+    specs = {
+        "typical": (x, rng.normal(0, 1, (20, 5)), {}, True),
+        "near_parallel": (x[:8], near, {}, False),
+        "clamped": (np.vstack([rng.normal(0, 1e-9, (4, 3)), rng.normal(0, 1, (4, 3))]),
+                    rng.normal(0, 1, (8, 3)), {"eps": 1e-8}, True),
+        "large": (rng.normal(0, 1e200, (6, 4)), rng.normal(0, 1e150, (6, 4)), {}, True),
+        "unnormalised_v1": (x, rng.normal(0, 1, (20, 5)), {"normalize": False}, True),
+        "unit_v1": (unit, close, {"normalize": False, "keepdims": True}, True),
+    }
+    cases = []
+    for regime, (a, b, kw, with_grad) in specs.items():
+        cases.append(OracleCase("cosine_distance", regime, (a, b), dist, kw, elementwise=False))
+        if with_grad:
+            g = rng.uniform(-2, 2, a.shape[:-1] + ((1,) if kw.get("keepdims") else ()))
+            cases.append(OracleCase("cosine_distance", regime, (a, b), grad, {**kw, "g": g},
+                                    grad=True, elementwise=False))
+    return cases
+
+
+def _pairwise_cases() -> list[OracleCase]:
+    """Per sample (axis 0): mean over pairs i < j of ((p_i - p_j) - (t_i - t_j))^2, then
+    the reduction; VJP 4 (d_k - mean d) / (n - 1) times the sample's cotangent."""
+    rng = np.random.default_rng(13)
+
+    def rows(p, t):
+        return [[mpf(a) - mpf(b) for a, b in zip(rp, rt, strict=True)]
+                for rp, rt in zip(p.reshape(p.shape[0], -1), t.reshape(t.shape[0], -1),
+                                  strict=True)]
+
+    def value(p, t, *, no_pairs=float("nan"), reduction="none", sample_weight=None):
+        vals = []
+        for d in rows(p, t):
+            n = len(d)
+            pairs = [(d[i] - d[j]) ** 2 for i in range(n) for j in range(i + 1, n)]
+            vals.append(mpmath.fsum(pairs) / len(pairs) if pairs else mpf(no_pairs))
+        w = [mpf(1)] * len(vals) if sample_weight is None else [mpf(v) for v in sample_weight]
+        wv = [a * b for a, b in zip(w, vals, strict=True)]
+        return wv if reduction == "none" else [mpmath.fsum(wv)]
+
+    def grad(p, t, *, g, no_pairs=float("nan"), reduction="none", sample_weight=None):
+        out = []
+        gs = _flat(g)
+        w = [mpf(1)] * p.shape[0] if sample_weight is None else [mpf(v) for v in sample_weight]
+        for k, d in enumerate(rows(p, t)):
+            n = len(d)
+            gk = (mpf(gs[k]) if reduction == "none" else mpf(gs[0])) * w[k]
+            mean = mpmath.fsum(d) / n
+            out.extend(gk * 4 * (v - mean) / (n - 1) if n > 1 else mpf(0) for v in d)
+        return out
+
+    base = rng.normal(0, 2, (6, 5))
+    specs = {
+        "typical": (rng.normal(0, 2, (8, 4)), rng.normal(0, 2, (8, 4)), {}),
+        "spatial": (rng.normal(0, 1, (3, 2, 3)), rng.normal(0, 1, (3, 2, 3)), {}),
+        # d nearly constant within a sample: the pair differences are ~1e-9 of d
+        "near_constant": (base + 100.0 + rng.normal(0, 1e-7, (6, 5)), base, {}),
+        "sum_weighted": (rng.normal(0, 1e3, (5, 4)), rng.normal(0, 1e3, (5, 4)),
+                         {"reduction": "sum", "sample_weight": rng.uniform(0, 2, 5)}),
+        "no_pairs": (rng.normal(0, 1, 6), rng.normal(0, 1, 6), {"no_pairs": 0.0}),
+    }
+    cases = []
+    for regime, (a, b, kw) in specs.items():
+        cases.append(OracleCase("mean_pairwise_squared_error", regime, (a, b), value, kw,
+                                elementwise=False))
+        g = rng.uniform(-2, 2, (a.shape[0],)) if "reduction" not in kw else rng.uniform(-2, 2, ())
+        cases.append(OracleCase("mean_pairwise_squared_error", regime, (a, b), grad,
+                                {**kw, "g": g}, grad=True, elementwise=False))
     return cases
 
 
 # --------------------------------------------------------------------------- CASES
+
+
+def _squared_norm_cases() -> list[OracleCase]:
+    """scale * sum(x^2) over every element (tf.nn.l2_loss: scale 0.5); VJP 2 scale x g."""
+    def value(x, *, scale=1.0):
+        with mpmath.workdps(1000):  # squares from 1e-300 to 1e300 summed exactly
+            total = mpmath.fsum(mpf(float(v)) ** 2 for v in np.ravel(x))
+        return [+(mpf(scale) * total)]
+
+    def grad(x, *, g, scale=1.0):
+        return [2 * mpf(scale) * mpf(float(v)) * mpf(float(g)) for v in np.ravel(x)]
+
+    cases = []
+    for regime, x in {
+        "typical": _RNG.normal(0, 3, (8, 16)),
+        "wide_range": np.array([1e150, -3e-10, 7.0, 1e140, -2.5e149]),
+        "huge": np.array([1e154, -1e154, 3e153]),  # the squares' sum overflows unscaled
+        "tiny": np.array([3e-170, -1e-170, 2e-171]),  # squares underflow unscaled
+        "single": np.array([-3.5]),
+    }.items():
+        for kw in ({}, {"scale": 0.5}):
+            cases.append(OracleCase("squared_norm", regime, (x,), value, kw, elementwise=False))
+            cases.append(OracleCase("squared_norm", regime, (x,), grad,
+                                    {**kw, "g": _RNG.normal(0, 1, ())}, grad=True))
+    return cases
 
 
 def _sq(p, t, scale=1.0):
@@ -604,4 +719,7 @@ CASES: list[OracleCase] = [
     *_cosine_cases(),
     *_ROOT_CASES,
     *_brier_cases(),
+    *_squared_norm_cases(),
+    *_cosine_distance_cases(),
+    *_pairwise_cases(),
 ]
