@@ -61,6 +61,7 @@ FAMILIES: dict[str, Family] = {
     "ranking": Family(R.RANKING, ("x1", "x2", "y_true")),
     "embedding_pair": Family(R.EMBEDDING_PAIR, ("x1", "x2", "y_true")),
     "triplet": Family(R.TRIPLET, ("anchor", "positive", "negative")),
+    "overlap": Family(R.OVERLAP),
     "ctc": Family(R.CTC, ("y_pred", "y_true", "input_lengths", "label_lengths"),
                   int_inputs=("y_true", "input_lengths", "label_lengths")),
 }
@@ -86,6 +87,9 @@ FAMILY_OF |= {
     "sparse_softmax_cross_entropy": "sparse_logits",
     "nll_loss": "sparse_logprob",
     "ctc": "ctc",
+    "generalized_cross_entropy": "sparse_prob",
+    "dice": "overlap",
+    "tversky": "overlap",
     "entropy": "distribution",
     "entr": "nonneg_unary",
     "log1mexp": "nonneg_unary",

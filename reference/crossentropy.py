@@ -21,6 +21,8 @@ nll_loss                            log-probabilities, int labels (torch F.nll_l
 ctc                                 sequences: logits or log-probabilities (N, T, C), padded int
                                     labels (N, S), input and label lengths; blank, per_label,
                                     zero_infinity (``_ctc.py``; its VJP takes all four inputs)
+generalized_cross_entropy           probabilities, int labels: (1 - p_y^q) / q (Keras
+                                    categorical_generalized_cross_entropy)
 =================================== ============================================================
 
 Each has a ``<name>_vjp(g, y_pred, y_true, **kwargs)``: the gradient w.r.t. y_pred of
@@ -52,6 +54,10 @@ from ._crossentropy_categorical import (
     softmax_cross_entropy,
     softmax_cross_entropy_vjp,
 )
+from ._crossentropy_generalized import (
+    generalized_cross_entropy,
+    generalized_cross_entropy_vjp,
+)
 from ._crossentropy_sparse import (
     nll_loss,
     nll_loss_vjp,
@@ -78,6 +84,7 @@ FUNCTIONS = {
     "sparse_softmax_cross_entropy": sparse_softmax_cross_entropy,
     "nll_loss": nll_loss,
     "ctc": ctc,
+    "generalized_cross_entropy": generalized_cross_entropy,
 }
 
 VJPS = {
@@ -94,6 +101,7 @@ VJPS = {
     "sparse_softmax_cross_entropy": sparse_softmax_cross_entropy_vjp,
     "nll_loss": nll_loss_vjp,
     "ctc": ctc_vjp,
+    "generalized_cross_entropy": generalized_cross_entropy_vjp,
 }
 
 __all__ = ["FUNCTIONS", "KIND", "VJPS", *sorted(FUNCTIONS)]
