@@ -430,6 +430,19 @@ def _dice_bindings(L: Any) -> list[Any]:
               info={**info, "input_space": "probabilities (rows must sum to 1)",
                     "execution": "eager"}),
     ]
+    generalized = getattr(L, "multiclass_generalized_dice_loss", None)
+    if generalized is not None:
+        # class weights 1 / (F_c^2 + 1e-7) from the targets' class counts, mean 1; the mean
+        # over every (sample, class) value
+        out.append(_loss("optax.losses.multiclass_generalized_dice_loss", "tversky",
+                         generalized,
+                         "optax/losses/_segmentation.py:multiclass_generalized_dice_loss",
+                         conventions={"axis": "spatial", "smooth": 1.0,
+                                      "input_space": "softmax_logits",
+                                      "class_weight": "inverse_square_frequency",
+                                      "reduction": "mean"},
+                         info={**info, "defaults": "smooth=1, class weights from the targets, "
+                                                   "one scalar"}))
     if binary is not None:
         # (N, ...) predictions get a channel axis, sigmoid, and the sums run over every
         # axis but the first

@@ -21,7 +21,10 @@ cancellation for p, t in [0, 1]; I, FP and FN are summed in extended precision.
 ``axis``: None (every axis: one scalar, Keras' default), an int or a tuple of ints,
 "spatial" (every axis but the first and the last: optax's default, one value per
 (sample, class)) or "per_sample" (every axis but the first). The summed axes are
-removed. ``class_weight`` (optax): multiplies the values along their last axis, then
+removed. ``class_weight`` (optax): multiplies the values along their last axis (an array
+of one weight per class, or "inverse_square_frequency": 1 / (F_c^2 + 1e-7) scaled to mean
+1, F_c = Σ t over every axis but the last, optax's multiclass_generalized_dice_loss; the
+weights depend on y_true only, so the VJP w.r.t. y_pred treats them as constants), then
 ``mean_axis`` averages one axis of them (optax's reduction over classes), then
 ``reduction`` / ``sample_weight`` as everywhere (:mod:`reference._reduce`).
 
@@ -44,6 +47,8 @@ from ._validate import as_float64, check_axis, check_choice, check_finite_scalar
 
 INPUT_SPACES = ("probabilities", "softmax_logits", "sigmoid_logits")
 AXIS_WORDS = ("spatial", "per_sample")
+CLASS_WEIGHT_WORDS = ("inverse_square_frequency",)
+FREQUENCY_EPS = 1e-7  # optax multiclass_generalized_dice_loss: 1 / (F^2 + 1e-7)
 
 __all__ = ["dice", "dice_vjp", "tversky", "tversky_vjp"]
 
@@ -120,12 +125,27 @@ def _inputs(y_pred: Any, y_true: Any, axis: Any, input_space: str, smooth: Any, 
     p, q = _probabilities(z, input_space)
     out_shape = tuple(n for i, n in enumerate(z.shape) if i not in axes)
     cw = None
-    if class_weight is not None:
+    if isinstance(class_weight, str):
+        check_choice(class_weight, "class_weight", CLASS_WEIGHT_WORDS)
+        if z.ndim == 0 or (z.ndim - 1) in axes:
+            raise ValueError("class_weight='inverse_square_frequency' needs the last (class) "
+                             f"axis kept, got axis={axis!r} for {z.ndim} dimensions")
+        cw = _inverse_square_frequency(t)
+    elif class_weight is not None:
         cw = as_float64(class_weight, "class_weight")
         if cw.ndim != 1 or not out_shape or cw.shape[0] != out_shape[-1]:
             raise ValueError(f"class_weight must have shape ({out_shape[-1] if out_shape else 0},)"
                              f" (the last axis of the per-sample values), got {cw.shape}")
     return z, t, p, q, axes, s, e, cw
+
+
+def _inverse_square_frequency(t: np.ndarray) -> np.ndarray:
+    """optax's multiclass_generalized_dice_loss weights: w_c = 1 / (F_c^2 + 1e-7), F_c the
+    targets summed over every axis but the last, scaled to mean 1 (w C / Σ w)."""
+    f = np.sum(t, axis=tuple(range(t.ndim - 1)))
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        w = 1.0 / (f * f + FREQUENCY_EPS)
+        return w / np.sum(w) * w.shape[0]
 
 
 def _sums(p: np.ndarray, q: np.ndarray, t: np.ndarray,

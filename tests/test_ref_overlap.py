@@ -164,3 +164,24 @@ def test_bad_input_is_named(call, message):
     with pytest.raises((ValueError, TypeError)) as info:
         call()
     assert message in str(info.value)
+
+
+def test_inverse_square_frequency_class_weights():
+    # optax multiclass_generalized_dice_loss: w_c = 1 / (F_c^2 + 1e-7), mean 1
+    t = np.eye(3)[[0, 0, 0, 1, 1, 2]].reshape(2, 3, 3)
+    z = np.random.default_rng(2).normal(0, 1, t.shape)
+    f = np.array([3.0, 2.0, 1.0])
+    w = 1 / (f * f + 1e-7)
+    w = w / w.sum() * 3
+    kw = {"axis": "spatial", "smooth": 1.0, "input_space": "softmax_logits"}
+    got = R.tversky(z, t, class_weight="inverse_square_frequency", reduction="mean", **kw)
+    assert got == pytest.approx(np.mean(R.tversky(z, t, **kw) * w), rel=1e-14)
+    # the weights are constants of y_true: the VJP is the fixed-weight VJP
+    np.testing.assert_array_equal(
+        R.VJPS["tversky"](np.asarray(1.0), z, t, class_weight="inverse_square_frequency",
+                          reduction="mean", **kw),
+        R.VJPS["tversky"](np.asarray(1.0), z, t, class_weight=w, reduction="mean", **kw))
+    with pytest.raises(ValueError, match="needs the last"):
+        R.tversky(z, t, axis=-1, class_weight="inverse_square_frequency")
+    with pytest.raises(ValueError, match="class_weight must be one of"):
+        R.tversky(z, t, class_weight="balanced")
