@@ -23,6 +23,7 @@ Conventions, read in the installed Keras 3 sources (``keras/src/...``):
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -395,11 +396,125 @@ def _ctc(keras: Any, major: int, backend_name: str) -> list[Binding]:
     return out
 
 
+def _tversky_swapped(L: Any) -> bool:
+    """Whether the installed tversky puts alpha on Σ (1 - p) t (the false negatives), asked
+    of Keras with one call: Keras 3.15.1 names y_true ``inputs`` and y_pred ``targets``, so
+    its ``fp = Σ (1 - targets) inputs`` is FN (keras-team/keras PR #23333 swaps them back).
+    t = (1, 1), p = (1, 0), alpha = 1, beta = 0: 0.5 when swapped, ~0 when not."""
+    import numpy as np
+
+    one = np.array([1.0, 1.0], dtype="float32")
+    value = L.tversky(one, np.array([1.0, 0.0], dtype="float32"), alpha=1.0, beta=0.0)
+    return float(np.asarray(value)) > 0.25
+
+
+def _overlap(keras: Any, major: int, backend_name: str) -> list[Binding]:
+    """dice / Dice, tversky / Tversky (eps = backend.epsilon() in the denominator only;
+    Dice: 1 - 2 I / (Σ t + Σ p + eps), Tversky: 1 - I / (I + a FP + b FN + eps)) and the
+    generalized cross-entropy (one_hot of the int labels, (1 - p_y^q) / q), Keras 3."""
+    L = keras.losses
+    out: list[Binding] = []
+    seg = ("spatial", "absent_class", "perfect_overlap", "empty_masks")  # (N, H, W, C)
+    cls = {"output_dtype": "float32", "info": _CLASS_REDUCTION,
+           "notes": "y_true and y_pred are cast to keras.backend.floatx() (float32) first"}
+    red = {"reduction": "sum_over_batch_size"}
+    eps = {"eps": EPS}
+    # axis=None: the function's value is 0-d, so the class has nothing to reduce, and on an
+    # empty batch returns it (1 - 0 / eps = 1, as the reference); the registry's entry for
+    # Loss classes on an empty batch (reduce_values skips shape-(0,) values) does not apply.
+    # The empty batch stays checked through the functions.
+    no_empty = ("typical", "spatial", "absent_class", "perfect_overlap", "empty_masks",
+                "soft_labels", "near_01", "single", "nan")
+    p = functools.partial
+    if hasattr(L, "dice"):
+        src = f"{_LOSSES_SRC}:dice (y_true cast to y_pred's dtype; backend.epsilon() added)"
+        info = {"input_space": "probabilities", "labels": "masks (one-hot/soft)",
+                "epsilon": "1e-7 in the denominator", "default_reduction": "none (axis=None: "
+                "one scalar over every axis)"}
+        out.append(_b("keras.losses.dice", "dice", L.dice, source=src, conventions=eps,
+                      info=info))
+        has_axis = "axis" in inspect.signature(L.dice).parameters
+        if has_axis:
+            out += [_b("keras.losses.dice(axis=-1)", "dice", p(L.dice, axis=-1), source=src,
+                       conventions={**eps, "axis": -1}, info=info),
+                    _b("keras.losses.dice(axis=(1, 2, 3))", "dice", p(L.dice, axis=(1, 2, 3)),
+                       source=src, conventions={**eps, "axis": (1, 2, 3)}, regimes=seg,
+                       info=info)]
+        if hasattr(L, "Dice"):
+            csrc = f"{_LOSSES_SRC}:Dice + keras/src/losses/loss.py:reduce_weighted_values"
+            out.append(_b("keras.losses.Dice()", "dice", L.Dice(), source=csrc,
+                          conventions={**eps, **red}, regimes=no_empty, **cls))
+            if has_axis:
+                obj = L.Dice(axis=(1, 2, 3))
+                for suffix, args in (("", _KERAS), ("+sample_weight", _KERAS_W)):
+                    out.append(_b(f"keras.losses.Dice(axis=(1, 2, 3)){suffix}", "dice", obj,
+                                  source=csrc, args=args, regimes=seg,
+                                  conventions={**eps, "axis": (1, 2, 3), **red}, **cls))
+    if hasattr(L, "tversky"):
+        src = f"{_LOSSES_SRC}:tversky"
+        swapped = _tversky_swapped(L)
+        # Keras' alpha multiplies Σ (1 - p) t where swapped: the reference's beta
+        ab = {"alpha": 0.7, "beta": 0.3} if swapped else {"alpha": 0.3, "beta": 0.7}
+        info = {"input_space": "probabilities", "epsilon": "1e-7 in the denominator",
+                "defaults": "alpha=beta=0.5" + ("; alpha weighs the false NEGATIVES, beta "
+                                                "the false positives (swapped w.r.t. the "
+                                                "docstring, keras-team/keras#23333)"
+                                                if swapped else "")}
+        out += [_b("keras.losses.tversky", "tversky", L.tversky, source=src,
+                   conventions=eps, info=info),
+                _b("keras.losses.tversky(alpha=0.3, beta=0.7)", "tversky",
+                   p(L.tversky, alpha=0.3, beta=0.7), source=src + (
+                       " (fp = Σ (1 - y_pred) y_true: alpha on the false negatives)"
+                       if swapped else ""), conventions={**eps, **ab}, info=info)]
+        has_axis = "axis" in inspect.signature(L.tversky).parameters
+        if has_axis:
+            out.append(_b("keras.losses.tversky(alpha=0.3, beta=0.7, axis=(1, 2, 3))",
+                          "tversky", p(L.tversky, alpha=0.3, beta=0.7, axis=(1, 2, 3)),
+                          source=src, conventions={**eps, **ab, "axis": (1, 2, 3)},
+                          regimes=seg, info=info))
+        if hasattr(L, "Tversky"):
+            csrc = f"{_LOSSES_SRC}:Tversky + keras/src/losses/loss.py:reduce_weighted_values"
+            out += [_b("keras.losses.Tversky()", "tversky", L.Tversky(), source=csrc,
+                       conventions={**eps, **red}, regimes=no_empty, **cls),
+                    _b("keras.losses.Tversky(alpha=0.3, beta=0.7)", "tversky",
+                       L.Tversky(alpha=0.3, beta=0.7), source=csrc, regimes=no_empty,
+                       conventions={**eps, **ab, **red}, **cls)]
+            if has_axis:
+                out.append(_b("keras.losses.Tversky(alpha=0.3, beta=0.7, axis=(1, 2, 3))"
+                              "+sample_weight", "tversky",
+                              L.Tversky(alpha=0.3, beta=0.7, axis=(1, 2, 3)), source=csrc,
+                              args=_KERAS_W, regimes=seg,
+                              conventions={**eps, **ab, "axis": (1, 2, 3), **red}, **cls))
+    if hasattr(L, "categorical_generalized_cross_entropy"):
+        src = (f"{_LOSSES_SRC}:categorical_generalized_cross_entropy (one_hot(cast(y_true, "
+               "'int')), p = sum(y_pred * one_hot), (1 - power(p, q)) / q)")
+        info = {**_PROBS, "labels": "index", "epsilon": "none",
+                "defaults": "q required (the class: q=0.5, 0 < q < 1)"}
+        out += [_b("keras.losses.categorical_generalized_cross_entropy(q=0.5)",
+                   "generalized_cross_entropy",
+                   p(L.categorical_generalized_cross_entropy, q=0.5), source=src,
+                   conventions={"q": 0.5}, info=info),
+                _b("keras.losses.categorical_generalized_cross_entropy(q=0.7)",
+                   "generalized_cross_entropy",
+                   p(L.categorical_generalized_cross_entropy, q=0.7), source=src,
+                   conventions={"q": 0.7}, info=info)]
+        if hasattr(L, "CategoricalGeneralizedCrossEntropy"):
+            csrc = (f"{_LOSSES_SRC}:CategoricalGeneralizedCrossEntropy + "
+                    "keras/src/losses/loss.py:reduce_weighted_values")
+            obj = L.CategoricalGeneralizedCrossEntropy()
+            for suffix, args in (("", _KERAS), ("+sample_weight", _KERAS_W)):
+                out.append(_b(f"keras.losses.CategoricalGeneralizedCrossEntropy(){suffix}",
+                              "generalized_cross_entropy", obj, source=csrc, args=args,
+                              conventions={"q": 0.5, **red}, **cls))
+    return out
+
+
 def loss_bindings(keras: Any, major: int, backend_name: str) -> list[Binding]:
     """Loss functions, keras.ops cross-entropies and Loss classes."""
     _check_epsilon(keras)
     return (_crossentropy(keras, major, backend_name) + _regression(keras, major, backend_name)
-            + _loss_classes(keras, major, backend_name) + _ctc(keras, major, backend_name))
+            + _loss_classes(keras, major, backend_name) + _ctc(keras, major, backend_name)
+            + _overlap(keras, major, backend_name))
 
 
 def _metric_class_call(cls: Any, **kwargs: Any) -> Callable[..., Any]:

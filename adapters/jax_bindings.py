@@ -371,6 +371,7 @@ def _optax_bindings() -> list[Any]:
               info={"input_space": "real", "epsilon": "0.0 (clip of squared norms)"}),
         *_kl_bindings(L),
         *_triplet_bindings(L),
+        *_dice_bindings(L),
         _loss("optax.losses.ctc_loss (paddings from lengths)", "ctc", _ctc_from_lengths(L.ctc_loss),
               f"{_CLS}:ctc_loss -> ctc_loss_with_forward_probs (log_epsilon=-1e5 for log 0)",
               args=("y_pred", "y_true", "input_lengths", "label_lengths"),
@@ -451,6 +452,85 @@ def _triplet_bindings(L: Any) -> list[Any]:
     ]
 
 
+def _dice_bindings(L: Any) -> list[Any]:
+    """optax.losses.dice_loss and binary_dice_loss (optax/losses/_segmentation.py, optax
+    >= 0.2.6): per (sample, class) Tversky ratio over the spatial axes (all but the first
+    and the last; none for (N, C)), smooth = 1 in numerator and denominator, alpha on
+    P - I (false positives), beta on T - I; softmax over the classes (sigmoid for one
+    channel), class_weights, then the mean over the classes."""
+    dice, binary = getattr(L, "dice_loss", None), getattr(L, "binary_dice_loss", None)
+    if dice is None:
+        return []
+    import functools
+
+    where = "optax/losses/_segmentation.py:dice_loss"
+    conv = {"axis": "spatial", "smooth": 1.0, "input_space": "softmax_logits", "mean_axis": -1}
+    info = {"input_space": "logits (softmax over the last axis)", "labels": "one-hot masks",
+            "defaults": "smooth=1, alpha=beta=0.5, reduction='mean' over classes, axis = "
+                        "spatial (all but first and last)"}
+    seg = ("spatial", "absent_class", "perfect_overlap", "empty_masks")  # C = 3
+    p = functools.partial
+    out = [
+        _loss("optax.losses.dice_loss", "tversky", dice, where, conventions=conv, info=info),
+        _loss("optax.losses.dice_loss(alpha=0.3, beta=0.7)", "tversky",
+              p(dice, alpha=0.3, beta=0.7), where,
+              conventions={**conv, "alpha": 0.3, "beta": 0.7}, info=info),
+        _loss("optax.losses.dice_loss(reduction='none')", "tversky", p(dice, reduction="none"),
+              where, conventions={k: v for k, v in conv.items() if k != "mean_axis"},
+              info={**info, "default_reduction": "none (per sample and class)"}),
+        _loss("optax.losses.dice_loss(class_weights=(0.5, 1.0, 2.0))", "tversky",
+              _with_class_weights(dice, (0.5, 1.0, 2.0)), where, regimes=seg,
+              conventions={**conv, "class_weight": (0.5, 1.0, 2.0)}, info=info),
+        # the probabilities path checks jnp.allclose(sum over classes, 1, rtol=1e-5) in
+        # Python: it cannot be traced (jax.jit, jax.vjp's jitted pullback: a
+        # TracerBoolConversionError), so it runs eagerly, values only; all-zero and NaN
+        # predictions raise, and so do half-precision softmax rows (sums off by 2^-11)
+        _loss("optax.losses.dice_loss(apply_softmax=False)", "tversky",
+              p(dice, apply_softmax=False), where + " (ValueError unless rows sum to 1)",
+              conventions={**conv, "input_space": "probabilities"}, grad=False,
+              dtypes=("float32", "float64"),
+              regimes=("typical", "spatial", "absent_class", "perfect_overlap", "soft_labels",
+                       "near_01", "single", "empty"),
+              info={**info, "input_space": "probabilities (rows must sum to 1)",
+                    "execution": "eager"}),
+    ]
+    generalized = getattr(L, "multiclass_generalized_dice_loss", None)
+    if generalized is not None:
+        # class weights 1 / (F_c^2 + 1e-7) from the targets' class counts, mean 1; the mean
+        # over every (sample, class) value
+        out.append(_loss("optax.losses.multiclass_generalized_dice_loss", "tversky",
+                         generalized,
+                         "optax/losses/_segmentation.py:multiclass_generalized_dice_loss",
+                         conventions={"axis": "spatial", "smooth": 1.0,
+                                      "input_space": "softmax_logits",
+                                      "class_weight": "inverse_square_frequency",
+                                      "reduction": "mean"},
+                         info={**info, "defaults": "smooth=1, class weights from the targets, "
+                                                   "one scalar"}))
+    if binary is not None:
+        # (N, ...) predictions get a channel axis, sigmoid, and the sums run over every
+        # axis but the first
+        out.append(_loss("optax.losses.binary_dice_loss", "tversky", binary,
+                         "optax/losses/_segmentation.py:binary_dice_loss -> dice_loss",
+                         conventions={"axis": "per_sample", "smooth": 1.0,
+                                      "input_space": "sigmoid_logits"},
+                         info={"input_space": "logits (sigmoid)", "labels": "binary masks",
+                               "defaults": "smooth=1, one value per sample"}))
+    return out
+
+
+def _with_class_weights(dice: Any, weights: tuple[float, ...]) -> Any:
+    """dice_loss with class_weights in the predictions' dtype (a float64 array would
+    promote a float32 loss to float64 under x64)."""
+    import jax.numpy as jnp
+
+    def call(predictions: Any, targets: Any) -> Any:
+        return dice(predictions, targets,
+                    class_weights=jnp.asarray(weights, dtype=predictions.dtype))
+
+    return call
+
+
 def bindings() -> list[Any]:
     """Every ``jax.nn`` activation, ``jax.scipy.special`` function and optax loss that
     matches a reference function, with its conventions (read from jax 0.10 / optax 0.2.8
@@ -464,6 +544,6 @@ def bindings() -> list[Any]:
     # case. Op by op, JAX compiles every primitive for every shape and dtype on first use
     # (measured: 0.4 s a case for jax.nn.gelu, ten times torch's), which made the JAX
     # backend alone take about 20 minutes on two cores.
-    return [dataclasses.replace(b, call=jax.jit(b.call),
-                                info={**b.info, "execution": "jax.jit"})
+    return [b if b.info.get("execution") == "eager" else
+            dataclasses.replace(b, call=jax.jit(b.call), info={**b.info, "execution": "jax.jit"})
             for b in (*_activation_bindings(), *_special_bindings(), *_optax_bindings())]

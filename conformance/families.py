@@ -64,6 +64,7 @@ FAMILIES: dict[str, Family] = {
     "triplet": Family(R.TRIPLET, ("anchor", "positive", "negative")),
     "linear_features": Family(R.LINEAR_FEATURES, ("x", "linear_weight", "y_true"),
                               int_inputs=("y_true",)),
+    "overlap": Family(R.OVERLAP),
     "ctc": Family(R.CTC, ("y_pred", "y_true", "input_lengths", "label_lengths"),
                   int_inputs=("y_true", "input_lengths", "label_lengths")),
 }
@@ -92,6 +93,9 @@ FAMILY_OF |= {
     "binary_sparsemax_loss": "margin",
     "multiclass_sparsemax_loss": "sparse_logits",
     "ctc": "ctc",
+    "generalized_cross_entropy": "sparse_prob",
+    "dice": "overlap",
+    "tversky": "overlap",
     "entropy": "distribution",
     "entr": "nonneg_unary",
     "log1mexp": "nonneg_unary",

@@ -664,6 +664,73 @@ CTC: dict[str, Generator] = {
                                                           [1.0, 0.0, 0.0]]]), [[1]]),
 }
 
+# -------------------------------------------------------------------- overlap losses
+_SEG = (2, 4, 4, 3)  # (N, H, W, C): segmentation-like, one-hot masks
+
+
+def _overlap_case(conv: Mapping[str, Any], t: np.ndarray, z: np.ndarray | None = None,
+                  p: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Predictions in the binding's ``input_space`` (probabilities by default: the softmax
+    of ``z`` over the last axis unless ``p`` is given; softmax_logits / sigmoid_logits:
+    ``z``, or the logits of ``p``, its log for softmax, log(p / (1 - p)) for sigmoid)."""
+    space = conv.get("input_space", "probabilities")
+    with np.errstate(divide="ignore"):
+        if space == "probabilities":
+            pred = _softmax(z) if p is None else p
+        elif z is not None:
+            pred = z
+        elif space == "softmax_logits":
+            pred = np.log(p)
+        else:
+            pred = np.log(p) - np.log1p(-p)
+    return {"y_pred": pred, "y_true": t}
+
+
+def _masks(rng: np.random.Generator, shape: tuple[int, ...], classes: int | None = None
+           ) -> np.ndarray:
+    return _onehot(rng.integers(0, classes or shape[-1], shape[:-1]), shape[-1])
+
+
+def _perfect(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """p = t exactly (probabilities); in a logit space 30-unit margins (p within 1e-13)."""
+    t = _masks(rng, _SEG)
+    if conv.get("input_space", "probabilities") == "probabilities":
+        return _overlap_case(conv, t, p=t)
+    return _overlap_case(conv, t, z=30.0 * t if conv["input_space"] == "softmax_logits"
+                         else 30.0 * (2 * t - 1))
+
+
+def _empty_masks(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """y_true all 0 and y_pred all 0 (probabilities: 0 / 0 without smooth or eps); in a
+    logit space -30 everywhere (uniform for softmax, sigmoid ~ 1e-13)."""
+    t = np.zeros(_SEG)
+    if conv.get("input_space", "probabilities") == "probabilities":
+        return _overlap_case(conv, t, p=np.zeros(_SEG))
+    return _overlap_case(conv, t, z=np.full(_SEG, -30.0))
+
+
+OVERLAP: dict[str, Generator] = {
+    "typical": lambda rng, conv: _overlap_case(conv, _masks(rng, (_N, _C)),
+                                               rng.normal(0, 2, (_N, _C))),
+    "spatial": lambda rng, conv: _overlap_case(conv, _masks(rng, _SEG), rng.normal(0, 2, _SEG)),
+    # class 2 never in the masks: its per-class T = 0 (optax's per-class Dice)
+    "absent_class": lambda rng, conv: _overlap_case(conv, _masks(rng, _SEG, 2),
+                                                    rng.normal(0, 2, _SEG)),
+    "perfect_overlap": _perfect,
+    "empty_masks": _empty_masks,
+    "soft_labels": lambda rng, conv: _overlap_case(conv, _softmax(rng.normal(0, 1, (_N, _C))),
+                                                   rng.normal(0, 2, (_N, _C))),
+    "near_01": lambda rng, conv: _overlap_case(
+        conv, _onehot(np.array([0, 1, 2, 3]), 4),
+        p=np.array([[1 - 3e-12, 1e-12, 1e-12, 1e-12], [1e-7, 1 - 2e-7, 1e-7, 1e-300],
+                    [0.25, 0.25, 0.5 - 1e-12, 1e-12], [1e-3, 1e-3, 1e-3, 1 - 3e-3]])),
+    "single": lambda rng, conv: _overlap_case(conv, _masks(rng, (1, _C)),
+                                              rng.normal(0, 2, (1, _C))),
+    "empty": lambda rng, conv: _overlap_case(conv, np.zeros((0, _C)), np.zeros((0, _C))),
+    "nan": lambda rng, conv: _overlap_case(conv, _masks(rng, (3, _C)), np.array(
+        [[np.nan, 1.0, 0.0, 0.5, -1.0], [0.0, 1.0, 2.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0]])),
+}
+
 # ---------------------------------------------------------------------------- metrics
 def _threshold_probs(rng: np.random.Generator, conv: Mapping[str, Any], shape: tuple[int, ...]) -> np.ndarray:
     t = float(conv.get("threshold", 0.5))

@@ -30,10 +30,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import activations, crossentropy, divergences, margin, metrics, regression
+from . import activations, crossentropy, divergences, margin, metrics, overlap, regression
 from ._reduce import REDUCTIONS, reduce_loss
 
-_MODULES = (activations, crossentropy, divergences, regression, margin, metrics)
+_MODULES = (activations, crossentropy, divergences, regression, margin, overlap, metrics)
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {}
 VJPS: dict[str, Callable[..., Any]] = {}

@@ -27,6 +27,8 @@ multiclass_sparsemax_loss           logits, int labels: the Fenchel-Young loss o
 ctc                                 sequences: logits or log-probabilities (N, T, C), padded int
                                     labels (N, S), input and label lengths; blank, per_label,
                                     zero_infinity (``_ctc.py``; its VJP takes all four inputs)
+generalized_cross_entropy           probabilities, int labels: (1 - p_y^q) / q (Keras
+                                    categorical_generalized_cross_entropy)
 =================================== ============================================================
 
 Each has a ``<name>_vjp(g, y_pred, y_true, **kwargs)``: the gradient w.r.t. y_pred of
@@ -57,6 +59,10 @@ from ._crossentropy_categorical import (
     poly1_cross_entropy_vjp,
     softmax_cross_entropy,
     softmax_cross_entropy_vjp,
+)
+from ._crossentropy_generalized import (
+    generalized_cross_entropy,
+    generalized_cross_entropy_vjp,
 )
 from ._crossentropy_sparse import (
     nll_loss,
@@ -94,6 +100,7 @@ FUNCTIONS = {
     "binary_sparsemax_loss": binary_sparsemax_loss,
     "multiclass_sparsemax_loss": multiclass_sparsemax_loss,
     "ctc": ctc,
+    "generalized_cross_entropy": generalized_cross_entropy,
 }
 
 VJPS = {
@@ -113,6 +120,7 @@ VJPS = {
     "binary_sparsemax_loss": binary_sparsemax_loss_vjp,
     "multiclass_sparsemax_loss": multiclass_sparsemax_loss_vjp,
     "ctc": ctc_vjp,
+    "generalized_cross_entropy": generalized_cross_entropy_vjp,
 }
 
 __all__ = ["FUNCTIONS", "KIND", "VJPS", *sorted(FUNCTIONS)]

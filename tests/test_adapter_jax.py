@@ -160,8 +160,10 @@ def test_every_binding_runs_on_a_small_input(backend, all_bindings):
         probs = rng.dirichlet(np.ones(n_cls), size=3)
         names = [name for _, name in b.arg_names()]
         inputs = {}
-        if family_of(b.reference).inputs not in (("x",), ("y_pred", "y_true")):
-            # triplets, CTC: the family's own inputs (first regime)
+        if (family_of(b.reference).inputs not in (("x",), ("y_pred", "y_true"))
+                or b.regimes is not None):
+            # triplets, CTC, bindings for some regimes only (dice_loss's 3 class weights):
+            # the family's own inputs (first regime)
             cast = cast_inputs(b, raw_inputs(b, regimes_for(b)[0]), "float64")
             names = []
             inputs = {k: backend.to_framework(v, "float64" if v.dtype.kind == "f" else str(v.dtype))
@@ -206,3 +208,25 @@ def test_optax_cosine_distance_is_one_minus_the_cosine(backend, all_bindings):
     cos = backend.to_numpy(by_api["optax.losses.cosine_similarity"].invoke(inputs))
     np.testing.assert_allclose(dist, 1 - cos, rtol=0, atol=1e-15)
     np.testing.assert_allclose(dist, reference.cosine_distance(x, y), rtol=1e-14, atol=1e-15)
+
+
+def test_optax_dice_bindings(all_bindings):
+    """dice_loss: Tversky with smooth 1 over the spatial axes, alpha on the false
+    positives; the probabilities path runs eagerly (its row-sum check is Python) and
+    raises on predictions that are not distributions."""
+    import jax.numpy as jnp
+    import optax
+
+    if not hasattr(optax.losses, "dice_loss"):
+        pytest.skip("this optax has no dice_loss")
+    by_api = {b.api: b for b in all_bindings}
+    eager = by_api["optax.losses.dice_loss(apply_softmax=False)"]
+    assert eager.info["execution"] == "eager" and not eager.grad
+    assert by_api["optax.losses.dice_loss"].info["execution"] == "jax.jit"
+    t = np.eye(3)[[0, 1, 1, 2]].reshape(1, 2, 2, 3)
+    z = np.random.default_rng(3).normal(0, 2, t.shape)
+    b = by_api["optax.losses.dice_loss(alpha=0.3, beta=0.7)"]
+    got = np.asarray(b.call(jnp.asarray(z), jnp.asarray(t)))
+    np.testing.assert_allclose(got, reference.tversky(z, t, **b.conventions), rtol=1e-12)
+    with pytest.raises(ValueError, match="sum to 1"):
+        eager.call(jnp.zeros((1, 2, 3)), jnp.zeros((1, 2, 3)))

@@ -175,6 +175,23 @@ def test_multilabel_margin_target_lists(x, data):
     np.testing.assert_allclose(g.sum(axis=-1), 0.0, atol=1e-12)
 
 
+@given(_matrix(-5.0, 5.0), st.data(), _floats(0.0, 2.0), _floats(0.0, 1e-3))
+def test_overlap_losses_in_unit_interval_and_tversky_half_is_dice(x, data, s, e):
+    n, c = x.shape
+    labels = np.array(data.draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)))
+    p, t = R.sigmoid(x), np.eye(c)[labels]
+    for v in (R.dice(p, t, axis=-1, smooth=s, eps=e),
+              R.tversky(p, t, axis=-1, alpha=0.3, beta=1.5, smooth=s, eps=e)):
+        assert np.all((v >= 0) & (v <= 1)), v
+    # alpha = beta = 1/2 is Dice with smooth and eps doubled (up to rounding)
+    np.testing.assert_allclose(R.tversky(p, t, axis=-1, smooth=s, eps=e),
+                               R.dice(p, t, axis=-1, smooth=2 * s, eps=2 * e),
+                               rtol=1e-14, atol=1e-300)
+    q = data.draw(_floats(1e-3, 1.0))
+    gce = R.generalized_cross_entropy(R.softmax(x), labels, q=q)
+    assert np.all((gce >= 0) & (gce <= 1 / q * (1 + 1e-15)))
+
+
 @PROFILE
 @given(_matrix(-5.0, 5.0), st.data())
 def test_accuracies_in_unit_interval(x, data):
@@ -250,6 +267,9 @@ def _smooth_cases():
         "generalized_kl_div_log_input": lambda r, s: (real(r, s), r.uniform(0, 2, s)),
         "crelu": lambda r, s: (real(r, s),),
         "squared_norm": lambda r, s: (real(r, s),),
+        "dice": lambda r, s: (r.uniform(0, 1, s), onehot(r, s)),
+        "tversky": lambda r, s: (r.uniform(0, 1, s), r.uniform(0, 1, s)),
+        "generalized_cross_entropy": lambda r, s: (simplex(r, s), labels(r, s)),
     }
 
 

@@ -1,0 +1,197 @@
+"""mpmath oracles for the overlap losses (reference/_overlap.py: dice, tversky) and the
+generalized cross-entropy (reference/_crossentropy_generalized.py), values and VJPs.
+
+The oracle sums I, FP, FN at 50 digits and evaluates 1 - ratio directly (the reference
+rearranges it to avoid the cancellation); the VJPs by the quotient rule, chained through
+an exact softmax / sigmoid Jacobian for the logit input spaces.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mpmath
+import numpy as np
+
+from tests.oracles import OracleCase
+from tests.oracles.regression import mpf
+
+_RNG = np.random.default_rng(5151)
+
+
+def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    if axis == "spatial":
+        return tuple(range(1, ndim - 1))
+    if axis == "per_sample":
+        return tuple(range(1, ndim))
+    return tuple(sorted(a % ndim for a in ((axis,) if isinstance(axis, int) else axis)))
+
+
+def _probs(z: np.ndarray, space: str) -> np.ndarray:
+    """Object array of mpf probabilities."""
+    zm = np.vectorize(mpf, otypes=[object])(z)
+    if space == "probabilities":
+        return zm
+    if space == "sigmoid_logits":
+        return np.vectorize(lambda v: 1 / (1 + mpmath.exp(-v)), otypes=[object])(zm)
+    e = np.vectorize(mpmath.exp, otypes=[object])(zm)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _groups(a: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """(kept..., summed) with the summed axes flattened last."""
+    keep = [i for i in range(a.ndim) if i not in axes]
+    moved = np.transpose(a, keep + list(axes))
+    return moved.reshape((*tuple(a.shape[i] for i in keep), -1))
+
+
+def _ratio_parts(p, t, alpha, beta, dice):
+    inter = mpmath.fsum(a * b for a, b in zip(p, t, strict=True))
+    fp = mpmath.fsum(a * (1 - b) for a, b in zip(p, t, strict=True))
+    fn = mpmath.fsum((1 - a) * b for a, b in zip(p, t, strict=True))
+    if dice:
+        return 2 * inter, 2 * inter + fp + fn
+    return inter, inter + alpha * fp + beta * fn
+
+
+def _loss(dice: bool):
+    def exact(y_pred, y_true, *, axis=None, smooth=0.0, eps=0.0, alpha=0.5, beta=0.5,
+              input_space="probabilities", **_):
+        axes = _axes(axis, np.ndim(y_pred))
+        p = _groups(_probs(np.asarray(y_pred), input_space), axes)
+        t = _groups(np.vectorize(mpf, otypes=[object])(np.asarray(y_true)), axes)
+        s, e = mpf(smooth), mpf(eps)
+        out = []
+        for pr, tr in zip(p.reshape(-1, p.shape[-1]), t.reshape(-1, t.shape[-1]), strict=True):
+            n, d = _ratio_parts(list(pr), list(tr), mpf(alpha), mpf(beta), dice)
+            out.append(1 - (n + s) / (d + s + e))
+        return out
+    return exact
+
+
+def _loss_d(dice: bool):
+    def exact(y_pred, y_true, *, g, axis=None, smooth=0.0, eps=0.0, alpha=0.5, beta=0.5,
+              input_space="probabilities", **_):
+        z = np.asarray(y_pred)
+        axes = _axes(axis, z.ndim)
+        pm = _probs(z, input_space)
+        tm = np.vectorize(mpf, otypes=[object])(np.asarray(y_true))
+        a, b, s, e = mpf(alpha), mpf(beta), mpf(smooth), mpf(eps)
+        keep = [i for i in range(z.ndim) if i not in axes]
+        gp = np.empty(z.shape, dtype=object)
+        gflat = np.asarray(g, dtype=np.float64).reshape(tuple(z.shape[i] for i in keep))
+        for kidx in np.ndindex(*[z.shape[i] for i in keep]):
+            sel = [slice(None)] * z.ndim
+            for i, k in zip(keep, kidx, strict=True):
+                sel[i] = k
+            sel = tuple(sel)
+            pr, tr = pm[sel], tm[sel]
+            n, d = _ratio_parts(list(pr.ravel()), list(tr.ravel()), a, b, dice)
+            n, d = n + s, d + s + e
+            if dice:
+                dn, dd = 2 * tr, np.ones(tr.shape, dtype=object)
+            else:
+                dn, dd = tr, tr + a * (1 - tr) - b * tr
+            gp[sel] = mpf(gflat[kidx]) * -(dn * d - n * dd) / (d * d)
+        if input_space == "probabilities":
+            out = gp
+        elif input_space == "sigmoid_logits":
+            out = gp * pm * (1 - pm)
+        else:
+            out = pm * (gp - (gp * pm).sum(axis=-1, keepdims=True))
+        return list(out.ravel())
+    return exact
+
+
+def _cases(name: str, regimes: dict[str, tuple[np.ndarray, ...]], kwargs: dict[str, Any],
+           suffix: str = "") -> list[OracleCase]:
+    dice = name == "dice"
+    out = []
+    for regime, (p, t) in regimes.items():
+        axes = _axes(kwargs.get("axis"), p.ndim)
+        gshape = tuple(n for i, n in enumerate(p.shape) if i not in axes)
+        g = _RNG.uniform(0.5, 2.0, gshape)
+        out.append(OracleCase(name, regime + suffix, (p, t), _loss(dice), dict(kwargs),
+                              elementwise=False))
+        out.append(OracleCase(name, regime + suffix, (p, t), _loss_d(dice),
+                              {**kwargs, "g": g}, grad=True, elementwise=False))
+    return out
+
+
+def _onehot(shape: tuple[int, ...]) -> np.ndarray:
+    return np.eye(shape[-1])[_RNG.integers(0, shape[-1], shape[:-1])]
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+_SEG = (2, 4, 4, 3)
+_PROB_REGIMES = {
+    "typical": (_softmax(_RNG.normal(0, 2, (6, 5))), _onehot((6, 5))),
+    "spatial": (_softmax(_RNG.normal(0, 2, _SEG)), _onehot(_SEG)),
+    "soft_labels": (_RNG.uniform(0, 1, (6, 5)), _RNG.uniform(0, 1, (6, 5))),
+    # one miss in 200: 1 - ratio ~ 1e-3 (and p = 1 - 1e-9 elsewhere: ~1e-9)
+    "near_perfect": (np.where(_onehot((40, 5)) > 0, 1 - 1e-9, 1e-9), _onehot((40, 5))),
+    "tiny": (_RNG.uniform(0, 1e-200, (4, 5)), _onehot((4, 5))),
+}
+_LOGIT_REGIMES = {
+    "logits": (_RNG.normal(0, 2, _SEG), _onehot(_SEG)),
+    "large_logits": (_RNG.normal(0, 20, (3, 6, 4)), _onehot((3, 6, 4))),
+}
+
+
+# ------------------------------------------------------------ generalized cross-entropy
+def _gce(y_pred, y_true, *, q=0.5, **_):
+    p = np.asarray(y_pred)
+    return [(1 - mpf(row[y]) ** mpf(q)) / mpf(q)
+            for row, y in zip(p.reshape(-1, p.shape[-1]), np.ravel(y_true), strict=True)]
+
+
+def _gce_d(y_pred, y_true, *, g, q=0.5, **_):
+    p = np.asarray(y_pred)
+    out = []
+    for row, y, gi in zip(p.reshape(-1, p.shape[-1]), np.ravel(y_true), np.ravel(g),
+                          strict=True):
+        out += [mpf(gi) * -(mpf(v) ** (mpf(q) - 1)) if c == y else mpmath.mpf(0)
+                for c, v in enumerate(row)]
+    return out
+
+
+def _gce_cases() -> list[OracleCase]:
+    regimes = {
+        "typical": (_softmax(_RNG.normal(0, 2, (8, 5))), _RNG.integers(0, 5, 8)),
+        # p_y within 1e-12 of 1: 1 - p^q ~ 1e-12 relative to itself
+        "near_1": (np.array([[1 - 1e-12, 1e-12], [1e-15, 1 - 1e-15], [0.5, 0.5]]),
+                   np.array([0, 1, 1])),
+        "tiny": (np.array([[1e-300, 1.0], [1e-20, 1.0], [2.0 ** -1074, 1.0]]),
+                 np.array([0, 0, 0])),
+        "spatial": (_softmax(_RNG.normal(0, 2, (2, 3, 4))), _RNG.integers(0, 4, (2, 3))),
+    }
+    out = []
+    for q in (0.5, 0.7, 1e-3):
+        for regime, (p, y) in regimes.items():
+            g = _RNG.uniform(0.5, 2.0, y.shape)
+            out += [OracleCase("generalized_cross_entropy", f"{regime}_q{q}", (p, y), _gce,
+                               {"q": q}),
+                    OracleCase("generalized_cross_entropy", f"{regime}_q{q}", (p, y), _gce_d,
+                               {"q": q, "g": g}, grad=True)]
+    return out
+
+
+CASES: list[OracleCase] = [
+    *_cases("dice", _PROB_REGIMES, {}),
+    *_cases("dice", _PROB_REGIMES, {"axis": -1, "eps": 1e-7}, "_keras_axis"),
+    *_cases("dice", _PROB_REGIMES, {"axis": "per_sample", "smooth": 1.0}, "_smooth"),
+    *_cases("tversky", _PROB_REGIMES, {"alpha": 0.3, "beta": 0.7, "eps": 1e-7}),
+    *_cases("tversky", _PROB_REGIMES, {"axis": "per_sample", "alpha": 1.0, "beta": 0.2},
+            "_per_sample"),
+    *_cases("tversky", _LOGIT_REGIMES, {"axis": "spatial", "smooth": 1.0,
+                                        "input_space": "softmax_logits"}),
+    *_cases("dice", _LOGIT_REGIMES, {"axis": "per_sample", "smooth": 1.0,
+                                     "input_space": "sigmoid_logits"}),
+    *_gce_cases(),
+]
