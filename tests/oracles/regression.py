@@ -535,6 +535,9 @@ def _brier_cases():
             OracleCase("multiclass_brier_score", regime, (p, y), _multiclass_brier_grad_exact,
                        {**kw, **red, "g": np.asarray(1.7)}, grad=True, elementwise=False),
         ]
+    return cases
+
+
 def _cosine_distance_cases() -> list[OracleCase]:
     """1 - cos (normalize=True; near-parallel rows included: the value keeps its relative
     accuracy there) and 1 - x.y (normalize=False, TF v1); VJPs -d cos/dx and -y."""
