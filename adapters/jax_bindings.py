@@ -266,11 +266,13 @@ def _special_bindings() -> list[Any]:
     ]
 
 
-# optax.projections.projection_simplex computes relu(1 / idx + ...) with idx =
-# jnp.count_nonzero(...), an int64 under x64: 1 / idx is float64, so is the projection.
-_SIMPLEX_NOTE = ("returns float64 for every score dtype under jax_enable_x64: "
-                 "projection_simplex's 1 / count_nonzero(cond) is a float64 (float32 without "
-                 "x64)")
+# optax.projections.projection_simplex computes relu(s / idx + ...) with idx =
+# jnp.count_nonzero(...): optax <= 0.2.4 has s = 1.0 (weakly typed, the input dtype is
+# kept), 0.2.5 on s = 1, an int, so under x64 s / idx is a float64 and so is the loss
+# (registered in jax.toml with the gradient's TypeError it causes).
+_SIMPLEX_NOTE = ("optax >= 0.2.5 returns float64 for every score dtype under jax_enable_x64 "
+                 "(projection_simplex's s / count_nonzero(cond) with s = 1, an int); "
+                 "optax 0.2.4 and older keep the input dtype")
 
 
 def _sparsemax_losses(L: Any) -> list[Any]:
@@ -290,7 +292,7 @@ def _sparsemax_losses(L: Any) -> list[Any]:
                          "projection_simplex, <p, s - s_y> + (1 - <p, p>) / 2)",
                          regimes=("typical", "large", "extreme", "ties", "single", "empty",
                                   "many_classes", "nan_inf"),
-                         output_dtype="float64", notes=_SIMPLEX_NOTE,
+                         notes=_SIMPLEX_NOTE,
                          info={"input_space": "logits", "labels": "index",
                                "shape": "(N, C) only: vmapped over the rows"}))
     return out
