@@ -64,6 +64,17 @@ def _projection(x: np.ndarray, ax: int) -> tuple[np.ndarray, np.ndarray, np.ndar
     return np.moveaxis(p, -1, ax), np.moveaxis(-diff, -1, ax), bad
 
 
+def _parts(y_pred: Any, y_true: Any,
+           axis: int) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(class axis, one-hot mask of the labels, p, tau - x, bad rows), in x's layout."""
+    x = as_float64(y_pred, "y_pred")
+    ax = class_axis(x, axis)
+    labels, _ = labels_along(x, y_true, ax, None)
+    p, tau_minus, bad = _projection(x, ax)
+    classes = np.arange(x.shape[ax]).reshape((-1,) + (1,) * (x.ndim - 1 - ax))
+    return ax, classes == np.expand_dims(labels, ax), p, tau_minus, bad
+
+
 def multiclass_sparsemax_loss(y_pred: Any, y_true: Any, *, axis: int = -1,
                               reduction: str = "none", sample_weight: Any = None) -> np.ndarray:
     """Fenchel-Young sparsemax loss per sample, integer labels y along ``axis``:
@@ -74,11 +85,7 @@ def multiclass_sparsemax_loss(y_pred: Any, y_true: Any, *, axis: int = -1,
     (with p_i = z_i - tau on the support, <p, z> = ||p||^2 + tau). Every term is >= 0, so
     nothing cancels; 1 - p_y is summed as sum_{i != y} p_i. A -inf score has p = 0 (inf
     loss if it is the label's); a row holding NaN or +inf, or only -inf, is NaN. Zero iff sparsemax(z) = e_y, i.e. z_y >= z_i + 1 for every i != y."""
-    x = as_float64(y_pred, "y_pred")
-    ax = class_axis(x, axis)
-    labels, _ = labels_along(x, y_true, ax, None)
-    p, tau_minus, bad = _projection(x, ax)
-    onehot = np.arange(x.shape[ax]).reshape((-1,) + (1,) * (x.ndim - 1 - ax)) == np.expand_dims(labels, ax)
+    ax, onehot, p, tau_minus, bad = _parts(y_pred, y_true, axis)
     others = np.where(onehot, 0.0, p)
     miss = np.sum(others, axis=ax)  # 1 - p_y, as a sum of non-negative terms
     gap = np.maximum(np.sum(np.where(onehot, tau_minus, 0.0), axis=ax), 0.0)  # max(tau - z_y, 0)
@@ -90,13 +97,9 @@ def multiclass_sparsemax_loss(y_pred: Any, y_true: Any, *, axis: int = -1,
 def multiclass_sparsemax_loss_vjp(g: Any, y_pred: Any, y_true: Any, *, axis: int = -1,
                                   reduction: str = "none", sample_weight: Any = None) -> np.ndarray:
     """g (sparsemax(z) - e_y), with p_y - 1 = -sum_{i != y} p_i (no cancellation)."""
-    x = as_float64(y_pred, "y_pred")
-    ax = class_axis(x, axis)
-    labels, valid = labels_along(x, y_true, ax, None)
-    p, _, bad = _projection(x, ax)
-    onehot = np.arange(x.shape[ax]).reshape((-1,) + (1,) * (x.ndim - 1 - ax)) == np.expand_dims(labels, ax)
+    ax, onehot, p, _, bad = _parts(y_pred, y_true, axis)
     others = np.where(onehot, 0.0, p)
     local = np.where(onehot, -np.sum(others, axis=ax, keepdims=True), others)
     local = np.where(np.expand_dims(bad, ax), np.nan, local)
-    cot, dead = reduce_vjp(g, valid.shape, reduction, sample_weight=sample_weight)
+    cot, dead = reduce_vjp(g, bad.shape, reduction, sample_weight=sample_weight)
     return chain(np.expand_dims(cot, ax), np.expand_dims(dead, ax), local)
