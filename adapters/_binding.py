@@ -40,10 +40,13 @@ INPUT_NAMES = ("x", "y_pred", "y_true", "sample_weight", "x1", "x2", "anchor", "
 HARNESS_CONVENTIONS = ("mean_of_empty",)
 
 
-def reference_conventions(binding: Binding) -> dict[str, Any]:
-    """The binding's conventions that are keywords of its reference function (without the
-    :data:`HARNESS_CONVENTIONS`)."""
-    return {k: v for k, v in binding.conventions.items() if k not in HARNESS_CONVENTIONS}
+def reference_conventions(binding: Binding, fn: Callable[..., Any]) -> dict[str, Any]:
+    """The binding's conventions that ``fn`` (its reference function or VJP) takes: the
+    :data:`HARNESS_CONVENTIONS` are kept only where ``fn`` states them itself (the root
+    means take ``mean_of_empty``); the harness applies them around the others."""
+    params = inspect.signature(fn).parameters
+    return {k: v for k, v in binding.conventions.items()
+            if k not in HARNESS_CONVENTIONS or k in params}
 
 
 __all__ = ["ALL_DTYPES", "HARNESS_CONVENTIONS", "INPUT_NAMES", "KINDS", "Backend", "Binding", "BindingError", "CotangentShapeError", "dtype_name", "fit_cotangent", "memo_by_id", "reference_conventions"]

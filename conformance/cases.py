@@ -97,9 +97,9 @@ def _weights_fit(binding: Binding, regime: str) -> bool:
     raw = raw_inputs(binding, regime)
     family = family_of(binding.reference)
     args = [np.asarray(raw[name]) for name in family.inputs]
+    fn = reference.FUNCTIONS[binding.reference]
     try:
-        reference.FUNCTIONS[binding.reference](*args, **{**reference_conventions(binding),
-                                                        "sample_weight": raw["sample_weight"]})
+        fn(*args, **{**reference_conventions(binding, fn), "sample_weight": raw["sample_weight"]})
     except ValueError as exc:
         if "sample_weight" in str(exc):
             return False

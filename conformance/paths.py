@@ -110,7 +110,8 @@ def _each_path(prob: Binding, logit: Binding, p: np.ndarray, z: np.ndarray, labe
     parts = []
     for binding, x, out in ((prob, p, out_p), (logit, z, out_z)):
         try:
-            ref = np.asarray(reference.FUNCTIONS[binding.reference](x, labels, **reference_conventions(binding)))
+            fn = reference.FUNCTIONS[binding.reference]
+            ref = np.asarray(fn(x, labels, **reference_conventions(binding, fn)))
         except (ValueError, TypeError):
             continue
         if ref.shape == out.shape:

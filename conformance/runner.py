@@ -17,7 +17,14 @@ from typing import Any
 import numpy as np
 
 import reference
-from adapters._binding import Backend, Binding, CotangentShapeError, dtype_name, memo_by_id
+from adapters._binding import (
+    Backend,
+    Binding,
+    CotangentShapeError,
+    dtype_name,
+    memo_by_id,
+    reference_conventions,
+)
 
 from .cases import CaseSpec, cast_inputs, cotangent, raw_inputs
 from .families import family_of
@@ -48,18 +55,23 @@ def reference_call(binding: Binding, inputs: Mapping[str, np.ndarray], *,
     """The reference answer (or VJP) in float64 on the already cast inputs."""
     family = family_of(binding.reference)
     args = [_as_reference_array(inputs[name], name in family.int_inputs) for name in family.inputs]
-    kwargs = dict(binding.conventions)
-    empty_value = kwargs.pop("mean_of_empty", None)  # HARNESS_CONVENTIONS
+    fn = reference.FUNCTIONS[binding.reference]
+    kwargs = reference_conventions(binding, fn)
     if "sample_weight" in inputs:
         kwargs["sample_weight"] = _as_reference_array(inputs["sample_weight"], False)
     if vjp_cotangent is None:
-        out = np.asarray(reference.FUNCTIONS[binding.reference](*args, **kwargs))
-        if empty_value is not None and _mean_of_nothing(out, args, kwargs):
+        out = np.asarray(fn(*args, **kwargs))
+        # HARNESS_CONVENTIONS: a mean over nothing, where the function does not state it
+        empty_value = binding.conventions.get("mean_of_empty")
+        if (empty_value is not None and "mean_of_empty" not in kwargs
+                and _mean_of_nothing(out, args, kwargs)):
             out = np.asarray(float(empty_value))
         return out
-    kwargs.update(binding.grad_conventions)
+    vjp = reference.VJPS[binding.reference]
+    kwargs = {**reference_conventions(binding, vjp), **binding.grad_conventions,
+              **({"sample_weight": kwargs["sample_weight"]} if "sample_weight" in kwargs else {})}
     g = _as_reference_array(vjp_cotangent, False)
-    return np.asarray(reference.VJPS[binding.reference](g, *args, **kwargs))
+    return np.asarray(vjp(g, *args, **kwargs))
 
 
 def _mean_of_nothing(out: np.ndarray, args: list[np.ndarray], kwargs: Mapping[str, Any]) -> bool:
