@@ -136,6 +136,9 @@ class Binding:
       grad_conventions: extra keywords of the reference VJP: subgradients at kinks
         (``{"grad_at_zero": 0.0}``).
       grad: whether the framework's gradient w.r.t. the predictions (or x) is checked.
+      grad_wrt: with grad, the further inputs whose gradients are checked too (None: every
+        one the reference VJP differentiates, its family's ``more_grad_inputs``, such as
+        the positive and negative of a triplet loss; () for none).
       dtypes: float dtypes the API supports.
       label_dtype: dtype of integer labels ("int64", "int32"), for sparse APIs.
       regimes: restrict the regimes (None: all regimes of the reference function's family).
@@ -156,6 +159,7 @@ class Binding:
     conventions: Mapping[str, Any] = field(default_factory=dict)
     grad_conventions: Mapping[str, Any] = field(default_factory=dict)
     grad: bool = True
+    grad_wrt: tuple[str, ...] | None = None
     dtypes: tuple[str, ...] = ALL_DTYPES
     label_dtype: str = "int64"
     regimes: tuple[str, ...] | None = None

@@ -118,15 +118,14 @@ def _linear_ce(fn: Callable[..., Any], weight: tuple[float, ...] | None,
 
 
 def _linear_ce_module(cls: Any) -> Callable[..., Any]:
-    """``cls(in_features, num_classes)`` in x's dtype with ``linear.weight`` set to the
-    case's weight matrix (no gradient to it), called on (x, y_true)."""
-    import torch
+    """``cls(in_features, num_classes)`` in x's dtype called on (x, y_true) with the case's
+    weight matrix as its ``linear.weight`` (``torch.func.functional_call``: the gradient
+    flows to it, as to the parameter in training)."""
+    from torch.func import functional_call
 
     def call(x: Any, linear_weight: Any, y_true: Any) -> Any:
         module = cls(linear_weight.shape[1], linear_weight.shape[0], dtype=x.dtype)
-        with torch.no_grad():
-            module.linear.weight.copy_(linear_weight)
-        return module(x, y_true)
+        return functional_call(module, {"linear.weight": linear_weight}, (x, y_true))
 
     return call
 
@@ -315,7 +314,8 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
         _linear_ce_module(nn.LinearCrossEntropyLoss),
         conventions={"ignore_index": -100, "reduction": "weighted_mean"}, info=lce_info,
         args=lce_args, notes="A module per call (in_features, num_classes from the case) "
-        "whose linear.weight is set to the case's weight matrix; the gradient is w.r.t. x.")
+        "whose linear.weight is the case's weight matrix (torch.func.functional_call): "
+        "gradients w.r.t. x and the weight.")
 
     # -- kl_div: pointwise t * (log t - input), input = log q ------------------------
     kl_info = {"input_space": "log_probabilities", "labels": "soft",

@@ -1,8 +1,9 @@
 """Cases: (binding, dtype, regime, check) and the inputs they expand to.
 
 A case id reads ``api[dtype-regime]`` for a value check, ``api[dtype-regime-grad]`` for a
-gradient check and ``api[dtype-regime-paths]`` for a logits-vs-probabilities agreement
-check. Ids are identical across machines (they contain no memory address or counter), and
+gradient check (w.r.t. the family's first input), ``api[dtype-regime-grad_NAME]`` for the
+gradient w.r.t. another input NAME (``triplet_margin_loss[float32-typical-grad_negative]``)
+and ``api[dtype-regime-paths]`` for a logits-vs-probabilities agreement check. Ids are identical across machines (they contain no memory address or counter), and
 the inputs they expand to are identical to the bit (seeds from the family and regime).
 """
 
@@ -21,7 +22,37 @@ from .families import FAMILY_OF, family_of
 from .regimes import seed_of
 
 CHECKS = ("value", "grad", "paths")
-_ID = re.compile(r"^(?P<api>.+)\[(?P<dtype>b?float\d+)-(?P<regime>[a-z0-9_]+?)(?:-(?P<check>grad|paths))?\]$")
+_ID = re.compile(r"^(?P<api>.+)\[(?P<dtype>b?float\d+)-(?P<regime>[a-z0-9_]+?)"
+                 r"(?:-(?P<check>grad(?:_[a-z0-9_]+)?|paths))?\]$")
+
+
+def is_grad(check: str) -> bool:
+    """Whether ``check`` is a gradient check: "grad" (w.r.t. the family's first input) or
+    "grad_NAME" (w.r.t. its input NAME, one of the family's ``more_grad_inputs``)."""
+    return check == "grad" or check.startswith("grad_")
+
+
+def grad_checks(binding: Binding) -> tuple[str, ...]:
+    """The gradient checks of ``binding``: "grad", then one "grad_NAME" per further input
+    its family's reference differentiates (unless the binding lists fewer in ``grad_wrt``)."""
+    family = family_of(binding.reference)
+    more = family.more_grad_inputs if binding.grad_wrt is None else binding.grad_wrt
+    return ("grad", *(f"grad_{name}" for name in more))
+
+
+def wrt_input(binding: Binding, check: str) -> str:
+    """The input a gradient check differentiates; ValueError naming ``check`` otherwise."""
+    family = family_of(binding.reference)
+    if check == "grad" and family.grad_input is not None:
+        return family.grad_input
+    name = check[len("grad_"):] if check.startswith("grad_") else None
+    if name not in family.more_grad_inputs:
+        raise ValueError(
+            f"check {check!r} of {binding.api!r}: not a gradient of family "
+            f"{FAMILY_OF[binding.reference]!r}, whose checks are "
+            f"{['grad', *(f'grad_{n}' for n in family.more_grad_inputs)]}"
+        )
+    return name
 
 
 @dataclass(frozen=True)
@@ -49,7 +80,8 @@ def parse_case_id(text: str) -> tuple[str, str, str, str]:
     m = _ID.match(text.strip())
     if not m:
         raise ValueError(
-            f"case id {text!r} is not of the form 'api[dtype-regime]' or 'api[dtype-regime-grad]'"
+            f"case id {text!r} is not of the form 'api[dtype-regime]', "
+            "'api[dtype-regime-grad]' (or -grad_NAME) or 'api[dtype-regime-paths]'"
         )
     return m["api"], m["dtype"], m["regime"], m["check"] or "value"
 
@@ -153,5 +185,6 @@ def specs_for(binding: Binding, dtypes: tuple[str, ...], *, values: bool = True,
             if values:
                 specs.append(CaseSpec(binding.api, binding.backend, dtype, regime, "value"))
             if grads and binding.grad and has_vjp:
-                specs.append(CaseSpec(binding.api, binding.backend, dtype, regime, "grad"))
+                specs.extend(CaseSpec(binding.api, binding.backend, dtype, regime, check)
+                             for check in grad_checks(binding))
     return specs

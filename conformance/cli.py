@@ -138,7 +138,7 @@ def _show(name: str, arr: Any) -> None:
 
 
 def cmd_repro(args: argparse.Namespace) -> int:
-    from .cases import CaseSpec, parse_case_id
+    from .cases import CaseSpec, parse_case_id, wrt_input
     from .runner import run_case
 
     try:
@@ -183,7 +183,10 @@ def cmd_repro(args: argparse.Namespace) -> int:
     print("inputs (as both sides saw them):")
     for name, arr in result.inputs.items():
         _show(name, arr)
-    print("outputs:" if check == "value" else "gradients (w.r.t. the predictions / x):")
+    if check == "value":
+        print("outputs:")
+    else:
+        print(f"gradients (w.r.t. {wrt_input(binding, check)}):")
     if result.expected is not None:
         _show("reference (float64)", result.expected)
     if result.actual is not None:

@@ -17,6 +17,9 @@ class Family:
     regimes: dict[str, R.Generator]
     inputs: tuple[str, ...] = ("y_pred", "y_true")
     int_inputs: tuple[str, ...] = ()
+    # further inputs the reference VJP differentiates, by its keyword ``wrt=NAME`` (each a
+    # "grad_NAME" check beside "grad", which is w.r.t. ``grad_input``)
+    more_grad_inputs: tuple[str, ...] = ()
 
     @property
     def grad_input(self) -> str | None:
@@ -48,7 +51,7 @@ FAMILIES: dict[str, Family] = {
     "nonneg_regression": Family(R.NONNEG_REGRESSION),
     "rates": Family(R.RATES),
     "log_rates": Family(R.LOG_RATES),
-    "vectors": Family(R.VECTORS),
+    "vectors": Family(R.VECTORS, more_grad_inputs=("y_true",)),
     "margin": Family(R.MARGIN),
     "multilabel": Family(R.MULTILABEL),
     "multilabel_index": Family(R.MULTILABEL_INDEX, int_inputs=("y_true",)),
@@ -59,11 +62,12 @@ FAMILIES: dict[str, Family] = {
     "topk_sparse_metric": Family(R.TOPK_SPARSE_METRIC, int_inputs=("y_true",)),
     "labels": Family(R.LABELS, int_inputs=("y_pred", "y_true")),
     "multilabel_metric": Family(R.MULTILABEL_METRIC),
-    "ranking": Family(R.RANKING, ("x1", "x2", "y_true")),
-    "embedding_pair": Family(R.EMBEDDING_PAIR, ("x1", "x2", "y_true")),
-    "triplet": Family(R.TRIPLET, ("anchor", "positive", "negative")),
+    "ranking": Family(R.RANKING, ("x1", "x2", "y_true"), more_grad_inputs=("x2",)),
+    "embedding_pair": Family(R.EMBEDDING_PAIR, ("x1", "x2", "y_true"), more_grad_inputs=("x2",)),
+    "triplet": Family(R.TRIPLET, ("anchor", "positive", "negative"),
+                      more_grad_inputs=("positive", "negative")),
     "linear_features": Family(R.LINEAR_FEATURES, ("x", "linear_weight", "y_true"),
-                              int_inputs=("y_true",)),
+                              int_inputs=("y_true",), more_grad_inputs=("linear_weight",)),
     "overlap": Family(R.OVERLAP),
     "ctc": Family(R.CTC, ("y_pred", "y_true", "input_lengths", "label_lengths"),
                   int_inputs=("y_true", "input_lengths", "label_lengths")),

@@ -196,6 +196,12 @@ def load_adapter(module_path: str, *, device: str = "cpu", plugin: bool = False,
                 raise BindingError(f"binding {binding.api!r}: reference {binding.reference!r} takes "
                                    f"{first} first, so its VJP is not w.r.t. the predictions; "
                                    "declare grad=False")
+            more = FAMILIES[FAMILY_OF[binding.reference]].more_grad_inputs
+            if binding.grad_wrt is not None and (not isinstance(binding.grad_wrt, tuple)
+                                                 or not set(binding.grad_wrt) <= set(more)):
+                raise BindingError(f"binding {binding.api!r}: grad_wrt must be a tuple of inputs "
+                                   f"among {list(more)} (the further inputs reference "
+                                   f"{binding.reference!r} differentiates), got {binding.grad_wrt!r}")
             if binding.backend != backend.name:
                 raise BindingError(f"binding {binding.api!r}: backend {binding.backend!r} differs "
                                    f"from its adapter's backend {backend.name!r}")

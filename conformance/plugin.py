@@ -17,7 +17,7 @@ import pytest
 
 from adapters._binding import memo_by_id
 
-from .cases import CaseSpec, bfloat16_available, specs_for
+from .cases import CaseSpec, bfloat16_available, is_grad, specs_for
 from .loader import AdapterError, Loaded, load_all
 from .registry import Divergence, RegistryError, installed_version, load_registry, matcher
 from .results import collector, jsonable, summary_lines, write_results
@@ -198,7 +198,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if timeout:
             item.add_marker(pytest.mark.timeout(timeout))
         item.add_marker(getattr(pytest.mark, "plugin" if loaded.plugin else spec.backend))
-        item.add_marker(pytest.mark.gradients if spec.check == "grad" else
+        item.add_marker(pytest.mark.gradients if is_grad(spec.check) else
                         getattr(pytest.mark, binding.kind + ("s" if binding.kind != "loss" else "es")))
         entry = find(spec)
         if entry is not None:
@@ -235,7 +235,7 @@ def _case_fields(spec: CaseSpec, binding: Any, loaded: Loaded) -> dict[str, Any]
         jsonable(dict(b.conventions)), jsonable(dict(b.grad_conventions))))
     return {
         "id": spec.id, "backend": spec.backend, "binding": spec.api, "reference": binding.reference,
-        "kind": "gradient" if spec.check == "grad" else binding.kind, "binding_kind": binding.kind,
+        "kind": "gradient" if is_grad(spec.check) else binding.kind, "binding_kind": binding.kind,
         "check": spec.check, "dtype": spec.dtype, "regime": spec.regime,
         "conventions": conventions, "grad_conventions": grad_conventions,
         "reproducer": reproducer(spec, loaded),

@@ -5,7 +5,8 @@
 
     [[divergence]]
     binding = "torch.nn.functional.gelu"   # exact api, or an fnmatch pattern
-    check = "value"                        # "value", "grad", "paths" or "any"
+    check = "value"                        # "value", "grad", "paths" or "any"; "grad_NAME"
+                                           # for the gradient w.r.t. input NAME
     dtypes = ["float16"]                   # optional: default every dtype
     regimes = ["extreme"]                  # optional: default every regime
     versions = "torch>=2.0"                # PEP 440 requirement: distribution + specifier
@@ -45,6 +46,7 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 
 from .cases import CHECKS, CaseSpec
+from .families import FAMILIES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -55,6 +57,8 @@ DEFAULT_PATH = Path(__file__).with_name("divergences")
 _FIELDS = {"binding", "check", "dtypes", "regimes", "versions", "keras_backend", "onednn",
            "xla_onednn", "reason", "source"}
 _REQUIRED = {"binding", "versions", "reason", "source"}
+# "grad_NAME" for every further input some family's reference differentiates
+GRAD_CHECKS = tuple(sorted({f"grad_{name}" for f in FAMILIES.values() for name in f.more_grad_inputs}))
 
 
 class RegistryError(ValueError):
@@ -214,8 +218,9 @@ def _entry(path: Path, index: int, raw: Any) -> Divergence:
         if not isinstance(raw[key], str) or not raw[key].strip():
             raise RegistryError(f"{where}: {key} must be a non-empty string, got {raw[key]!r}")
     check = raw.get("check", "value")
-    if check not in (*CHECKS, "any"):
-        raise RegistryError(f"{where}: check must be one of {[*CHECKS, 'any']}, got {check!r}")
+    if not isinstance(check, str) or check not in (*CHECKS, "any", *GRAD_CHECKS):
+        raise RegistryError(f"{where}: check must be one of {[*CHECKS, 'any']} or a gradient "
+                            f"w.r.t. another input, one of {list(GRAD_CHECKS)}; got {check!r}")
     try:
         requirement = Requirement(raw["versions"])
     except InvalidRequirement as exc:

@@ -114,7 +114,7 @@ def _case_from_nodeid(nodeid: str, adapter_args: list[str] = ()) -> dict[str, An
     marker = "::test_case["
     if marker not in nodeid or not nodeid.endswith("]"):
         return None
-    from .cases import parse_case_id
+    from .cases import is_grad, parse_case_id
 
     cid = nodeid.split(marker, 1)[1][:-1]
     try:
@@ -124,7 +124,7 @@ def _case_from_nodeid(nodeid: str, adapter_args: list[str] = ()) -> dict[str, An
     backend = _backend_of(api)
     argv = ["python", "-m", "conformance", "repro", cid, *(adapter_args if backend == "plugin" else ())]
     return {"id": cid, "backend": backend, "binding": api, "reference": None,
-            "kind": "gradient" if check == "grad" else None, "check": check, "dtype": dtype,
+            "kind": "gradient" if is_grad(check) else None, "check": check, "dtype": dtype,
             "regime": regime, "reproducer": shlex.join(argv)}
 
 

@@ -26,7 +26,7 @@ from adapters._binding import (
     reference_conventions,
 )
 
-from .cases import CaseSpec, cast_inputs, cotangent, raw_inputs
+from .cases import CaseSpec, cast_inputs, cotangent, is_grad, raw_inputs, wrt_input
 from .families import family_of
 from .tolerance import Measured, measure
 
@@ -51,8 +51,9 @@ class CaseResult:
 
 
 def reference_call(binding: Binding, inputs: Mapping[str, np.ndarray], *,
-                   vjp_cotangent: np.ndarray | None = None) -> np.ndarray:
-    """The reference answer (or VJP) in float64 on the already cast inputs."""
+                   vjp_cotangent: np.ndarray | None = None, wrt: str | None = None) -> np.ndarray:
+    """The reference answer (or VJP) in float64 on the already cast inputs; the VJP is
+    w.r.t. the family's first input, or ``wrt`` (one of its ``more_grad_inputs``)."""
     family = family_of(binding.reference)
     args = [_as_reference_array(inputs[name], name in family.int_inputs) for name in family.inputs]
     fn = reference.FUNCTIONS[binding.reference]
@@ -70,6 +71,8 @@ def reference_call(binding: Binding, inputs: Mapping[str, np.ndarray], *,
     vjp = reference.VJPS[binding.reference]
     kwargs = {**reference_conventions(binding, vjp), **binding.grad_conventions,
               **({"sample_weight": kwargs["sample_weight"]} if "sample_weight" in kwargs else {})}
+    if wrt is not None and wrt != family.grad_input:
+        kwargs["wrt"] = wrt
     g = _as_reference_array(vjp_cotangent, False)
     return np.asarray(vjp(g, *args, **kwargs))
 
@@ -161,11 +164,12 @@ def _reference_vjp(binding: Binding, spec: CaseSpec, inputs: Mapping[str, np.nda
                    value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(cotangent, reference VJP) of a gradient case, cached like :func:`_case_inputs`."""
     out_dtype = expected_dtype(binding, spec.dtype)
-    key = (*_binding_keys(binding)[1], spec.regime, spec.dtype, out_dtype)
+    key = (*_binding_keys(binding)[1], spec.regime, spec.dtype, out_dtype, spec.check)
 
     def compute() -> tuple[dict[str, np.ndarray], np.ndarray]:
         g = cotangent(binding, spec.regime, value.shape, out_dtype)
-        return {"g": g}, reference_call(binding, inputs, vjp_cotangent=g)
+        return {"g": g}, reference_call(binding, inputs, vjp_cotangent=g,
+                                        wrt=wrt_input(binding, spec.check))
     cot, vjp = _cached(key, compute)
     return cot["g"], vjp
 
@@ -180,15 +184,16 @@ def run_case(binding: Binding, backend: Backend, spec: CaseSpec) -> CaseResult:
         result.message = f"harness: the reference rejected this case: {_describe_exception(exc)}"
         return result
     result = CaseResult(spec, "error", inputs=inputs)
-    if spec.check == "grad":
+    grad = is_grad(spec.check)
+    if grad:
         g, expected = _reference_vjp(binding, spec, inputs, expected)
     result.expected = expected
     try:
         fw_inputs = {name: backend.to_framework(arr, spec.dtype if arr.dtype.kind != "i" else dtype_name(arr.dtype))
                      for name, arr in inputs.items()}
-        if spec.check == "grad":
+        if grad:
             names = [name for _, name in binding.arg_names()]
-            wrt = names.index(family_of(binding.reference).grad_input)
+            wrt = names.index(wrt_input(binding, spec.check))
             fn = _positional(binding, names)
             raw = backend.vjp(fn, [fw_inputs[n] for n in names], wrt, g)
         else:
@@ -222,7 +227,7 @@ def _positional(binding: Binding, names: list[str]) -> Any:
 
 def _compare(binding: Binding, backend: Backend, spec: CaseSpec, result: CaseResult,
              raw: Any, expected: np.ndarray) -> CaseResult:
-    want_dtype = spec.dtype if spec.check == "grad" else expected_dtype(binding, spec.dtype)
+    want_dtype = spec.dtype if is_grad(spec.check) else expected_dtype(binding, spec.dtype)
     if isinstance(raw, (bool, int, float, complex)) and expected.ndim:
         result.outcome = "fail"
         result.message = (f"shape: {binding.api} returned a Python {type(raw).__name__} "

@@ -19,6 +19,7 @@ from ._regression_more import (
     cosine_similarity_vjp,
 )
 from ._special import two_prod
+from ._validate import check_choice
 
 
 def _one_minus_cos(x: np.ndarray, y: np.ndarray, axis: int, eps: float | None,
@@ -91,12 +92,15 @@ def cosine_distance(
 def cosine_distance_vjp(
     g: Any, y_pred: Any, y_true: Any, *, axis: int = -1, eps: float | None = None,
     eps_mode: str = "separate", normalize: bool = True, keepdims: bool = False,
-    reduction: str = "none", sample_weight: Any = None,
+    reduction: str = "none", sample_weight: Any = None, wrt: str = "y_pred",
 ) -> np.ndarray:
     """normalize=True: -d cos/dx (cosine_similarity_vjp with negate=True; its clamp rules).
-    normalize=False: -y, times each sample's cotangent."""
+    normalize=False: -y, times each sample's cotangent. ``wrt="y_true"``: both forms are
+    symmetric in x and y, so d/dy is the same with the two swapped."""
     if not isinstance(normalize, (bool, np.bool_)):
         raise TypeError(f"normalize must be a bool, got {normalize!r}")
+    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+        y_pred, y_true = y_true, y_pred
     x, y, axis, eps = _cosine_inputs(y_pred, y_true, axis, eps, eps_mode)
     if normalize:
         if keepdims and reduction == "none":

@@ -79,15 +79,17 @@ def margin_ranking(
 
 def margin_ranking_vjp(
     g: Any, x1: Any, x2: Any, y_true: Any, *, margin: float = 0.0, reduction: str = "none",
-    sample_weight: Any = None, grad_at_margin: float = 0.0,
+    sample_weight: Any = None, grad_at_margin: float = 0.0, wrt: str = "x1",
 ) -> np.ndarray:
-    """d/dx1 = -y where z = -y (x1 - x2) + margin > 0, -y ``grad_at_margin`` at z = 0."""
+    """d/dx1 = -y where z = -y (x1 - x2) + margin > 0, -y ``grad_at_margin`` at z = 0;
+    d/dx2 = -d/dx1 (``wrt="x2"``)."""
+    side = {"x1": -1.0, "x2": 1.0}[check_choice(wrt, "wrt", ("x1", "x2"))]
     margin = check_finite_scalar(margin, "margin")
     grad_at_margin = check_finite_scalar(grad_at_margin, "grad_at_margin")
     z = _ranking_z(x1, x2, y_true, margin)
     t = as_float64(y_true, "y_true")
     cot, dead = reduce_vjp(g, z.shape, reduction, sample_weight=sample_weight)
-    return chain(cot, dead, -t * _kink(z, grad_at_margin))
+    return chain(cot, dead, side * t * _kink(z, grad_at_margin))
 
 
 # ------------------------------------------------------------------------ cosine embedding
@@ -139,12 +141,17 @@ def cosine_embedding(
 def cosine_embedding_vjp(
     g: Any, x1: Any, x2: Any, y_true: Any, *, margin: float = 0.0, eps: float = 1e-12,
     reduction: str = "none", sample_weight: Any = None, grad_at_margin: float = 0.0,
+    wrt: str = "x1",
 ) -> np.ndarray:
     """d cos / dx1 = (x2 - (x1.x2 / A) x1) / sqrt(A B) with A = |x1|^2 + eps, B = |x2|^2
     + eps; the loss takes -d cos where y = 1 and d cos where y = -1 and cos > margin
     (``grad_at_margin`` of it at cos = margin). Accurate to a few ULP of the row's
     gradient scale; a component that cancels to ~1e-3 of that scale (nearly parallel
-    vectors) is accurate to ~1e-17 of the scale, not to its own last bits."""
+    vectors) is accurate to ~1e-17 of the scale, not to its own last bits. ``wrt="x2"``:
+    the loss is symmetric in x1 and x2 (eps on each squared norm), so d/dx2 is the same
+    formula with the two swapped."""
+    if check_choice(wrt, "wrt", ("x1", "x2")) == "x2":
+        x1, x2 = x2, x1
     margin = check_finite_scalar(margin, "margin")
     eps = _cosine_eps(eps)
     grad_at_margin = check_finite_scalar(grad_at_margin, "grad_at_margin")
@@ -206,10 +213,10 @@ def _triplet_parts(anchor: Any, positive: Any, negative: Any, margin: float, p: 
         raise TypeError(f"swap must be a bool, got {swap!r}")
     d_pos, g_pos = _distance(a, pos, p, eps, eps_mode)
     d_neg, g_neg = _distance(a, neg, p, eps, eps_mode)
-    d_swap = _distance(pos, neg, p, eps, eps_mode)[0] if swap else d_neg
+    d_swap, g_swap = _distance(pos, neg, p, eps, eps_mode) if swap else (d_neg, g_neg)
     with np.errstate(invalid="ignore"):
         z = margin + d_pos - np.minimum(d_neg, d_swap)
-    return z, d_neg, d_swap, g_pos, g_neg
+    return z, d_neg, d_swap, g_pos, g_neg, g_swap
 
 
 def _triplet_args(margin: float, p: float, eps: float, eps_mode: str) -> tuple[float, float, float]:
@@ -240,20 +247,27 @@ def triplet_margin_vjp(
     g: Any, anchor: Any, positive: Any, negative: Any, *, margin: float = 1.0, p: float = 2.0,
     eps: float = 1e-6, eps_mode: str = "difference", swap: bool = False,
     reduction: str = "none", sample_weight: Any = None, grad_at_margin: float = 0.0,
-    grad_at_swap_tie: float = 0.5,
+    grad_at_swap_tie: float = 0.5, wrt: str = "anchor",
 ) -> np.ndarray:
     """d/da = [z > 0] (dd(a, p)/da - s dd(a, n)/da), s = 1 unless swap=True and d(p, n) <
     d(a, n) (s = 0; ``grad_at_swap_tie`` where they are equal: torch.minimum splits a tie).
-    ``grad_at_margin`` at z = 0."""
+    ``grad_at_margin`` at z = 0. With D(u, v) = dd(u, v)/du (d depends on u - v, so
+    dd(u, v)/dv = -D(u, v)): ``wrt="positive"``: [z > 0] (-D(a, p) - (1 - s) D(p, n));
+    ``wrt="negative"``: [z > 0] (s D(a, n) + (1 - s) D(p, n))."""
+    check_choice(wrt, "wrt", ("anchor", "positive", "negative"))
     margin, p, eps = _triplet_args(margin, p, eps, eps_mode)
     grad_at_margin = check_finite_scalar(grad_at_margin, "grad_at_margin")
     grad_at_swap_tie = check_finite_scalar(grad_at_swap_tie, "grad_at_swap_tie")
-    z, d_neg, d_swap, g_pos, g_neg = _triplet_parts(anchor, positive, negative, margin, p,
-                                                    eps, eps_mode, swap)
+    z, d_neg, d_swap, g_pos, g_neg, g_swap = _triplet_parts(anchor, positive, negative, margin,
+                                                            p, eps, eps_mode, swap)
     cot, dead = reduce_vjp(g, z.shape, reduction, sample_weight=sample_weight)
     s = np.ones(z.shape)
     if swap:  # d(a, n) is kept where it is the smaller; a tie splits as torch.minimum does
         s = np.where(d_neg < d_swap, 1.0, np.where(d_neg == d_swap, grad_at_swap_tie, 0.0))
+    s = s[..., None]
     with np.errstate(invalid="ignore", over="ignore"):
-        local = _kink(to64(z), grad_at_margin)[..., None] * to64(g_pos - s[..., None] * g_neg)
+        inner = {"anchor": lambda: g_pos - s * g_neg,
+                 "positive": lambda: -g_pos - (1 - s) * g_swap,
+                 "negative": lambda: s * g_neg + (1 - s) * g_swap}[wrt]()
+        local = _kink(to64(z), grad_at_margin)[..., None] * to64(inner)
     return chain(cot[..., None], dead[..., None], local)

@@ -18,7 +18,7 @@ import numpy as np
 
 from ._crossentropy_common import reduce_per_sample, reduction_vjp
 from ._loss_common import EXT, to64, two_diff
-from ._validate import as_float64, as_int_labels
+from ._validate import as_float64, as_int_labels, check_choice
 
 __all__ = ["linear_cross_entropy", "linear_cross_entropy_vjp"]
 
@@ -137,21 +137,30 @@ def linear_cross_entropy(
 def linear_cross_entropy_vjp(
     g: Any, x: Any, linear_weight: Any, y_true: Any, *, linear_bias: Any = None,
     class_weight: Any = None, ignore_index: int | None = None, reduction: str = "none",
-    sample_weight: Any = None,
+    sample_weight: Any = None, wrt: str = "x",
 ) -> np.ndarray:
     """VJP w.r.t. x: dl/dx = w_y (softmax(z) - onehot(y)) W = w_y Σ_{c≠y} p_c (W_c - W_y)
     (the second form has no p_y - 1 and no cancellation between Σ p_c W_c and W_y);
     p_c in extended precision split into two float64 parts, W_c - W_y exact as hi + lo
-    (TwoSum), every product exact (TwoProduct) and the sum rounded once."""
+    (TwoSum), every product exact (TwoProduct) and the sum rounded once.
+
+    ``wrt="linear_weight"``: dL/dW_c = Σ_n s_n (p_nc - [c = y_n]) x_n over the samples n
+    (s_n the sample's cotangent times w_y), with p_ny - 1 = -Σ_{c≠y} p_nc (no
+    cancellation); the coefficients split in two float64 parts, every product exact and
+    each of the C x F sums over the samples rounded once."""
+    wrt = check_choice(wrt, "wrt", ("x", "linear_weight"))
     x, w, yv, valid, w_y, d = _parts(x, linear_weight, y_true, linear_bias, class_weight,
                                      ignore_index)
     _, p = _log_softmax_terms(d)
     hot = np.arange(w.shape[0]) == yv[..., None]
     dv = reduction_vjp(g, valid.shape, reduction, sample_weight=sample_weight,
                        denominator_weights=w_y)
-    scale = np.where(valid, dv * w_y, 0.0)
+    # in extended precision: g w_y rounded to float64 would cost 1 ULP of every term
+    scale = np.where(valid, np.asarray(dv).astype(EXT) * w_y, 0.0)
+    if wrt == "linear_weight":
+        return _weight_vjp(x, p, hot, scale)
     with np.errstate(invalid="ignore"):
-        a = np.where(hot, 0.0, p) * scale[..., None].astype(EXT)
+        a = np.where(hot, 0.0, p) * scale[..., None]
         a_hi = to64(a)
         a_lo = to64(a - a_hi.astype(EXT))
     dw_hi, dw_lo = two_diff(w, w[yv][..., None, :])  # [..., C, F]
@@ -159,3 +168,21 @@ def linear_cross_entropy_vjp(
     terms = np.concatenate([t for pe in parts for t in pe], axis=-2)  # [..., 8C, F]
     hi, _ = _exact_sums(np.moveaxis(terms, -2, -1))
     return np.where(valid[..., None], hi, 0.0)
+
+
+def _weight_vjp(x: np.ndarray, p: np.ndarray, hot: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Σ_n a_nc x_n for every class c, a_nc = scale_n (p_nc - [c = y_n]) (see the VJP)."""
+    with np.errstate(invalid="ignore"):
+        off = np.where(hot, 0.0, p)
+        # p_y - 1 as minus the other classes' probabilities: 1 - p_y cancels where p_y ~ 1
+        a = np.where(hot, -np.sum(off, axis=-1, keepdims=True), off) * scale[..., None]
+        a_hi = to64(a)
+        a_lo = to64(a - a_hi.astype(EXT))
+    f, c = x.shape[-1], p.shape[-1]
+    xs = x.reshape(-1, f)  # [N, F]
+    parts = [_two_prod(ai.reshape(-1, c)[:, :, None], xs[:, None, :]) for ai in (a_hi, a_lo)]
+    terms = np.concatenate([t for pe in parts for t in pe], axis=0)  # [4N, C, F]
+    if terms.shape[0] == 0:  # no samples: no gradient
+        return np.zeros((c, f))
+    hi, _ = _exact_sums(np.moveaxis(terms, 0, -1))
+    return hi

@@ -314,12 +314,15 @@ def cosine_similarity(
 def cosine_similarity_vjp(
     g: Any, y_pred: Any, y_true: Any, *, axis: int = -1, eps: float | None = None,
     eps_mode: str = "separate", negate: bool = False, reduction: str = "none",
-    sample_weight: Any = None,
+    sample_weight: Any = None, wrt: str = "y_pred",
 ) -> np.ndarray:
     """d cos / dx = y / (|x| |y|) - cos x / |x|^2 where the norms are not clamped; where
     the x norm (or the product, eps_mode="product") is clamped at eps the clamp is a
     constant: d/dx = y / (eps |y|) (resp. y / eps). (torch computes the clamped branch
-    as if unclamped: its gradient differs there; Keras' follows the clamp.)"""
+    as if unclamped: its gradient differs there; Keras' follows the clamp.) ``wrt="y_true"``:
+    cos and its clamps are symmetric in x and y, so d/dy is the same with the two swapped."""
+    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+        y_pred, y_true = y_true, y_pred
     x, y, axis, eps = _cosine_inputs(y_pred, y_true, axis, eps, eps_mode)
     out_shape = _out_shape(x, axis)
     cot, dead = reduce_vjp(g, out_shape, reduction, sample_weight=sample_weight)

@@ -296,3 +296,47 @@ def test_vjp_matches_central_difference(name, seed, shape):
     fd = (np.sum(g * f(args[0] + h * v, *rest)) - np.sum(g * f(args[0] - h * v, *rest))) / (2 * h)
     scale = np.sum(np.abs(grad * v)) + 1.0
     assert abs(np.sum(grad * v) - fd) <= 1e-6 * scale, (name, np.sum(grad * v), fd)
+
+
+def _wrt_cases() -> list[tuple[str, str, int]]:
+    """(reference function, further input, its position) for every VJP with ``wrt=``."""
+    from conformance.families import FAMILIES, FAMILY_OF
+
+    out = []
+    for name in sorted(SMOOTH):
+        family = FAMILIES[FAMILY_OF[name]]
+        out.extend((name, wrt, family.inputs.index(wrt)) for wrt in family.more_grad_inputs)
+    return out
+
+
+@pytest.mark.parametrize(("name", "wrt", "index"), _wrt_cases())
+@PROFILE
+@given(seed=st.integers(0, 2**32 - 1),
+       shape=st.tuples(st.integers(1, 3), st.integers(2, 5)))
+def test_vjp_wrt_another_input_matches_central_difference(name, wrt, index, seed, shape):
+    """The gradient w.r.t. a further input (the second of a pair, a triplet's positive and
+    negative, the weight matrix of linear_cross_entropy) by the same finite difference."""
+    rng = np.random.default_rng(seed)
+    args = list(SMOOTH[name](rng, shape))
+    f, vjp = R.FUNCTIONS[name], R.VJPS[name]
+    g = rng.uniform(-1, 1, np.shape(f(*args)))
+    grad = vjp(g, *args, wrt=wrt)
+    assert grad.shape == np.shape(args[index])
+    v = rng.uniform(-1, 1, np.shape(args[index]))
+    h = 1e-6
+
+    def at(t: float) -> float:
+        moved = list(args)
+        moved[index] = args[index] + t * v
+        return float(np.sum(g * f(*moved)))
+
+    fd = (at(h) - at(-h)) / (2 * h)
+    scale = np.sum(np.abs(grad * v)) + 1.0
+    assert abs(np.sum(grad * v) - fd) <= 1e-6 * scale, (name, wrt, np.sum(grad * v), fd)
+
+
+def test_every_further_gradient_input_is_checked() -> None:
+    from conformance.families import FAMILIES, FAMILY_OF
+
+    wanted = {(n, w) for n, fam in FAMILY_OF.items() for w in FAMILIES[fam].more_grad_inputs}
+    assert wanted == {(n, w) for n, w, _ in _wrt_cases()}

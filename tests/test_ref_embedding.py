@@ -134,3 +134,21 @@ def test_bad_input_is_named(call, message):
     with pytest.raises((ValueError, TypeError)) as info:
         call()
     assert message in str(info.value)
+
+
+def test_pair_losses_are_symmetric_where_the_vjp_swaps_its_inputs():
+    """cosine_embedding_vjp(wrt="x2") and the cosine VJPs (wrt="y_true") swap the two
+    inputs: that is right only because the values are symmetric (to the last bit or two:
+    a clamped row multiplies by the two inverse norms in argument order)."""
+    import reference as R
+
+    rng = np.random.default_rng(7)
+    x, y = rng.normal(0, 1, (6, 4)), rng.normal(0, 1, (6, 4))
+    x[0] *= 1e-9  # a clamped norm in one row
+    t = np.array([1.0, -1.0, 1.0, -1.0, 1.0, -1.0])
+    assert np.array_equal(M.cosine_embedding(x, y, t, margin=0.2),
+                          M.cosine_embedding(y, x, t, margin=0.2))
+    for name, kw in (("cosine_similarity", {"eps": 1e-8}), ("cosine_distance", {}),
+                     ("cosine_distance", {"normalize": False})):
+        np.testing.assert_allclose(R.FUNCTIONS[name](x, y, **kw), R.FUNCTIONS[name](y, x, **kw),
+                                   rtol=4e-16, atol=0, err_msg=name)

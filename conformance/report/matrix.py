@@ -48,7 +48,7 @@ def numeric_conventions(case: Mapping[str, Any]) -> dict[str, Any]:
 def kind_of(case: Mapping[str, Any]) -> str:
     if case.get("check") == "paths":
         return "paths"
-    if case.get("check") == "grad":
+    if str(case.get("check") or "").startswith("grad"):
         return "gradient"
     return str(case.get("kind") or case.get("binding_kind") or "unknown")
 

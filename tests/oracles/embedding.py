@@ -1,6 +1,6 @@
 """mpmath oracles for the pair and triplet embedding losses (reference/_embedding.py):
 margin_ranking, cosine_embedding and triplet_margin, values and VJPs (w.r.t. the first
-input). Regimes: typical, large, tiny, kinks (the hinge met exactly), and per loss its own
+input, and w.r.t. the others: ``wrt=``). Regimes: typical, large, tiny, kinks (the hinge met exactly), and per loss its own
 (near-parallel vectors, the epsilon-only distance of identical embeddings, swaps).
 """
 
@@ -37,11 +37,12 @@ def _rank(x1, x2, y, *, margin=0.0, **_):
             for a, b, t in zip(np.ravel(x1), np.ravel(x2), np.ravel(y), strict=True)]
 
 
-def _rank_d(x1, x2, y, *, g, margin=0.0, grad_at_margin=0.0, **_):
+def _rank_d(x1, x2, y, *, g, margin=0.0, grad_at_margin=0.0, wrt="x1", **_):
+    side = -1 if wrt == "x1" else 1  # z = -y (x1 - x2) + margin
     out = []
     for a, b, t, gi in zip(np.ravel(x1), np.ravel(x2), np.ravel(y), np.ravel(g), strict=True):
         z = -mpf(t) * (mpf(a) - mpf(b)) + mpf(margin)
-        out.append(mpf(gi) * -mpf(t) * _kink(z, grad_at_margin))
+        out.append(mpf(gi) * side * mpf(t) * _kink(z, grad_at_margin))
     return out
 
 
@@ -77,7 +78,9 @@ def _cemb(x1, x2, y, *, margin=0.0, eps=1e-12, **_):
     return out
 
 
-def _cemb_d(x1, x2, y, *, g, margin=0.0, eps=1e-12, grad_at_margin=0.0, **_):
+def _cemb_d(x1, x2, y, *, g, margin=0.0, eps=1e-12, grad_at_margin=0.0, wrt="x1", **_):
+    if wrt == "x2":  # d/dx2 of cos(x1, x2) = d/dx1 of cos(x2, x1): the same with the roles swapped
+        x1, x2 = x2, x1
     out = []
     for xr, yr, t, gi in zip(_rows(x1), _rows(x2), np.ravel(y), np.ravel(g), strict=True):
         sxy, a, b, c = _cos(xr, yr, mpf(eps))
@@ -115,8 +118,8 @@ def _dist(u, v, p, eps, eps_mode):
 def _trip_parts(a, p, n, margin, pn, eps, eps_mode, swap):
     dp, gp = _dist(a, p, pn, eps, eps_mode)
     dn, gn = _dist(a, n, pn, eps, eps_mode)
-    ds = _dist(p, n, pn, eps, eps_mode)[0] if swap else dn
-    return mpf(margin) + dp - min(dn, ds), dn, ds, gp, gn
+    ds, gs = _dist(p, n, pn, eps, eps_mode) if swap else (dn, gn)
+    return mpf(margin) + dp - min(dn, ds), dn, ds, gp, gn, gs
 
 
 def _trip(a, p, n, *, margin=1.0, p_norm=2.0, eps=1e-6, eps_mode="difference", swap=False):
@@ -126,13 +129,21 @@ def _trip(a, p, n, *, margin=1.0, p_norm=2.0, eps=1e-6, eps_mode="difference", s
 
 
 def _trip_d(a, p, n, *, g, margin=1.0, p_norm=2.0, eps=1e-6, eps_mode="difference",
-            swap=False, grad_at_margin=0.0, grad_at_swap_tie=0.5):
+            swap=False, grad_at_margin=0.0, grad_at_swap_tie=0.5, wrt="anchor"):
+    # z = margin + d(a, p) - min(d(a, n), d(p, n)); d(u, v) is a function of u - v, so
+    # its v-gradient is minus its u-gradient (gp = dd(a,p)/da, gn = dd(a,n)/da, gs = dd(p,n)/dp)
     out = []
     for ar, pr, nr, gi in zip(_rows(a), _rows(p), _rows(n), np.ravel(g), strict=True):
-        z, dn, ds, gp, gn = _trip_parts(ar, pr, nr, margin, p_norm, mpf(eps), eps_mode, swap)
+        z, dn, ds, gp, gn, gs = _trip_parts(ar, pr, nr, margin, p_norm, mpf(eps), eps_mode, swap)
         s = 1 if not swap or dn < ds else (mpf(grad_at_swap_tie) if dn == ds else 0)
         k = _kink(z, grad_at_margin)
-        out.extend(mpf(gi) * k * (u - s * v) for u, v in zip(gp, gn, strict=True))
+        if wrt == "anchor":
+            terms = [u - s * v for u, v in zip(gp, gn, strict=True)]
+        elif wrt == "positive":
+            terms = [-u - (1 - s) * w for u, w in zip(gp, gs, strict=True)]
+        else:
+            terms = [s * v + (1 - s) * w for v, w in zip(gn, gs, strict=True)]
+        out.extend(mpf(gi) * k * t for t in terms)
     return out
 
 
@@ -152,9 +163,9 @@ def _trip_regimes() -> dict[str, tuple[np.ndarray, ...]]:
 
 
 def _cases(name, value, grad, regimes, *, kwargs=None, grad_kwargs=None, oracle_kwargs=None,
-           elementwise=False, values_only=()):
-    """Value and VJP cases (value only for ``values_only`` regimes); ``oracle_kwargs``
-    renames keywords for the mpmath side."""
+           elementwise=False, values_only=(), wrts=()):
+    """Value and VJP cases (value only for ``values_only`` regimes), and a VJP case per
+    further input in ``wrts``; ``oracle_kwargs`` renames keywords for the mpmath side."""
     cases = []
     kwargs = dict(kwargs or {})
     rename = oracle_kwargs or {}
@@ -170,37 +181,44 @@ def _cases(name, value, grad, regimes, *, kwargs=None, grad_kwargs=None, oracle_
         if regime in values_only:
             continue
         g = _RNG.uniform(-2, 2, np.shape(inputs[-1]) if elementwise else inputs[0].shape[:-1])
-        cases.append(OracleCase(name, regime, inputs, exact_of(grad),
-                                {**kwargs, **(grad_kwargs or {}), "g": g}, grad=True,
-                                elementwise=elementwise))
+        for wrt in (None, *wrts):
+            cases.append(OracleCase(name, regime if wrt is None else f"{regime}_wrt_{wrt}",
+                                    inputs, exact_of(grad),
+                                    {**kwargs, **(grad_kwargs or {}), "g": g,
+                                     **({"wrt": wrt} if wrt else {})},
+                                    grad=True, elementwise=elementwise))
     return cases
 
 
 _TRIP = {"p": "p_norm"}
+_TRIP_WRT = ("positive", "negative")
 _R = _rank_regimes()
 _T = _trip_regimes()
 
 CASES: list[OracleCase] = [
-    *_cases("margin_ranking", _rank, _rank_d, _R, elementwise=True),
+    *_cases("margin_ranking", _rank, _rank_d, _R, elementwise=True, wrts=("x2",)),
     *_cases("margin_ranking", _rank, _rank_d, {"torch_kinks": _R["kinks"]},
-            kwargs={"margin": 0.5}, grad_kwargs={"grad_at_margin": 1.0}, elementwise=True),
+            kwargs={"margin": 0.5}, grad_kwargs={"grad_at_margin": 1.0}, elementwise=True,
+            wrts=("x2",)),
     # near-parallel VJP components cancel to ~1e-6 of a ~1e-3 gradient: accurate to ~1e-17
     # of the row's scale (cosine_embedding_vjp's docstring), not to 4 ULP of themselves
-    *_cases("cosine_embedding", _cemb, _cemb_d, _cemb_regimes(), values_only=("near_parallel",)),
+    *_cases("cosine_embedding", _cemb, _cemb_d, _cemb_regimes(), values_only=("near_parallel",),
+            wrts=("x2",)),
     *_cases("cosine_embedding", _cemb, _cemb_d, {"margin_torch_kink": _cemb_regimes()["kinks"]},
-            kwargs={"margin": 0.0, "eps": 0.0}, grad_kwargs={"grad_at_margin": 1.0}),
+            kwargs={"margin": 0.0, "eps": 0.0}, grad_kwargs={"grad_at_margin": 1.0},
+            wrts=("x2",)),
     *_cases("cosine_embedding", _cemb, _cemb_d,
             {"margin": (_RNG.normal(0, 1, (20, 3)), _RNG.normal(0, 1, (20, 3)), _pm1(20))},
-            kwargs={"margin": 0.3}),
-    *_cases("triplet_margin", _trip, _trip_d, _T, oracle_kwargs=_TRIP),
+            kwargs={"margin": 0.3}, wrts=("x2",)),
+    *_cases("triplet_margin", _trip, _trip_d, _T, oracle_kwargs=_TRIP, wrts=_TRIP_WRT),
     *_cases("triplet_margin", _trip, _trip_d, {"p1": _T["typical"]},
-            kwargs={"p": 1.0}, oracle_kwargs=_TRIP),
+            kwargs={"p": 1.0}, oracle_kwargs=_TRIP, wrts=_TRIP_WRT),
     *_cases("triplet_margin", _trip, _trip_d, {"p3": _T["typical"]}, kwargs={"p": 3.0},
-            oracle_kwargs=_TRIP),
+            oracle_kwargs=_TRIP, wrts=_TRIP_WRT),
     *_cases("triplet_margin", _trip, _trip_d, {"swap": _T["swap"], "swap_tie": _T["identical"]},
-            kwargs={"swap": True}, oracle_kwargs=_TRIP),
+            kwargs={"swap": True}, oracle_kwargs=_TRIP, wrts=_TRIP_WRT),
     *_cases("triplet_margin", _trip, _trip_d, {"optax_sum": _T["typical"],
                                                "optax_identical": _T["identical"]},
             kwargs={"eps_mode": "sum"}, grad_kwargs={"grad_at_margin": 0.5},
-            oracle_kwargs=_TRIP),
+            oracle_kwargs=_TRIP, wrts=_TRIP_WRT),
 ]

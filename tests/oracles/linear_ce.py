@@ -54,13 +54,15 @@ def _lce(x, w, y, *, linear_bias=None, class_weight=None, ignore_index=None,
 
 
 def _lce_d(x, w, y, *, g, linear_bias=None, class_weight=None, ignore_index=None,
-           reduction="none", **_):
+           reduction="none", wrt="x", **_):
     rows = _rows(x, w, y, linear_bias, class_weight, ignore_index)
     weights = [mpf(0) if wy is None else wy for _, _, wy in rows]
     n = len(rows)
     gs = [mpf(v) for v in np.ravel(g)] if reduction == "none" else [mpf(np.ravel(g)[0])] * n
     if reduction == "weighted_mean":
         gs = [v / mpmath.fsum(weights) for v in gs]
+    if wrt == "linear_weight":
+        return _lce_dw(x, w, rows, gs)
     out = []
     for (z, yi, wy), gi in zip(rows, gs, strict=True):
         if wy is None:
@@ -76,12 +78,31 @@ def _lce_d(x, w, y, *, g, linear_bias=None, class_weight=None, ignore_index=None
     return out
 
 
+def _lce_dw(x, w, rows, gs):
+    """dL/dW_c = sum over samples of g w_y (p_c - [c = y]) x, C x F in C order."""
+    xs = np.reshape(x, (-1, np.shape(x)[-1]))
+    coef = []  # per sample, per class: g w_y (p_c - [c = y]); 1 - p_y as the others' sum
+    for (z, yi, wy), gi in zip(rows, gs, strict=True):
+        if wy is None:
+            coef.append([mpf(0)] * len(z))
+            continue
+        s = mpmath.fsum(mpmath.exp(v - z[yi]) for v in z)
+        p = [mpmath.exp(v - z[yi]) / s for v in z]
+        rest = mpmath.fsum(pk for k, pk in enumerate(p) if k != yi)
+        coef.append([gi * wy * (-rest if k == yi else pk) for k, pk in enumerate(p)])
+    return [mpmath.fsum(cn[c] * mpf(xr[f]) for cn, xr in zip(coef, xs, strict=True))
+            for c in range(np.shape(w)[0]) for f in range(np.shape(w)[1])]
+
+
 def _case(regime, x, w, y, **kwargs):
     g = _RNG.uniform(-2, 2, np.shape(y) if kwargs.get("reduction", "none") == "none" else ())
     return [OracleCase("linear_cross_entropy", regime, (x, w, y), _lce, dict(kwargs),
                        elementwise=False),
             OracleCase("linear_cross_entropy", regime, (x, w, y), _lce_d, {**kwargs, "g": g},
-                       grad=True, elementwise=False)]
+                       grad=True, elementwise=False),
+            OracleCase("linear_cross_entropy", f"{regime}_wrt_weight", (x, w, y), _lce_d,
+                       {**kwargs, "g": g, "wrt": "linear_weight"}, grad=True,
+                       elementwise=False)]
 
 
 def _labels(n, c):

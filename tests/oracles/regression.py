@@ -378,6 +378,12 @@ def _cosine_cases() -> list[OracleCase]:
             "cosine_similarity", regime, (x, y),
             lambda x, y, *, g, **kw: _cos_grad_rows(x, y, g, **kw), {**kw, "g": g},
             grad=True, elementwise=False))
+        # d/dy: cos (and each clamp) is symmetric in x and y, so the x-gradient with the two
+        # swapped (the "clamped" rows clamp x in some rows and y in others)
+        cases.append(OracleCase(
+            "cosine_similarity", f"{regime}_wrt_y_true", (x, y),
+            lambda x, y, *, g, wrt, **kw: _cos_grad_rows(y, x, g, **kw),
+            {**kw, "g": g, "wrt": "y_true"}, grad=True, elementwise=False))
     return cases
 
 
@@ -550,7 +556,9 @@ def _cosine_distance_cases() -> list[OracleCase]:
                 for xr, yr in zip(x.reshape(-1, x.shape[-1]), y.reshape(-1, y.shape[-1]),
                                   strict=True)]
 
-    def grad(x, y, *, g, normalize=True, keepdims=False, **kw):
+    def grad(x, y, *, g, normalize=True, keepdims=False, wrt="y_pred", **kw):
+        if wrt == "y_true":  # both forms are symmetric in x and y
+            x, y = y, x
         if normalize:
             return _cos_grad_rows(x, y, g, negate=True, **kw)
         return [-mpf(gi) * mpf(b) for gi, yr in zip(_flat(g), y.reshape(-1, y.shape[-1]),
@@ -577,6 +585,9 @@ def _cosine_distance_cases() -> list[OracleCase]:
             g = rng.uniform(-2, 2, a.shape[:-1] + ((1,) if kw.get("keepdims") else ()))
             cases.append(OracleCase("cosine_distance", regime, (a, b), grad, {**kw, "g": g},
                                     grad=True, elementwise=False))
+            cases.append(OracleCase("cosine_distance", f"{regime}_wrt_y_true", (a, b), grad,
+                                    {**kw, "g": g, "wrt": "y_true"}, grad=True,
+                                    elementwise=False))
     return cases
 
 
