@@ -478,10 +478,10 @@ def _ranking_bindings(L: Any) -> list[Any]:
     return [
         _loss("optax.losses.ranking_softmax_loss", "ranking_softmax_cross_entropy", fn, src,
               conventions=mean, info=info,
-              regimes=("typical", "binary", "zero_labels", "large", "ties", "single", "nan")),
+              regimes=("typical", "zero_labels", "large", "ties", "single", "nan", "neg_inf")),
         _loss("optax.losses.ranking_softmax_loss(where=)", "ranking_softmax_cross_entropy", fn,
               src, args=(*lists, "where=where"), conventions=mean, info=info,
-              regimes=("typical", "masked_lists", "all_masked", "nan")),
+              regimes=("typical", "masked_lists", "all_masked", "nan", "neg_inf")),
         _loss("optax.losses.ranking_softmax_loss(weights=)", "ranking_softmax_cross_entropy",
               fn, src, args=(*lists, "weights=weights"), conventions=mean, info=info,
               regimes=("typical", "binary", "large")),

@@ -720,6 +720,18 @@ def _ranking_nan(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str,
     return _ranked(rng, s, y, where)
 
 
+def _ranking_neg_inf(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """A valid item scored -inf with label 0 (0 · log 0 = 0: the list stays finite), and
+    one that is masked."""
+    s = np.array([[-np.inf, 1.0, 0.5, 0.0, 2.0], [0.3, -np.inf, 1.5, 0.0, 1.0],
+                  [1.0, 2.0, 3.0, 4.0, 5.0]])
+    y = np.array([[0.0, 1.0, 0.0, 2.0, 1.0], [1.0, 0.0, 0.0, 0.0, 3.0],
+                  [0.0, 0.0, 1.0, 0.0, 3.0]])
+    where = np.ones(s.shape, bool)
+    where[1, 1] = False
+    return _ranked(rng, s, y, where)
+
+
 RANKING_LISTS: dict[str, Generator] = {
     "typical": lambda rng, conv: _ranked(rng, rng.normal(0, 2, _LISTS), _grades(rng, _LISTS)),
     "binary": lambda rng, conv: _ranked(rng, rng.normal(0, 1, _LISTS),
@@ -735,6 +747,7 @@ RANKING_LISTS: dict[str, Generator] = {
     "single": lambda rng, conv: _ranked(rng, np.array([[0.7], [-3.0], [2.5]]),
                                         np.array([[2.0], [0.0], [1.0]])),
     "nan": _ranking_nan,
+    "neg_inf": _ranking_neg_inf,
 }
 
 # -------------------------------------------------------------------- overlap losses
