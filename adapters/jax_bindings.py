@@ -374,6 +374,7 @@ def _optax_bindings() -> list[Any]:
         *_kl_bindings(L),
         *_triplet_bindings(L),
         *_dice_bindings(L),
+        *_ranking_bindings(L),
         _loss("optax.losses.ctc_loss (paddings from lengths)", "ctc", _ctc_from_lengths(L.ctc_loss),
               f"{_CLS}:ctc_loss -> ctc_loss_with_forward_probs (log_epsilon=-1e5 for log 0)",
               args=("y_pred", "y_true", "input_lengths", "label_lengths"),
@@ -451,6 +452,50 @@ def _triplet_bindings(L: Any) -> list[Any]:
         _loss("optax.losses.triplet_margin_loss(norm_degree=1)", "triplet_margin",
               functools.partial(fn, norm_degree=1), where, conventions={**conv, "p": 1.0},
               grad_conventions={"grad_at_margin": 0.5}, args=args, info=info),
+    ]
+
+
+def _ranking_bindings(L: Any) -> list[Any]:
+    """optax.losses.ranking_softmax_loss (optax/losses/_ranking.py; the same code in 0.2.3
+    and 0.2.8 but for type checks): labels *= weights after the mask, -sum(labels *
+    log_softmax(logits), where=where) with masked logits at -inf; _safe_reduce then
+    reduces over the lists with jnp.any(where, -1), and turns a NaN jnp.mean of no list
+    into 0 (unless the losses hold a NaN)."""
+    fn = getattr(L, "ranking_softmax_loss", None)
+    if fn is None:
+        return []
+    import functools
+
+    import jax.numpy as jnp
+
+    src = ("optax/losses/_ranking.py:ranking_softmax_loss (labels * weights, masked logits "
+           "-inf, -sum(labels * log_softmax, where=where)), _safe_reduce")
+    info = {"input_space": "scores", "labels": "relevance >= 0, not normalised",
+            "default_reduction": "jnp.mean over the lists (with where: those holding a "
+                                 "valid item); a mean over no list is 0"}
+    mean = {"reduction": "mean", "mean_of_empty": 0.0}
+    lists = ("y_pred", "y_true")
+    return [
+        _loss("optax.losses.ranking_softmax_loss", "ranking_softmax_cross_entropy", fn, src,
+              conventions=mean, info=info,
+              regimes=("typical", "zero_labels", "large", "ties", "single", "nan", "neg_inf")),
+        _loss("optax.losses.ranking_softmax_loss(where=)", "ranking_softmax_cross_entropy", fn,
+              src, args=(*lists, "where=where"), conventions=mean, info=info,
+              regimes=("typical", "masked_lists", "all_masked", "nan", "neg_inf")),
+        _loss("optax.losses.ranking_softmax_loss(weights=)", "ranking_softmax_cross_entropy",
+              fn, src, args=(*lists, "weights=weights"), conventions=mean, info=info,
+              regimes=("typical", "binary", "large")),
+        _loss("optax.losses.ranking_softmax_loss(where=, weights=, reduce_fn=jnp.sum)",
+              "ranking_softmax_cross_entropy", functools.partial(fn, reduce_fn=jnp.sum), src,
+              args=(*lists, "where=where", "weights=weights"), conventions={"reduction": "sum"},
+              info={**info, "reduction": "reduce_fn=jnp.sum"},
+              regimes=("typical", "masked_lists")),
+        _loss("optax.losses.ranking_softmax_loss(where=, reduce_fn=None)",
+              "ranking_softmax_cross_entropy", functools.partial(fn, reduce_fn=None), src,
+              args=(*lists, "where=where"), conventions={"reduction": "none"},
+              info={**info, "reduction": "reduce_fn=None: one loss per list, 0 for a "
+                                          "fully masked list"},
+              regimes=("typical", "masked_lists", "all_masked")),
     ]
 
 

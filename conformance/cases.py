@@ -151,6 +151,9 @@ def raw_inputs(binding: Binding, regime: str) -> dict[str, np.ndarray]:
         if n > 1:
             w[1] = 0.0  # a weight of exactly zero is part of every weighted case
         raw["sample_weight"] = w
+    for name in family.optional_inputs:  # drawn by the regime, passed only if named
+        if name not in names:
+            raw.pop(name, None)
     return raw
 
 
@@ -161,6 +164,8 @@ def cast_inputs(binding: Binding, raw: Mapping[str, np.ndarray], dtype: str) -> 
     for name, arr in raw.items():
         if name in family.int_inputs:
             out[name] = np.asarray(arr).astype(binding.label_dtype)
+        elif name in family.bool_inputs:
+            out[name] = np.asarray(arr).astype(bool)
         else:
             with np.errstate(over="ignore"):
                 out[name] = np.asarray(arr, dtype=np.float64).astype(numpy_dtype(dtype))

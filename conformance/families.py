@@ -14,9 +14,17 @@ from . import regimes as R
 
 @dataclass(frozen=True)
 class Family:
+    """``inputs`` go to the reference positionally, in order. ``optional_inputs`` (an
+    item mask, item weights) are drawn by every regime but reach the binding, and the
+    reference as keywords of the same name, only where the binding's ``args`` name them.
+    ``int_inputs`` are cast to the binding's label dtype, ``bool_inputs`` to bool, the
+    rest to the case's float dtype."""
+
     regimes: dict[str, R.Generator]
     inputs: tuple[str, ...] = ("y_pred", "y_true")
     int_inputs: tuple[str, ...] = ()
+    optional_inputs: tuple[str, ...] = ()
+    bool_inputs: tuple[str, ...] = ()
     # further inputs the reference VJP differentiates, by its keyword ``wrt=NAME`` (each a
     # "grad_NAME" check beside "grad", which is w.r.t. ``grad_input``)
     more_grad_inputs: tuple[str, ...] = ()
@@ -71,6 +79,9 @@ FAMILIES: dict[str, Family] = {
     "overlap": Family(R.OVERLAP),
     "ctc": Family(R.CTC, ("y_pred", "y_true", "input_lengths", "label_lengths"),
                   int_inputs=("y_true", "input_lengths", "label_lengths")),
+    # scores [lists, items] and relevance labels; an item mask and item weights on demand
+    "ranking_lists": Family(R.RANKING_LISTS, optional_inputs=("where", "weights"),
+                            bool_inputs=("where",)),
 }
 
 _UNARY = """sigmoid log_sigmoid tanh relu relu6 leaky_relu elu selu celu gelu gelu_tanh silu mish
@@ -98,6 +109,7 @@ FAMILY_OF |= {
     "multiclass_sparsemax_loss": "sparse_logits",
     "ctc": "ctc",
     "generalized_cross_entropy": "sparse_prob",
+    "ranking_softmax_cross_entropy": "ranking_lists",
     "dice": "overlap",
     "tversky": "overlap",
     "entropy": "distribution",

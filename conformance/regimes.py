@@ -664,6 +664,92 @@ CTC: dict[str, Generator] = {
                                                           [1.0, 0.0, 0.0]]]), [[1]]),
 }
 
+# ------------------------------------------------------------------- ranking lists
+_LISTS = (6, 8)  # (lists, items)
+
+
+def _ranked(rng: np.random.Generator, s: np.ndarray, y: np.ndarray,
+            where: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Scores, relevance labels, and the optional inputs every regime draws: an item mask
+    (about 1 item in 5 masked, never a whole list unless given) and item weights."""
+    if where is None:
+        where = rng.uniform(size=s.shape) < 0.8
+        where[..., 0] |= ~where.any(axis=-1)
+    return {"y_pred": s, "y_true": y, "where": where,
+            "weights": rng.uniform(0.25, 2.0, s.shape)}
+
+
+def _grades(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    return rng.integers(0, 5, shape).astype(np.float64)  # graded relevance 0..4
+
+
+def _zero_label_lists(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Two lists whose labels are all 0 (loss 0, yet counted in the mean)."""
+    y = _grades(rng, _LISTS)
+    y[[1, 4]] = 0.0
+    return _ranked(rng, rng.normal(0, 2, _LISTS), y)
+
+
+def _masked_lists(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """A fully masked list (left out of the mean), a list with one valid item, masked items
+    holding the largest scores and labels (they must leave the softmax and the sum)."""
+    s, y = rng.normal(0, 2, _LISTS), _grades(rng, _LISTS)
+    where = rng.uniform(size=_LISTS) < 0.6
+    where[0] = False
+    where[1] = False
+    where[1, 3] = True
+    where[2, :2] = False
+    where[2, 2:] = True
+    s[2, :2], y[2, :2] = 8.0, 4.0
+    return _ranked(rng, s, y, where)
+
+
+def _all_masked(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Every list masked: optax's mean over no list is 0."""
+    return _ranked(rng, rng.normal(0, 2, (3, 4)), _grades(rng, (3, 4)), np.zeros((3, 4), bool))
+
+
+def _ranking_nan(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """NaN in a masked item's score (harmless with the mask), in a valid item's label."""
+    s = np.array([[0.5, 1.0, np.nan, -1.0, 2.0], [0.3, -0.2, 1.5, 0.0, 1.0],
+                  [1.0, 2.0, 3.0, 4.0, 5.0]])
+    y = np.array([[1.0, 0.0, 2.0, 0.0, 1.0], [0.0, np.nan, 1.0, 2.0, 0.0],
+                  [0.0, 0.0, 1.0, 0.0, 3.0]])
+    where = np.ones(s.shape, bool)
+    where[0, 2] = False
+    return _ranked(rng, s, y, where)
+
+
+def _ranking_neg_inf(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """A valid item scored -inf with label 0 (0 · log 0 = 0: the list stays finite), and
+    one that is masked."""
+    s = np.array([[-np.inf, 1.0, 0.5, 0.0, 2.0], [0.3, -np.inf, 1.5, 0.0, 1.0],
+                  [1.0, 2.0, 3.0, 4.0, 5.0]])
+    y = np.array([[0.0, 1.0, 0.0, 2.0, 1.0], [1.0, 0.0, 0.0, 0.0, 3.0],
+                  [0.0, 0.0, 1.0, 0.0, 3.0]])
+    where = np.ones(s.shape, bool)
+    where[1, 1] = False
+    return _ranked(rng, s, y, where)
+
+
+RANKING_LISTS: dict[str, Generator] = {
+    "typical": lambda rng, conv: _ranked(rng, rng.normal(0, 2, _LISTS), _grades(rng, _LISTS)),
+    "binary": lambda rng, conv: _ranked(rng, rng.normal(0, 1, _LISTS),
+                                        (rng.uniform(size=_LISTS) < 0.3) * 1.0),
+    "zero_labels": _zero_label_lists,
+    "masked_lists": _masked_lists,
+    "all_masked": _all_masked,
+    "large": lambda rng, conv: _ranked(rng, rng.normal(0, 100, _LISTS), _grades(rng, _LISTS)),
+    "ties": lambda rng, conv: _ranked(rng, np.array([[1.0, 1.0, 1.0, 1.0], [0.0, 2.0, 2.0, -1.0],
+                                                     [3.0, 3.0, 0.5, 3.0]]),
+                                      np.array([[1.0, 0.0, 2.0, 0.0], [0.0, 1.0, 0.0, 3.0],
+                                                [1.0, 1.0, 1.0, 1.0]])),
+    "single": lambda rng, conv: _ranked(rng, np.array([[0.7], [-3.0], [2.5]]),
+                                        np.array([[2.0], [0.0], [1.0]])),
+    "nan": _ranking_nan,
+    "neg_inf": _ranking_neg_inf,
+}
+
 # -------------------------------------------------------------------- overlap losses
 _SEG = (2, 4, 4, 3)  # (N, H, W, C): segmentation-like, one-hot masks
 

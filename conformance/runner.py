@@ -60,6 +60,10 @@ def reference_call(binding: Binding, inputs: Mapping[str, np.ndarray], *,
     kwargs = reference_conventions(binding, fn)
     if "sample_weight" in inputs:
         kwargs["sample_weight"] = _as_reference_array(inputs["sample_weight"], False)
+    optional = {name: (np.asarray(inputs[name]) if name in family.bool_inputs
+                       else _as_reference_array(inputs[name], False))
+                for name in family.optional_inputs if name in inputs}
+    kwargs.update(optional)
     if vjp_cotangent is None:
         out = np.asarray(fn(*args, **kwargs))
         # HARNESS_CONVENTIONS: a mean over nothing, where the function does not state it
@@ -70,7 +74,8 @@ def reference_call(binding: Binding, inputs: Mapping[str, np.ndarray], *,
         return out
     vjp = reference.VJPS[binding.reference]
     kwargs = {**reference_conventions(binding, vjp), **binding.grad_conventions,
-              **({"sample_weight": kwargs["sample_weight"]} if "sample_weight" in kwargs else {})}
+              **({"sample_weight": kwargs["sample_weight"]} if "sample_weight" in kwargs else {}),
+              **optional}
     if wrt is not None and wrt != family.grad_input:
         kwargs["wrt"] = wrt
     g = _as_reference_array(vjp_cotangent, False)
@@ -141,9 +146,11 @@ _BINDING_KEYS: dict[int, tuple[Binding, Any]] = {}
 
 def _binding_keys(binding: Binding) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     """(value key, VJP key) parts: reference, conventions (+ gradient conventions),
-    whether a sample weight is drawn, label dtype."""
+    whether a sample weight (and which optional inputs) are drawn, label dtype."""
     def freeze(b: Binding) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-        weighted = "sample_weight" in [name for _, name in b.arg_names()]
+        names = [name for _, name in b.arg_names()]
+        optional = tuple(n for n in family_of(b.reference).optional_inputs if n in names)
+        weighted = ("sample_weight" in names, optional)
         conventions = _frozen(b.conventions)
         return ((b.reference, conventions, weighted, b.label_dtype),
                 ("vjp", b.reference, conventions, _frozen(b.grad_conventions), weighted, b.label_dtype))
@@ -189,7 +196,7 @@ def run_case(binding: Binding, backend: Backend, spec: CaseSpec) -> CaseResult:
         g, expected = _reference_vjp(binding, spec, inputs, expected)
     result.expected = expected
     try:
-        fw_inputs = {name: backend.to_framework(arr, spec.dtype if arr.dtype.kind != "i" else dtype_name(arr.dtype))
+        fw_inputs = {name: backend.to_framework(arr, spec.dtype if arr.dtype.kind not in "ib" else dtype_name(arr.dtype))
                      for name, arr in inputs.items()}
         if grad:
             names = [name for _, name in binding.arg_names()]

@@ -29,6 +29,10 @@ ctc                                 sequences: logits or log-probabilities (N, T
                                     zero_infinity (``_ctc.py``; its VJP takes all four inputs)
 generalized_cross_entropy           probabilities, int labels: (1 - p_y^q) / q (Keras
                                     categorical_generalized_cross_entropy)
+ranking_softmax_cross_entropy       scores [..., list], relevance labels >= 0 (not normalised),
+                                    item mask ``where`` and ``weights``; per list, sum or mean
+                                    over unmasked lists (optax ranking_softmax_loss;
+                                    ``_ranking.py``)
 =================================== ============================================================
 
 Each has a ``<name>_vjp(g, y_pred, y_true, **kwargs)``: the gradient w.r.t. y_pred of
@@ -74,6 +78,7 @@ from ._crossentropy_sparse import (
 )
 from ._ctc import ctc, ctc_vjp
 from ._linear_ce import linear_cross_entropy, linear_cross_entropy_vjp
+from ._ranking import ranking_softmax_cross_entropy, ranking_softmax_cross_entropy_vjp
 from ._sparsemax_losses import (
     binary_sparsemax_loss,
     binary_sparsemax_loss_vjp,
@@ -101,6 +106,7 @@ FUNCTIONS = {
     "multiclass_sparsemax_loss": multiclass_sparsemax_loss,
     "ctc": ctc,
     "generalized_cross_entropy": generalized_cross_entropy,
+    "ranking_softmax_cross_entropy": ranking_softmax_cross_entropy,
 }
 
 VJPS = {
@@ -121,6 +127,7 @@ VJPS = {
     "multiclass_sparsemax_loss": multiclass_sparsemax_loss_vjp,
     "ctc": ctc_vjp,
     "generalized_cross_entropy": generalized_cross_entropy_vjp,
+    "ranking_softmax_cross_entropy": ranking_softmax_cross_entropy_vjp,
 }
 
 __all__ = ["FUNCTIONS", "KIND", "VJPS", *sorted(FUNCTIONS)]

@@ -230,3 +230,45 @@ def test_optax_dice_bindings(all_bindings):
     np.testing.assert_allclose(got, reference.tversky(z, t, **b.conventions), rtol=1e-12)
     with pytest.raises(ValueError, match="sum to 1"):
         eager.call(jnp.zeros((1, 2, 3)), jnp.zeros((1, 2, 3)))
+
+
+def test_optax_ranking_softmax_loss_bindings(backend, all_bindings):
+    """ranking_softmax_loss: optax's docstring figures; masked items leave the softmax and
+    the sum (a NaN there too), fully masked lists leave the mean (0 if none is left) and
+    are 0 unreduced; the mask and the weights reach only the bindings that name them."""
+    import optax
+
+    if not hasattr(optax.losses, "ranking_softmax_loss"):
+        pytest.skip("this optax has no ranking_softmax_loss")
+    by_api = {b.api: b for b in all_bindings}
+    plain = by_api["optax.losses.ranking_softmax_loss"]
+    masked = by_api["optax.losses.ranking_softmax_loss(where=)"]
+    unreduced = by_api["optax.losses.ranking_softmax_loss(where=, reduce_fn=None)"]
+
+    def run(b, **arrays):
+        return float(np.asarray(backend.to_numpy(b.invoke(
+            {k: backend.to_framework(v, "bool" if v.dtype == bool else "float64")
+             for k, v in arrays.items()}))).sum())
+
+    s = np.array([[2.0, 1.0, 0.0], [1.0, 0.5, 1.5]])
+    y = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    where = np.array([[True, True, False], [True, True, True]])
+    assert f"{run(plain, y_pred=np.array([2.0, 1.0, 3.0]), y_true=y[0]):.3f}" == "1.408"
+    assert f"{run(masked, y_pred=s, y_true=y, where=where):.3f}" == "0.497"
+    # a NaN score in a masked item, a fully masked list
+    s2, w2 = s.copy(), where.copy()
+    s2[0, 2] = np.nan
+    w2[1] = False
+    got = run(masked, y_pred=s2, y_true=y, where=w2)
+    assert got == pytest.approx(float(reference.ranking_softmax_cross_entropy(
+        s2, y, where=w2, **masked.conventions)), rel=1e-14)
+    assert got == pytest.approx(np.log1p(np.exp(-1.0)), rel=1e-14)  # list 0 alone
+    assert run(masked, y_pred=s, y_true=y, where=np.zeros_like(where)) == 0.0
+    per_list = np.asarray(backend.to_numpy(unreduced.invoke({
+        "y_pred": backend.to_framework(s2, "float64"), "y_true": backend.to_framework(y, "float64"),
+        "where": backend.to_framework(w2, "bool")})))
+    assert per_list.shape == (2,) and per_list[1] == 0.0
+    # the regimes draw where/weights; only the bindings that name them get them
+    assert set(raw_inputs(plain, "typical")) == {"y_pred", "y_true"}
+    cast = cast_inputs(masked, raw_inputs(masked, "masked_lists"), "float16")
+    assert set(cast) == {"y_pred", "y_true", "where"} and cast["where"].dtype == bool

@@ -260,6 +260,7 @@ def _smooth_cases():
         "softmax_cross_entropy": lambda r, s: (real(r, s), simplex(r, s)),
         "log_softmax_cross_entropy": lambda r, s: (real(r, s), onehot(r, s)),
         "sparse_softmax_cross_entropy": lambda r, s: (real(r, s), labels(r, s)),
+        "ranking_softmax_cross_entropy": lambda r, s: (real(r, s), r.integers(0, 4, s) * 1.0),
         # x (N, F) with F = s[1], a weight matrix (3 classes, F), labels of the 3 classes
         "linear_cross_entropy": lambda r, s: (real(r, s), real(r, (3, s[1])),
                                               labels(r, (s[0], 3))),

@@ -256,6 +256,8 @@ def _call(s: Side, inputs: Mapping[str, np.ndarray], dtype: str) -> np.ndarray:
     for name, arr in inputs.items():
         if name in int_inputs:
             fw[name] = s.backend.to_framework(arr.astype(s.binding.label_dtype), s.binding.label_dtype)
+        elif arr.dtype.kind == "b":
+            fw[name] = s.backend.to_framework(arr, "bool")
         else:
             with np.errstate(over="ignore"):
                 fw[name] = s.backend.to_framework(arr.astype(np.float64).astype(numpy_dtype(dtype)), dtype)
