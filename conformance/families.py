@@ -93,6 +93,8 @@ FAMILY_OF |= {
     "binary_sparsemax_loss": "margin",
     "multiclass_sparsemax_loss": "sparse_logits",
     "ctc": "ctc",
+    "ctc_log_alpha_blank": "ctc",
+    "ctc_log_alpha_label": "ctc",
     "generalized_cross_entropy": "sparse_prob",
     "dice": "overlap",
     "tversky": "overlap",
