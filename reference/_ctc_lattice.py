@@ -303,8 +303,11 @@ def ctc_log_alpha_blank_vjp(
 ) -> np.ndarray:
     """Gradient w.r.t. y_pred of sum(g * ctc_log_alpha_blank(...)): the reverse of the
     forward recursion, each state's adjoint passed to the terms of its sum in proportion
-    exp(term - state); frames past input_lengths get 0. Where every term of a state is
-    log 0 (log_epsilon = -inf) the state passes nothing back."""
+    exp(term - state); frames past input_lengths get 0. A state that is log 0 (log_epsilon
+    = -inf) passes nothing back. Within 4 ULP of the oracle (tests/oracles/ctc.py) except
+    where the cotangent-weighted adjoints of a frame's class cancel: logits ~ N(0, 30) with
+    N(0, 1) cotangents, 11 ULP (ctc_log_alpha_label: 24 ULP) on elements of ~0.02 made of
+    terms of ~1."""
     lp, samples = _lattices(y_pred, y_true, input_lengths, label_lengths, blank, input_space,
                             log_epsilon, close_last_frame)
     g = _cotangent(g, (lp.shape[0], lp.shape[1], np.shape(y_true)[1] + 1))
