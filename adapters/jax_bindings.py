@@ -386,21 +386,65 @@ def _optax_bindings() -> list[Any]:
               info={"input_space": "logits", "labels": "index, padded",
                     "defaults": "blank_id=0, log_epsilon=-1e5; lengths given as 0/1 paddings "
                                 "(1 past each length), built here from the case's lengths"}),
+        *_ctc_forward_probs_bindings(L),
     ]
 
 
-def _ctc_from_lengths(ctc_loss: Any) -> Any:
+def _ctc_from_lengths(ctc_loss: Any, output: int | None = None) -> Any:
     """optax's ``ctc_loss(logits, logit_paddings, labels, label_paddings)`` called with
-    lengths: padding[n, t] = 1.0 where t >= length[n], in the logits' dtype."""
+    lengths: padding[n, t] = 1.0 where t >= length[n], in the logits' dtype. ``output``:
+    the element of ctc_loss_with_forward_probs's tuple to return; the lattices (T, B, .)
+    transposed to the reference's batch-major (B, T, .) (exact)."""
     import jax.numpy as jnp
 
     def call(logits: Any, labels: Any, input_lengths: Any, label_lengths: Any) -> Any:
         frames = jnp.arange(logits.shape[1])[None, :] >= input_lengths[:, None]
         slots = jnp.arange(labels.shape[1])[None, :] >= label_lengths[:, None]
-        return ctc_loss(logits, frames.astype(logits.dtype), labels,
-                        slots.astype(logits.dtype))
+        out = ctc_loss(logits, frames.astype(logits.dtype), labels, slots.astype(logits.dtype))
+        if output is None:
+            return out
+        return out[0] if output == 0 else jnp.transpose(out[output], (1, 0, 2))
 
     return call
+
+
+def _ctc_forward_probs_bindings(L: Any) -> list[Any]:
+    """optax.losses.ctc_loss_with_forward_probs: (per_seq_loss, logalpha_phi,
+    logalpha_emit), one binding per output. Its lattice starts from log_epsilon = -1e5
+    rather than log 0 and adds log_epsilon to the forbidden arcs (declared: the reference's
+    log_epsilon); logalpha_phi's last row also takes the final epsilon arc emit -> blank
+    (close_last_frame), which is where the loss is read."""
+    fn = getattr(L, "ctc_loss_with_forward_probs", None)
+    if fn is None:
+        return []
+    where = (f"{_CLS}:ctc_loss_with_forward_probs (log_epsilon=-1e5: jnp.ones(...) * "
+             "log_epsilon start, log_epsilon * repeat on the arcs; logit paddings carry the "
+             "previous row; logalpha_phi.at[-1].set(update_phi_score(phi[-1], emit[-1])))")
+    args = ("y_pred", "y_true", "input_lengths", "label_lengths")
+    conv = {"input_space": "logits", "blank": 0, "log_epsilon": -1e5}
+    info = {"input_space": "logits", "labels": "index, padded",
+            "defaults": "blank_id=0, log_epsilon=-1e5; lengths given as 0/1 paddings (1 past "
+                        "each length), built here from the case's lengths",
+            "epsilon": "log_epsilon=-1e5 for log 0: impossible states and the infeasible "
+                       "loss are finite (~ multiples of -1e5)"}
+    notes = ("float64 under jax_enable_x64 for every logits dtype (log_softmax rounds in the "
+             "logits' dtype, the lattice runs in jnp.float_); the lattice covers every label "
+             "slot, padding included (label_paddings only pick the loss's state)")
+    out = [
+        _loss("optax.losses.ctc_loss_with_forward_probs[0] (per_seq_loss)", "ctc",
+              _ctc_from_lengths(fn, 0), where, args=args, conventions=conv,
+              label_dtype="int32", output_dtype="float64", notes=notes, info=info),
+        _loss("optax.losses.ctc_loss_with_forward_probs[1] (logalpha_phi, batch-major)",
+              "ctc_log_alpha_blank", _ctc_from_lengths(fn, 1), where, args=args,
+              conventions={**conv, "close_last_frame": True}, label_dtype="int32",
+              output_dtype="float64", notes=notes,
+              info={**info, "default_reduction": "none (the (T, B, N + 1) lattice)"}),
+        _loss("optax.losses.ctc_loss_with_forward_probs[2] (logalpha_emit, batch-major)",
+              "ctc_log_alpha_label", _ctc_from_lengths(fn, 2), where, args=args,
+              conventions=conv, label_dtype="int32", output_dtype="float64", notes=notes,
+              info={**info, "default_reduction": "none (the (T, B, N) lattice)"}),
+    ]
+    return out
 
 
 def _kl_bindings(L: Any) -> list[Any]:

@@ -108,6 +108,8 @@ FAMILY_OF |= {
     "binary_sparsemax_loss": "margin",
     "multiclass_sparsemax_loss": "sparse_logits",
     "ctc": "ctc",
+    "ctc_log_alpha_blank": "ctc",
+    "ctc_log_alpha_label": "ctc",
     "generalized_cross_entropy": "sparse_prob",
     "ranking_softmax_cross_entropy": "ranking_lists",
     "dice": "overlap",

@@ -80,15 +80,8 @@ def _inputs(y_pred: Any, y_true: Any, input_lengths: Any, label_lengths: Any, bl
         if np.any(bad):
             raise ValueError(f"y_true must hold class indices in [0, {c}) other than "
                              f"blank={blank} within label_lengths, got {row[bad][:5].tolist()}")
-    xe = x.astype(EXT)
-    if input_space == "logits":
-        with np.errstate(invalid="ignore", over="ignore"):
-            # log_softmax with the row max subtracted (no overflow of exp)
-            m = np.max(xe, axis=-1, keepdims=True)
-            m = np.where(np.isfinite(m), m, 0)
-            lp = xe - m - np.log(np.sum(np.exp(xe - m), axis=-1, keepdims=True))
-    else:
-        lp = xe
+    # log_softmax with the row max subtracted (no overflow of exp), log1p of the others
+    lp = log_softmax(x) if input_space == "logits" else x.astype(EXT)
     return lp, rows, lengths_in, lengths_lab, blank
 
 
@@ -164,7 +157,7 @@ def _flags(per_label: Any, zero_infinity: Any) -> None:
 def ctc(
     y_pred: Any, y_true: Any, input_lengths: Any, label_lengths: Any, *, blank: int = 0,
     input_space: str = "logits", per_label: bool = False, zero_infinity: bool = False,
-    reduction: str = "none", sample_weight: Any = None,
+    reduction: str = "none", sample_weight: Any = None, log_epsilon: float = -np.inf,
 ) -> np.ndarray:
     """-log sum over alignments pi of prod_t p_t(pi_t), per sample; +inf where no
     alignment fits in input_lengths[n] frames (a label needs one frame per symbol plus one
@@ -174,11 +167,20 @@ def ctc(
     "log_probabilities": y_pred holds log p_t as given, not renormalised (torch
     ``ctc_loss``). per_label=True divides each loss by max(label length, 1) (torch's
     reduction="mean" then averages over the batch); zero_infinity=True maps +inf to 0.
+    log_epsilon: the log of the weight of an impossible start state or skip (optax's
+    finite stand-in for log 0, -1e5): the loss is then optax's, -log of the closed blank
+    state after the label in reference/_ctc_lattice.py's lattice (finite, ~ -k log_epsilon,
+    where no alignment fits).
     """
     _flags(per_label, zero_infinity)
+    eps = _check_options(log_epsilon)
     lp, rows, lengths, label_lengths, blank = _inputs(y_pred, y_true, input_lengths,
                                                       label_lengths, blank, input_space)
-    v = _finish(_per_sample(lp, rows, lengths, blank), label_lengths, per_label, zero_infinity)
+    if eps == -np.inf:
+        nll = _per_sample(lp, rows, lengths, blank)
+    else:
+        nll = finite_epsilon_nll(lp, rows, lengths, blank, eps)[0]
+    v = _finish(nll, label_lengths, per_label, zero_infinity)
     return reduce_loss(v, reduction, sample_weight=sample_weight)
 
 
@@ -186,6 +188,7 @@ def ctc_vjp(
     g: Any, y_pred: Any, y_true: Any, input_lengths: Any, label_lengths: Any, *,
     blank: int = 0, input_space: str = "logits", per_label: bool = False,
     zero_infinity: bool = False, reduction: str = "none", sample_weight: Any = None,
+    log_epsilon: float = -np.inf,
 ) -> np.ndarray:
     """d/d log p_t(c) = -gamma_t(c), the posterior probability that frame t emits c
     (sum over the states s of c of alpha_t(s) beta_t(s) / p(l | x)); for logits
@@ -193,12 +196,20 @@ def ctc_vjp(
     p(l | x) = 0 has no derivative (NaN), or 0 with zero_infinity=True. Where softmax_t(c)
     and gamma_t(c) agree to k digits their difference loses those digits of the extended
     evaluation: with logits ~ N(0, 30), 1.4e3 float64 ULP on an 8e-8 element (1e-19
-    absolute); elsewhere within 4 ULP (tests/oracles/ctc.py)."""
+    absolute); elsewhere within 4 ULP (tests/oracles/ctc.py). A finite log_epsilon: the
+    reverse of reference/_ctc_lattice.py's recursion from the closed blank state (every
+    sample has a derivative there)."""
     _flags(per_label, zero_infinity)
+    eps = _check_options(log_epsilon)
     lp, rows, lengths, label_lengths, blank = _inputs(y_pred, y_true, input_lengths,
                                                       label_lengths, blank, input_space)
     n, _, c = lp.shape
     cot, dead = reduce_vjp(g, (n,), reduction, sample_weight=sample_weight)
+    if eps != -np.inf:
+        scale = 1.0 / np.maximum(label_lengths, 1) if per_label else np.ones(n)
+        samples = finite_epsilon_nll(lp, rows, lengths, blank, eps)[1]
+        grad = finite_epsilon_nll_vjp(samples, lp, np.ones(n) * scale, input_space)
+        return chain(cot[:, None, None], dead[:, None, None], grad)
     grad = np.zeros(lp.shape)
     for i in range(n):
         frames = int(lengths[i])
@@ -224,3 +235,12 @@ def ctc_vjp(
         scale = 1.0 / max(int(label_lengths[i]), 1) if per_label else 1.0
         grad[i, :frames] = to64(d) * scale
     return chain(cot[:, None, None], dead[:, None, None], grad)
+
+
+# the lattice module imports this one's validation: imported last (no cycle at import time)
+from ._ctc_lattice import (  # noqa: E402
+    _check_options,
+    finite_epsilon_nll,
+    finite_epsilon_nll_vjp,
+    log_softmax,
+)

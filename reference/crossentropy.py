@@ -26,7 +26,13 @@ multiclass_sparsemax_loss           logits, int labels: the Fenchel-Young loss o
                                     (optax multiclass_sparsemax_loss; ``_sparsemax_losses.py``)
 ctc                                 sequences: logits or log-probabilities (N, T, C), padded int
                                     labels (N, S), input and label lengths; blank, per_label,
-                                    zero_infinity (``_ctc.py``; its VJP takes all four inputs)
+                                    zero_infinity, log_epsilon (``_ctc.py``; its VJP takes all
+                                    four inputs)
+ctc_log_alpha_blank                 the CTC forward lattice's blank states log alpha_t(2k), (N, T,
+                                    S + 1); log_epsilon, close_last_frame (optax's logalpha_phi;
+                                    ``_ctc_lattice.py``)
+ctc_log_alpha_label                 its label (emit) states log alpha_t(2k + 1), (N, T, S)
+                                    (optax's logalpha_emit)
 generalized_cross_entropy           probabilities, int labels: (1 - p_y^q) / q (Keras
                                     categorical_generalized_cross_entropy)
 ranking_softmax_cross_entropy       scores [..., list], relevance labels >= 0 (not normalised),
@@ -77,6 +83,12 @@ from ._crossentropy_sparse import (
     sparse_softmax_cross_entropy_vjp,
 )
 from ._ctc import ctc, ctc_vjp
+from ._ctc_lattice import (
+    ctc_log_alpha_blank,
+    ctc_log_alpha_blank_vjp,
+    ctc_log_alpha_label,
+    ctc_log_alpha_label_vjp,
+)
 from ._linear_ce import linear_cross_entropy, linear_cross_entropy_vjp
 from ._ranking import ranking_softmax_cross_entropy, ranking_softmax_cross_entropy_vjp
 from ._sparsemax_losses import (
@@ -105,6 +117,8 @@ FUNCTIONS = {
     "binary_sparsemax_loss": binary_sparsemax_loss,
     "multiclass_sparsemax_loss": multiclass_sparsemax_loss,
     "ctc": ctc,
+    "ctc_log_alpha_blank": ctc_log_alpha_blank,
+    "ctc_log_alpha_label": ctc_log_alpha_label,
     "generalized_cross_entropy": generalized_cross_entropy,
     "ranking_softmax_cross_entropy": ranking_softmax_cross_entropy,
 }
@@ -126,6 +140,8 @@ VJPS = {
     "binary_sparsemax_loss": binary_sparsemax_loss_vjp,
     "multiclass_sparsemax_loss": multiclass_sparsemax_loss_vjp,
     "ctc": ctc_vjp,
+    "ctc_log_alpha_blank": ctc_log_alpha_blank_vjp,
+    "ctc_log_alpha_label": ctc_log_alpha_label_vjp,
     "generalized_cross_entropy": generalized_cross_entropy_vjp,
     "ranking_softmax_cross_entropy": ranking_softmax_cross_entropy_vjp,
 }

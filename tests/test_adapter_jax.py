@@ -272,3 +272,33 @@ def test_optax_ranking_softmax_loss_bindings(backend, all_bindings):
     assert set(raw_inputs(plain, "typical")) == {"y_pred", "y_true"}
     cast = cast_inputs(masked, raw_inputs(masked, "masked_lists"), "float16")
     assert set(cast) == {"y_pred", "y_true", "where"} and cast["where"].dtype == bool
+
+def test_ctc_loss_with_forward_probs_bindings_split_its_outputs(backend, all_bindings):
+    """The three bindings call the API once each and pick its per_seq_loss (bit for bit
+    ctc_loss's) and its lattices, transposed from (T, B, .) to the reference's (B, T, .)."""
+    import optax
+
+    by_api = {b.api: b for b in all_bindings}
+    names = [api for api in by_api if api.startswith("optax.losses.ctc_loss_with_forward_probs")]
+    if not hasattr(optax.losses, "ctc_loss_with_forward_probs"):
+        assert not names
+        return
+    assert len(names) == 3
+    loss_b = by_api["optax.losses.ctc_loss (paddings from lengths)"]
+    cast = cast_inputs(loss_b, raw_inputs(loss_b, "varied_lengths"), "float32")
+    inputs = {k: backend.to_framework(v, "float32" if v.dtype.kind == "f" else str(v.dtype))
+              for k, v in cast.items()}
+    z, y = cast["y_pred"], cast["y_true"]
+    n, t, _ = z.shape
+    outs = {api: backend.to_numpy(by_api[api].invoke(inputs)) for api in names}
+    loss = outs["optax.losses.ctc_loss_with_forward_probs[0] (per_seq_loss)"]
+    np.testing.assert_array_equal(loss, backend.to_numpy(loss_b.invoke(inputs)))
+    phi = outs["optax.losses.ctc_loss_with_forward_probs[1] (logalpha_phi, batch-major)"]
+    emit = outs["optax.losses.ctc_loss_with_forward_probs[2] (logalpha_emit, batch-major)"]
+    assert phi.shape == (n, t, y.shape[1] + 1) and emit.shape == (n, t, y.shape[1])
+    # the loss is read off the closed last row at each label length
+    np.testing.assert_array_equal(loss, -phi[np.arange(n), -1, cast["label_lengths"]])
+    # frame 0: the blank state 0 holds log p_0(blank), the label state 0 log p_0(y_0)
+    lp = z.astype(np.float64) - np.log(np.sum(np.exp(z.astype(np.float64)), -1, keepdims=True))
+    np.testing.assert_allclose(phi[:, 0, 0], lp[:, 0, 0], rtol=1e-6)
+    np.testing.assert_allclose(emit[:, 0, 0], lp[np.arange(n), 0, y[:, 0]], rtol=1e-6)

@@ -341,3 +341,32 @@ def test_every_further_gradient_input_is_checked() -> None:
 
     wanted = {(n, w) for n, fam in FAMILY_OF.items() for w in FAMILIES[fam].more_grad_inputs}
     assert wanted == {(n, w) for n, w, _ in _wrt_cases()}
+
+# ----------------------------------------------------------------------- CTC lattice
+
+
+@PROFILE
+@given(st.data(), st.integers(1, 6), st.integers(2, 4), st.integers(1, 3))
+def test_ctc_lattice_is_a_log_probability_and_shifts_with_the_emissions(data, t, c, s):
+    z = data.draw(hnp.arrays(np.float64, (1, t, c), elements=_floats(-20.0, 20.0)))
+    y = np.array([data.draw(st.lists(st.integers(1, c - 1), min_size=s, max_size=s))])
+    frames = data.draw(st.integers(0, t))
+    shift = data.draw(hnp.arrays(np.float64, (t,), elements=_floats(-3.0, 3.0)))
+    args = (y, [frames], [s])
+    for eps in (-np.inf, -1e5):
+        blank = R.ctc_log_alpha_blank(z, *args, log_epsilon=eps)
+        label = R.ctc_log_alpha_label(z, *args, log_epsilon=eps)
+        assert np.all(blank <= 0) and np.all(label <= 0)  # probabilities of path prefixes
+        closed = R.ctc_log_alpha_blank(z, *args, log_epsilon=eps, close_last_frame=True)
+        assert np.all(closed[:, -1] >= blank[:, -1])
+        # softmax ignores a per-frame constant; log-probabilities as given do not: every
+        # path through row t emits once per frame 0..min(t, frames - 1)
+        zs = z + shift[None, :, None]
+        np.testing.assert_allclose(R.ctc_log_alpha_label(zs, *args, log_epsilon=eps), label,
+                                   rtol=1e-12, atol=1e-12)
+        lp = R.log_softmax(z)
+        moved = np.cumsum(np.where(np.arange(t) < frames, shift, 0.0))
+        got = R.ctc_log_alpha_blank(lp + shift[None, :, None], *args, log_epsilon=eps,
+                                    input_space="log_probabilities")
+        want = blank + moved[None, :, None]
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)

@@ -147,3 +147,106 @@ def test_bad_input_is_named(call, message):
     with pytest.raises((ValueError, TypeError)) as info:
         call(z)
     assert message in str(info.value)
+
+
+# -- the forward lattice (reference/_ctc_lattice.py) -----------------------------------------
+
+def _lattice_case(seed=7):
+    rng = np.random.default_rng(seed)
+    z = rng.normal(0, 1, (3, 7, 4))
+    y = np.array([[1, 2, 2], [3, 1, 0], [2, 2, 2]])
+    return z, y, np.array([7, 5, 7]), np.array([3, 2, 3])
+
+
+@pytest.mark.parametrize("blank", [0, 3])
+def test_lattice_splits_the_ctc_forward_variable(blank):
+    """log_epsilon = -inf: blank[:, t, k] = log alpha_t(2k), label[:, t, k] = log
+    alpha_t(2k + 1) of _ctc's lattice over the whole label row, within the input length."""
+    from reference._ctc import _lattice
+
+    z, y, il, _ = _lattice_case()
+    y = np.where(y == blank, 1, y)
+    full = np.full(3, y.shape[1])
+    phi = R.ctc_log_alpha_blank(z, y, il, full, blank=blank)
+    emit = R.ctc_log_alpha_label(z, y, il, full, blank=blank)
+    for i in range(3):
+        alpha = _lattice(_log_softmax(z[i]).astype(np.longdouble), y[i], int(il[i]), blank)[1]
+        np.testing.assert_allclose(phi[i, : il[i]], alpha[:, 0::2].astype(float), rtol=1e-14)
+        np.testing.assert_allclose(emit[i, : il[i]], alpha[:, 1::2].astype(float), rtol=1e-14)
+
+
+def test_lattice_rows_past_the_input_length_repeat_the_last_and_the_closed_row_reads_the_loss():
+    z, y, il, ll = _lattice_case()
+    kw = {"log_epsilon": -1e5}
+    phi = R.ctc_log_alpha_blank(z, y, il, ll, **kw)
+    emit = R.ctc_log_alpha_label(z, y, il, ll, **kw)
+    assert np.array_equal(phi[1, 5:], np.broadcast_to(phi[1, 4], (2, 4)))
+    assert np.array_equal(emit[1, 5:], np.broadcast_to(emit[1, 4], (2, 3)))
+    closed = R.ctc_log_alpha_blank(z, y, il, ll, close_last_frame=True, **kw)
+    assert np.array_equal(closed[:, :-1], phi[:, :-1])
+    np.testing.assert_allclose(closed[:, -1, 1:], np.logaddexp(phi[:, -1, 1:], emit[:, -1]),
+                               rtol=1e-15)
+    # optax's loss is minus the closed row's state after the label; with -inf it is CTC's
+    loss = R.ctc(z, y, il, ll, **kw)
+    np.testing.assert_array_equal(loss, -closed[np.arange(3), -1, ll])
+    np.testing.assert_allclose(loss, R.ctc(z, y, il, ll), rtol=1e-14)
+    g = R.VJPS["ctc_log_alpha_blank"](np.ones(phi.shape), z, y, il, ll, **kw)
+    assert np.all(g[1, 5:] == 0)
+
+
+def test_finite_log_epsilon_makes_impossible_states_and_the_infeasible_loss_finite():
+    z = np.random.default_rng(1).normal(0, 1, (2, 4, 3))
+    y = np.array([[1, 1, 1], [2, 1, 0]])
+    kw = {"log_epsilon": -1e5}
+    exact = R.ctc_log_alpha_label(z, y, [4, 4], [3, 2])
+    approx = R.ctc_log_alpha_label(z, y, [4, 4], [3, 2], **kw)
+    assert np.isneginf(exact[0, 0, 1]) and -1.1e5 < approx[0, 0, 1] < -0.9e5
+    np.testing.assert_allclose(approx[np.isfinite(exact)], exact[np.isfinite(exact)], rtol=1e-14)
+    loss = R.ctc(z, y, [4, 4], [3, 2], **kw)
+    assert 0.9e5 < loss[0] < 1.1e5  # [1, 1, 1] needs 5 frames: one skip onto a repeat
+    g = R.VJPS["ctc"](np.ones(2), z, y, [4, 4], [3, 2], **kw)
+    assert np.all(np.isfinite(g))
+
+
+@pytest.mark.parametrize("name, kw", [
+    ("ctc_log_alpha_blank", {}), ("ctc_log_alpha_blank", {"close_last_frame": True}),
+    ("ctc_log_alpha_label", {}), ("ctc_log_alpha_label", {"input_space": "log_probabilities"}),
+])
+@pytest.mark.parametrize("log_epsilon", [-np.inf, -1e5, -2.0])
+def test_lattice_vjp_matches_finite_differences(name, kw, log_epsilon):
+    z, y, il, ll = _lattice_case(8)
+    kw = {**kw, "log_epsilon": log_epsilon}
+    f = R.FUNCTIONS[name]
+    out = f(z, y, il, ll, **kw)
+    g = np.random.default_rng(9).normal(0, 1, out.shape)
+    live = np.isfinite(out)  # log 0 states are constant: no derivative to compare
+    grad = R.VJPS[name](g, z, y, il, ll, **kw)
+    fd = np.zeros_like(z)
+    h = 1e-4  # states near -1e5 hold 1e-11 of rounding: a wider step keeps it out of the quotient
+    for i in np.ndindex(z.shape):
+        e = np.zeros_like(z)
+        e[i] = h
+        with np.errstate(invalid="ignore"):
+            diff = f(z + e, y, il, ll, **kw) - f(z - e, y, il, ll, **kw)
+        fd[i] = np.sum(np.where(live, g * diff, 0.0)) / (2 * h)
+    np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda z: R.ctc_log_alpha_blank(z, [[1, 5]], [3], [1]), "in every slot"),
+    (lambda z: R.ctc_log_alpha_label(z, [[1, -1]], [3], [1]), "in every slot"),
+    (lambda z: R.ctc_log_alpha_label(z, [[0, 1]], [3], [2]), "other than blank=0"),
+    (lambda z: R.ctc_log_alpha_blank(z, [[1, 2]], [3], [2], log_epsilon=np.nan), "log_epsilon"),
+    (lambda z: R.ctc_log_alpha_blank(z, [[1, 2]], [3], [2], log_epsilon=1.0), "log_epsilon"),
+    (lambda z: R.ctc_log_alpha_blank(z, [[1, 2]], [3], [2], log_epsilon="x"), "log_epsilon"),
+    (lambda z: R.ctc(z, [[1, 2]], [3], [2], log_epsilon=True), "log_epsilon"),
+    (lambda z: R.ctc_log_alpha_blank(z, [[1, 2]], [3], [2], close_last_frame=1),
+     "close_last_frame must be a bool"),
+    (lambda z: R.VJPS["ctc_log_alpha_label"](np.ones((1, 3, 3)), z, [[1, 2]], [3], [2]),
+     "g must have the output's shape (1, 3, 2)"),
+])
+def test_lattice_bad_input_is_named(call, message):
+    z = np.zeros((1, 3, 3))
+    with pytest.raises((ValueError, TypeError)) as info:
+        call(z)
+    assert message in str(info.value)
