@@ -378,8 +378,8 @@ def _optax_bindings() -> list[Any]:
         _loss("optax.losses.ctc_loss (paddings from lengths)", "ctc", _ctc_from_lengths(L.ctc_loss),
               f"{_CLS}:ctc_loss -> ctc_loss_with_forward_probs (log_epsilon=-1e5 for log 0)",
               args=("y_pred", "y_true", "input_lengths", "label_lengths"),
-              conventions={"input_space": "logits", "blank": 0}, label_dtype="int32",
-              output_dtype="float64",
+              conventions={"input_space": "logits", "blank": 0, "log_epsilon": -1e5},
+              label_dtype="int32", output_dtype="float64",
               notes="returns float64 for every logits dtype under jax_enable_x64 (float32 "
                     "without x64): the lattice starts from jnp.ones(...) * log_epsilon, whose "
                     "default dtype is jnp.float_",
