@@ -62,6 +62,8 @@ FAMILIES: dict[str, Family] = {
     "ranking": Family(R.RANKING, ("x1", "x2", "y_true")),
     "embedding_pair": Family(R.EMBEDDING_PAIR, ("x1", "x2", "y_true")),
     "triplet": Family(R.TRIPLET, ("anchor", "positive", "negative")),
+    # a batch of embeddings and their integer labels (pairs are formed within the batch)
+    "contrastive": Family(R.CONTRASTIVE, int_inputs=("y_true",)),
     "linear_features": Family(R.LINEAR_FEATURES, ("x", "linear_weight", "y_true"),
                               int_inputs=("y_true",)),
     "overlap": Family(R.OVERLAP),
@@ -135,6 +137,8 @@ FAMILY_OF |= {
     "margin_ranking": "ranking",
     "cosine_embedding": "embedding_pair",
     "triplet_margin": "triplet",
+    "ntxent": "contrastive",
+    "circle": "contrastive",
     "perceptron": "margin",
     "categorical_hinge": "categorical_logits",
     "multilabel_soft_margin": "multilabel",

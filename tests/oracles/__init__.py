@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 MODULES = ("activations", "crossentropy", "divergences", "regression", "margin", "embedding",
-           "ctc", "linear_ce", "overlap")
+           "ctc", "linear_ce", "overlap", "contrastive")
 
 
 @dataclass(frozen=True)
