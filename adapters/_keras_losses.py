@@ -494,12 +494,68 @@ def _overlap(keras: Any, major: int, backend_name: str) -> list[Binding]:
     return out
 
 
+def _circle(keras: Any, backend_name: str) -> list[Binding]:
+    """keras.losses.circle and Circle (Keras >= 3.5): y_true integer labels, y_pred the
+    embeddings as given (no normalisation), the batch as its own reference set; one value
+    per sample. The class casts both to floatx() (float32) and averages over the rows
+    whose loss is > 0 only: circle sets backend.set_keras_mask(loss, loss > 0), and
+    reduce_weighted_values -> apply_mask weighs the unmasked rows by N / valid
+    (divide_no_nan: 0 where every loss is 0)."""
+    L = keras.losses
+    if not hasattr(L, "circle"):
+        return []
+    p = functools.partial
+    src = (f"{_LOSSES_SRC}:circle (1 - y_pred @ ref.T clamped at 0 by ops.maximum; "
+           "keras/src/utils/numerical_utils.py:build_pos_neg_masks; softplus(logsumexp + "
+           "logsumexp))")
+    conv = {"gamma": 80.0, "margin": 0.4, "remove_diagonal": True}
+    grads = {"grad_at_clip": grad_at_max_tie(backend_name)}
+    info = {"input_space": "embeddings (expected L2-normalised; used as given)",
+            "labels": "index (same label: positive pair)", "default_reduction": "none",
+            "defaults": "gamma=80, margin=0.4, remove_diagonal=True, ref = the batch",
+            "kink_grad": "ops.maximum(., 0) ties: TF passes, jnp/torch.maximum halve"}
+    # regimes kept to the ones that tell the variants apart (the default run's time budget)
+    main = ("typical", "views", "near_duplicates", "no_positives", "no_negatives",
+            "zero_vectors", "large", "nan")
+    few = ("typical", "views", "near_duplicates", "no_positives")
+    out = [
+        _b("keras.losses.circle", "circle", L.circle, source=src, conventions=conv,
+           grad_conventions=grads, label_dtype="int32", regimes=main, info=info),
+        _b("keras.losses.circle(gamma=32, margin=0.25)", "circle",
+           p(L.circle, gamma=32.0, margin=0.25), source=src, label_dtype="int32",
+           conventions={**conv, "gamma": 32.0, "margin": 0.25}, grad_conventions=grads,
+           regimes=few, info=info),
+        _b("keras.losses.circle(remove_diagonal=False)", "circle",
+           p(L.circle, remove_diagonal=False), source=src, label_dtype="int32",
+           conventions={**conv, "remove_diagonal": False}, grad_conventions=grads,
+           regimes=few, info=info),
+    ]
+    if hasattr(L, "Circle"):
+        csrc = (f"{_LOSSES_SRC}:Circle + circle (set_keras_mask(loss, loss > 0)) + "
+                "keras/src/losses/loss.py:reduce_weighted_values, apply_mask")
+        cls = {"output_dtype": "float32", "label_dtype": "int32", "grad_conventions": grads,
+               "notes": "y_true and y_pred are cast to keras.backend.floatx() (float32) first"}
+        out += [
+            _b("keras.losses.Circle()", "circle", L.Circle(), source=csrc,
+               conventions={**conv, "reduction": "sum_over_batch_size", "mean_over": "positive",
+                            "mean_of_empty": 0.0},
+               regimes=("typical", "views", "no_positives", "zero_vectors", "single", "nan"),
+               info={**info, "default_reduction": "sum_over_batch_size over the rows with "
+                                                  "loss > 0 (Keras mask; divide_no_nan)"},
+               **cls),
+            _b("keras.losses.Circle(reduction='sum')", "circle", L.Circle(reduction="sum"),
+               source=csrc, conventions={**conv, "reduction": "sum"},
+               regimes=("typical", "views", "no_positives"), info={**info, "default_reduction": "sum"}, **cls),
+        ]
+    return out
+
+
 def loss_bindings(keras: Any, major: int, backend_name: str) -> list[Binding]:
     """Loss functions, keras.ops cross-entropies and Loss classes."""
     _check_epsilon(keras)
     return (_crossentropy(keras, major, backend_name) + _regression(keras, major, backend_name)
             + _loss_classes(keras, major, backend_name) + _ctc(keras, major, backend_name)
-            + _overlap(keras, major, backend_name))
+            + _overlap(keras, major, backend_name) + _circle(keras, backend_name))
 
 
 def _metric_class_call(cls: Any, **kwargs: Any) -> Callable[..., Any]:

@@ -373,6 +373,7 @@ def _optax_bindings() -> list[Any]:
               info={"input_space": "real", "epsilon": "0.0 (clip of squared norms)"}),
         *_kl_bindings(L),
         *_triplet_bindings(L),
+        *_ntxent_bindings(L),
         *_dice_bindings(L),
         *_ranking_bindings(L),
         _loss("optax.losses.ctc_loss (paddings from lengths)", "ctc", _ctc_from_lengths(L.ctc_loss),
@@ -541,6 +542,38 @@ def _ranking_bindings(L: Any) -> list[Any]:
                                           "fully masked list"},
               regimes=("typical", "masked_lists", "all_masked")),
     ]
+
+
+def _ntxent_bindings(L: Any) -> list[Any]:
+    """optax.losses.ntxent (optax >= 0.2.3): cosine similarities through
+    cosine_similarity(epsilon=jnp.finfo(embeddings.dtype).eps), which clips each squared
+    norm at the dtype's machine epsilon: one binding per dtype, each declaring its eps."""
+    fn = getattr(L, "ntxent", None)
+    if fn is None:
+        return []
+    import functools
+
+    import ml_dtypes
+
+    where = ("optax/losses/_self_supervised.py:ntxent (cosine_similarity(epsilon="
+             "finfo(dtype).eps) / temperature; -sum over positive pairs of log softmax "
+             "against the row's negatives / matches.sum())")
+    info = {"input_space": "embeddings", "labels": "index (same label: positive pair)",
+            "default_reduction": "mean over the positive pairs (NaN without one)",
+            "defaults": "temperature=0.07"}
+    out = []
+    for dtype in ("float16", "bfloat16", "float32", "float64"):
+        eps = float(ml_dtypes.finfo(dtype).eps)
+        conv = {"temperature": 0.07, "eps": eps, "reduction": "mean"}
+        eps_info = {**info, "epsilon": f"{eps!r} = finfo({dtype}).eps, clip of squared norms"}
+        out.append(_loss(f"optax.losses.ntxent on {dtype}", "ntxent", fn, where,
+                         conventions=conv, dtypes=(dtype,), info=eps_info))
+        if dtype in ("float32", "float64"):
+            out.append(_loss(f"optax.losses.ntxent(temperature=0.5) on {dtype}", "ntxent",
+                             functools.partial(fn, temperature=0.5), where,
+                             conventions={**conv, "temperature": 0.5}, dtypes=(dtype,),
+                             info=eps_info))
+    return out
 
 
 def _dice_bindings(L: Any) -> list[Any]:

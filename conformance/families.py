@@ -74,6 +74,8 @@ FAMILIES: dict[str, Family] = {
     "embedding_pair": Family(R.EMBEDDING_PAIR, ("x1", "x2", "y_true"), more_grad_inputs=("x2",)),
     "triplet": Family(R.TRIPLET, ("anchor", "positive", "negative"),
                       more_grad_inputs=("positive", "negative")),
+    # a batch of embeddings and their integer labels (pairs are formed within the batch)
+    "contrastive": Family(R.CONTRASTIVE, int_inputs=("y_true",)),
     "linear_features": Family(R.LINEAR_FEATURES, ("x", "linear_weight", "y_true"),
                               int_inputs=("y_true",), more_grad_inputs=("linear_weight",)),
     "overlap": Family(R.OVERLAP),
@@ -153,6 +155,8 @@ FAMILY_OF |= {
     "margin_ranking": "ranking",
     "cosine_embedding": "embedding_pair",
     "triplet_margin": "triplet",
+    "ntxent": "contrastive",
+    "circle": "contrastive",
     "perceptron": "margin",
     "categorical_hinge": "categorical_logits",
     "multilabel_soft_margin": "multilabel",

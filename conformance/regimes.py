@@ -619,6 +619,64 @@ TRIPLET: dict[str, Generator] = {
     "empty": lambda rng, conv: _triplets(np.zeros((0, 4)), np.zeros((0, 4)), np.zeros((0, 4))),
 }
 
+# ------------------------------------------------------------------------ contrastive
+# A batch of embeddings (N, D) and one integer label per row: same label = positive pair.
+_B = (8, 4)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def _batch(x: np.ndarray, labels: Any) -> dict[str, np.ndarray]:
+    return {"y_pred": x, "y_true": np.asarray(labels, dtype=np.int64)}
+
+
+def _views(rng: np.random.Generator, noise: float, normalise: bool = True
+           ) -> dict[str, np.ndarray]:
+    """Two views of 4 samples (SimCLR's batch: labels 0 1 2 3 0 1 2 3), the second a
+    perturbed copy of the first."""
+    first = rng.normal(0, 1, (4, _B[1]))
+    x = np.concatenate([first, first + rng.normal(0, noise, first.shape)])
+    return _batch(_unit(x) if normalise else 0.5 * x, np.tile(np.arange(4), 2))
+
+
+def _zero_rows(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Rows 0 and 5 are zero vectors (a norm below any epsilon): 0 has positives."""
+    x = _unit(rng.normal(0, 1, _B))
+    x[[0, 5]] = 0.0
+    return _batch(x, [0, 0, 1, 1, 2, 3, 2, 3])
+
+
+def _nan_entry(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """One NaN feature (row 2): every similarity with row 2 is NaN."""
+    x = _unit(rng.normal(0, 1, _B))
+    x[2, 1] = np.nan
+    return _batch(x, [0, 1, 2, 0, 1, 0, 2, 1])
+
+
+CONTRASTIVE: dict[str, Generator] = {
+    # unit-norm embeddings (Keras' circle expects them), groups of varied sizes
+    "typical": lambda rng, conv: _batch(_unit(rng.normal(0, 1, _B)),
+                                        [0, 1, 2, 0, 1, 0, 2, 1]),
+    # two views per sample, not normalised (norms ~1: circle uses the raw inner products)
+    "views": lambda rng, conv: _views(rng, 0.5, normalise=False),
+    # positives within ~1e-3 of each other: similarities ~1, 1 - x.y ~ 1e-6
+    "near_duplicates": lambda rng, conv: _views(rng, 1e-3),
+    # every label distinct: no positive pair (NT-Xent 0/0; circle 0 per row)
+    "no_positives": lambda rng, conv: _batch(_unit(rng.normal(0, 1, _B)), np.arange(8)),
+    # one label: no negative (NT-Xent and circle 0)
+    "no_negatives": lambda rng, conv: _batch(_unit(rng.normal(0, 1, _B)), np.zeros(8)),
+    "zero_vectors": lambda rng, conv: _zero_rows(rng),
+    # norms 1e-3: squared norms 4e-6 below half precision's eps (optax clips at eps)
+    "tiny": lambda rng, conv: _batch(1e-3 * _unit(rng.normal(0, 1, _B)),
+                                     [0, 1, 2, 0, 1, 0, 2, 1]),
+    "large": lambda rng, conv: _batch(100.0 * _unit(rng.normal(0, 1, _B)),
+                                      [0, 1, 2, 0, 1, 0, 2, 1]),
+    "single": lambda rng, conv: _batch(np.array([[0.6, 0.8]]), [3]),
+    "nan": lambda rng, conv: _nan_entry(rng),
+}
+
 # -------------------------------------------------------------------------------- ctc
 def _ctc_case(conv: Mapping[str, Any], z: np.ndarray, labels: list[list[int]],
               input_lengths: list[int] | None = None) -> dict[str, np.ndarray]:

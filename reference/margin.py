@@ -22,7 +22,8 @@ Measured (torch 2.13, jax 0.10 / optax 0.2.8, TF 2.21 / Keras 3.15), as the frac
                                           Keras' categorical_hinge max (TF reduce_max)
 
 The multi-class losses are in ``_margin_multiclass.py``, the pair and triplet embedding
-losses (margin_ranking, cosine_embedding, triplet_margin) in ``_embedding.py``; both are
+losses (margin_ranking, cosine_embedding, triplet_margin) in ``_embedding.py``, the
+batch-pairwise contrastive losses (ntxent, circle) in ``_contrastive.py``; all are
 registered here.
 """
 
@@ -32,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from ._contrastive import circle, circle_vjp, ntxent, ntxent_vjp
 from ._embedding import (
     cosine_embedding,
     cosine_embedding_vjp,
@@ -61,6 +63,7 @@ from ._validate import check_finite_scalar
 
 __all__ = [
     "categorical_hinge",
+    "circle",
     "cosine_embedding",
     "hinge",
     "hinge_embedding",
@@ -70,6 +73,7 @@ __all__ = [
     "multiclass_perceptron",
     "multilabel_margin",
     "multilabel_soft_margin",
+    "ntxent",
     "perceptron",
     "soft_margin",
     "squared_hinge",
@@ -246,6 +250,8 @@ FUNCTIONS = {
     "margin_ranking": margin_ranking,
     "cosine_embedding": cosine_embedding,
     "triplet_margin": triplet_margin,
+    "ntxent": ntxent,
+    "circle": circle,
     "multiclass_hinge": multiclass_hinge,
     "multiclass_perceptron": multiclass_perceptron,
     "perceptron": perceptron,
@@ -263,6 +269,8 @@ VJPS = {
     "margin_ranking": margin_ranking_vjp,
     "cosine_embedding": cosine_embedding_vjp,
     "triplet_margin": triplet_margin_vjp,
+    "ntxent": ntxent_vjp,
+    "circle": circle_vjp,
     "multiclass_hinge": multiclass_hinge_vjp,
     "multiclass_perceptron": multiclass_perceptron_vjp,
     "perceptron": perceptron_vjp,

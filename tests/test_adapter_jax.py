@@ -161,9 +161,9 @@ def test_every_binding_runs_on_a_small_input(backend, all_bindings):
         names = [name for _, name in b.arg_names()]
         inputs = {}
         if (family_of(b.reference).inputs not in (("x",), ("y_pred", "y_true"))
-                or b.regimes is not None):
-            # triplets, CTC, bindings for some regimes only (dice_loss's 3 class weights):
-            # the family's own inputs (first regime)
+                or b.regimes is not None or b.reference == "ntxent"):
+            # triplets, CTC, bindings for some regimes only (dice_loss's 3 class weights),
+            # a batch of embeddings with its labels: the family's own inputs (first regime)
             cast = cast_inputs(b, raw_inputs(b, regimes_for(b)[0]), "float64")
             names = []
             inputs = {k: backend.to_framework(v, "float64" if v.dtype.kind == "f" else str(v.dtype))
@@ -302,3 +302,21 @@ def test_ctc_loss_with_forward_probs_bindings_split_its_outputs(backend, all_bin
     lp = z.astype(np.float64) - np.log(np.sum(np.exp(z.astype(np.float64)), -1, keepdims=True))
     np.testing.assert_allclose(phi[:, 0, 0], lp[:, 0, 0], rtol=1e-6)
     np.testing.assert_allclose(emit[:, 0, 0], lp[np.arange(n), 0, y[:, 0]], rtol=1e-6)
+
+def test_optax_ntxent_declares_the_clip_eps_of_its_dtype(backend, all_bindings):
+    """optax's ntxent clips each squared norm at finfo(dtype).eps: one binding per dtype,
+    and on float64 the call matches the reference (mean over the positive pairs)."""
+    ntx = {b.api: b for b in all_bindings if b.reference == "ntxent"}
+    if not ntx:
+        pytest.skip("optax.losses.ntxent not in the installed optax")
+    assert ntx["optax.losses.ntxent on float16"].conventions["eps"] == 2.0 ** -10
+    assert ntx["optax.losses.ntxent on bfloat16"].conventions["eps"] == 2.0 ** -7
+    assert ntx["optax.losses.ntxent on float32"].conventions["eps"] == 2.0 ** -23
+    b = ntx["optax.losses.ntxent(temperature=0.5) on float64"]
+    assert b.dtypes == ("float64",) and b.conventions["temperature"] == 0.5
+    x = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0], [0.0, 0.0]])
+    y = np.array([0, 0, 1, 1])
+    out = backend.to_numpy(b.invoke({"y_pred": backend.to_framework(x, "float64"),
+                                     "y_true": backend.to_framework(y, "int64")}))
+    ref = reference.FUNCTIONS["ntxent"](x, y, **b.conventions)
+    np.testing.assert_allclose(out, ref, rtol=1e-13)

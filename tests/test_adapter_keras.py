@@ -180,3 +180,33 @@ def test_tversky_alpha_is_declared_as_documented(all_bindings):
     assert abs(documented - swapped) > 1e-3
     got = float(np.asarray(L.tversky(t, p, alpha=0.3, beta=0.7)))
     assert got == pytest.approx(documented, rel=1e-6) or got == pytest.approx(swapped, rel=1e-6)
+
+
+def test_circle_defaults_and_the_class_mean_over_positive_losses(backend, all_bindings):
+    """keras.losses.circle's defaults are the declared ones, and Circle() averages over the
+    rows whose loss is > 0 only (the Keras mask circle sets), as mean_over="positive"."""
+    import inspect
+
+    import reference
+
+    L = keras.losses
+    if not hasattr(L, "Circle"):
+        pytest.skip("this Keras has no circle")
+    by_api = {b.api: b for b in all_bindings}
+    params = inspect.signature(L.circle).parameters
+    fn = by_api["keras.losses.circle"]
+    for name in ("gamma", "margin", "remove_diagonal"):
+        assert params[name].default == fn.conventions[name], name
+    cls = by_api["keras.losses.Circle()"]
+    assert cls.conventions["mean_over"] == "positive" and cls.conventions["mean_of_empty"] == 0.0
+    # rows 0, 1 share a label; 2 and 3 have no positive: their loss is 0, left out of the mean
+    x = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0], [-0.6, 0.8]], dtype="float32")
+    y = np.array([0, 0, 1, 2], dtype="int32")
+    inputs = {"y_pred": backend.to_framework(x, "float32"),
+              "y_true": backend.to_framework(y, "int32")}
+    out = float(backend.to_numpy(cls.invoke(inputs)))
+    conv = dict(cls.conventions)
+    want = reference.FUNCTIONS["circle"](x, y, **conv)
+    plain = reference.FUNCTIONS["circle"](x, y, **{**conv, "mean_over": "all"})
+    assert out == pytest.approx(float(want), rel=1e-5)
+    assert abs(float(want) - float(plain)) > 1e-3 * abs(float(want))

@@ -252,6 +252,11 @@ def _smooth_cases():
         "cosine_embedding": lambda r, s: (real(r, s), real(r, s), np.ones(s[:-1])),
         "margin_ranking": lambda r, s: (real(r, s), real(r, s), pm1(r, s)),
         "triplet_margin": lambda r, s: (real(r, s), real(r, s), real(r, s)),
+        # a batch of s[0] + 2 embeddings whose first two share a label (a positive pair)
+        "ntxent": lambda r, s: (real(r, (s[0] + 2, s[1])),
+                                np.concatenate([[0, 0], r.integers(0, 3, s[0])])),
+        "circle": lambda r, s: (real(r, (s[0] + 2, s[1])) / 3,
+                                np.concatenate([[0, 0], r.integers(0, 3, s[0])])),
         "soft_margin": lambda r, s: (real(r, s), pm1(r, s)),
         "squared_hinge": lambda r, s: (real(r, s), pm1(r, s)),
         "multilabel_soft_margin": lambda r, s: (real(r, s), r.uniform(0, 1, s)),

@@ -157,8 +157,10 @@ def _args(name):
     return x, rng.choice([-1.0, 1.0], (3, 4)), {"mean_axis": -1}
 
 
-# the pair and triplet embedding losses take three inputs: tests/test_ref_embedding.py
-TWO_INPUT = sorted(set(M.FUNCTIONS) - {"margin_ranking", "cosine_embedding", "triplet_margin"})
+# the pair and triplet embedding losses take three inputs: tests/test_ref_embedding.py; the
+# contrastive losses a batch and its integer labels: tests/test_ref_contrastive.py
+TWO_INPUT = sorted(set(M.FUNCTIONS) - {"margin_ranking", "cosine_embedding", "triplet_margin",
+                                       "ntxent", "circle"})
 
 
 @pytest.mark.parametrize("name", TWO_INPUT)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 MODULES = ("activations", "crossentropy", "divergences", "regression", "margin", "embedding",
-           "ctc", "linear_ce", "overlap", "ranking")
+           "ctc", "linear_ce", "overlap", "ranking", "contrastive")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,322 @@
+"""Batch-pairwise contrastive losses: one (N, D) batch of embeddings and N integer labels;
+every pair (i, j) of the batch with y_i == y_j (i != j) is a positive, every pair with
+y_i != y_j a negative.
+
+* :func:`ntxent`: NT-Xent (Chen et al. 2020), optax ``ntxent``: a softmax over the
+  temperature-scaled cosine similarities of each positive pair against the negatives of
+  its row, averaged over the positive pairs;
+* :func:`circle`: Circle loss (Sun et al. 2020) as Keras 3 ``keras.losses.circle`` writes
+  it: self-paced weights on the raw inner products (no normalisation), one value per
+  sample.
+
+Each VJP is w.r.t. the embeddings (which appear on both sides of every pair). Registered
+in :mod:`reference.margin` with the pair and triplet embedding losses.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ._loss_common import EXT, to64
+from ._reduce import reduce_loss, reduce_loss_vjp
+from ._validate import as_float64, check_choice, check_finite_scalar
+
+NTXENT_REDUCTIONS = ("none", "sum", "mean")
+MEAN_OVER = ("all", "positive")
+
+
+def _batch(y_pred: Any, y_true: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(embeddings (N, D) float64, labels (N,) int64), validated."""
+    x = as_float64(y_pred, "y_pred")
+    if x.ndim != 2:
+        raise ValueError(f"y_pred must be a (batch, features) matrix, got shape {x.shape}")
+    y = np.asarray(y_true)
+    if y.dtype.kind not in "iub":
+        raise TypeError(f"y_true must hold integer labels, got dtype {y.dtype}")
+    if y.shape != (x.shape[0],):
+        raise ValueError(f"y_true must have shape {(x.shape[0],)} (one label per row of "
+                         f"y_pred), got {y.shape}")
+    return x, y.astype(np.int64)
+
+
+def _masks(y: np.ndarray, remove_diagonal: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """(positive, negative) pair masks: same label (off the diagonal), different label."""
+    same = y[:, None] == y[None, :]
+    if remove_diagonal:
+        same &= ~np.eye(y.size, dtype=bool)
+    return same, y[:, None] != y[None, :]
+
+
+def _masked_lse(v: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """log sum_{j in mask_i} exp(v_ij) per row (extended precision); -inf for an empty
+    row; NaN propagates from the masked entries only."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        w = np.where(mask, v, -np.inf).astype(EXT)
+        m = np.max(w, axis=1, keepdims=True) if w.shape[1] else np.full((w.shape[0], 1), -np.inf)
+        # shift by the row max: no exp overflows; an all -inf (or +inf) row keeps its max
+        shift = np.where(np.isinf(m), 0, m)
+        s = np.sum(np.exp(w - shift), axis=1)
+        with np.errstate(divide="ignore"):
+            return np.log(s) + shift[:, 0]
+
+
+def _softplus(z: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore", invalid="ignore"):
+        # log(1 + e^z) = max(z, 0) + log1p(e^-|z|): no overflow; softplus(-inf) = 0
+        return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(-np.abs(z))  # <= 1: no overflow on either side
+        return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _kink(w: np.ndarray, at_zero: float) -> np.ndarray:
+    """d max(w, 0)/dw: 1 above 0, ``at_zero`` at 0, 0 below; NaN for NaN."""
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isnan(w), np.nan, np.where(w > 0, 1.0, np.where(w == 0, at_zero, 0.0)))
+
+
+# ------------------------------------------------------------------------------ NT-Xent
+
+
+def _ntxent_parts(y_pred: Any, y_true: Any, temperature: float, eps: float
+                  ) -> tuple[np.ndarray, ...]:
+    x, y = _batch(y_pred, y_true)
+    pos, neg = _masks(y)
+    xe = x.astype(EXT)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        sq = np.sum(xe * xe, axis=1)
+        clipped = sq < eps  # optax: sqrt(clip(|x|^2, eps)); below eps the norm is sqrt(eps)
+        norm = np.sqrt(np.where(clipped, EXT(eps), sq))
+        u = xe / norm[:, None]
+        s = np.einsum("id,jd->ij", u, u) / EXT(temperature)
+    lse = _masked_lse(s, neg)  # log sum over the negatives of each row
+    with np.errstate(invalid="ignore"):
+        z = lse[:, None] - s  # pair (i, j): loss softplus(z_ij)
+    return x, pos, neg, u, norm, clipped, s, lse, z
+
+
+def _ntxent_args(temperature: float, eps: float, reduction: str) -> tuple[float, float]:
+    check_choice(reduction, "reduction", NTXENT_REDUCTIONS)
+    t = check_finite_scalar(temperature, "temperature", low=0.0, low_inclusive=False)
+    return t, check_finite_scalar(eps, "eps", low=0.0)
+
+
+def ntxent(
+    y_pred: Any, y_true: Any, *, temperature: float = 0.07, eps: float = 0.0,
+    reduction: str = "mean",
+) -> np.ndarray:
+    """NT-Xent over the positive pairs of a batch: y_pred (N, D) embeddings, y_true (N,)
+    integer labels.
+
+    With u_i = x_i / sqrt(max(|x_i|^2, eps)) and s_ij = u_i . u_j / temperature, each
+    positive pair (i, j) (y_i == y_j, i != j) has the loss
+
+        l_ij = -log(e^{s_ij} / (e^{s_ij} + sum_{k: y_k != y_i} e^{s_ik}))
+             = softplus(logsumexp_{k: y_k != y_i} s_ik - s_ij)
+
+    (0 where row i has no negative: logsumexp of nothing is -inf). reduction="none": the
+    l_ij in row-major (i, j) order; "sum"; "mean" (optax ``ntxent``): the sum over the P
+    positive pairs / P, NaN (0 / 0) where the batch has no positive pair. optax clips each
+    squared norm at eps = finfo(dtype).eps (``cosine_similarity(epsilon=...)``).
+    """
+    temperature, eps = _ntxent_args(temperature, eps, reduction)
+    _, pos, _, _, _, _, _, _, z = _ntxent_parts(y_pred, y_true, temperature, eps)
+    values = _softplus(z[pos])
+    if reduction == "none":
+        return to64(values)
+    with np.errstate(invalid="ignore", over="ignore"):
+        total = np.sum(values)  # extended precision; rounded once
+        if reduction == "sum":
+            return np.asarray(to64(total))
+        return np.asarray(to64(total / EXT(values.size)) if values.size else np.nan)
+
+
+def ntxent_vjp(
+    g: Any, y_pred: Any, y_true: Any, *, temperature: float = 0.07, eps: float = 0.0,
+    reduction: str = "mean",
+) -> np.ndarray:
+    """With c_ij the cotangent of pair (i, j) and sig_ij = sigmoid(z_ij) = 1 - softmax
+    weight of the positive: dL/ds_ij = -c_ij sig_ij, dL/ds_ik = (sum_j c_ij sig_ij)
+    e^{s_ik - lse_i} for each negative k; then dL/du_i = sum_k (G_ik + G_ki) u_k / T and
+    dx_i = (du_i - u_i (u_i . du_i)) / |x_i| (du_i / sqrt(eps) where the norm is clipped).
+    A batch without positive pairs has a constant (NaN) loss: an empty sum, gradient 0."""
+    temperature, eps = _ntxent_args(temperature, eps, reduction)
+    x, pos, neg, u, norm, clipped, s, lse, z = _ntxent_parts(y_pred, y_true, temperature, eps)
+    n_pairs = int(pos.sum())
+    g = as_float64(g, "g")
+    want = (n_pairs,) if reduction == "none" else ()
+    if g.shape != want:
+        raise ValueError(f"g must have the shape of the loss output {want} "
+                         f"(reduction={reduction!r}), got {g.shape}")
+    c = np.zeros(pos.shape, dtype=EXT)
+    if n_pairs:
+        c[pos] = g if reduction != "mean" else EXT(g) / EXT(n_pairs)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        # 0 where no pair: no 0 * NaN from rows without negatives (z = -inf: sig = 0 anyway)
+        w = np.where(pos, c * _sigmoid(z), 0)
+        row = np.sum(w, axis=1)
+        soft = np.where(neg & (row != 0)[:, None], np.exp(s - lse[:, None]), 0)
+        big_g = -w + row[:, None] * soft
+        du = (big_g + big_g.T) @ u / EXT(temperature)
+        radial = np.sum(u * du, axis=1)
+        dx = np.where(clipped[:, None], du, du - u * radial[:, None]) / norm[:, None]
+    return to64(dx).reshape(x.shape)
+
+
+# ------------------------------------------------------------------------------- Circle
+
+
+def _two_prod(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(p, e) with p = fl(a b) and p + e = a b exactly (Dekker, Veltkamp's split), where
+    nothing overflows or underflows; e = 0 where it is not finite."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        p = a * b
+        ca, cb = 134217729.0 * a, 134217729.0 * b
+        ah, bh = ca - (ca - a), cb - (cb - b)
+        al, bl = a - ah, b - bh
+        e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    return p, np.where(np.isfinite(e), e, 0.0)
+
+
+def _one_minus_dot(x: np.ndarray) -> np.ndarray:
+    """1 - x_i . x_j for every pair in extended precision, from its exact value where
+    finite (exact products; fsum gives the float64 rounding hi, then the exact residual
+    lo, so hi + lo carries 106 bits): no cancellation where x_i . x_j is near 1
+    (near-duplicate unit embeddings), and the loss's gamma-scaled terms keep their bits."""
+    p, e = _two_prod(x[:, None, :], x[None, :, :])
+    n = x.shape[0]
+    out = np.empty((n, n), dtype=EXT)
+    for i in range(n):
+        for j in range(n):
+            terms = np.concatenate(([1.0], -p[i, j], -e[i, j]))
+            if np.all(np.isfinite(terms)):
+                hi = math.fsum(terms.tolist())
+                lo = math.fsum([*terms.tolist(), -hi])
+                out[i, j] = EXT(hi) + EXT(lo)
+            else:  # inf / NaN: IEEE arithmetic of the plain sum
+                with np.errstate(invalid="ignore", over="ignore"):
+                    out[i, j] = 1.0 - np.sum(p[i, j])
+    return out
+
+
+def _circle_args(gamma: float, margin: float, mean_over: str, reduction: str
+                 ) -> tuple[float, float]:
+    check_choice(mean_over, "mean_over", MEAN_OVER)
+    check_choice(reduction, "reduction", ("none", "sum", "mean", "sum_over_batch_size"))
+    return check_finite_scalar(gamma, "gamma"), check_finite_scalar(margin, "margin")
+
+
+def _circle_parts(y_pred: Any, y_true: Any, gamma: float, margin: float,
+                  remove_diagonal: bool) -> tuple[np.ndarray, ...]:
+    if not isinstance(remove_diagonal, (bool, np.bool_)):
+        raise TypeError(f"remove_diagonal must be a bool, got {remove_diagonal!r}")
+    x, y = _batch(y_pred, y_true)
+    pos, neg = _masks(y, bool(remove_diagonal))
+    raw = _one_minus_dot(x)  # 1 - S_ij, S = X X^T
+    gm, m = EXT(gamma), EXT(margin)
+    with np.errstate(invalid="ignore", over="ignore"):
+        d = np.maximum(raw, 0)  # Keras: ops.maximum(1 - S, 0)
+        w_pos, w_neg = m + d, 1 + m - d
+        a = -gm * np.maximum(w_pos, 0) * (m - d)  # positives: -gamma alpha_p (m - d)
+        b = gm * np.maximum(w_neg, 0) * (1 - m - d)  # negatives: gamma alpha_n (1 - m - d)
+        lp, ln = _masked_lse(a, pos), _masked_lse(b, neg)
+        t = lp + ln
+    return x, pos, neg, raw, d, w_pos, w_neg, a, b, lp, ln, t
+
+
+def _circle_reduce(values: np.ndarray, reduction: str, sample_weight: Any, mean_over: str,
+                   mean_of_empty: float) -> tuple[np.ndarray, np.ndarray | None]:
+    """(reduced loss, the weight of each row in the Circle class's mean over the positive
+    losses, or None for the plain reductions of :func:`reduce_loss`)."""
+    if reduction == "none" or reduction == "sum" or mean_over == "all":
+        out = reduce_loss(values, reduction, sample_weight=sample_weight,
+                          mean_of_empty=mean_of_empty)
+        return out, None
+    # Keras' Circle: rows with loss <= 0 are masked and the mean is over the others
+    # (count = rows with a positive loss; a NaN row stays in, so NaN propagates)
+    keep = (values > 0) | np.isnan(values)
+    count = int(keep.sum())
+    if count == 0:
+        return np.asarray(float(mean_of_empty)), np.zeros(values.shape[0])
+    total = reduce_loss(np.where(keep, values, 0.0), "sum", sample_weight=sample_weight)
+    return np.asarray(total / count), keep / count
+
+
+def circle(
+    y_pred: Any, y_true: Any, *, gamma: float = 80.0, margin: float = 0.4,
+    remove_diagonal: bool = True, mean_over: str = "all", mean_of_empty: float = float("nan"),
+    reduction: str = "none", sample_weight: Any = None,
+) -> np.ndarray:
+    """Circle loss per sample, as Keras 3 ``keras.losses.circle`` (gamma=80, margin=0.4):
+    y_pred (N, D) embeddings used as given (expected L2-normalised; not normalised here),
+    y_true (N,) integer labels, the batch as its own reference set.
+
+        d_ij = max(1 - x_i . x_j, 0)
+        positives (y_i == y_j; i != j if remove_diagonal): a_ij = -gamma max(m + d, 0) (m - d)
+        negatives (y_i != y_j):                      b_ij = gamma max(1 + m - d, 0) (1 - m - d)
+        loss_i = softplus(logsumexp_pos a_i. + logsumexp_neg b_i.)
+
+    A row without positives or without negatives has logsumexp -inf, so loss 0. The
+    weights max(., 0) are differentiated (Keras does not stop their gradient).
+    mean_over="positive" is the Circle Loss class's mean: circle sets a Keras mask
+    ``loss > 0``, and the Loss class's "sum_over_batch_size" then sums over the unmasked
+    rows and divides by their count (``apply_mask``), ``mean_of_empty`` (Keras:
+    divide_no_nan, 0) when every loss is 0. (Keras' ref_labels / ref_embeddings, a
+    separate reference set, are not taken: the batch is its own.)
+    """
+    gamma, margin = _circle_args(gamma, margin, mean_over, reduction)
+    t = _circle_parts(y_pred, y_true, gamma, margin, remove_diagonal)[-1]
+    values = to64(_softplus(t))
+    return _circle_reduce(values, reduction, sample_weight, mean_over, mean_of_empty)[0]
+
+
+def circle_vjp(
+    g: Any, y_pred: Any, y_true: Any, *, gamma: float = 80.0, margin: float = 0.4,
+    remove_diagonal: bool = True, mean_over: str = "all", mean_of_empty: float = float("nan"),
+    reduction: str = "none", sample_weight: Any = None, grad_at_clip: float = 0.0,
+) -> np.ndarray:
+    """With c_i the cotangent of loss_i, sig_i = sigmoid(lp_i + ln_i), pi / nu the softmax
+    weights of the positive / negative logsumexps: dL/dS_ij = -c_i sig_i (pi_ij da/dd +
+    nu_ij db/dd) [d/dS max(1 - S, 0)], with da/dd = -gamma (alpha_p' (m - d) - alpha_p),
+    db/dd = -gamma (alpha_n' (1 - m - d) + alpha_n); then dX = (G + G^T) X.
+    ``grad_at_clip``: d max(w, 0)/dw at w == 0 for each of the three clamps (d, alpha_p,
+    alpha_n): TF's Maximum passes the tie (1), jnp / torch.maximum split it (0.5)."""
+    gamma, margin = _circle_args(gamma, margin, mean_over, reduction)
+    tie = check_finite_scalar(grad_at_clip, "grad_at_clip")
+    x, pos, neg, raw, d, w_pos, w_neg, a, b, lp, ln, t = _circle_parts(
+        y_pred, y_true, gamma, margin, remove_diagonal)
+    values = to64(_softplus(t))
+    n = x.shape[0]
+    g = as_float64(g, "g")
+    want = (n,) if reduction == "none" else ()
+    if g.shape != want:
+        raise ValueError(f"g must have the shape of the loss output {want} "
+                         f"(reduction={reduction!r}), got {g.shape}")
+    _, weight = _circle_reduce(values, reduction, sample_weight, mean_over, mean_of_empty)
+    if weight is None:  # the plain reductions: reduce_loss's adjoint
+        cot, dead = reduce_loss_vjp(g, (n,), reduction, sample_weight=sample_weight,
+                                    mean_of_empty=mean_of_empty)
+        cot = np.where(dead, 0.0, cot)
+    else:
+        sw = np.ones(n) if sample_weight is None else np.broadcast_to(
+            as_float64(sample_weight, "sample_weight").reshape(-1), (n,))
+        cot = g * weight * sw
+    gm, m = EXT(gamma), EXT(margin)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        sig = cot.astype(EXT) * _sigmoid(t)
+        live = (sig != 0)[:, None]  # rows with a zero cotangent (or loss 0) add nothing
+        pi = np.where(pos & live, np.exp(a - lp[:, None]), 0)
+        nu = np.where(neg & live, np.exp(b - ln[:, None]), 0)
+        da = -gm * (_kink(w_pos, tie) * (m - d) - np.maximum(w_pos, 0))
+        db = -gm * (_kink(w_neg, tie) * (1 - m - d) + np.maximum(w_neg, 0))
+        dd = -_kink(raw, tie)  # d max(1 - S, 0) / dS
+        inner = np.where(pi != 0, pi * da, 0) + np.where(nu != 0, nu * db, 0)
+        big_g = sig[:, None] * inner * dd
+        dx = (big_g + big_g.T) @ x.astype(EXT)
+    return to64(dx).reshape(x.shape)

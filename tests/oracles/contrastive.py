@@ -1,0 +1,203 @@
+"""mpmath oracles for the batch-pairwise contrastive losses (reference/_contrastive.py):
+ntxent and circle, values at 50 digits from the definitions, VJPs (w.r.t. the embeddings)
+by mpmath's numerical differentiation of sum(g * loss) at 50 digits (not the reference's
+analytic formula). Regimes keep away from the kinks (clipped norms exactly at eps, d = 0,
+zero weights), where a numerical derivative would average the two sides.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mpmath
+import numpy as np
+
+from tests.oracles import OracleCase
+from tests.oracles.regression import mpf
+
+_RNG = np.random.default_rng(8080)
+
+
+def _rows(x: np.ndarray) -> list[list[Any]]:
+    return [[mpf(v) for v in row] for row in np.asarray(x)]
+
+
+def _dot(a: list[Any], b: list[Any]) -> Any:
+    return mpmath.fsum(p * q for p, q in zip(a, b, strict=True))
+
+
+def _lse(values: list[Any]) -> Any:
+    return mpmath.log(mpmath.fsum(mpmath.exp(v) for v in values)) if values else mpmath.ninf
+
+
+def _softplus(z: Any) -> Any:
+    return mpmath.mpf(0) if z == mpmath.ninf else mpmath.log1p(mpmath.exp(z))
+
+
+# ----------------------------------------------------------------------------- NT-Xent
+
+
+def _ntxent_pairs(rows: list[list[Any]], y: np.ndarray, temperature: float, eps: float
+                  ) -> list[Any]:
+    units = []
+    for r in rows:
+        n = mpmath.sqrt(max(_dot(r, r), mpf(eps)))
+        units.append([v / n for v in r])
+    t = mpf(temperature)
+    s = [[_dot(a, b) / t for b in units] for a in units]
+    out = []
+    for i in range(len(rows)):
+        negs = [s[i][k] for k in range(len(rows)) if y[k] != y[i]]
+        for j in range(len(rows)):
+            if j != i and y[j] == y[i]:
+                out.append(_softplus(_lse(negs) - s[i][j]) if negs else mpmath.mpf(0))
+    return out
+
+
+def _ntxent_reduce(pairs: list[Any], reduction: str) -> Any:
+    if reduction == "none":
+        return pairs
+    total = mpmath.fsum(pairs)
+    return total if reduction == "sum" else (total / len(pairs) if pairs else mpmath.nan)
+
+
+def _ntxent(x, y, *, temperature=0.07, eps=0.0, reduction="mean"):
+    out = _ntxent_reduce(_ntxent_pairs(_rows(x), y, temperature, eps), reduction)
+    return out if reduction == "none" else [out]
+
+
+def _grad_of(scalar, x):
+    """d scalar / dx at 50 digits, element by element (mpmath.diff along each axis)."""
+    base = _rows(x)
+    out = []
+    for i, row in enumerate(base):
+        for k in range(len(row)):
+            def along(h, i=i, k=k):
+                moved = [list(r) for r in base]
+                moved[i][k] = moved[i][k] + h
+                return scalar(moved)
+            out.append(mpmath.diff(along, 0))
+    return out
+
+
+def _ntxent_d(x, y, *, g, temperature=0.07, eps=0.0, reduction="mean"):
+    gs = [mpf(v) for v in np.ravel(g)]
+
+    def scalar(rows):
+        pairs = _ntxent_pairs(rows, y, temperature, eps)
+        red = _ntxent_reduce(pairs, reduction)
+        return mpmath.fsum(a * b for a, b in zip(gs, pairs if reduction == "none" else [red],
+                                                 strict=True))
+    return _grad_of(scalar, x)
+
+
+# ------------------------------------------------------------------------------ Circle
+
+
+def _circle_rows(rows, y, gamma, margin, remove_diagonal):
+    gm, m = mpf(gamma), mpf(margin)
+    out = []
+    n = len(rows)
+    for i in range(n):
+        pos, neg = [], []
+        for j in range(n):
+            d = max(1 - _dot(rows[i], rows[j]), mpmath.mpf(0))
+            if y[j] == y[i] and (j != i or not remove_diagonal):
+                pos.append(-gm * max(m + d, mpmath.mpf(0)) * (m - d))
+            if y[j] != y[i]:
+                neg.append(gm * max(1 + m - d, mpmath.mpf(0)) * (1 - m - d))
+        out.append(_softplus(_lse(pos) + _lse(neg)) if pos and neg else mpmath.mpf(0))
+    return out
+
+
+def _circle_reduce(values, reduction, mean_over):
+    if reduction == "none":
+        return values
+    if reduction == "sum":
+        return mpmath.fsum(values)
+    kept = [v for v in values if v > 0] if mean_over == "positive" else values
+    return mpmath.fsum(kept) / len(kept)
+
+
+def _circle(x, y, *, gamma=80.0, margin=0.4, remove_diagonal=True, mean_over="all",
+            reduction="none"):
+    out = _circle_reduce(_circle_rows(_rows(x), y, gamma, margin, remove_diagonal),
+                         reduction, mean_over)
+    return out if reduction == "none" else [out]
+
+
+def _circle_d(x, y, *, g, gamma=80.0, margin=0.4, remove_diagonal=True, mean_over="all",
+              reduction="none", grad_at_clip=0.0):
+    gs = [mpf(v) for v in np.ravel(g)]
+    # the Circle class's mask (loss > 0) is piecewise constant: fixed at x
+    keep = [v > 0 for v in _circle_rows(_rows(x), y, gamma, margin, remove_diagonal)]
+
+    def scalar(rows):
+        values = _circle_rows(rows, y, gamma, margin, remove_diagonal)
+        if reduction == "none":
+            return mpmath.fsum(a * b for a, b in zip(gs, values, strict=True))
+        if reduction == "sum":
+            return gs[0] * mpmath.fsum(values)
+        used = [v for v, k in zip(values, keep, strict=True) if k or mean_over == "all"]
+        return gs[0] * mpmath.fsum(used) / len(used)
+    return _grad_of(scalar, x)
+
+
+# ----------------------------------------------------------------------------- regimes
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def _regimes() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    first = _RNG.normal(0, 1, (4, 4))
+    groups = np.array([0, 1, 2, 0, 1, 0, 2, 1, 3])
+    tiny = _RNG.normal(0, 1, (6, 3))
+    tiny[0] *= 1e-5  # |x_0|^2 ~ 1e-10 < eps = 1e-7: the clipped norm
+    return {
+        "typical": (_unit(_RNG.normal(0, 1, (9, 4))), groups),
+        "unnormalised": (_RNG.normal(0, 0.7, (8, 3)), groups[:8]),
+        "views": (np.concatenate([first, first + _RNG.normal(0, 0.3, first.shape)]),
+                  np.tile(np.arange(4), 2)),
+        # 1 - x.y ~ 1e-7 for the positives: the exact fsum of 1 - x.y matters
+        "near_duplicates": (_unit(np.concatenate([first, first + _RNG.normal(0, 3e-4, first.shape)])),
+                            np.tile(np.arange(4), 2)),
+        "clipped_norm": (tiny, np.array([0, 0, 1, 1, 2, 2])),
+        "no_negatives": (_unit(_RNG.normal(0, 1, (4, 3))), np.zeros(4, dtype=np.int64)),
+    }
+
+
+def _cases(name, value, grad, regimes, *, kwargs=None, grad_kwargs=None, g_shape=()):
+    cases = []
+    kwargs = dict(kwargs or {})
+    for regime, inputs in regimes.items():
+        cases.append(OracleCase(name, regime, inputs, value, dict(kwargs), elementwise=False))
+        shape = inputs[0].shape[:1] if g_shape == "rows" else g_shape
+        g = _RNG.uniform(-2, 2, shape)
+        cases.append(OracleCase(name, regime, inputs, grad,
+                                {**kwargs, **(grad_kwargs or {}), "g": g}, grad=True,
+                                elementwise=False))
+    return cases
+
+
+_R = _regimes()
+_NT = {k: _R[k] for k in ("typical", "views", "near_duplicates", "clipped_norm", "no_negatives")}
+_CI = {k: _R[k] for k in ("typical", "unnormalised", "views", "near_duplicates", "no_negatives")}
+
+CASES: list[OracleCase] = [
+    *_cases("ntxent", _ntxent, _ntxent_d, _NT, kwargs={"eps": 1e-7}),
+    *_cases("ntxent", _ntxent, _ntxent_d, {"t0.5": _R["typical"], "t0.5_views": _R["views"]},
+            kwargs={"temperature": 0.5, "eps": 2.0 ** -52}),
+    *_cases("ntxent", _ntxent, _ntxent_d, {"sum": _R["views"]}, kwargs={"reduction": "sum"}),
+    *[c for c in _cases("ntxent", _ntxent, _ntxent_d, {"none": _R["typical"]},
+                        kwargs={"reduction": "none"}, g_shape=(14,))],
+    *_cases("circle", _circle, _circle_d, _CI, g_shape="rows"),
+    *_cases("circle", _circle, _circle_d, {"gamma_margin": _R["typical"]},
+            kwargs={"gamma": 32.0, "margin": 0.25}, g_shape="rows"),
+    *_cases("circle", _circle, _circle_d, {"keep_diagonal": _R["unnormalised"]},
+            kwargs={"remove_diagonal": False}, g_shape="rows"),
+    *_cases("circle", _circle, _circle_d, {"mean_positive": _R["typical"]},
+            kwargs={"reduction": "mean", "mean_over": "positive"}),
+    *_cases("circle", _circle, _circle_d, {"sum": _R["typical"]}, kwargs={"reduction": "sum"}),
+]
