@@ -411,7 +411,9 @@ def _ctc_from_lengths(ctc_loss: Any, output: int | None = None) -> Any:
 
 def _ctc_forward_probs_bindings(L: Any) -> list[Any]:
     """optax.losses.ctc_loss_with_forward_probs: (per_seq_loss, logalpha_phi,
-    logalpha_emit), one binding per output. Its lattice starts from log_epsilon = -1e5
+    logalpha_emit), one binding per lattice (per_seq_loss is what optax.losses.ctc_loss
+    returns, bit for bit, and its binding checks it; tests/test_adapter_jax.py holds the
+    two equal). Its lattice starts from log_epsilon = -1e5
     rather than log 0 and adds log_epsilon to the forbidden arcs (declared: the reference's
     log_epsilon); logalpha_phi's last row also takes the final epsilon arc emit -> blank
     (close_last_frame), which is where the loss is read."""
@@ -432,9 +434,6 @@ def _ctc_forward_probs_bindings(L: Any) -> list[Any]:
              "logits' dtype, the lattice runs in jnp.float_); the lattice covers every label "
              "slot, padding included (label_paddings only pick the loss's state)")
     out = [
-        _loss("optax.losses.ctc_loss_with_forward_probs[0] (per_seq_loss)", "ctc",
-              _ctc_from_lengths(fn, 0), where, args=args, conventions=conv,
-              label_dtype="int32", output_dtype="float64", notes=notes, info=info),
         _loss("optax.losses.ctc_loss_with_forward_probs[1] (logalpha_phi, batch-major)",
               "ctc_log_alpha_blank", _ctc_from_lengths(fn, 1), where, args=args,
               conventions={**conv, "close_last_frame": True}, label_dtype="int32",

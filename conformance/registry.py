@@ -193,15 +193,26 @@ def load_registry(path: Path | str = DEFAULT_PATH) -> list[Divergence]:
 
 def _load_file(path: Path) -> list[Divergence]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        stat = path.stat()
     except FileNotFoundError:
         return []
+    # parsed once per process while the file is unchanged (a run reads it at collection and
+    # again for the results; entries are frozen, so sharing them is safe)
+    return list(_load_file_cached(path.resolve(), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=256)
+def _load_file_cached(path: Path, mtime_ns: int, size: int) -> tuple[Divergence, ...]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return ()
     except tomllib.TOMLDecodeError as exc:
         raise RegistryError(f"{path}: not valid TOML: {exc}") from None
     entries = data.get("divergence", [])
     if not isinstance(entries, list):
         raise RegistryError(f"{path}: 'divergence' must be an array of tables ([[divergence]])")
-    return [_entry(path, i, raw) for i, raw in enumerate(entries, start=1)]
+    return tuple(_entry(path, i, raw) for i, raw in enumerate(entries, start=1))
 
 
 def _entry(path: Path, index: int, raw: Any) -> Divergence:
@@ -262,12 +273,23 @@ def matcher(entries: list[Divergence], versions: Mapping[str, str]) -> Any:
     """
     by_api: dict[str, list[Divergence]] = {}
     applies: dict[int, bool] = {}
+    # an entry whose binding has no glob character can only match its own api: looked up,
+    # not fnmatch-ed against every api (hundreds of apis x thousands of entries)
+    literal: dict[str, list[tuple[int, Divergence]]] = {}
+    patterns: list[tuple[int, Divergence]] = []
+    for i, e in enumerate(entries):
+        if any(c in e.binding for c in "*?["):
+            patterns.append((i, e))
+        else:
+            literal.setdefault(e.binding, []).append((i, e))
 
     def find(spec: CaseSpec) -> Divergence | None:
         candidates = by_api.get(spec.api)
         if candidates is None:
-            candidates = by_api[spec.api] = [
-                e for e in entries if spec.api == e.binding or fnmatch.fnmatchcase(spec.api, e.binding)]
+            hits = literal.get(spec.api, []) + [
+                (i, e) for i, e in patterns
+                if spec.api == e.binding or fnmatch.fnmatchcase(spec.api, e.binding)]
+            candidates = by_api[spec.api] = [e for _, e in sorted(hits, key=lambda h: h[0])]
         for entry in candidates:
             if entry.matches(spec):
                 if id(entry) not in applies:
