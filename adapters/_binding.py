@@ -52,7 +52,7 @@ def reference_conventions(binding: Binding, fn: Callable[..., Any]) -> dict[str,
             if k not in HARNESS_CONVENTIONS or k in params}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _parameter_names(fn: Callable[..., Any]) -> frozenset[str]:
     # memoized: inspect.signature costs ~70 us, and this runs twice a case
     return frozenset(inspect.signature(fn).parameters)
