@@ -146,6 +146,7 @@ def numpy_binding(api: str, fn: Callable[..., Any], reference: str, *,
         conventions=dict(conventions),
         grad_conventions=dict(grad_conventions or {}),
         grad=grad_fn is not None,
+        grad_wrt=(),  # grad_fn is w.r.t. the predictions only: no -grad_NAME checks
         dtypes=tuple(dtypes),
         regimes=tuple(regimes) if regimes is not None else None,
         info=dict(info or {}),
