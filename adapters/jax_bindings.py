@@ -546,13 +546,20 @@ def _ranking_bindings(L: Any) -> list[Any]:
 def _ntxent_bindings(L: Any) -> list[Any]:
     """optax.losses.ntxent (optax >= 0.2.3): cosine similarities through
     cosine_similarity(epsilon=jnp.finfo(embeddings.dtype).eps), which clips each squared
-    norm at the dtype's machine epsilon: one binding per dtype, each declaring its eps."""
+    norm at the dtype's machine epsilon: one binding per dtype, each declaring its eps.
+    optax 0.2.3's ntxent passes no epsilon (cosine_similarity's default 0: no clamp, a
+    zero vector gives 0/0 = NaN): eps=0 is declared there."""
     fn = getattr(L, "ntxent", None)
     if fn is None:
         return []
     import functools
+    import inspect
 
     import ml_dtypes
+    # whether this optax's ntxent passes an epsilon to cosine_similarity (read from its
+    # source: 0.2.8 passes finfo(dtype).eps, 0.2.3 none; the release that changed it is
+    # not pinned down here)
+    clips = "epsilon" in inspect.getsource(fn)
 
     where = ("optax/losses/_self_supervised.py:ntxent (cosine_similarity(epsilon="
              "finfo(dtype).eps) / temperature; -sum over positive pairs of log softmax "
@@ -563,8 +570,9 @@ def _ntxent_bindings(L: Any) -> list[Any]:
     out = []
     for dtype in ("float16", "bfloat16", "float32", "float64"):
         eps = float(ml_dtypes.finfo(dtype).eps)
-        conv = {"temperature": 0.07, "eps": eps, "reduction": "mean"}
-        eps_info = {**info, "epsilon": f"{eps!r} = finfo({dtype}).eps, clip of squared norms"}
+        conv = {"temperature": 0.07, "eps": eps if clips else 0.0, "reduction": "mean"}
+        eps_info = {**info, "epsilon": f"{eps!r} = finfo({dtype}).eps, clip of squared norms"
+                    if clips else "none (a zero vector gives NaN)"}
         out.append(_loss(f"optax.losses.ntxent on {dtype}", "ntxent", fn, where,
                          conventions=conv, dtypes=(dtype,), info=eps_info))
         if dtype in ("float32", "float64"):
