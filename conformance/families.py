@@ -148,6 +148,7 @@ FAMILY_OF |= {
     "gaussian_nll": "regression",
     "cosine_similarity": "vectors",
     "cosine_distance": "vectors",
+    "unit_cosine_distance": "vectors",
     "hinge": "margin",
     "squared_hinge": "margin",
     "soft_margin": "margin",

@@ -15,12 +15,12 @@ in :mod:`reference.margin` with the pair and triplet embedding losses.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-from ._loss_common import EXT, to64
+from ._loss_common import EXT, exact_products, exact_sums, sigmoid, softplus, to64
+from ._margin_multiclass import _kink  # 1 above 0, the tie value at 0, NaN for NaN
 from ._reduce import reduce_loss, reduce_loss_vjp
 from ._validate import as_float64, check_choice, check_finite_scalar
 
@@ -61,24 +61,6 @@ def _masked_lse(v: np.ndarray, mask: np.ndarray) -> np.ndarray:
         s = np.sum(np.exp(w - shift), axis=1)
         with np.errstate(divide="ignore"):
             return np.log(s) + shift[:, 0]
-
-
-def _softplus(z: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore", invalid="ignore"):
-        # log(1 + e^z) = max(z, 0) + log1p(e^-|z|): no overflow; softplus(-inf) = 0
-        return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore", invalid="ignore"):
-        e = np.exp(-np.abs(z))  # <= 1: no overflow on either side
-        return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
-
-
-def _kink(w: np.ndarray, at_zero: float) -> np.ndarray:
-    """d max(w, 0)/dw: 1 above 0, ``at_zero`` at 0, 0 below; NaN for NaN."""
-    with np.errstate(invalid="ignore"):
-        return np.where(np.isnan(w), np.nan, np.where(w > 0, 1.0, np.where(w == 0, at_zero, 0.0)))
 
 
 # ------------------------------------------------------------------------------ NT-Xent
@@ -127,7 +109,7 @@ def ntxent(
     """
     temperature, eps = _ntxent_args(temperature, eps, reduction)
     _, pos, _, _, _, _, _, _, z = _ntxent_parts(y_pred, y_true, temperature, eps)
-    values = _softplus(z[pos])
+    values = softplus(z[pos])
     if reduction == "none":
         return to64(values)
     with np.errstate(invalid="ignore", over="ignore"):
@@ -159,7 +141,7 @@ def ntxent_vjp(
         c[pos] = g if reduction != "mean" else EXT(g) / EXT(n_pairs)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         # 0 where no pair: no 0 * NaN from rows without negatives (z = -inf: sig = 0 anyway)
-        w = np.where(pos, c * _sigmoid(z), 0)
+        w = np.where(pos, c * sigmoid(z), 0)
         row = np.sum(w, axis=1)
         soft = np.where(neg & (row != 0)[:, None], np.exp(s - lse[:, None]), 0)
         big_g = -w + row[:, None] * soft
@@ -172,37 +154,16 @@ def ntxent_vjp(
 # ------------------------------------------------------------------------------- Circle
 
 
-def _two_prod(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(p, e) with p = fl(a b) and p + e = a b exactly (Dekker, Veltkamp's split), where
-    nothing overflows or underflows; e = 0 where it is not finite."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        p = a * b
-        ca, cb = 134217729.0 * a, 134217729.0 * b
-        ah, bh = ca - (ca - a), cb - (cb - b)
-        al, bl = a - ah, b - bh
-        e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    return p, np.where(np.isfinite(e), e, 0.0)
-
-
 def _one_minus_dot(x: np.ndarray) -> np.ndarray:
     """1 - x_i . x_j for every pair in extended precision, from its exact value where
     finite (exact products; fsum gives the float64 rounding hi, then the exact residual
     lo, so hi + lo carries 106 bits): no cancellation where x_i . x_j is near 1
     (near-duplicate unit embeddings), and the loss's gamma-scaled terms keep their bits."""
-    p, e = _two_prod(x[:, None, :], x[None, :, :])
+    p, e = exact_products(x[:, None, :], x[None, :, :])
     n = x.shape[0]
-    out = np.empty((n, n), dtype=EXT)
-    for i in range(n):
-        for j in range(n):
-            terms = np.concatenate(([1.0], -p[i, j], -e[i, j]))
-            if np.all(np.isfinite(terms)):
-                hi = math.fsum(terms.tolist())
-                lo = math.fsum([*terms.tolist(), -hi])
-                out[i, j] = EXT(hi) + EXT(lo)
-            else:  # inf / NaN: IEEE arithmetic of the plain sum
-                with np.errstate(invalid="ignore", over="ignore"):
-                    out[i, j] = 1.0 - np.sum(p[i, j])
-    return out
+    terms = np.concatenate([np.ones((n, n, 1)), -p, -e], axis=-1)
+    hi, lo = exact_sums(terms)
+    return hi.astype(EXT) + lo.astype(EXT)
 
 
 def _circle_args(gamma: float, margin: float, mean_over: str, reduction: str
@@ -272,7 +233,7 @@ def circle(
     """
     gamma, margin = _circle_args(gamma, margin, mean_over, reduction)
     t = _circle_parts(y_pred, y_true, gamma, margin, remove_diagonal)[-1]
-    values = to64(_softplus(t))
+    values = to64(softplus(t))
     return _circle_reduce(values, reduction, sample_weight, mean_over, mean_of_empty)[0]
 
 
@@ -291,7 +252,7 @@ def circle_vjp(
     tie = check_finite_scalar(grad_at_clip, "grad_at_clip")
     x, pos, neg, raw, d, w_pos, w_neg, a, b, lp, ln, t = _circle_parts(
         y_pred, y_true, gamma, margin, remove_diagonal)
-    values = to64(_softplus(t))
+    values = to64(softplus(t))
     n = x.shape[0]
     g = as_float64(g, "g")
     want = (n,) if reduction == "none" else ()
@@ -309,7 +270,7 @@ def circle_vjp(
         cot = g * weight * sw
     gm, m = EXT(gamma), EXT(margin)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        sig = cot.astype(EXT) * _sigmoid(t)
+        sig = cot.astype(EXT) * sigmoid(t)
         live = (sig != 0)[:, None]  # rows with a zero cotangent (or loss 0) add nothing
         pi = np.where(pos & live, np.exp(a - lp[:, None]), 0)
         nu = np.where(neg & live, np.exp(b - ln[:, None]), 0)

@@ -1,5 +1,6 @@
-"""Cosine distance 1 - cos(x, y) (registered in ``regression.py``), and the unnormalised
-1 - x.y of tf.compat.v1.losses.cosine_distance (which assumes unit vectors)."""
+"""Cosine distance 1 - cos(x, y), and ``unit_cosine_distance``, the unnormalised 1 - x.y of
+tf.compat.v1.losses.cosine_distance (which assumes unit vectors); registered in
+``regression.py``."""
 
 from __future__ import annotations
 
@@ -67,50 +68,53 @@ def _shape(x: np.ndarray, axis: int, keepdims: bool) -> tuple[int, ...]:
 
 def cosine_distance(
     y_pred: Any, y_true: Any, *, axis: int = -1, eps: float | None = None,
-    eps_mode: str = "separate", normalize: bool = True, keepdims: bool = False,
-    reduction: str = "none", sample_weight: Any = None,
+    eps_mode: str = "separate", reduction: str = "none", sample_weight: Any = None,
 ) -> np.ndarray:
-    """1 - cos(x, y) along ``axis`` (x = y_pred), one value per sample.
-
-    normalize=True: cos as in ``cosine_similarity`` (same ``eps``/``eps_mode``
-    conventions: optax ``cosine_distance(epsilon=e)`` is eps = sqrt(e), eps_mode
-    "separate"; epsilon=0 is eps=None, NaN for a zero vector). Evaluated through
-    Lagrange's identity where cos > 0, so it keeps its relative accuracy near parallel
-    vectors. normalize=False: 1 - sum(x * y), no normalisation (tf.compat.v1.losses.
-    cosine_distance, which assumes unit vectors; equal to the normalised form on them),
-    correctly rounded. ``keepdims``: keep ``axis`` with size 1 (TF v1's per-sample shape).
-    """
-    if not isinstance(normalize, (bool, np.bool_)):
-        raise TypeError(f"normalize must be a bool, got {normalize!r}")
+    """1 - cos(x, y) along ``axis`` (x = y_pred), one value per sample, cos as in
+    ``cosine_similarity`` (same ``eps``/``eps_mode`` conventions: optax
+    ``cosine_distance(epsilon=e)`` is eps = sqrt(e), eps_mode "separate"; epsilon=0 is
+    eps=None, NaN for a zero vector). Evaluated through Lagrange's identity where cos > 0,
+    so it keeps its relative accuracy near parallel vectors."""
     x, y, axis, eps = _cosine_inputs(y_pred, y_true, axis, eps, eps_mode)
-    values = (_one_minus_cos(x, y, axis, eps, eps_mode) if normalize
-              else _one_minus_dot(x, y, axis))
-    values = values.reshape(_shape(x, axis, keepdims))
+    values = _one_minus_cos(x, y, axis, eps, eps_mode).reshape(_out_shape(x, axis))
     return reduce_loss(values, reduction, sample_weight=sample_weight)
 
 
 def cosine_distance_vjp(
     g: Any, y_pred: Any, y_true: Any, *, axis: int = -1, eps: float | None = None,
-    eps_mode: str = "separate", normalize: bool = True, keepdims: bool = False,
-    reduction: str = "none", sample_weight: Any = None, wrt: str = "y_pred",
+    eps_mode: str = "separate", reduction: str = "none", sample_weight: Any = None,
+    wrt: str = "y_pred",
 ) -> np.ndarray:
-    """normalize=True: -d cos/dx (cosine_similarity_vjp with negate=True; its clamp rules).
-    normalize=False: -y, times each sample's cotangent. ``wrt="y_true"``: both forms are
-    symmetric in x and y, so d/dy is the same with the two swapped."""
-    if not isinstance(normalize, (bool, np.bool_)):
-        raise TypeError(f"normalize must be a bool, got {normalize!r}")
+    """-d cos/dx (cosine_similarity_vjp with negate=True; its clamp rules). ``wrt="y_true"``:
+    cos is symmetric in x and y, so d/dy is the same with the two swapped."""
     if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
         y_pred, y_true = y_true, y_pred
-    x, y, axis, eps = _cosine_inputs(y_pred, y_true, axis, eps, eps_mode)
-    if normalize:
-        if keepdims and reduction == "none":
-            g = np.asarray(g, dtype=np.float64).reshape(_out_shape(x, axis))
-        return cosine_similarity_vjp(g, x, y, axis=axis, eps=eps, eps_mode=eps_mode,
-                                     negate=True, reduction=reduction,
-                                     sample_weight=sample_weight)
+    return cosine_similarity_vjp(g, y_pred, y_true, axis=axis, eps=eps, eps_mode=eps_mode,
+                                 negate=True, reduction=reduction, sample_weight=sample_weight)
+
+
+def unit_cosine_distance(
+    y_pred: Any, y_true: Any, *, axis: int = -1, keepdims: bool = False,
+    reduction: str = "none", sample_weight: Any = None,
+) -> np.ndarray:
+    """1 - sum(x * y) along ``axis``, no normalisation: tf.compat.v1.losses.cosine_distance,
+    which assumes unit vectors (on them it equals ``cosine_distance``). Correctly rounded.
+    ``keepdims``: keep ``axis`` with size 1 (TF v1's per-sample shape)."""
+    x, y, axis, _ = _cosine_inputs(y_pred, y_true, axis, None, "separate")
+    values = _one_minus_dot(x, y, axis).reshape(_shape(x, axis, keepdims))
+    return reduce_loss(values, reduction, sample_weight=sample_weight)
+
+
+def unit_cosine_distance_vjp(
+    g: Any, y_pred: Any, y_true: Any, *, axis: int = -1, keepdims: bool = False,
+    reduction: str = "none", sample_weight: Any = None, wrt: str = "y_pred",
+) -> np.ndarray:
+    """-y times each sample's cotangent (``wrt="y_true"``: -x)."""
+    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+        y_pred, y_true = y_true, y_pred
+    x, y, axis, _ = _cosine_inputs(y_pred, y_true, axis, None, "separate")
     cot, dead = reduce_vjp(g, _shape(x, axis, keepdims), reduction,
                            sample_weight=sample_weight)
     if not keepdims:
         cot, dead = np.expand_dims(cot, axis), np.expand_dims(dead, axis)
     return chain(cot, dead, -y)
-

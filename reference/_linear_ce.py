@@ -11,47 +11,15 @@ extended precision on it.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from ._crossentropy_common import reduce_per_sample, reduction_vjp
-from ._loss_common import EXT, to64, two_diff
+from ._loss_common import EXT, exact_products, exact_sums, to64, two_diff
 from ._validate import as_float64, as_int_labels, check_choice
 
 __all__ = ["linear_cross_entropy", "linear_cross_entropy_vjp"]
-
-_SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's splitter for float64
-
-
-def _two_prod(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(p, e) with p = fl(a b) and p + e = a b exactly (Dekker; e = 0 where p is not
-    finite or the operands are beyond the splitter's range)."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        p = a * b
-        ta, tb = _SPLIT * a, _SPLIT * b
-        ah, bh = ta - (ta - a), tb - (tb - b)
-        al, bl = a - ah, b - bh
-        e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    return p, np.where(np.isfinite(e), e, 0.0)
-
-
-def _exact_sums(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """hi + lo = the sum over the last axis, hi correctly rounded (``math.fsum``), lo the
-    correctly rounded remainder; plain sums where a term is not finite (NaN/inf)."""
-    flat = terms.reshape(-1, terms.shape[-1])
-    hi = np.empty(flat.shape[0])
-    lo = np.zeros(flat.shape[0])
-    for i, row in enumerate(flat):
-        if np.all(np.isfinite(row)):
-            hi[i] = math.fsum(row)
-            lo[i] = math.fsum([*row, -hi[i]])
-        else:
-            with np.errstate(invalid="ignore"):
-                hi[i] = row.sum()
-    return hi.reshape(terms.shape[:-1]), lo.reshape(terms.shape[:-1])
-
 
 def _parts(x: Any, linear_weight: Any, y_true: Any, linear_bias: Any, class_weight: Any,
            ignore_index: Any):
@@ -86,13 +54,13 @@ def _parts(x: Any, linear_weight: Any, y_true: Any, linear_bias: Any, class_weig
             raise ValueError(f"class_weight must have shape ({c},) (one per class), got {cw.shape}")
     w_y = np.where(valid, cw[yv], 0.0)
     # d_c = (x . W_c + b_c) - (x . W_y + b_y) as exact products, summed once: [..., C, 4F + 2]
-    p1, e1 = _two_prod(x[..., None, :], w)
+    p1, e1 = exact_products(x[..., None, :], w)
     p2, e2 = (np.broadcast_to(a, p1.shape)
-              for a in _two_prod(x[..., None, :], w[yv][..., None, :]))
+              for a in exact_products(x[..., None, :], w[yv][..., None, :]))
     col = (*p1.shape[:-1], 1)
     terms = np.concatenate([p1, e1, -p2, -e2, np.broadcast_to(b[:, None], col),
                             np.broadcast_to(-b[yv][..., None, None], col)], axis=-1)
-    hi, lo = _exact_sums(terms)
+    hi, lo = exact_sums(terms)
     d = hi.astype(EXT) + lo.astype(EXT)  # d_y is exactly 0
     return x, w, yv, valid, w_y, d
 
@@ -164,9 +132,9 @@ def linear_cross_entropy_vjp(
         a_hi = to64(a)
         a_lo = to64(a - a_hi.astype(EXT))
     dw_hi, dw_lo = two_diff(w, w[yv][..., None, :])  # [..., C, F]
-    parts = [_two_prod(ai[..., :, None], dwi) for ai in (a_hi, a_lo) for dwi in (dw_hi, dw_lo)]
+    parts = [exact_products(ai[..., :, None], dwi) for ai in (a_hi, a_lo) for dwi in (dw_hi, dw_lo)]
     terms = np.concatenate([t for pe in parts for t in pe], axis=-2)  # [..., 8C, F]
-    hi, _ = _exact_sums(np.moveaxis(terms, -2, -1))
+    hi, _ = exact_sums(np.moveaxis(terms, -2, -1))
     return np.where(valid[..., None], hi, 0.0)
 
 
@@ -180,9 +148,9 @@ def _weight_vjp(x: np.ndarray, p: np.ndarray, hot: np.ndarray, scale: np.ndarray
         a_lo = to64(a - a_hi.astype(EXT))
     f, c = x.shape[-1], p.shape[-1]
     xs = x.reshape(-1, f)  # [N, F]
-    parts = [_two_prod(ai.reshape(-1, c)[:, :, None], xs[:, None, :]) for ai in (a_hi, a_lo)]
+    parts = [exact_products(ai.reshape(-1, c)[:, :, None], xs[:, None, :]) for ai in (a_hi, a_lo)]
     terms = np.concatenate([t for pe in parts for t in pe], axis=0)  # [4N, C, F]
     if terms.shape[0] == 0:  # no samples: no gradient
         return np.zeros((c, f))
-    hi, _ = _exact_sums(np.moveaxis(terms, 0, -1))
+    hi, _ = exact_sums(np.moveaxis(terms, 0, -1))
     return hi

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ._special import two_prod
 from ._validate import as_float64, check_choice, check_same_shape
 
 LABEL_MODES = ("pm1", "01", "auto")
@@ -87,3 +88,28 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         e = np.exp(-np.abs(x))  # e^-|x| <= 1: no overflow on either side
         return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def exact_products(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(p, e) with p + e = a b exactly (TwoProduct, broadcasting); e = 0 where it is not
+    finite (a product beyond the splitter's range, or inf / NaN operands)."""
+    p, e = two_prod(a, b)
+    return p, np.where(np.isfinite(e), e, 0.0)
+
+
+def exact_sums(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """hi + lo = the sum over the last axis, hi correctly rounded (``math.fsum``), lo the
+    correctly rounded remainder; plain sums (lo = 0) where a term is not finite."""
+    import math
+
+    flat = terms.reshape(-1, terms.shape[-1])
+    hi = np.empty(flat.shape[0])
+    lo = np.zeros(flat.shape[0])
+    for i, row in enumerate(flat):
+        if np.all(np.isfinite(row)):
+            hi[i] = math.fsum(row)
+            lo[i] = math.fsum([*row, -hi[i]])
+        else:
+            with np.errstate(invalid="ignore", over="ignore"):
+                hi[i] = row.sum()
+    return hi.reshape(terms.shape[:-1]), lo.reshape(terms.shape[:-1])

@@ -33,7 +33,12 @@ from ._brier import (
     multiclass_brier_score,
     multiclass_brier_score_vjp,
 )
-from ._cosine_distance import cosine_distance, cosine_distance_vjp
+from ._cosine_distance import (
+    cosine_distance,
+    cosine_distance_vjp,
+    unit_cosine_distance,
+    unit_cosine_distance_vjp,
+)
 from ._loss_common import EXT, pair, to64, two_diff
 from ._pairwise import mean_pairwise_squared_error, mean_pairwise_squared_error_vjp
 from ._reduce import chain, reduce_loss
@@ -79,6 +84,7 @@ __all__ = [
     "squared_error",
     "squared_log_error",
     "squared_norm",
+    "unit_cosine_distance",
 ]
 
 
@@ -446,6 +452,7 @@ FUNCTIONS = {
     "poisson_nll_log_input": poisson_nll_log_input,
     "cosine_similarity": cosine_similarity,
     "cosine_distance": cosine_distance,
+    "unit_cosine_distance": unit_cosine_distance,
     "mean_pairwise_squared_error": mean_pairwise_squared_error,
     "gaussian_nll": gaussian_nll,
     "root_mean_squared_error": root_mean_squared_error,
@@ -468,6 +475,7 @@ VJPS = {
     "poisson_nll_log_input": poisson_nll_log_input_vjp,
     "cosine_similarity": cosine_similarity_vjp,
     "cosine_distance": cosine_distance_vjp,
+    "unit_cosine_distance": unit_cosine_distance_vjp,
     "mean_pairwise_squared_error": mean_pairwise_squared_error_vjp,
     "gaussian_nll": gaussian_nll_vjp,
     "root_mean_squared_error": root_mean_squared_error_vjp,

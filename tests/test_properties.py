@@ -248,6 +248,7 @@ def _smooth_cases():
         "poisson_nll_log_input": lambda r, s: (real(r, s), r.integers(0, 5, s) * 1.0),
         "cosine_similarity": lambda r, s: (real(r, s), real(r, s)),
         "cosine_distance": lambda r, s: (real(r, s), real(r, s)),
+        "unit_cosine_distance": lambda r, s: (real(r, s), real(r, s)),
         "mean_pairwise_squared_error": lambda r, s: (real(r, s), real(r, s)),
         "cosine_embedding": lambda r, s: (real(r, s), real(r, s), np.ones(s[:-1])),
         "margin_ranking": lambda r, s: (real(r, s), real(r, s), pm1(r, s)),

@@ -149,6 +149,6 @@ def test_pair_losses_are_symmetric_where_the_vjp_swaps_its_inputs():
     assert np.array_equal(M.cosine_embedding(x, y, t, margin=0.2),
                           M.cosine_embedding(y, x, t, margin=0.2))
     for name, kw in (("cosine_similarity", {"eps": 1e-8}), ("cosine_distance", {}),
-                     ("cosine_distance", {"normalize": False})):
+                     ("unit_cosine_distance", {})):
         np.testing.assert_allclose(R.FUNCTIONS[name](x, y, **kw), R.FUNCTIONS[name](y, x, **kw),
                                    rtol=4e-16, atol=0, err_msg=name)

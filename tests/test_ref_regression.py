@@ -18,7 +18,8 @@ from reference import regression as R
 ROOTS = ("root_mean_squared_error", "root_mean_squared_log_error")
 BRIER = ("brier_score", "multiclass_brier_score")
 NAMES = sorted(set(R.FUNCTIONS) - set(ROOTS) - set(BRIER) - {"squared_norm"})
-ELEMENTWISE = [n for n in NAMES if n not in ("cosine_similarity", "cosine_distance", "gaussian_nll",
+ELEMENTWISE = [n for n in NAMES if n not in ("cosine_similarity", "cosine_distance",
+                                             "unit_cosine_distance", "gaussian_nll",
                                              "mean_pairwise_squared_error")]
 P = np.array([[0.5, 2.0, 3.0], [1.0, 0.25, 4.0]])
 T = np.array([[1.0, 2.0, 0.5], [3.0, 0.0, 4.5]])
@@ -196,7 +197,8 @@ def test_vjp_with_reduction_matches_finite_differences(name):
     kw = {"reduction": "weighted_mean", "sample_weight": np.array([1.0, 0.0, 2.0])}
     if name == "gaussian_nll":
         kw["var"] = rng.uniform(0.5, 2.0, (3, 4))
-    elif name not in ("cosine_similarity", "cosine_distance", "mean_pairwise_squared_error"):
+    elif name not in ("cosine_similarity", "cosine_distance", "unit_cosine_distance",
+                      "mean_pairwise_squared_error"):
         kw["mean_axis"] = -1
     f = R.FUNCTIONS[name]
     grad = R.VJPS[name](np.asarray(1.3), p, t, **kw)
@@ -442,31 +444,31 @@ def test_squared_norm_is_tf_l2_loss_formula() -> None:
         R.VJPS["squared_norm"](np.ones(2), x)
 
 
-def test_cosine_distance_is_one_minus_cosine_and_v1_is_one_minus_dot() -> None:
+def test_cosine_distance_is_one_minus_cosine_and_unit_is_one_minus_dot() -> None:
     rng = np.random.default_rng(3)
     x, y = rng.normal(size=(6, 4)), rng.normal(size=(6, 4))
     np.testing.assert_allclose(R.cosine_distance(x, y), 1 - R.cosine_similarity(x, y),
                                rtol=1e-14, atol=1e-15)
     np.testing.assert_allclose(R.cosine_distance(x, y, eps=1e-8),
                                1 - R.cosine_similarity(x, y, eps=1e-8), rtol=1e-14, atol=1e-15)
-    np.testing.assert_allclose(R.cosine_distance(x, y, normalize=False),
+    np.testing.assert_allclose(R.unit_cosine_distance(x, y),
                                1 - np.sum(x * y, axis=-1), rtol=1e-13)
     u, v = x / np.linalg.norm(x, axis=1, keepdims=True), y / np.linalg.norm(y, axis=1,
                                                                              keepdims=True)
-    np.testing.assert_allclose(R.cosine_distance(u, v, normalize=False), R.cosine_distance(u, v),
+    np.testing.assert_allclose(R.unit_cosine_distance(u, v), R.cosine_distance(u, v),
                                rtol=1e-13, atol=1e-15)
-    assert R.cosine_distance(x, y, normalize=False, keepdims=True).shape == (6, 1)
-    assert R.cosine_distance(x, y, axis=0, keepdims=True).shape == (1, 4)
+    assert R.unit_cosine_distance(x, y, keepdims=True).shape == (6, 1)
+    assert R.unit_cosine_distance(x, y, axis=0, keepdims=True).shape == (1, 4)
     assert R.cosine_distance(x, y, reduction="mean").shape == ()
     assert R.cosine_distance(x, 2 * x)[0] == 0.0  # exactly parallel: 0, not a rounding residue
     assert np.isnan(R.cosine_distance(np.zeros((1, 3)), np.ones((1, 3)))[0])  # eps=None
     g = rng.normal(size=(6, 1))
     np.testing.assert_array_equal(
-        R.VJPS["cosine_distance"](g, x, y, normalize=False, keepdims=True), -g * y)
-    np.testing.assert_allclose(R.VJPS["cosine_distance"](g, x, y, keepdims=True),
+        R.VJPS["unit_cosine_distance"](g, x, y, keepdims=True), -g * y)
+    np.testing.assert_array_equal(
+        R.VJPS["unit_cosine_distance"](g, x, y, keepdims=True, wrt="y_true"), -g * x)
+    np.testing.assert_allclose(R.VJPS["cosine_distance"](g[:, 0], x, y),
                                -R.VJPS["cosine_similarity"](g[:, 0], x, y), rtol=1e-15)
-    with pytest.raises(TypeError, match="normalize"):
-        R.cosine_distance(x, y, normalize="no")
     with pytest.raises(ValueError, match="eps_mode"):
         R.cosine_distance(x, y, eps=1e-8, eps_mode="both")
     with pytest.raises(ValueError, match="axis"):

@@ -545,22 +545,26 @@ def _brier_cases():
 
 
 def _cosine_distance_cases() -> list[OracleCase]:
-    """1 - cos (normalize=True; near-parallel rows included: the value keeps its relative
-    accuracy there) and 1 - x.y (normalize=False, TF v1); VJPs -d cos/dx and -y."""
+    """cosine_distance, 1 - cos (near-parallel rows included: the value keeps its relative
+    accuracy there), and unit_cosine_distance, 1 - x.y (TF v1); VJPs -d cos/dx and -y."""
     rng = np.random.default_rng(12)
 
-    def dist(x, y, *, normalize=True, keepdims=False, **kw):
-        if normalize:
-            return [1 - c for c in _cos_rows(x, y, **kw)]
+    def dist(x, y, **kw):
+        return [1 - c for c in _cos_rows(x, y, **kw)]
+
+    def unit_dist(x, y, *, keepdims=False):
         return [1 - mpmath.fsum(mpf(a) * mpf(b) for a, b in zip(xr, yr, strict=True))
                 for xr, yr in zip(x.reshape(-1, x.shape[-1]), y.reshape(-1, y.shape[-1]),
                                   strict=True)]
 
-    def grad(x, y, *, g, normalize=True, keepdims=False, wrt="y_pred", **kw):
+    def grad(x, y, *, g, wrt="y_pred", **kw):
         if wrt == "y_true":  # both forms are symmetric in x and y
             x, y = y, x
-        if normalize:
-            return _cos_grad_rows(x, y, g, negate=True, **kw)
+        return _cos_grad_rows(x, y, g, negate=True, **kw)
+
+    def unit_grad(x, y, *, g, keepdims=False, wrt="y_pred"):
+        if wrt == "y_true":
+            x, y = y, x
         return [-mpf(gi) * mpf(b) for gi, yr in zip(_flat(g), y.reshape(-1, y.shape[-1]),
                                                       strict=True) for b in yr]
 
@@ -570,22 +574,25 @@ def _cosine_distance_cases() -> list[OracleCase]:
     unit /= np.linalg.norm(unit, axis=1, keepdims=True)
     close = unit + rng.normal(0, 1e-3, unit.shape)  # 1 - x.y = (|d|^2 - ...) cancels less
     specs = {
-        "typical": (x, rng.normal(0, 1, (20, 5)), {}, True),
-        "near_parallel": (x[:8], near, {}, False),
-        "clamped": (np.vstack([rng.normal(0, 1e-9, (4, 3)), rng.normal(0, 1, (4, 3))]),
+        "typical": ("cosine_distance", x, rng.normal(0, 1, (20, 5)), {}, True),
+        "near_parallel": ("cosine_distance", x[:8], near, {}, False),
+        "clamped": ("cosine_distance",
+                    np.vstack([rng.normal(0, 1e-9, (4, 3)), rng.normal(0, 1, (4, 3))]),
                     rng.normal(0, 1, (8, 3)), {"eps": 1e-8}, True),
-        "large": (rng.normal(0, 1e200, (6, 4)), rng.normal(0, 1e150, (6, 4)), {}, True),
-        "unnormalised_v1": (x, rng.normal(0, 1, (20, 5)), {"normalize": False}, True),
-        "unit_v1": (unit, close, {"normalize": False, "keepdims": True}, True),
+        "large": ("cosine_distance", rng.normal(0, 1e200, (6, 4)),
+                  rng.normal(0, 1e150, (6, 4)), {}, True),
+        "unnormalised_v1": ("unit_cosine_distance", x, rng.normal(0, 1, (20, 5)), {}, True),
+        "unit_v1": ("unit_cosine_distance", unit, close, {"keepdims": True}, True),
     }
     cases = []
-    for regime, (a, b, kw, with_grad) in specs.items():
-        cases.append(OracleCase("cosine_distance", regime, (a, b), dist, kw, elementwise=False))
+    for regime, (fn, a, b, kw, with_grad) in specs.items():
+        value, vjp = (dist, grad) if fn == "cosine_distance" else (unit_dist, unit_grad)
+        cases.append(OracleCase(fn, regime, (a, b), value, kw, elementwise=False))
         if with_grad:
             g = rng.uniform(-2, 2, a.shape[:-1] + ((1,) if kw.get("keepdims") else ()))
-            cases.append(OracleCase("cosine_distance", regime, (a, b), grad, {**kw, "g": g},
+            cases.append(OracleCase(fn, regime, (a, b), vjp, {**kw, "g": g},
                                     grad=True, elementwise=False))
-            cases.append(OracleCase("cosine_distance", f"{regime}_wrt_y_true", (a, b), grad,
+            cases.append(OracleCase(fn, f"{regime}_wrt_y_true", (a, b), vjp,
                                     {**kw, "g": g, "wrt": "y_true"}, grad=True,
                                     elementwise=False))
     return cases
