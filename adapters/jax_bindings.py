@@ -558,8 +558,11 @@ def _ntxent_bindings(L: Any) -> list[Any]:
     import ml_dtypes
     # whether this optax's ntxent passes an epsilon to cosine_similarity (read from its
     # source: 0.2.8 passes finfo(dtype).eps, 0.2.3 none; the release that changed it is
-    # not pinned down here)
-    clips = "epsilon" in inspect.getsource(fn)
+    # not pinned down here). Without its source (a zipped or compiled install): 0.2.8's.
+    try:
+        clips = "epsilon" in inspect.getsource(fn)
+    except (OSError, TypeError):
+        clips = True
 
     where = ("optax/losses/_self_supervised.py:ntxent (cosine_similarity(epsilon="
              "finfo(dtype).eps) / temperature; -sum over positive pairs of log softmax "

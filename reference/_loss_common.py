@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -100,8 +101,6 @@ def exact_products(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray
 def exact_sums(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """hi + lo = the sum over the last axis, hi correctly rounded (``math.fsum``), lo the
     correctly rounded remainder; plain sums (lo = 0) where a term is not finite."""
-    import math
-
     flat = terms.reshape(-1, terms.shape[-1])
     hi = np.empty(flat.shape[0])
     lo = np.zeros(flat.shape[0])
