@@ -56,8 +56,8 @@ def _both_loops(values: list[float], body: int = 64) -> np.ndarray:
     64 half-precision, 32 float32 or 16 float64 elements with AVX512) and a scalar loop
     over what is left, and the two are separate code: torch's backward kernels of elu,
     selu, celu, hardswish, hardtanh, relu6, hardshrink and softshrink answer differently at
-    NaN in each (measured; aten/src/ATen/native/cpu/Activation.cpp: the scalar lambda
-    tests ``x <= 0``, the vector lambda blends on ``x > 0``). Six values alone run only
+    NaN in each (measured; aten/src/ATen/native/cpu/Activation.cpp: elu's scalar lambda
+    tests ``x <= 0``, its vector lambda blends on ``x > 0``). Six values alone run only
     the scalar loop; here every value runs in both."""
     values = np.asarray(values, dtype=np.float64)
     n = body + values.size
