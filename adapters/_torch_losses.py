@@ -276,46 +276,10 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
            info=nll_info, weight=CLASS_WEIGHT, regimes=SPARSE_LOGPROB_5)
 
     # -- linear_cross_entropy: cross_entropy(linear(x, W, b), y) (options=None) --------
-    lce_info = {"input_space": "features (logits = x W^T)", "labels": "index",
-                "defaults": "linear_bias=None, weight=None, ignore_index=None (-100 for index "
-                            "targets), label_smoothing=0.0, options=None (the unchunked "
-                            "reference path: linear then cross_entropy)",
-                "where": (f"{FUNCTIONAL}:linear_cross_entropy",
-                          "torch/nn/modules/loss.py:LinearCrossEntropyLoss")}
-    lce_args = ("x", "linear_weight", "y_true")
-    for weight in (None, CLASS_WEIGHT):
-        for reduction in REDUCTIONS:
-            inner = ", ".join([*([f"weight={list(weight)!r}"] if weight else []),
-                               *([f"reduction={reduction!r}"] if reduction != "mean" else [])])
-            add("torch.nn.functional.linear_cross_entropy" + (f"({inner})" if inner else ""),
-                "linear_cross_entropy", _linear_ce(F.linear_cross_entropy, weight,
-                                                   reduction=reduction),
-                conventions={"ignore_index": -100,
-                             **({"class_weight": list(weight)} if weight else {}),
-                             "reduction": "weighted_mean" if reduction == "mean" else reduction},
-                info=lce_info, args=lce_args,
-                regimes=LINEAR_5 if weight else None,
-                notes="Not bound: label_smoothing and probability targets (the reference has "
-                "neither), linear_bias and K-dimensional weights (no such family input).")
-    # The chunked path (a custom op computing the gradient in its forward), default options.
-    for reduction in REDUCTIONS:
-        inner = ", ".join(["options=LinearCrossEntropyOptions()",
-                           *([f"reduction={reduction!r}"] if reduction != "mean" else [])])
-        add(f"torch.nn.functional.linear_cross_entropy({inner})", "linear_cross_entropy",
-            _linear_ce(F.linear_cross_entropy, None, reduction=reduction,
-                       options=nn.LinearCrossEntropyOptions()),
-            conventions={"ignore_index": -100,
-                         "reduction": "weighted_mean" if reduction == "mean" else reduction},
-            info={**lce_info, "defaults": "options=LinearCrossEntropyOptions(): "
-                  "_linear_cross_entropy_batch_chunked (acc_policy='auto')",
-                  "where": (f"{FUNCTIONAL}:linear_cross_entropy",
-                            "torch/nn/modules/linear_cross_entropy.py")}, args=lce_args)
-    add("torch.nn.LinearCrossEntropyLoss(in_features, num_classes)", "linear_cross_entropy",
-        _linear_ce_module(nn.LinearCrossEntropyLoss),
-        conventions={"ignore_index": -100, "reduction": "weighted_mean"}, info=lce_info,
-        args=lce_args, notes="A module per call (in_features, num_classes from the case) "
-        "whose linear.weight is the case's weight matrix (torch.func.functional_call): "
-        "gradients w.r.t. x and the weight.")
+    # New in torch 2.13 (torch 2.11 has neither the function nor the module): bound
+    # where the installed torch has it.
+    if hasattr(F, "linear_cross_entropy"):
+        _bind_linear_cross_entropy(add, F, nn)
 
     # -- kl_div: pointwise t * (log t - input), input = log q ------------------------
     kl_info = {"input_space": "log_probabilities", "labels": "soft",
@@ -565,3 +529,47 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
             args=PAIR, conventions={"axis": 1, "eps": 1e-8, "eps_mode": "separate"},
             info=cos_info))
     return out
+
+
+def _bind_linear_cross_entropy(add: Any, F: Any, nn: Any) -> None:
+    """``F.linear_cross_entropy`` (reference path, chunked path) and its module."""
+    lce_info = {"input_space": "features (logits = x W^T)", "labels": "index",
+                "defaults": "linear_bias=None, weight=None, ignore_index=None (-100 for index "
+                            "targets), label_smoothing=0.0, options=None (the unchunked "
+                            "reference path: linear then cross_entropy)",
+                "where": (f"{FUNCTIONAL}:linear_cross_entropy",
+                          "torch/nn/modules/loss.py:LinearCrossEntropyLoss")}
+    lce_args = ("x", "linear_weight", "y_true")
+    for weight in (None, CLASS_WEIGHT):
+        for reduction in REDUCTIONS:
+            inner = ", ".join([*([f"weight={list(weight)!r}"] if weight else []),
+                               *([f"reduction={reduction!r}"] if reduction != "mean" else [])])
+            add("torch.nn.functional.linear_cross_entropy" + (f"({inner})" if inner else ""),
+                "linear_cross_entropy", _linear_ce(F.linear_cross_entropy, weight,
+                                                   reduction=reduction),
+                conventions={"ignore_index": -100,
+                             **({"class_weight": list(weight)} if weight else {}),
+                             "reduction": "weighted_mean" if reduction == "mean" else reduction},
+                info=lce_info, args=lce_args,
+                regimes=LINEAR_5 if weight else None,
+                notes="Not bound: label_smoothing and probability targets (the reference has "
+                "neither), linear_bias and K-dimensional weights (no such family input).")
+    # The chunked path (a custom op computing the gradient in its forward), default options.
+    for reduction in REDUCTIONS:
+        inner = ", ".join(["options=LinearCrossEntropyOptions()",
+                           *([f"reduction={reduction!r}"] if reduction != "mean" else [])])
+        add(f"torch.nn.functional.linear_cross_entropy({inner})", "linear_cross_entropy",
+            _linear_ce(F.linear_cross_entropy, None, reduction=reduction,
+                       options=nn.LinearCrossEntropyOptions()),
+            conventions={"ignore_index": -100,
+                         "reduction": "weighted_mean" if reduction == "mean" else reduction},
+            info={**lce_info, "defaults": "options=LinearCrossEntropyOptions(): "
+                  "_linear_cross_entropy_batch_chunked (acc_policy='auto')",
+                  "where": (f"{FUNCTIONAL}:linear_cross_entropy",
+                            "torch/nn/modules/linear_cross_entropy.py")}, args=lce_args)
+    add("torch.nn.LinearCrossEntropyLoss(in_features, num_classes)", "linear_cross_entropy",
+        _linear_ce_module(nn.LinearCrossEntropyLoss),
+        conventions={"ignore_index": -100, "reduction": "weighted_mean"}, info=lce_info,
+        args=lce_args, notes="A module per call (in_features, num_classes from the case) "
+        "whose linear.weight is the case's weight matrix (torch.func.functional_call): "
+        "gradients w.r.t. x and the weight.")

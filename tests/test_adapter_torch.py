@@ -190,3 +190,14 @@ def test_linear_cross_entropy_module_uses_the_case_weight():
     a.backward()
     b.backward()
     assert torch.equal(x.grad, x2.grad)
+
+
+def test_a_torch_without_linear_cross_entropy_loses_only_those_bindings(monkeypatch):
+    """torch 2.11 has no F.linear_cross_entropy (new in 2.13): the adapter must still load
+    there (measured: it raised AttributeError on 2.11 before this guard)."""
+    every = [b.api for b in torch_bindings.bindings()]
+    monkeypatch.delattr(torch.nn.functional, "linear_cross_entropy")
+    older = [b.api for b in torch_bindings.bindings()]
+    lost = sorted(set(every) - set(older))
+    assert lost and all("linear_cross_entropy" in a or "LinearCrossEntropy" in a for a in lost), lost
+    assert set(older) <= set(every)
