@@ -8,7 +8,9 @@ Markers per backend (``-m torch``) and per kind (``-m gradients``).
 
 from __future__ import annotations
 
+import os
 import shlex
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -258,6 +260,37 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         # them from the teardown report, which then keeps them.
         report.user_properties = []
     return report
+
+
+# --- a lost accelerator context -----------------------------------------------------------
+# CUDA makes some errors sticky: after a device-side assert (torch's binary_cross_entropy
+# asserts 0 <= input <= 1 in its CUDA kernel, aten/src/ATen/native/cuda/Loss.cu, where the
+# CPU kernel raises a RuntimeError) or an illegal memory access, every later CUDA call of
+# the process fails, JAX's in the same process included (measured on an H200: one such
+# case turned the next 700 cases of its worker into errors). The case that hit it keeps
+# its own error; its worker then exits, so that pytest-xdist starts a fresh process for
+# the cases left; without xdist the cases left are skipped, naming the case.
+CONTEXT_LOST = ("device-side assert triggered", "illegal memory access",
+                "unspecified launch failure", "illegal instruction", "misaligned address")
+CONTEXT_LOST_NOTE = ("; the accelerator context of this process is lost (a sticky CUDA "
+                     "error): its worker exits and pytest-xdist starts a fresh one")
+
+
+def context_lost(message: str | None) -> bool:
+    """Whether an error message says the process's CUDA context is lost for good."""
+    return bool(message) and any(text in message for text in CONTEXT_LOST)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    result = yield
+    if getattr(item.config, "_crossconform_context_lost", None) and hasattr(item.config, "workerinput"):
+        # The case's reports are sent: exiting before xdist's "protocol complete" message
+        # makes the controller replace this worker and requeue the cases it held.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(3)
+    return result
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

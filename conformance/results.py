@@ -95,6 +95,9 @@ class Collector:
             if "Timeout" in text and ("Failed: Timeout" in text or "+ Timeout +" in text):
                 outcome = record["outcome"] = "error"
                 record["message"] = "timeout: " + _first_line(text.split("Timeout", 1)[1] or text)
+            elif ("crashed while running" in text or ("worker" in text and "crashed" in text)) \
+                    and case["id"] in self.records:
+                return  # its call reported first, then its worker exited (a lost CUDA context)
             elif "crashed while running" in text or ("worker" in text and "crashed" in text):
                 outcome = record["outcome"] = "error"
                 # xdist's own text names the worker (gw0, gw1...): not reproducible.

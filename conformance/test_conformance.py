@@ -10,7 +10,7 @@ import pytest
 
 from conformance.cases import CaseSpec
 from conformance.paths import run_paths
-from conformance.plugin import State, get_state, reproducer
+from conformance.plugin import CONTEXT_LOST_NOTE, State, context_lost, get_state, reproducer
 from conformance.registry import (
     installed_version,
     runs_tensorflow,
@@ -24,12 +24,19 @@ from conformance.runner import run_case
 def test_case(case_spec: CaseSpec, request: pytest.FixtureRequest) -> None:
     # The state straight from the config: a fixture per case costs more than the case.
     conformance_state = get_state(request.config)
+    lost = getattr(request.config, "_crossconform_context_lost", None)
+    if lost:  # without xdist: no fresh process to take over (see plugin.CONTEXT_LOST)
+        pytest.skip(f"the accelerator context of this process was lost at {lost}; rerun "
+                    "with pytest-xdist (-n) so that a fresh worker runs the cases left")
     binding, backend = conformance_state.lookup[(case_spec.backend, case_spec.api)]
     if case_spec.check == "paths":
         twin, _ = conformance_state.lookup[(case_spec.backend, binding.pair)]
         result = run_paths(binding, twin, backend, case_spec)
     else:
         result = run_case(binding, backend, case_spec)
+    if context_lost(result.message):
+        request.config._crossconform_context_lost = case_spec.id
+        result.message += CONTEXT_LOST_NOTE
     record = {"outcome": result.outcome, "message": result.message,
               "shape": list(result.shape) if result.shape is not None else None,
               "out_dtype": result.out_dtype, **result.figures(), **result.extra}

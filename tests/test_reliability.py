@@ -106,6 +106,9 @@ EXPECTED = {  # case id -> (outcome, text the message must contain)
     "faulty.hangs[float64-extreme]": ("error", "timeout"),
     "faulty.abort[float64-extreme]": ("error", "crashed: the process running this case died"),
     "faulty.abort[float64-typical]": ("pass", "0/128 elements outside"),
+    "faulty.context_lost[float64-typical]": ("pass", "0/128 elements outside"),
+    "faulty.context_lost[float64-extreme]": ("error", "device-side assert triggered; the "
+                                             "accelerator context of this process is lost"),
     "faulty_torch.sigmoid_on_meta[float64-typical]": ("fail", "cannot convert"),
 }
 
@@ -116,8 +119,11 @@ def test_every_injected_fault_is_recorded_and_the_rest_still_runs(runs: dict[str
         assert cid in cases, f"{cid} missing from the results\n{runs['faults_1_log'][-3000:]}"
         assert cases[cid]["outcome"] == outcome, (cid, cases[cid])
         assert text in cases[cid]["message"], (cid, cases[cid]["message"])
-    # 8 faulty bindings x 2 regimes + the meta-device one: none lost, not even the aborted one.
-    assert len([c for c in cases if c.startswith("faulty")]) == 17
+    # 9 faulty bindings x 2 regimes + the meta-device one: none lost, not even the aborted one.
+    assert len([c for c in cases if c.startswith("faulty")]) == 19
+    # the lost context stayed with the case that lost it: its worker was replaced
+    assert [c for c, r in cases.items() if "device-side" in r["message"]] == [
+        "faulty.context_lost[float64-extreme]"]
     crashed = cases["faulty.abort[float64-extreme]"]
     argv = shlex.split(crashed["reproducer"])  # rebuilt from the node id: the run's plugins
     assert argv[4] == crashed["id"] and "tests.plugins.faulty" in argv
@@ -207,3 +213,20 @@ def test_an_interrupted_run_leaves_the_old_or_a_complete_new_results_file(
         assert sig == signal.SIGINT and doc["schema_version"] == runs["faults_1"]["schema_version"]
         assert {c["id"] for c in doc["cases"]} >= {"faulty.sigmoid[float64-typical]"}
     assert not list(tmp_path.glob(".results.json.*.tmp"))
+
+
+# ------------------------------------------------------------------ a lost CUDA context
+def test_without_xdist_the_cases_after_a_lost_context_skip_naming_it(tmp_path: Path) -> None:
+    """No fresh process can take over: the cases after the one that lost the context skip
+    (they would all fail, as on CUDA, and say nothing about their bindings)."""
+    results = tmp_path / "results.json"
+    proc = _pytest(results, "--adapter", "tests.plugins.faulty", "--backend", "plugin",
+                   "-k", "context_lost or wrong_shape", "-p", "no:xdist")
+    text = proc.communicate(timeout=300)[0]
+    cases = _cases(json.loads(results.read_text()))
+    assert cases["faulty.context_lost[float64-typical]"]["outcome"] == "pass", text[-2000:]
+    assert cases["faulty.context_lost[float64-extreme]"]["outcome"] == "error"
+    for regime in ("typical", "extreme"):  # declared after context_lost: they run after it
+        case = cases[f"faulty.wrong_shape[float64-{regime}]"]
+        assert case["outcome"] == "skip", case
+        assert "lost at faulty.context_lost[float64-extreme]" in case["message"], case

@@ -3,7 +3,9 @@
 Each binding is ``reference="sigmoid"`` on float64 only, two regimes (typical, extreme),
 so a run is a dozen cases. ``faulty.sigmoid`` is correct: it must pass whatever its
 neighbours do. ``faulty.abort`` kills its worker process on the extreme regime only, so
-the typical case of the same binding must still be recorded.
+the typical case of the same binding must still be recorded. ``faulty.context_lost``
+does what a CUDA device-side assert does to a process (extreme regime): it raises, and
+every later call of any faulty binding in that process raises too.
 """
 
 from __future__ import annotations
@@ -15,9 +17,20 @@ import numpy as np
 
 from adapters import numpy_adapter, numpy_binding
 
+_CONTEXT_LOST: list[str] = []  # set once a call "lost the CUDA context" in this process
+
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
+    if _CONTEXT_LOST:  # like CUDA's sticky errors: every later call of the process fails
+        raise RuntimeError("CUDA error: device-side assert triggered (an earlier call)")
     return np.exp(-np.logaddexp(0.0, -x))
+
+
+def _context_lost(x: np.ndarray) -> np.ndarray:
+    if np.abs(x).max() > 100:  # the extreme regime only
+        _CONTEXT_LOST.append("lost")
+        raise RuntimeError("CUDA error: device-side assert triggered")
+    return _sigmoid(x)
 
 
 def _raises(x: np.ndarray) -> np.ndarray:
@@ -53,6 +66,7 @@ def _abort(x: np.ndarray) -> np.ndarray:
 
 FAULTS = {
     "faulty.sigmoid": _sigmoid,
+    "faulty.context_lost": _context_lost,
     "faulty.raises": _raises,
     "faulty.wrong_shape": _wrong_shape,
     "faulty.wrong_dtype": _wrong_dtype,
