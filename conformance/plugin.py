@@ -189,7 +189,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     state = getattr(config, "_crossconform_state", None)
     if state is None:
         return
-    find = matcher(state.registry, state.versions())
+    find = matcher(state.registry, state.versions(), config.option.device)
     timeout = config.option.case_timeout if config.pluginmanager.hasplugin("timeout") else 0
     for item in items:
         spec = _spec_of(item)

@@ -15,6 +15,8 @@
                                            # kernels on (true) or off (false) in this process
     xla_onednn = true                      # optional, JAX entries: XLA:CPU compiles
                                            # jax.nn.softmax into oneDNN's softmax (true) or not
+    devices = ["cpu"]                      # optional: the kinds of --device it holds on
+                                           # ("cpu", "cuda", ...); default every device
     reason = "what differs and why, with the measured figures"
     source = "file:function of the framework, or the upstream issue"
 
@@ -27,8 +29,10 @@ with AVX512_VNNI, AVX512_BF16, AVX_VNNI or AMX (``TF_ENABLE_ONEDNN_OPTS`` overri
 some oneDNN kernels (``_MklSoftmax``) round and propagate NaN differently. ``xla_onednn`` is
 the same for JAX: jaxlib's XLA:CPU (0.4.30 on an AVX512_BF16 CPU) replaces the pattern of
 ``jax.nn.softmax`` by a ``__onednn$softmax`` custom call, whose NaN rule differs, where its
-CPU and build allow it; :func:`xla_onednn_softmax` asks the compiler. An entry that
-matches no case is reported at the end of the run.
+CPU and build allow it; :func:`xla_onednn_softmax` asks the compiler. ``devices`` exists
+because a CPU kernel's rounding or error rule is not its GPU kernel's (docs/device-run.md:
+76 registered CPU divergences did not occur on an H200): an entry verified on one kind of
+device names it. An entry that matches no case is reported at the end of the run.
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ else:  # pragma: no cover - Python 3.10
 
 DEFAULT_PATH = Path(__file__).with_name("divergences")
 _FIELDS = {"binding", "check", "dtypes", "regimes", "versions", "keras_backend", "onednn",
-           "xla_onednn", "reason", "source"}
+           "xla_onednn", "devices", "reason", "source"}
 _REQUIRED = {"binding", "versions", "reason", "source"}
 # "grad_NAME" for every further input some family's reference differentiates
 GRAD_CHECKS = tuple(sorted({f"grad_{name}" for f in FAMILIES.values() for name in f.more_grad_inputs}))
@@ -79,6 +83,7 @@ class Divergence:
     origin: str = ""
     onednn: bool | None = None
     xla_onednn: bool | None = None
+    devices: tuple[str, ...] | None = None
 
     @property
     def key(self) -> tuple[str, int]:
@@ -97,11 +102,14 @@ class Divergence:
             and (self.regimes is None or spec.regime in self.regimes)
         )
 
-    def applies(self, versions: Mapping[str, str]) -> bool:
+    def applies(self, versions: Mapping[str, str], device: str = "cpu") -> bool:
         """True when the installed version of the entry's distribution satisfies it (and,
         for a Keras entry restricted to some Keras backends, that backend is in use; for an
         entry with ``onednn``, TensorFlow's oneDNN state is the one named; likewise XLA's
-        softmax rewrite for ``xla_onednn``)."""
+        softmax rewrite for ``xla_onednn``; for an entry with ``devices``, the run's
+        ``--device`` is of one of those kinds)."""
+        if self.devices is not None and device_kind(device) not in self.devices:
+            return False
         if self.keras_backend is not None and keras_backend() not in self.keras_backend:
             return False
         if self.onednn is not None and tensorflow_onednn() is not self.onednn:
@@ -120,7 +128,15 @@ class Divergence:
         return self.requirement.specifier.contains(version.split("+")[0], prereleases=True)
 
     def xfail_reason(self) -> str:
-        return f"{self.reason} [source: {self.source}; applies to {self.requirement}]"
+        where = f" on {', '.join(self.devices)}" if self.devices else ""
+        return f"{self.reason} [source: {self.source}; applies to {self.requirement}{where}]"
+
+
+def device_kind(device: str) -> str:
+    """The kind of a ``--device`` value: "cuda:1" -> "cuda", "gpu" -> "cuda" (JAX's and
+    TensorFlow's name for it), "/device:GPU:0" -> "cuda", "cpu" -> "cpu"."""
+    kind = device.strip().lower().removeprefix("/device:").split(":", 1)[0]
+    return "cuda" if kind == "gpu" else kind
 
 
 def keras_backend() -> str:
@@ -238,13 +254,18 @@ def _entry(path: Path, index: int, raw: Any) -> Divergence:
         raise RegistryError(f"{where}: versions {raw['versions']!r} is not a PEP 440 "
                             f"requirement such as 'torch>=2.0': {exc}") from None
     lists = {}
-    if isinstance(raw.get("keras_backend"), str):
-        raw = {**raw, "keras_backend": [raw["keras_backend"]]}
-    for key in ("dtypes", "regimes", "keras_backend"):
+    for key in ("keras_backend", "devices"):
+        if isinstance(raw.get(key), str):
+            raw = {**raw, key: [raw[key]]}
+    for key in ("dtypes", "regimes", "keras_backend", "devices"):
         value = raw.get(key)
         if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
             raise RegistryError(f"{where}: {key} must be a list of strings, got {value!r}")
         lists[key] = tuple(value) if value is not None else None
+    bad = [d for d in lists["devices"] or () if d != device_kind(d)]
+    if bad:
+        raise RegistryError(f"{where}: devices are kinds such as 'cpu' or 'cuda', got {bad} "
+                            f"(for {bad[0]!r} write {device_kind(bad[0])!r})")
     flags = {}
     for key in ("onednn", "xla_onednn"):
         flags[key] = raw.get(key)
@@ -252,20 +273,21 @@ def _entry(path: Path, index: int, raw: Any) -> Divergence:
             raise RegistryError(f"{where}: {key} must be true or false, got {flags[key]!r}")
     return Divergence(index, raw["binding"], check, lists["dtypes"], lists["regimes"],
                       requirement, raw["reason"].strip(), raw["source"].strip(),
-                      lists["keras_backend"], path.name, **flags)
+                      lists["keras_backend"], path.name, **flags, devices=lists["devices"])
 
 
-def match(entries: list[Divergence], spec: CaseSpec, versions: Mapping[str, str]) -> Divergence | None:
-    """The first applicable entry matching ``spec``, or None."""
+def match(entries: list[Divergence], spec: CaseSpec, versions: Mapping[str, str],
+          device: str = "cpu") -> Divergence | None:
+    """The first applicable entry matching ``spec`` (a case run on ``device``), or None."""
     for entry in entries:
-        if entry.matches(spec) and entry.applies(versions):
+        if entry.matches(spec) and entry.applies(versions, device):
             return entry
     return None
 
 
-def matcher(entries: list[Divergence], versions: Mapping[str, str]) -> Any:
+def matcher(entries: list[Divergence], versions: Mapping[str, str], device: str = "cpu") -> Any:
     """``match`` for a whole collection: ``find(spec)`` returns what
-    ``match(entries, spec, versions)`` returns, without scanning every entry per case.
+    ``match(entries, spec, versions, device)`` returns, without scanning every entry per case.
 
     Speed: a run asks once per case (tens of thousands) over hundreds of entries. The
     entries naming an API (in registry order) and each entry's version verdict are
@@ -293,7 +315,7 @@ def matcher(entries: list[Divergence], versions: Mapping[str, str]) -> Any:
         for entry in candidates:
             if entry.matches(spec):
                 if id(entry) not in applies:
-                    applies[id(entry)] = entry.applies(versions)
+                    applies[id(entry)] = entry.applies(versions, device)
                 if applies[id(entry)]:
                     return entry
         return None

@@ -271,13 +271,13 @@ def _umask() -> int:
 
 
 def registry_info(collector: Collector, registry_path: str | None,
-                  filtered: bool = False) -> dict[str, Any]:
+                  filtered: bool = False, device: str = "cpu") -> dict[str, Any]:
     """Applied entries, and entries that matched no case of this run (to be reported).
 
     An entry counts as *unmatched* only when its distribution's backend ran unfiltered
     (no --kind/--dtype/--regime): otherwise it may simply not have been selected.
     """
-    from .registry import DEFAULT_PATH, installed_version, keras_backend, load_registry
+    from .registry import DEFAULT_PATH, device_kind, installed_version, keras_backend, load_registry
 
     entries = load_registry(registry_path or DEFAULT_PATH)
     used = Counter((r["divergence"].get("file", ""), r["divergence"]["index"])
@@ -306,7 +306,9 @@ def registry_info(collector: Collector, registry_path: str | None,
         row = {"index": e.index, "file": e.origin, "binding": e.binding, "check": e.check,
                "dtypes": e.dtypes, "regimes": e.regimes, "versions": str(e.requirement)}
         installed = versions.get(dist) or installed_version(e.requirement.name)
-        if e.keras_backend is not None and keras_backend() not in e.keras_backend:
+        if e.devices is not None and device_kind(device) not in e.devices:
+            not_checked.append(row | {"why": f"for devices {list(e.devices)}; this run is on {device}"})
+        elif e.keras_backend is not None and keras_backend() not in e.keras_backend:
             not_checked.append(row | {"why": f"Keras backend {keras_backend()} is not one of "
                                               f"{list(e.keras_backend)}"})
         elif installed is not None and not e.version_applies(versions):
@@ -322,7 +324,7 @@ def registry_info(collector: Collector, registry_path: str | None,
                                               f"softmax; here it {state}"})
         elif dist not in ran_dists:
             not_checked.append(row | {"why": f"no {dist} backend in this run"})
-        elif not e.applies(versions):
+        elif not e.applies(versions, device):
             not_checked.append(row | {"why": f"{dist} is not installed"})
         elif filtered:
             not_checked.append(row | {"why": "filtered run (--kind/--dtype/--regime)"})
@@ -339,7 +341,8 @@ def write_results(path: Path, collector: Collector, config: Any, state: Any) -> 
     opt = config.option
     options = {k: getattr(opt, k, None) for k in ("backend", "kind", "adapter", "dtype", "regime", "device",
                                                "threads")}
-    info = registry_info(collector, getattr(opt, "registry", None), _filtered(opt))
+    info = registry_info(collector, getattr(opt, "registry", None), _filtered(opt),
+                         getattr(opt, "device", None) or "cpu")
     created = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     doc = build_document(collector, jsonable(options), info, created)
     write_atomic(path, json.dumps(doc, indent=1, sort_keys=False) + "\n")
@@ -368,7 +371,7 @@ def summary_lines(collector: Collector, config: Any) -> list[str]:
             lines.append(f"  {r['max_ulp']:12.4g} ULP  {r['outcome']:5}  {r['id']}")
     try:
         info = registry_info(collector, getattr(config.option, "registry", None),
-                             _filtered(config.option))
+                             _filtered(config.option), getattr(config.option, "device", None) or "cpu")
     except Exception as exc:  # a broken registry is reported, not hidden
         lines.append(f"crossconform: registry could not be read: {exc}")
         return lines

@@ -167,3 +167,30 @@ def test_tensorflow_onednn_reads_tensorflows_own_decision(setting: str, expected
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[1], check=True).stdout.split()
     assert out[-2:] == ["None", str(expected)]
+
+
+@pytest.mark.parametrize("device, want", [("cpu", (True, False, True)), ("cuda", (False, True, True)),
+                                          ("cuda:1", (False, True, True)), ("gpu", (False, True, True)),
+                                          ("/device:GPU:0", (False, True, True))])
+def test_devices_entries_apply_only_on_the_kinds_of_device_they_name(
+        tmp_path: Path, device: str, want: tuple[bool, bool, bool]) -> None:
+    """``devices = ["cpu"]`` holds on the CPU only (a CPU kernel's rounding), ``"cuda"`` on
+    any CUDA device however it is spelled; no key: every device. The matcher agrees."""
+    text = "".join(ENTRY.format(binding=b, check="value", versions="numpy>=1") + extra
+                   for b, extra in (("on_cpu", 'devices = ["cpu"]\n'), ("on_cuda", 'devices = "cuda"\n'),
+                                    ("any", "")))
+    (tmp_path / "torch.toml").write_text(text)
+    entries = load_registry(tmp_path)
+    assert [e.devices for e in entries] == [("cpu",), ("cuda",), None]
+    assert tuple(e.applies({}, device) for e in entries) == want
+    for entry, applies in zip(entries, want, strict=True):
+        spec = CaseSpec(entry.binding, "torch", "float16", "typical")
+        assert (matcher(entries, {}, device)(spec) is entry) == applies
+        assert (match(entries, spec, {}, device) is entry) == applies
+
+
+def test_a_device_written_as_an_alias_is_refused_with_the_kind_to_write(tmp_path: Path) -> None:
+    (tmp_path / "torch.toml").write_text(ENTRY.format(binding="b", check="value", versions="numpy>=1")
+                                         + 'devices = ["GPU"]\n')
+    with pytest.raises(RegistryError, match=r"for 'GPU' write 'cuda'"):
+        load_registry(tmp_path)
