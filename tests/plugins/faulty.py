@@ -5,7 +5,8 @@ so a run is a dozen cases. ``faulty.sigmoid`` is correct: it must pass whatever 
 neighbours do. ``faulty.abort`` kills its worker process on the extreme regime only, so
 the typical case of the same binding must still be recorded. ``faulty.context_lost``
 does what a CUDA device-side assert does to a process (extreme regime): it raises, and
-every later call of any faulty binding in that process raises too.
+every later call of any faulty binding in that process raises too;
+``faulty.context_lost_registered`` does the same under a registry entry (an xfail).
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def _abort(x: np.ndarray) -> np.ndarray:
 FAULTS = {
     "faulty.sigmoid": _sigmoid,
     "faulty.context_lost": _context_lost,
+    "faulty.context_lost_registered": _context_lost,
     "faulty.raises": _raises,
     "faulty.wrong_shape": _wrong_shape,
     "faulty.wrong_dtype": _wrong_dtype,
