@@ -46,6 +46,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,6 +136,9 @@ class Combo:
     # The version the adapter must report (prefix): a session that would test something
     # else (tf-keras asked for, Keras 3 imported) stops instead of writing a mislabelled file.
     expect: str | None = None
+    # The interpreter of the session's environment (None: the one running nox), for a
+    # release that needs a newer Python than the default pins' 3.11 (JAX 0.11: >= 3.12).
+    python: str | None = None
 
     @property
     def layer_paths(self) -> tuple[Path, ...]:
@@ -152,6 +156,20 @@ _TF_DEFAULT = _v("tensorflow-cpu")
 _KERAS_DEFAULT = _v("keras")
 _KERAS3_ON_TF216 = _v("keras", "tf-2.16")
 _JAX_OLD = _v("jax", "jax-0.4")
+_JAX_NEW = _v("jax", "jax-0.11")
+
+
+def interpreter(version: str) -> str:
+    """``version`` for nox if ``python{version}`` on PATH runs, else pyenv's newest
+    ``{version}.x`` by path (a pyenv shim that is not selected refuses to run), else
+    ``version`` (nox then reports the interpreter missing)."""
+    exe = shutil.which(f"python{version}")
+    if exe and subprocess.run([exe, "-V"], capture_output=True, check=False).returncode == 0:
+        return version
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+    found = sorted(root.glob(f"{version}.*/bin/python{version}"),
+                   key=lambda p: [int(x) for x in re.findall(r"\d+", p.parts[-3])])
+    return str(found[-1]) if found else version
 
 
 def _torch_combos() -> list[Combo]:
@@ -191,7 +209,9 @@ MATRIX: dict[str, list[Combo]] = {
               env={"KERAS_BACKEND": "torch"}),
     ],
     "jax": [Combo(_JAX_OLD, "jax", ("jax", "jaxlib", "optax"), ("jax-0.4",)),
-            Combo(_v("jax"), "jax", ("jax", "jaxlib", "optax"))],
+            Combo(_v("jax"), "jax", ("jax", "jaxlib", "optax")),
+            Combo(_JAX_NEW, "jax", ("jax", "jaxlib", "optax"), ("jax-0.11",),
+                  python=interpreter("3.12"))],
     "scipy": [Combo(_v("scipy"), "scipy", ("scipy",))],
     "sklearn": [Combo(_v("scikit-learn"), "sklearn", ("scikit-learn", "scipy"))],
 }
@@ -286,7 +306,9 @@ def _conformance_session(framework: str, doc: str) -> None:
 
     run.__doc__ = doc
     run.__name__ = framework
-    parametrized = nox.parametrize("combo", combos, ids=[c.id for c in combos])(run)
+    # nox takes the interpreter as a parameter too: one per combination, ids unchanged.
+    parametrized = nox.parametrize(["python", "combo"],
+                                   [nox.param(c.python, c, id=c.id) for c in combos])(run)
     nox.session(name=framework, tags=["conformance", framework])(parametrized)
 
 
@@ -297,7 +319,7 @@ _conformance_session(
     "Keras: Keras 2 (TF 2.15's tf.keras; tf-keras beside Keras 3), Keras 3 with TF 2.16, "
     "newest Keras 3 on KERAS_BACKEND=tensorflow, jax, torch (one session each).",
 )
-_conformance_session("jax", "JAX and optax: an 0.4.x release and the newest.")
+_conformance_session("jax", "JAX and optax: an 0.4.x release, the default pins' and the newest (on Python 3.12).")
 _conformance_session("scipy", "SciPy (scipy.special, scipy.stats.entropy, scipy.spatial).")
 _conformance_session("sklearn", "scikit-learn metrics (log_loss, hinge_loss, accuracy_score...).")
 
