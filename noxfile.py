@@ -151,7 +151,7 @@ def _v(name: str, *layers: str) -> str:
 
 # Every TensorFlow release line the registry's tensorflow entries are verified on.
 TF_LAYERS = {version: (f"tf-{version}",) for version in
-             ("2.15", "2.16", "2.17", "2.18", "2.19", "2.20")} | {_v("tensorflow-cpu"): ()}
+             ("2.13", "2.14", "2.15", "2.16", "2.17", "2.18", "2.19", "2.20")} | {_v("tensorflow-cpu"): ()}
 _TF_DEFAULT = _v("tensorflow-cpu")
 _KERAS_DEFAULT = _v("keras")
 _KERAS3_ON_TF216 = _v("keras", "tf-2.16")
@@ -313,7 +313,7 @@ def _conformance_session(framework: str, doc: str) -> None:
 
 
 _conformance_session("torch", "PyTorch (torch.nn.functional, torch.nn modules, torch.special).")
-_conformance_session("tensorflow", "TensorFlow without Keras (tf.nn, tf.math): every release from 2.15 to the newest.")
+_conformance_session("tensorflow", "TensorFlow without Keras (tf.nn, tf.math): every release from 2.13 to the newest.")
 _conformance_session(
     "keras",
     "Keras: Keras 2 (TF 2.15's tf.keras; tf-keras beside Keras 3), Keras 3 with TF 2.16, "
