@@ -190,9 +190,11 @@ MATRIX: dict[str, list[Combo]] = {
                          env={"TF_CPP_MIN_LOG_LEVEL": "2"}, show=("keras",))
                    for version, layers in TF_LAYERS.items()],
     "keras": [
-        # Keras 2 as TF 2.15's tf.keras (keras 2.15 is the package tf.keras imports).
-        Combo("2.15", "keras", ("tensorflow-cpu", "keras"), ("tf-2.15",),
-              env={"TF_CPP_MIN_LOG_LEVEL": "2"}, expect="2.15"),
+        # Keras 2 as the tf.keras of TF 2.13, 2.14 and 2.15 (keras 2.x is the package
+        # tf.keras imports).
+        *[Combo(version, "keras", ("tensorflow-cpu", "keras"), (f"tf-{version}",),
+                env={"TF_CPP_MIN_LOG_LEVEL": "2"}, expect=version)
+          for version in ("2.13", "2.14", "2.15")],
         # Keras 2 as tf-keras beside Keras 3 (TF >= 2.16, TF_USE_LEGACY_KERAS=1).
         Combo(f"tf-keras-{_TF_DEFAULT}", "keras", ("tensorflow-cpu", "tf-keras"),
               (f"tf-keras-{_TF_DEFAULT}",),
@@ -316,7 +318,7 @@ _conformance_session("torch", "PyTorch (torch.nn.functional, torch.nn modules, t
 _conformance_session("tensorflow", "TensorFlow without Keras (tf.nn, tf.math): every release from 2.13 to the newest.")
 _conformance_session(
     "keras",
-    "Keras: Keras 2 (TF 2.15's tf.keras; tf-keras beside Keras 3), Keras 3 with TF 2.16, "
+    "Keras: Keras 2 (the tf.keras of TF 2.13 to 2.15; tf-keras beside Keras 3), Keras 3 with TF 2.16, "
     "newest Keras 3 on KERAS_BACKEND=tensorflow, jax, torch (one session each).",
 )
 _conformance_session("jax", "JAX and optax: an 0.4.x release, the default pins' and the newest (on Python 3.12).")
