@@ -92,13 +92,13 @@ class Collector:
             record["message"] = _skip_reason(report)
         text = getattr(report, "longreprtext", "") or ""
         if outcome in ("fail", "error"):
+            crashed = "crashed while running" in text or ("worker" in text and "crashed" in text)
             if "Timeout" in text and ("Failed: Timeout" in text or "+ Timeout +" in text):
                 outcome = record["outcome"] = "error"
                 record["message"] = "timeout: " + _first_line(text.split("Timeout", 1)[1] or text)
-            elif ("crashed while running" in text or ("worker" in text and "crashed" in text)) \
-                    and case["id"] in self.records:
+            elif crashed and case["id"] in self.records:
                 return  # its call reported first, then its worker exited (a lost CUDA context)
-            elif "crashed while running" in text or ("worker" in text and "crashed" in text):
+            elif crashed:
                 outcome = record["outcome"] = "error"
                 # xdist's own text names the worker (gw0, gw1...): not reproducible.
                 record["message"] = ("crashed: the process running this case died (a segfault "

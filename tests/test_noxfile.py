@@ -163,3 +163,20 @@ def test_workflow_is_yaml_when_a_parser_is_there() -> None:
     doc = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
     include = doc["jobs"]["conformance"]["strategy"]["matrix"]["include"]
     assert include == _matrix()
+
+
+def test_interpreter_falls_back_to_pyenvs_newest_patch_release(noxfile: ModuleType, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """jax(0.11) needs 3.12: on PATH it is named by version; a pyenv install that is not on
+    PATH (or whose shim refuses to run) is taken by path, the newest patch release by
+    number (3.12.10 over 3.12.9); none at all leaves the version, for nox to report."""
+    for patch in ("3.12.9", "3.12.10", "3.11.7"):
+        exe = tmp_path / "versions" / patch / "bin" / f"python{patch.rsplit('.', 1)[0]}"
+        exe.parent.mkdir(parents=True)
+        exe.write_text("")
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path))
+    monkeypatch.setattr(noxfile.shutil, "which", lambda name: None)
+    assert noxfile.interpreter("3.12") == str(tmp_path / "versions" / "3.12.10" / "bin" / "python3.12")
+    assert noxfile.interpreter("3.99") == "3.99"
+    monkeypatch.setattr(noxfile.shutil, "which", lambda name: sys.executable)
+    assert noxfile.interpreter("3.12") == "3.12"  # on PATH and runs
