@@ -43,6 +43,20 @@ CLASS_WEIGHT = (0.5, 1.0, 2.0, 1.5, 0.25)
 LINEAR_5 = ("typical", "large", "ties", "ignore_index", "single", "vector", "empty", "nan_inf")
 
 
+def clamp_grad_at_bound(version: str) -> float:
+    """d clamp_min(z, 0) / dz at z == 0 in torch ``version``: the subgradient every loss
+    built on ``clamp_min`` with a scalar bound takes at its kink.
+
+    1 before torch 2.14 (derivatives.yaml: ``self >= min`` passes the gradient at the
+    bound); 0 from 2.14 on, the minimum-norm subgradient relu and hardtanh already took
+    (``self > min``; pytorch/pytorch#184574). Measured: ``torch.clamp_min(x, 0.)`` at x = 0
+    has gradient 1 on 2.11.0 and 2.13.0, 0 on 2.14.1 (a Tensor bound gives 0.5 there).
+    """
+    from packaging.version import Version
+
+    return 1.0 if Version(version).release[:2] < (2, 14) else 0.0
+
+
 def _kl_div(*args: Any, **kwargs: Any) -> Any:
     import torch.nn.functional as F
 
@@ -410,22 +424,26 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
                            "multilabel_margin_loss_forward_inner_sum_cpu, "
                            "multilabel_margin_loss_backward_out_frame")},
            module=("torch.nn.MultiLabelMarginLoss()", nn.MultiLabelMarginLoss()))
+    # Losses on clamp_min(z, 0): their subgradient at z == 0 is torch's, by version.
+    at_bound = clamp_grad_at_bound(torch.__version__)
+    clamp = ("clamp_min passes its bound: the full gradient at z == 0 (torch < 2.14)"
+             if at_bound else "clamp_min gives 0 at its bound (torch >= 2.14, the "
+                              "minimum-norm subgradient: pytorch/pytorch#184574)")
     family("hinge_embedding_loss", "hinge_embedding", F.hinge_embedding_loss,
            conventions={"margin": 1.0},
            info={"input_space": "distance", "labels": "pm1", "defaults": "margin=1.0",
-                 "kink_grad": "d/dx max(0, margin - x) = -1 at x == margin (clamp_min)",
+                 "kink_grad": "d/dx max(0, margin - x) at x == margin: " + clamp,
                  "where": (f"{FUNCTIONAL}:hinge_embedding_loss", f"{REFS}:hinge_embedding_loss")},
-           grad_conventions={"grad_at_margin": 1.0},
+           grad_conventions={"grad_at_margin": at_bound},
            module=("torch.nn.HingeEmbeddingLoss()", nn.HingeEmbeddingLoss()))
 
     # -- pair and triplet embedding losses (gradient w.r.t. input1 / the anchor) ---------
-    clamp = "clamp_min passes its bound: the full gradient at z == 0"
     ranking = {"input_space": "scores", "labels": "pm1", "kink_grad": clamp,
                "where": (f"{FUNCTIONAL}:margin_ranking_loss", f"{REFS}:margin_ranking_loss")}
     for margin in (0.0, 0.5):
         family("margin_ranking_loss", "margin_ranking", F.margin_ranking_loss,
                conventions={"margin": margin}, kwargs={"margin": margin} if margin else {},
-               grad_conventions={"grad_at_margin": 1.0}, args=("x1", "x2", "y_true"),
+               grad_conventions={"grad_at_margin": at_bound}, args=("x1", "x2", "y_true"),
                info={**ranking, "defaults": "margin=0.0"},
                module=None if margin else ("torch.nn.MarginRankingLoss()",
                                            nn.MarginRankingLoss()))
@@ -437,7 +455,7 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
         family("cosine_embedding_loss", "cosine_embedding", F.cosine_embedding_loss,
                conventions={"margin": margin, "eps": 1e-12},
                kwargs={"margin": margin} if margin else {},
-               grad_conventions={"grad_at_margin": 1.0}, args=("x1", "x2", "y_true"),
+               grad_conventions={"grad_at_margin": at_bound}, args=("x1", "x2", "y_true"),
                info={**cosine, "defaults": "margin=0.0, the last axis is the feature axis"},
                module=None if margin else ("torch.nn.CosineEmbeddingLoss()",
                                            nn.CosineEmbeddingLoss()))
@@ -452,12 +470,13 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
         family("triplet_margin_loss", "triplet_margin", F.triplet_margin_loss,
                conventions={**trip_conv, **{k: float(v) if k == "p" else v
                                             for k, v in kwargs.items()}},
-               kwargs=kwargs, grad_conventions={"grad_at_margin": 1.0, "grad_at_swap_tie": 0.5},
+               kwargs=kwargs,
+               grad_conventions={"grad_at_margin": at_bound, "grad_at_swap_tie": 0.5},
                args=trip_args, info=triplet,
                module=None if kwargs else ("torch.nn.TripletMarginLoss()", nn.TripletMarginLoss()))
     family("triplet_margin_with_distance_loss", "triplet_margin",
            F.triplet_margin_with_distance_loss, conventions=trip_conv,
-           grad_conventions={"grad_at_margin": 1.0}, args=trip_args,
+           grad_conventions={"grad_at_margin": at_bound}, args=trip_args,
            info={**triplet, "defaults": "distance_function=None: torch.pairwise_distance "
                                         "(p=2, eps=1e-6), margin=1.0, swap=False",
                  "where": (f"{FUNCTIONAL}:triplet_margin_with_distance_loss",)},

@@ -201,3 +201,21 @@ def test_a_torch_without_linear_cross_entropy_loses_only_those_bindings(monkeypa
     lost = sorted(set(every) - set(older))
     assert lost and all("linear_cross_entropy" in a or "LinearCrossEntropy" in a for a in lost), lost
     assert set(older) <= set(every)
+
+
+def test_clamp_subgradient_at_the_bound_is_declared_by_version():
+    """torch 2.14 moved clamp_min's subgradient at its bound from 1 to 0 (pytorch#184574):
+    the adapter's declaration agrees with the installed torch, and reads the version."""
+    from adapters._torch_losses import clamp_grad_at_bound
+
+    assert clamp_grad_at_bound("2.11.0+cu130") == clamp_grad_at_bound("2.13.0+cpu") == 1.0
+    assert clamp_grad_at_bound("2.14.1") == clamp_grad_at_bound("2.15.0+cu132") == 0.0
+    x = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    torch.clamp_min(x, 0.0).sum().backward()
+    assert x.grad.item() == clamp_grad_at_bound(torch.__version__)
+    declared = {b.api: b.grad_conventions.get("grad_at_margin")
+                for b in torch_bindings.bindings()
+                if b.api.startswith(("torch.nn.functional.margin_ranking_loss",
+                                     "torch.nn.functional.hinge_embedding_loss",
+                                     "torch.nn.HingeEmbeddingLoss"))}
+    assert declared and set(declared.values()) == {x.grad.item()}
