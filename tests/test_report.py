@@ -273,13 +273,18 @@ def test_drift_between_versions(files: list[Path], tmp_path: Path) -> None:
     newer = torch_doc("2.14.0")
     newer["cases"] = [c for c in newer["cases"] if "leaky" not in c["binding"]]
     newer["cases"][0]["conventions"] = {"max_value": 6.0}
+    gelu = next(c for c in newer["cases"] if c["binding"] == "torch.nn.functional.gelu")
+    gelu["grad_conventions"] = {"grad_at_zero": 0.5}  # a subgradient moved (as clamp's in 2.14)
     merged = merge([*files, write(tmp_path, "t14.json", newer)])
     drift = find_drift(merged)
     assert [d.title for d in drift] == ["torch 2.12.0 -> torch 2.13.0", "torch 2.13.0 -> torch 2.14.0"]
     assert [(o["binding"], o["old"], o["new"]) for o in drift[0].outcomes] == [
         ("torch.nn.functional.gelu", "pass", "xfail")]
     assert drift[1].removed == ["torch.nn.functional.leaky_relu"]
-    assert drift[1].conventions[0]["binding"] == "torch.nn.functional.relu"
+    assert [c["binding"] for c in drift[1].conventions] == [
+        "torch.nn.functional.gelu", "torch.nn.functional.relu"]
+    assert {"binding": "torch.nn.functional.gelu", "old": {},
+            "new": {"grad_at_zero": 0.5}} in drift[1].conventions
     report = build_report(merged, plots=False)
     text = render_markdown(report)
     assert text.index("## Version drift") < text.index("## Summary")

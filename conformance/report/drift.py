@@ -96,10 +96,13 @@ def _verdict(outcome: str) -> str:
 
 
 def _conventions(cases: Mapping[str, Mapping[str, Any]]) -> dict[str, set[str]]:
-    """binding -> the set of convention dicts (as JSON) its cases were run under."""
+    """binding -> the set of convention dicts (as JSON) its cases were run under: the value
+    conventions and, for its gradient cases, the subgradient ones (``grad_at_margin`` ...,
+    each named ``grad_*``), so a framework that moves a kink's subgradient shows here."""
     out: dict[str, set[str]] = defaultdict(set)
     for c in cases.values():
-        out[c["binding"]].add(json.dumps(c.get("conventions") or {}, sort_keys=True))
+        conventions = {**(c.get("conventions") or {}), **(c.get("grad_conventions") or {})}
+        out[c["binding"]].add(json.dumps(conventions, sort_keys=True))
     return out
 
 
