@@ -109,6 +109,18 @@ def test_layers_merge_over_the_default_pins(noxfile: ModuleType) -> None:
     assert not unused, f"constraints files no session uses: {sorted(unused)}"
 
 
+def test_torch_matrix_holds_the_pinned_release(noxfile: ModuleType, monkeypatch) -> None:
+    """The default torch session list includes constraints.txt's torch, each session pins
+    its own release, and CROSSCONFORM_TORCH_VERSIONS replaces the list."""
+    pinned = noxfile.pinned_version("torch").split("+")[0]
+    assert pinned in noxfile.TORCH_VERSIONS
+    monkeypatch.delenv("CROSSCONFORM_TORCH_VERSIONS", raising=False)
+    combos = noxfile._torch_combos()
+    assert [c.extra_pins for c in combos] == [(f"torch=={v}",) for v in noxfile.TORCH_VERSIONS]
+    monkeypatch.setenv("CROSSCONFORM_TORCH_VERSIONS", "2.5.1")
+    assert [c.id for c in noxfile._torch_combos()] == ["2.5"]
+
+
 def test_merge_replaces_by_canonical_name(noxfile: ModuleType, tmp_path: Path) -> None:
     layer = tmp_path / "layer.txt"
     layer.write_text("# comment\nML-Dtypes==0.3.2  # trailing\nnumpy<2\n", encoding="utf-8")
