@@ -4,6 +4,7 @@
     python -m conformance repro 'torch.nn.functional.gelu[float32-typical]'
     python -m conformance list [--backend keras] [--kind losses] [--reference cross]
     python -m conformance surface [--backend torch] [--status gap,unclassified]
+    python -m conformance rematch results/cuda.json.gz [--list]
     python -m conformance report results/*.json [-o report/]
     python -m conformance diff keras.losses.categorical_crossentropy torch.nn.functional.cross_entropy
 """
@@ -56,6 +57,17 @@ def _parser() -> argparse.ArgumentParser:
                       "bound); 'all' for every name")
     surf.add_argument("--surface", default=None, help="surface file (default conformance/surface.toml)")
     surf.add_argument("--json", action="store_true", help="print JSON")
+
+    rem = sub.add_parser("rematch", help="the verdicts the registry as it is now gives a "
+                         "results file's measured cases (no framework is run; exit 1 on a "
+                         "fail, XPASS or error)")
+    rem.add_argument("results", help="a results file (.json or .json.gz)")
+    rem.add_argument("--registry", help="registry directory or file (default: conformance/divergences)")
+    rem.add_argument("--device", help="the run's device (default: the file's)")
+    rem.add_argument("--version", action="append", default=[], metavar="DIST=VERSION",
+                     help="a framework version of the run (default: the file's backend records)")
+    rem.add_argument("--keras-backend", help="the run's KERAS_BACKEND (default: the file's)")
+    rem.add_argument("--list", action="store_true", help="print every fail, XPASS and error")
 
     from .report.cli import add_report_parsers
 
@@ -261,4 +273,11 @@ def cmd_surface(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
-COMMANDS = {"run": cmd_run, "repro": cmd_repro, "list": cmd_list, "surface": cmd_surface}
+def cmd_rematch(args: argparse.Namespace) -> int:
+    from .rematch import cmd_rematch as run
+
+    return run(args)
+
+
+COMMANDS = {"run": cmd_run, "repro": cmd_repro, "list": cmd_list, "surface": cmd_surface,
+            "rematch": cmd_rematch}

@@ -94,6 +94,9 @@ class Divergence:
         where = f"{self.origin} " if self.origin else ""
         return f"divergence {where}#{self.index} ({self.binding}, {self.check})"
 
+    def matches_api(self, api: str) -> bool:
+        return api == self.binding or fnmatch.fnmatchcase(api, self.binding)
+
     def matches(self, spec: CaseSpec) -> bool:
         return (
             (spec.api == self.binding or fnmatch.fnmatchcase(spec.api, self.binding))
@@ -117,6 +120,16 @@ class Divergence:
         if self.xla_onednn is not None and xla_onednn_softmax() is not self.xla_onednn:
             return False
         return self.version_applies(versions)
+
+    def applies_to_run(self, versions: Mapping[str, str], device: str, keras: str | None,
+                       onednn: bool | None, xla_onednn: bool | None) -> bool:
+        """:meth:`applies` for a run described rather than this process (``rematch``: a
+        results file's versions, device, Keras backend and oneDNN states)."""
+        return ((self.devices is None or device_kind(device) in self.devices)
+                and (self.keras_backend is None or keras in self.keras_backend)
+                and (self.onednn is None or onednn is self.onednn)
+                and (self.xla_onednn is None or xla_onednn is self.xla_onednn)
+                and self.version_applies(versions))
 
     def version_applies(self, versions: Mapping[str, str]) -> bool:
         """True when the installed version of the entry's distribution satisfies it."""

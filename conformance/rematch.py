@@ -1,0 +1,130 @@
+"""The registry as it is now, applied to a results file's measured cases.
+
+    python -m conformance rematch RESULTS [--device cuda] [--version torch=2.11.0 ...]
+                                          [--keras-backend torch] [--list]
+
+A results file keeps each case's measured outcome: whether the framework agreed with the
+reference (``pass``, or ``xpass`` under an entry) or not (``fail``, ``xfail``, ``error``).
+That does not depend on the registry, so after editing entries one can see, without
+running any framework, which verdicts the edited registry gives those cases: a strict
+``xfail`` for a disagreeing case an entry covers, ``XPASS`` (a failure of the run) for an
+agreeing one it covers, ``fail`` for a disagreeing one none covers. This is how entries
+for a device or a version that is not at hand (a GPU run's file) are checked. A case whose
+process died (``crashed``) stays an error: a run never turns a crash into an xfail.
+
+The run is described by the file (its device, its backends' versions, Keras backend and
+oneDNN states); ``--device``, ``--version DIST=VERSION`` and ``--keras-backend`` replace
+what it lacks or says (a file cut short by an interrupt has no backend records).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .cases import CaseSpec
+from .registry import DEFAULT_PATH, Divergence, load_registry
+
+AGREED = ("pass", "xpass")
+
+
+def load_results(path: Path | str) -> dict[str, Any]:
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        return json.load(f)
+
+
+def run_description(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """Device, versions (distribution -> version), Keras backend and oneDNN states of the
+    run that wrote ``doc``, as far as the file records them."""
+    versions: dict[str, str] = {}
+    keras = onednn = xla = None
+    for info in (doc.get("backends") or {}).values():
+        name, version = info.get("name"), info.get("version")
+        for dist, v in (info.get("package_versions") or {}).items():
+            if v:
+                versions.setdefault(dist.lower(), v)
+        if name and version:
+            versions[name.lower()] = version  # tf-keras's version stands for "keras"
+        if name == "keras":
+            others = [p for p in info.get("packages") or () if p not in ("keras", "tf-keras")]
+            keras = "tensorflow" if any(p.startswith("tensorflow") for p in others) else (
+                others[0] if others else None)
+        onednn = info.get("tensorflow_onednn", onednn)
+        xla = info.get("xla_onednn_softmax", xla)
+    device = (doc.get("options") or {}).get("device") or "cpu"
+    return {"device": device, "versions": versions, "keras_backend": keras,
+            "onednn": onednn, "xla_onednn": xla}
+
+
+def crashed(case: Mapping[str, Any]) -> bool:
+    return case.get("outcome") == "error" and str(case.get("message", "")).startswith("crashed")
+
+
+def rematch(doc: Mapping[str, Any], entries: Iterable[Divergence], *, device: str,
+            versions: Mapping[str, str], keras_backend: str | None = None,
+            onednn: bool | None = None, xla_onednn: bool | None = None) -> list[dict[str, Any]]:
+    """One row per case: its recorded outcome, the verdict the registry gives it now
+    (``pass``, ``xfail``, ``XPASS``, ``fail``, ``error``) and the entry that decided it."""
+    versions = {k.lower(): v for k, v in versions.items()}
+    applicable = [e for e in entries
+                  if e.requirement.name.lower() in versions
+                  and e.applies_to_run(versions, device, keras_backend, onednn, xla_onednn)]
+    by_api: dict[str, list[Divergence]] = {}
+    rows = []
+    for case in doc.get("cases", []):
+        spec = CaseSpec(case["binding"], case["backend"], case["dtype"], case["regime"],
+                        case.get("check", "value"))
+        if spec.api not in by_api:
+            by_api[spec.api] = [e for e in applicable if e.matches_api(spec.api)]
+        entry = next((e for e in by_api[spec.api] if e.matches(spec)), None)
+        agreed = case["outcome"] in AGREED
+        if crashed(case):
+            verdict = "error"
+        elif entry is not None:
+            verdict = "XPASS" if agreed else "xfail"
+        else:
+            verdict = "pass" if agreed else ("error" if case["outcome"] == "error" else "fail")
+        rows.append({"id": case["id"], "backend": case["backend"], "recorded": case["outcome"],
+                     "verdict": verdict, "entry": entry.label if entry else None,
+                     "message": case.get("message", "")})
+    return rows
+
+
+def cmd_rematch(args: Any) -> int:
+    doc = load_results(args.results)
+    run = run_description(doc)
+    for item in args.version:
+        dist, sep, version = item.partition("=")
+        if not sep or not dist or not version:
+            raise SystemExit(f"rematch: --version takes DIST=VERSION, got {item!r}")
+        run["versions"][dist.strip().lower()] = version.strip()
+    if args.device:
+        run["device"] = args.device
+    if args.keras_backend:
+        run["keras_backend"] = args.keras_backend
+    entries = load_registry(args.registry or DEFAULT_PATH)
+    rows = rematch(doc, entries, **run)
+    print(f"{args.results}: {len(rows)} cases; device {run['device']}, versions "
+          + ", ".join(f"{k} {v}" for k, v in sorted(run["versions"].items()))
+          + (f", Keras backend {run['keras_backend']}" if run["keras_backend"] else ""))
+    by_backend: dict[str, Counter] = {}
+    for r in rows:
+        by_backend.setdefault(r["backend"], Counter())[r["verdict"]] += 1
+    for backend, counts in sorted(by_backend.items()):
+        print(f"  {backend}: " + ", ".join(f"{v} {n}" for v, n in sorted(counts.items())))
+    changed = Counter((r["recorded"], r["verdict"]) for r in rows if r["recorded"] != r["verdict"])
+    if changed:
+        print("  recorded -> now: " + ", ".join(f"{a} -> {b} {n}" for (a, b), n in
+                                                 sorted(changed.items())))
+    bad = [r for r in rows if r["verdict"] in ("fail", "XPASS", "error")]
+    if args.list:
+        for r in bad:
+            print(f"{r['verdict']:5} {r['id']}" + (f"  [{r['entry']}]" if r["entry"] else "")
+                  + f"\n      {r['message'][:200]}")
+    return 1 if bad else 0
