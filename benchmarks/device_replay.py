@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -39,8 +40,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-SOFTMAXES = ("torch.softmax(dim=-1)", "torch.nn.functional.softmin(dim=-1)",
-             "torch.nn.functional.log_softmax(dim=-1)")
+# torch's softmax / softmin / log_softmax in every form (functional, module, torch.*,
+# torch.special.*), and Keras' softmax / log_softmax functions
+TORCH_SOFTMAX = re.compile(r"^torch\.(.*\.)?(softmax|softmin|log_softmax|Softmax|Softmin|LogSoftmax)\(")
+KERAS_SOFTMAX = re.compile(r"^keras\.(ops|activations)\.(softmax|log_softmax)$")
 HALF = ("float16", "bfloat16")
 
 
@@ -123,7 +126,8 @@ def replay_softmax(bindings: dict[str, Any], case_id: str, device: str) -> str:
     x = backend.to_framework(inputs["x"], spec.dtype).detach().requires_grad_(True)
     gt = backend.to_framework(np.asarray(g).astype(np.float64).astype(_np(spec.dtype)),
                               spec.dtype)
-    log, sign = "log_softmax" in spec.api, (-1.0 if "softmin" in spec.api else 1.0)
+    api = spec.api.lower()
+    log, sign = "log_softmax" in api or "logsoftmax" in api, (-1.0 if "softmin" in api else 1.0)
     y = (torch.log_softmax(x, -1) if log else torch.softmax(sign * x, -1))
     (grad,) = torch.autograd.grad(y, x, gt)
     y32, g32 = y.detach().float(), gt.float()
@@ -154,8 +158,8 @@ def same_as_torch(bindings: dict[str, Any], case_id: str) -> str:
     from conformance.cases import is_grad
 
     binding, backend, spec, inputs, g, _ = _case(bindings, case_id)
-    twin = "torch.nn.functional.log_softmax(dim=-1)" if "log_softmax" in spec.api \
-        else "torch.softmax(dim=-1)"
+    twin = ("torch.nn.functional.log_softmax(dim=-1)" if "log_softmax" in spec.api
+            else "torch.softmax(dim=-1)")
     tb, tbackend = bindings[twin]
     ours = _call(binding, backend, spec, inputs, g, spec.dtype)
     theirs = _call(tb, tbackend, spec, inputs, g, spec.dtype)
@@ -188,7 +192,7 @@ def hlo(bindings: dict[str, Any], case_id: str, out: Path) -> str:
         target = fn
     text = jax.jit(target).lower(*args).compile().as_text()
     out.mkdir(parents=True, exist_ok=True)
-    path = out / (re.sub(r"[^A-Za-z0-9_.=-]+", "_", case_id)[:150] + ".hlo.txt")
+    path = out / (re.sub(r"[^A-Za-z0-9_.-]+", "_", case_id)[:150] + ".hlo.txt")
     path.write_text(text, encoding="utf-8")
     return f"hlo: {path.name} ({len(text.splitlines())} lines)"
 
@@ -251,9 +255,9 @@ def main(argv: list[str] | None = None) -> int:
         lines = []
         for name, fn in (
                 ("replay", (lambda c: replay_softmax(bindings, c, args.device))
-                 if api in SOFTMAXES and cid.endswith("-grad]") else None),
+                 if TORCH_SOFTMAX.match(api) and cid.endswith("-grad]") else None),
                 ("same", (lambda c: same_as_torch(bindings, c))
-                 if api in ("keras.ops.softmax", "keras.ops.log_softmax") else None),
+                 if KERAS_SOFTMAX.match(api) else None),
                 ("upcast", lambda c: upcast(bindings, c)),
                 ("hlo", (lambda c: hlo(bindings, c, out / "hlo"))
                  if api.startswith(("jax.", "optax.")) else None)):
@@ -264,6 +268,12 @@ def main(argv: list[str] | None = None) -> int:
             except Exception as exc:  # a replay that cannot run says why; the rest go on
                 lines.append(f"{name}: {type(exc).__name__}: {str(exc)[:300]}")
         print(cid + "".join(f"\n    {line}" for line in lines), flush=True)
+    if (out / "hlo").is_dir():  # one file to carry back, however many programs
+        import tarfile
+
+        with tarfile.open(out / "hlo.tar.gz", "w:gz") as tar:
+            tar.add(out / "hlo", arcname="hlo")
+        shutil.rmtree(out / "hlo")
     return 0
 
 
