@@ -208,7 +208,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xfail(strict=True, reason=entry.xfail_reason()))
             item.user_properties.append(("crossconform_divergence", {
                 "index": entry.index, "file": entry.origin, "reason": entry.reason, "source": entry.source,
-                "versions": str(entry.requirement)}))
+                "versions": entry.versions_text}))
         item.user_properties.append(("crossconform_case", _case_fields(spec, binding, loaded)))
 
 

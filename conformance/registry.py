@@ -17,6 +17,8 @@
                                            # jax.nn.softmax into oneDNN's softmax (true) or not
     devices = ["cpu"]                      # optional: the kinds of --device it holds on
                                            # ("cpu", "cuda", ...); default every device
+    also = ["torch>=2.14"]                 # optional: further requirements, all to be met
+                                           # (a Keras entry that depends on its backend's version)
     reason = "what differs and why, with the measured figures"
     source = "file:function of the framework, or the upstream issue"
 
@@ -59,7 +61,7 @@ else:  # pragma: no cover - Python 3.10
 
 DEFAULT_PATH = Path(__file__).with_name("divergences")
 _FIELDS = {"binding", "check", "dtypes", "regimes", "versions", "keras_backend", "onednn",
-           "xla_onednn", "devices", "reason", "source"}
+           "xla_onednn", "devices", "also", "reason", "source"}
 _REQUIRED = {"binding", "versions", "reason", "source"}
 # "grad_NAME" for every further input some family's reference differentiates
 GRAD_CHECKS = tuple(sorted({f"grad_{name}" for f in FAMILIES.values() for name in f.more_grad_inputs}))
@@ -84,6 +86,16 @@ class Divergence:
     onednn: bool | None = None
     xla_onednn: bool | None = None
     devices: tuple[str, ...] | None = None
+    also: tuple[Requirement, ...] = ()
+
+    @property
+    def requirements(self) -> tuple[Requirement, ...]:
+        """``versions`` and the ``also`` requirements: the entry applies when all hold."""
+        return (self.requirement, *self.also)
+
+    @property
+    def versions_text(self) -> str:
+        return ", ".join(str(r) for r in self.requirements)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -132,17 +144,24 @@ class Divergence:
                 and self.version_applies(versions))
 
     def version_applies(self, versions: Mapping[str, str]) -> bool:
-        """True when the installed version of the entry's distribution satisfies it."""
-        version = versions.get(self.requirement.name.lower())
-        if version is None:
-            version = installed_version(self.requirement.name)
-        if version is None:
-            return False
-        return self.requirement.specifier.contains(version.split("+")[0], prereleases=True)
+        """True when the installed versions satisfy every requirement of the entry."""
+        return self.unmet(versions) is None
+
+    def unmet(self, versions: Mapping[str, str]) -> tuple[Requirement, str | None] | None:
+        """The first requirement the installed versions do not meet, with the version
+        found (None: the distribution is not installed); None when all are met."""
+        for req in self.requirements:
+            version = versions.get(req.name.lower())
+            if version is None:
+                version = installed_version(req.name)
+            if version is None or not req.specifier.contains(version.split("+")[0],
+                                                               prereleases=True):
+                return req, version
+        return None
 
     def xfail_reason(self) -> str:
         where = f" on {', '.join(self.devices)}" if self.devices else ""
-        return f"{self.reason} [source: {self.source}; applies to {self.requirement}{where}]"
+        return f"{self.reason} [source: {self.source}; applies to {self.versions_text}{where}]"
 
 
 def device_kind(device: str) -> str:
@@ -266,6 +285,16 @@ def _entry(path: Path, index: int, raw: Any) -> Divergence:
     except InvalidRequirement as exc:
         raise RegistryError(f"{where}: versions {raw['versions']!r} is not a PEP 440 "
                             f"requirement such as 'torch>=2.0': {exc}") from None
+    also = raw.get("also", [])
+    if isinstance(also, str):
+        also = [also]
+    if not isinstance(also, list) or not all(isinstance(a, str) for a in also):
+        raise RegistryError(f"{where}: also must be a requirement or a list of them, got {also!r}")
+    try:
+        also_reqs = tuple(Requirement(a) for a in also)
+    except InvalidRequirement as exc:
+        raise RegistryError(f"{where}: also {also!r} holds an invalid PEP 440 requirement: "
+                            f"{exc}") from None
     lists = {}
     for key in ("keras_backend", "devices"):
         if isinstance(raw.get(key), str):
@@ -286,7 +315,8 @@ def _entry(path: Path, index: int, raw: Any) -> Divergence:
             raise RegistryError(f"{where}: {key} must be true or false, got {flags[key]!r}")
     return Divergence(index, raw["binding"], check, lists["dtypes"], lists["regimes"],
                       requirement, raw["reason"].strip(), raw["source"].strip(),
-                      lists["keras_backend"], path.name, **flags, devices=lists["devices"])
+                      lists["keras_backend"], path.name, **flags, devices=lists["devices"],
+                      also=also_reqs)
 
 
 def match(entries: list[Divergence], spec: CaseSpec, versions: Mapping[str, str],

@@ -73,7 +73,7 @@ def rematch(doc: Mapping[str, Any], entries: Iterable[Divergence], *, device: st
     (``pass``, ``xfail``, ``XPASS``, ``fail``, ``error``) and the entry that decided it."""
     versions = {k.lower(): v for k, v in versions.items()}
     applicable = [e for e in entries
-                  if e.requirement.name.lower() in versions
+                  if all(r.name.lower() in versions for r in e.requirements)
                   and e.applies_to_run(versions, device, keras_backend, onednn, xla_onednn)]
     by_api: dict[str, list[Divergence]] = {}
     rows = []

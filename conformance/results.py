@@ -304,15 +304,17 @@ def registry_info(collector: Collector, registry_path: str | None,
             continue
         dist = e.requirement.name.lower()
         row = {"index": e.index, "file": e.origin, "binding": e.binding, "check": e.check,
-               "dtypes": e.dtypes, "regimes": e.regimes, "versions": str(e.requirement)}
+               "dtypes": e.dtypes, "regimes": e.regimes, "versions": e.versions_text}
         installed = versions.get(dist) or installed_version(e.requirement.name)
+        unmet = e.unmet(versions)
         if e.devices is not None and device_kind(device) not in e.devices:
             not_checked.append(row | {"why": f"for devices {list(e.devices)}; this run is on {device}"})
         elif e.keras_backend is not None and keras_backend() not in e.keras_backend:
             not_checked.append(row | {"why": f"Keras backend {keras_backend()} is not one of "
                                               f"{list(e.keras_backend)}"})
-        elif installed is not None and not e.version_applies(versions):
-            not_checked.append(row | {"why": f"installed {dist} {installed} is outside {e.requirement}"})
+        elif installed is not None and unmet is not None and unmet[1] is not None:
+            req, found = unmet
+            not_checked.append(row | {"why": f"installed {req.name.lower()} {found} is outside {req}"})
         elif e.onednn is not None and onednn is not e.onednn:
             state = {True: "on", False: "off", None: "not loaded (no TensorFlow in this run)"}[onednn]
             not_checked.append(row | {"why": f"for TensorFlow's oneDNN kernels "

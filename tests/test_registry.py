@@ -70,6 +70,25 @@ def test_malformed_entry_names_file_and_entry(tmp_path: Path, text: str, problem
     assert "torch.toml" in str(info.value) and problem in str(info.value), str(info.value)
 
 
+def test_also_requirements_must_all_hold(tmp_path: Path) -> None:
+    """A Keras-on-torch entry that depends on torch's version as well as Keras's."""
+    (tmp_path / "keras.toml").write_text(
+        ENTRY.format(binding="keras.losses.kl_divergence", check="grad", versions="keras==3.15.*")
+        + 'also = ["torch>=2.14", "numpy>=1"]\n')
+    (entry,) = load_registry(tmp_path)
+    spec = CaseSpec("keras.losses.kl_divergence", "keras", "float16", "typical", "grad")
+    assert match([entry], spec, {"keras": "3.15.1", "torch": "2.15.0", "numpy": "2.4.6"}) is entry
+    assert match([entry], spec, {"keras": "3.15.1", "torch": "2.13.0+cpu", "numpy": "2.4.6"}) is None
+    assert match([entry], spec, {"keras": "3.14.0", "torch": "2.15.0", "numpy": "2.4.6"}) is None
+    unmet = entry.unmet({"keras": "3.15.1", "torch": "2.13.0", "numpy": "2.4.6"})
+    assert unmet is not None and str(unmet[0]) == "torch>=2.14" and unmet[1] == "2.13.0"
+    assert "applies to keras==3.15.*, torch>=2.14, numpy>=1" in entry.xfail_reason()
+    (tmp_path / "keras.toml").write_text(
+        ENTRY.format(binding="b", check="value", versions="keras==3.15.*") + "also = 2\n")
+    with pytest.raises(RegistryError, match="also must be a requirement or a list"):
+        load_registry(tmp_path)
+
+
 def test_match_respects_versions_and_dtypes(tmp_path: Path) -> None:
     _write(tmp_path / "r.toml", {"binding": "optax.losses.*", "versions": "optax>=0.2.8,<0.3"})
     entries = load_registry(tmp_path)
