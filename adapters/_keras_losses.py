@@ -174,8 +174,9 @@ def _crossentropy(keras: Any, major: int, backend_name: str) -> list[Binding]:
     if hasattr(L, "categorical_focal_crossentropy"):
         out.append(
             _b("keras.losses.categorical_focal_crossentropy", "categorical_focal_cross_entropy",
-               L.categorical_focal_crossentropy,
-               **clip_grad, source=f"{_LOSSES_SRC}:categorical_focal_crossentropy",
+               L.categorical_focal_crossentropy,  # ops.clip: tensor bounds on torch
+               grad_conventions={"grad_at_clip": grad_at_clip(backend_name, "tensor")},
+               source=f"{_LOSSES_SRC}:categorical_focal_crossentropy",
                conventions={"gamma": 2.0, "alpha": 0.25, **cce_probs},
                info={**_PROBS, "defaults": "alpha=0.25 always applied, gamma=2.0"}))
     ops = getattr(keras, "ops", None)
@@ -249,7 +250,7 @@ def _regression(keras: Any, major: int, backend_name: str) -> list[Binding]:
            conventions={"eps": EPS, **mean}, info={"input_space": "rates"}),
         _b("keras.losses.kl_divergence", "kl_divergence", L.kl_divergence,
            source=src("kl_divergence"), conventions={"clip_eps": EPS},
-           grad_conventions={"grad_at_clip": grad_at_clip(backend_name)},
+           grad_conventions={"grad_at_clip": grad_at_clip(backend_name, "tensor")},
            info={**_PROBS, "defaults": "clips both y_true and y_pred to [1e-7, 1]"}),
         _b("keras.losses.cosine_similarity", "cosine_similarity", L.cosine_similarity,
            source=src("cosine_similarity") + " + keras/src/ops/nn.py:_normalize",
@@ -327,9 +328,11 @@ def _loss_classes(keras: Any, major: int, backend_name: str) -> list[Binding]:
                       L.CategoricalFocalCrossentropy(),
                       {"gamma": 2.0, "alpha": 0.25, **cce_probs, **red}, False))
     clip = {"grad_at_clip": grad_at_clip(backend_name)}
+    # keras.ops.clip (tensor bounds on torch) in kl_divergence and the categorical focal loss
+    ops_clip = {"grad_at_clip": grad_at_clip(backend_name, "tensor")}
     grads = {"binary_cross_entropy": clip, "categorical_cross_entropy": clip,
-             "sparse_categorical_cross_entropy": clip, "kl_divergence": clip,
-             "binary_focal_cross_entropy": clip, "categorical_focal_cross_entropy": clip,
+             "sparse_categorical_cross_entropy": clip, "kl_divergence": ops_clip,
+             "binary_focal_cross_entropy": clip, "categorical_focal_cross_entropy": ops_clip,
              "hinge": {"grad_at_margin": grad_at_max_tie(backend_name)},
              "categorical_hinge": {"grad_at_margin": grad_at_max_tie(backend_name)}}
     if backend_name == "jax":  # abs'(0): see _regression

@@ -43,18 +43,24 @@ CLASS_WEIGHT = (0.5, 1.0, 2.0, 1.5, 0.25)
 LINEAR_5 = ("typical", "large", "ties", "ignore_index", "single", "vector", "empty", "nan_inf")
 
 
-def clamp_grad_at_bound(version: str) -> float:
-    """d clamp_min(z, 0) / dz at z == 0 in torch ``version``: the subgradient every loss
-    built on ``clamp_min`` with a scalar bound takes at its kink.
+def clamp_grad_at_bound(version: str, bounds: str = "scalar") -> float:
+    """d clamp(z, lo, hi) / dz at z == a bound in torch ``version``: the subgradient every
+    function built on ``clamp``/``clamp_min``/``clip`` takes at its kink.
 
     1 before torch 2.14 (derivatives.yaml: ``self >= min`` passes the gradient at the
-    bound); 0 from 2.14 on, the minimum-norm subgradient relu and hardtanh already took
-    (``self > min``; pytorch/pytorch#184574). Measured: ``torch.clamp_min(x, 0.)`` at x = 0
-    has gradient 1 on 2.11.0 and 2.13.0, 0 on 2.14.1 (a Tensor bound gives 0.5 there).
+    bound); from 2.14 on the minimum-norm subgradient (pytorch/pytorch#184574): 0 with
+    ``bounds="scalar"`` (Python-number bounds, as relu and hardtanh already had), 0.5 with
+    ``bounds="tensor"`` (tensor bounds: the tie is split between z and the bound).
+    Measured in float64 at z = 0 and z = 1 of ``clamp(z, 0, 1)``: 1 on 2.11.0 and 2.13.0
+    either way; 0 (scalar) and 0.5 (tensor, one- or two-sided) on 2.14.1 and 2.15.0.
     """
     from packaging.version import Version
 
-    return 1.0 if Version(version).release[:2] < (2, 14) else 0.0
+    if bounds not in ("scalar", "tensor"):
+        raise ValueError(f"bounds must be 'scalar' or 'tensor', got {bounds!r}")
+    if Version(version).release[:2] < (2, 14):
+        return 1.0
+    return 0.0 if bounds == "scalar" else 0.5
 
 
 def _kl_div(*args: Any, **kwargs: Any) -> Any:

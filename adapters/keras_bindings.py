@@ -120,8 +120,9 @@ def _binding(api: str, kind: str, reference: str, call: Callable[..., Any], *,
 # read in keras/src/backend/<backend>/nn.py + the framework's gradient rules):
 # * tf.nn.relu/relu6 grads are 0 at the kinks (ReluGrad/Relu6Grad: strict inequalities);
 #   jax.nn.relu/relu6 custom JVPs and torch's threshold_backward/hardtanh_backward too.
-# * a max/min/clip tie: tf.maximum / tf.clip_by_value / torch.clip pass the whole gradient
-#   to x, jnp.maximum / jnp.clip (and torch.maximum) split it in halves.
+# * a max/min/clip tie: tf.maximum / tf.clip_by_value / torch.clip (torch < 2.14) pass the
+#   whole gradient to x, jnp.maximum / jnp.clip (and torch.maximum) split it in halves;
+#   torch >= 2.14's clip gives 0 with number bounds, 0.5 with tensor bounds (grad_at_clip).
 # * leaky_relu'(0): tf LeakyReluGrad and torch leaky_relu_backward use x > 0 (slope);
 #   jax.nn.leaky_relu is where(x >= 0, ...) (1).
 # * selu'(0): tf.nn.selu (SeluGrad: x > 0 ? scale : ...) gives scale*alpha only for x < 0,
@@ -134,8 +135,20 @@ _CLIP_TIE = {"tensorflow": 1.0, "jax": 0.5, "torch": 1.0}  # clip(x, lo, hi) at 
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def grad_at_clip(backend_name: str) -> float:
-    """d clip(p, eps, 1 - eps)/dp exactly at a bound, for Keras on ``backend_name``."""
+def grad_at_clip(backend_name: str, bounds: str = "scalar") -> float:
+    """d clip(p, eps, 1 - eps)/dp exactly at a bound, for Keras on ``backend_name``.
+
+    On torch it is torch's clamp subgradient, which torch 2.14 changed
+    (:func:`adapters._torch_losses.clamp_grad_at_bound`): ``bounds="scalar"`` for
+    ``torch.clip`` with Python-float bounds (the cross-entropies of
+    ``keras/src/backend/torch/nn.py``), ``"tensor"`` for ``keras.ops.clip``, which converts
+    both bounds to tensors (``keras/src/backend/torch/numpy.py: clip``)."""
+    if backend_name == "torch":
+        import torch
+
+        from ._torch_losses import clamp_grad_at_bound
+
+        return clamp_grad_at_bound(torch.__version__, bounds)
     return _CLIP_TIE.get(backend_name, 1.0)
 
 

@@ -210,9 +210,18 @@ def test_clamp_subgradient_at_the_bound_is_declared_by_version():
 
     assert clamp_grad_at_bound("2.11.0+cu130") == clamp_grad_at_bound("2.13.0+cpu") == 1.0
     assert clamp_grad_at_bound("2.14.1") == clamp_grad_at_bound("2.15.0+cu132") == 0.0
+    assert clamp_grad_at_bound("2.13.0", "tensor") == 1.0
+    assert clamp_grad_at_bound("2.14.1", "tensor") == 0.5
+    with pytest.raises(ValueError, match="bounds must be 'scalar' or 'tensor'"):
+        clamp_grad_at_bound("2.14.1", "both")
     x = torch.zeros(1, dtype=torch.float64, requires_grad=True)
     torch.clamp_min(x, 0.0).sum().backward()
     assert x.grad.item() == clamp_grad_at_bound(torch.__version__)
+    # keras.ops.clip's form (both bounds tensors) at the upper bound
+    y = torch.ones(1, dtype=torch.float64, requires_grad=True)
+    torch.clip(y, min=torch.tensor(0.0, dtype=torch.float64),
+               max=torch.tensor(1.0, dtype=torch.float64)).sum().backward()
+    assert y.grad.item() == clamp_grad_at_bound(torch.__version__, "tensor")
     declared = {b.api: b.grad_conventions.get("grad_at_margin")
                 for b in torch_bindings.bindings()
                 if b.api.startswith(("torch.nn.functional.margin_ranking_loss",
