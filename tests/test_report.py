@@ -200,6 +200,24 @@ def test_keras_backend_and_device_make_distinct_columns(tmp_path: Path) -> None:
     assert len(merged.cases) == 2 and not merged.warnings
 
 
+def test_keras_on_two_torch_versions_is_two_columns_and_a_drift(tmp_path: Path) -> None:
+    """The same Keras on torch 2.13 and 2.15: two columns of one group (not merged into
+    one, the later file winning), ordered by torch's version, and a drift between them."""
+    files = []
+    for name, torch_version, outcome in (("b.json", "2.15.0", "fail"), ("a.json", "2.13.0+cpu", "pass")):
+        d = doc("keras", "3.15.1", [case("keras.losses.kl_divergence", "keras", "kl_divergence",
+                                         outcome, kind="loss")], packages=("keras", "torch"))
+        d["backends"]["keras"]["package_versions"] = {"keras": "3.15.1", "torch": torch_version}
+        files.append(write(tmp_path, name, d))
+    merged = merge(files)
+    assert [c.label for c in merged.columns] == ["keras 3.15.1 (torch 2.13.0+cpu)",
+                                                 "keras 3.15.1 (torch 2.15.0)"]
+    assert len(merged.cases) == 2 and not merged.warnings
+    (d,) = find_drift(merged)
+    assert d.title == "keras 3.15.1 (torch 2.13.0+cpu) -> keras 3.15.1 (torch 2.15.0)"
+    assert [(o["old"], o["new"]) for o in d.outcomes] == [("pass", "fail")]
+
+
 def test_tensorflow_onednn_runs_make_their_own_columns(tmp_path: Path) -> None:
     """TensorFlow's oneDNN kernels change its numbers (the CPU decides whether they run),
     so a run with them on is a column of its own, for TF and for Keras on TF only."""

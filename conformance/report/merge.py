@@ -4,9 +4,9 @@ Every results file is read as JSON only and validated before anything is merged:
 malformed, truncated, foreign or future file raises :class:`ResultsFileError` naming the
 file and the problem (``--skip-bad`` merges the others and lists what it skipped).
 
-Columns: a merged report keys its columns by (backend, version, variant), the variant
-being Keras' compute backend (``keras 3.15 (jax)``) and the device when it is not the
-CPU. Two files that hold the same case id in the same column: the file given *later* on
+Columns: a merged report keys its columns by (backend, version, variant, base), the
+variant being Keras' compute backend and the device when it is not the CPU, the base the
+version of Keras' compute backend (``keras 3.15.1 (jax 0.10.2)``). Two files that hold the same case id in the same column: the file given *later* on
 the command line wins, the earlier record is kept in ``Merged.superseded`` and a warning
 names both files. Cases in different columns are never merged away: every case of every
 file is in the report.
@@ -38,14 +38,21 @@ class Column:
     backend: str
     version: str
     variant: str = ""
+    # Keras: the version of its compute backend (the same Keras on torch 2.13 and on torch
+    # 2.15 is two columns of one group, compared by the version drift)
+    base: str = ""
 
     @property
     def label(self) -> str:
-        return f"{self.backend} {self.version}" + (f" ({self.variant})" if self.variant else "")
+        variant = self.variant
+        if self.base:
+            first, sep, rest = variant.partition(", ")
+            variant = f"{first} {self.base}{sep}{rest}"
+        return f"{self.backend} {self.version}" + (f" ({variant})" if variant else "")
 
     @property
     def slug(self) -> str:
-        raw = f"{self.backend}-{self.version}-{self.variant}"
+        raw = f"{self.backend}-{self.version}-{self.variant}-{self.base}".rstrip("-")
         return "".join(ch if ch.isalnum() else "-" for ch in raw).strip("-")
 
 
@@ -137,15 +144,18 @@ def column_for(backend: str, info: Mapping[str, Any] | None, options: Mapping[st
     info = info or {}
     version = str(info.get("version") or "unknown")
     parts = []
+    base = ""
     packages = [str(p) for p in info.get("packages") or ()]
     if backend == "keras" and len(packages) > 1:
         parts.append(packages[1])  # keras' compute backend ("tensorflow", "jax", "torch")
+        own = info.get("package_versions") or {}
+        base = next((str(own[p]) for p in packages[1:] if own.get(p)), "")
     if info.get("tensorflow_onednn") is True:  # recorded only for backends running TF
         parts.append("oneDNN")
     device = str(info.get("device") or options.get("device") or "cpu")
     if device != "cpu":
         parts.append(device)
-    return Column(backend, version, ", ".join(parts))
+    return Column(backend, version, ", ".join(parts), base)
 
 
 def merge(paths: Iterable[str | Path], *, skip_bad: bool = False) -> Merged:
@@ -208,8 +218,9 @@ def merge(paths: Iterable[str | Path], *, skip_bad: bool = False) -> Merged:
 def _column_order(col: Column) -> tuple[Any, ...]:
     from packaging.version import InvalidVersion, Version
 
-    try:
-        v: tuple[Any, ...] = (0, Version(col.version))
-    except InvalidVersion:
-        v = (1, col.version)
-    return (col.backend, col.variant, v)
+    def key(text: str) -> tuple[Any, ...]:
+        try:
+            return (0, Version(text))
+        except InvalidVersion:
+            return (1, text)
+    return (col.backend, col.variant, key(col.version), key(col.base.split("+")[0]))
