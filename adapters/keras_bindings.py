@@ -165,7 +165,8 @@ def _leaky_grad_at_zero(backend_name: str, slope: float) -> float:
 def _activations(keras: Any, major: int, backend_name: str) -> list[Binding]:
     acts = keras.activations
     out: list[Binding] = []
-    clip_tie = grad_at_clip(backend_name)
+    # relu's max_value goes through keras.ops.clip: tensor bounds on torch (0.5 from 2.14)
+    clip_tie = grad_at_clip(backend_name, "tensor")
     jax = backend_name == "jax"
 
     def add(api_name: str, reference: str, call: Callable[..., Any] | None = None, *,

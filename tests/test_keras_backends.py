@@ -42,3 +42,30 @@ def test_keras_on_another_backend_is_green_and_uses_its_entries(tmp_path: Path, 
     own = {e.key for e in load_registry() if e.keras_backend == (backend,)}
     assert len(own) > 100 and own <= applied, sorted(own - applied)
     assert doc["totals"].get("pass", 0) > 5000 and not doc["totals"].get("fail")
+
+
+def test_keras_on_torch_clip_subgradients_are_the_declared_ones() -> None:
+    """torch 2.14 changed clip's gradient at a bound; the Keras adapter declares it by
+    torch's version and kind of bound. Measured here on the installed torch: relu's
+    max_value and keras.ops.clip (tensor bounds) and the cross-entropies' torch.clip
+    (number bounds) at a bound, against the declarations."""
+    pytest.importorskip("keras")
+    pytest.importorskip("torch")
+    script = (
+        "import json, torch, keras\n"
+        "from adapters import keras_bindings as kb\n"
+        "x = torch.tensor([5.0], dtype=torch.float64, requires_grad=True)\n"
+        "keras.activations.relu(x, max_value=5.0).sum().backward(); relu = x.grad.item()\n"
+        "x.grad = None; keras.ops.clip(x, 0.0, 5.0).sum().backward(); ops_clip = x.grad.item()\n"
+        "x.grad = None; torch.clip(x, 0.0, 5.0).sum().backward(); number = x.grad.item()\n"
+        "b = {b.api: b for b in kb.bindings()}\n"
+        "print(json.dumps({'relu': relu, 'ops_clip': ops_clip, 'number': number,\n"
+        "  'declared_relu': b['keras.activations.relu(max_value=5.0)'].grad_conventions['grad_at_max'],\n"
+        "  'tensor': kb.grad_at_clip('torch', 'tensor'), 'scalar': kb.grad_at_clip('torch')}))\n")
+    env = {**os.environ, "KERAS_BACKEND": "torch"}
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert got["relu"] == got["declared_relu"] == got["tensor"], got
+    assert got["ops_clip"] == got["tensor"] and got["number"] == got["scalar"], got
