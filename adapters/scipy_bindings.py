@@ -48,8 +48,17 @@ def _pair(api: str, reference: str, call: Any, *, f16_out: str | None, kind: str
     ]
 
 
+def _release(version: str) -> tuple[int, ...]:
+    from packaging.version import Version
+
+    return Version(version).release[:2]
+
+
 def _special_bindings() -> list[Binding]:
+    import scipy
     import scipy.special as sp
+
+    scipy_version = scipy.__version__
 
     def info(source: str, **extra: Any) -> dict[str, Any]:
         return {"input_space": "real", "default_reduction": "none", "source": source,
@@ -89,10 +98,14 @@ def _special_bindings() -> list[Binding]:
                  info=info(f"{_SPECIAL}:logsumexp", defaults=axis_none))
     out += _pair("scipy.special.entr", "entr", sp.entr, f16_out="float32",
                  info=info(f"{_SP}:entr", input_space="probabilities"))
-    out += _pair("scipy.special.xlogy", "xlogy", sp.xlogy, args=two, f16_out="float64",
+    # float16 takes the first loop it casts to safely: SciPy 1.16 put 'dd->d' before
+    # 'ff->f' in xlogy's and xlog1py's loop tables (measured: ufunc.types is
+    # ['ff->f', 'dd->d', ...] on 1.15.3, ['dd->d', 'ff->f', ...] on 1.16.3 and 1.17.1).
+    xlog_f16 = "float64" if _release(scipy_version) >= (1, 16) else "float32"
+    out += _pair("scipy.special.xlogy", "xlogy", sp.xlogy, args=two, f16_out=xlog_f16,
                  info=info(f"{_SP}:xlogy"))
     out += _pair("scipy.special.xlog1py", "xlog1py", sp.xlog1py, args=two,
-                 f16_out="float64", info=info(f"{_SP}:xlog1py"))
+                 f16_out=xlog_f16, info=info(f"{_SP}:xlog1py"))
     out += _pair("scipy.special.rel_entr", "rel_entr", sp.rel_entr, args=two,
                  f16_out="float32", info=info(f"{_SP}:rel_entr", input_space="probabilities"))
     out += _pair("scipy.special.kl_div", "kl_div_elementwise", sp.kl_div, args=two,
