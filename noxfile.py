@@ -225,8 +225,13 @@ MATRIX: dict[str, list[Combo]] = {
             Combo(_v("jax"), "jax", ("jax", "jaxlib", "optax")),
             Combo(_JAX_NEW, "jax", ("jax", "jaxlib", "optax"), ("jax-0.11",),
                   python=interpreter("3.12"))],
-    "scipy": [Combo(_v("scipy"), "scipy", ("scipy",))],
-    "sklearn": [Combo(_v("scikit-learn"), "sklearn", ("scikit-learn", "scipy"))],
+    # the two previous release lines as well (pinned to their last patch release)
+    "scipy": [*[Combo(minor(v), "scipy", ("scipy",), extra_pins=(f"scipy=={v}",))
+                for v in ("1.15.3", "1.16.3")],
+              Combo(_v("scipy"), "scipy", ("scipy",))],
+    "sklearn": [*[Combo(minor(v), "sklearn", ("scikit-learn", "scipy"),
+                        extra_pins=(f"scikit-learn=={v}",)) for v in ("1.7.2", "1.8.0")],
+                Combo(_v("scikit-learn"), "sklearn", ("scikit-learn", "scipy"))],
 }
 
 
