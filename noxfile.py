@@ -216,6 +216,9 @@ MATRIX: dict[str, list[Combo]] = {
               env={"KERAS_BACKEND": "jax"}),
         Combo(f"{_KERAS_DEFAULT}-torch", "keras", ("keras", "torch"),
               env={"KERAS_BACKEND": "torch"}),
+        # ... on the newest JAX (Python 3.12, as jax(0.11)) ...
+        Combo(f"{_KERAS_DEFAULT}-jax-{_JAX_NEW}", "keras", ("keras", "jax", "jaxlib"),
+              ("jax-0.11",), env={"KERAS_BACKEND": "jax"}, python=interpreter("3.12")),
         # ... and on the newest torch: torch 2.14 changed clip's gradient at its bounds,
         # which Keras' cross-entropies and ops.clip inherit on this backend.
         Combo(f"{_KERAS_DEFAULT}-torch-{minor(TORCH_VERSIONS[-1])}", "keras", ("keras", "torch"),
