@@ -12,18 +12,15 @@ the worst ULP error of each side; ``--cases`` lists every changed case with its 
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import math
+import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-def load(path: Path) -> dict[str, Any]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as f:
-        return json.load(f)
+from conformance.report.merge import load_results  # validates; reads .json.gz
 
 
 def family(api: str) -> str:
@@ -66,7 +63,7 @@ def main() -> None:
     parser.add_argument("cpu", type=Path, help="results file of the CPU run")
     parser.add_argument("--cases", action="store_true", help="list every changed case")
     args = parser.parse_args()
-    device, cpu = load(args.device), load(args.cpu)
+    device, cpu = load_results(args.device), load_results(args.cpu)
     out = compare(device, cpu)
     for name, doc in (("device", device), ("cpu", cpu)):
         devices = sorted({str(b.get("device")) for b in doc.get("backends", {}).values()})

@@ -78,11 +78,12 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from .loader import AdapterError
     from .registry import RegistryError
+    from .report.merge import ResultsFileError
 
     args = _parser().parse_args(argv)
     try:
         return int(args.func(args) if hasattr(args, "func") else COMMANDS[args.command](args))
-    except (AdapterError, RegistryError) as exc:
+    except (AdapterError, RegistryError, ResultsFileError) as exc:
         print(f"conformance {args.command}: {exc}", file=sys.stderr)
         return 2
 

@@ -19,51 +19,37 @@ what it lacks or says (a file cut short by an interrupt has no backend records).
 
 from __future__ import annotations
 
-import gzip
-import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 from .cases import CaseSpec
 from .registry import DEFAULT_PATH, Divergence, load_registry
+from .report.merge import load_results
+from .results import CRASHED, backend_versions
 
 AGREED = ("pass", "xpass")
 
 
-def load_results(path: Path | str) -> dict[str, Any]:
-    path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as f:
-        return json.load(f)
-
-
 def run_description(doc: Mapping[str, Any]) -> dict[str, Any]:
     """Device, versions (distribution -> version), Keras backend and oneDNN states of the
-    run that wrote ``doc``, as far as the file records them."""
-    versions: dict[str, str] = {}
-    keras = onednn = xla = None
-    for info in (doc.get("backends") or {}).values():
-        name, version = info.get("name"), info.get("version")
-        for dist, v in (info.get("package_versions") or {}).items():
-            if v:
-                versions.setdefault(dist.lower(), v)
-        if name and version:
-            versions[name.lower()] = version  # tf-keras's version stands for "keras"
-        if name == "keras":
-            others = [p for p in info.get("packages") or () if p not in ("keras", "tf-keras")]
-            keras = "tensorflow" if any(p.startswith("tensorflow") for p in others) else (
-                others[0] if others else None)
-        onednn = info.get("tensorflow_onednn", onednn)
-        xla = info.get("xla_onednn_softmax", xla)
+    run that wrote ``doc``, as far as the file records them (as the run applied them:
+    :func:`conformance.results.backend_versions`)."""
+    backends = doc.get("backends") or {}
+    keras = None
+    packages = [str(p) for p in (backends.get("keras") or {}).get("packages") or ()]
+    if len(packages) > 1:  # keras' compute backend: "tensorflow", "jax", "torch"
+        keras = "tensorflow" if packages[1].startswith("tensorflow") else packages[1]
+    states = {key: {info[key] for info in backends.values() if key in info}
+              for key in ("tensorflow_onednn", "xla_onednn_softmax")}
     device = (doc.get("options") or {}).get("device") or "cpu"
-    return {"device": device, "versions": versions, "keras_backend": keras,
-            "onednn": onednn, "xla_onednn": xla}
+    return {"device": device, "versions": backend_versions(backends), "keras_backend": keras,
+            **{name: (states[key].pop() if len(states[key]) == 1 else None)
+               for name, key in (("onednn", "tensorflow_onednn"), ("xla_onednn", "xla_onednn_softmax"))}}
 
 
 def crashed(case: Mapping[str, Any]) -> bool:
-    return case.get("outcome") == "error" and str(case.get("message", "")).startswith("crashed")
+    return case.get("outcome") == "error" and str(case.get("message", "")).startswith(CRASHED)
 
 
 def rematch(doc: Mapping[str, Any], entries: Iterable[Divergence], *, device: str,

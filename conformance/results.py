@@ -27,7 +27,7 @@ import re
 import shlex
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +101,7 @@ class Collector:
             elif crashed:
                 outcome = record["outcome"] = "error"
                 # xdist's own text names the worker (gw0, gw1...): not reproducible.
-                record["message"] = ("crashed: the process running this case died (a segfault "
+                record["message"] = (CRASHED + "the process running this case died (a segfault "
                                      "or abort in the framework); xdist replaced the worker")
             elif not record.get("message"):
                 record["message"] = _first_line(text)
@@ -270,6 +270,23 @@ def _umask() -> int:
     return mask
 
 
+# The message of a case whose process died: a run never turns it into an xfail (rematch).
+CRASHED = "crashed: "
+
+
+def backend_versions(backends: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """Distribution -> version as a run applied them (plugin.State.versions), from its
+    backend records: the backend's own version for its name (tf-keras's for "keras" under
+    TF_USE_LEGACY_KERAS), then each package's."""
+    versions: dict[str, str] = {}
+    for info in backends.values():
+        own = info.get("package_versions") or {}
+        for dist in [info.get("name", ""), *info.get("packages", [])]:
+            version = info.get("version") if dist == info.get("name") else own.get(dist)
+            versions.setdefault(dist.lower(), version or info.get("version"))
+    return versions
+
+
 def registry_info(collector: Collector, registry_path: str | None,
                   filtered: bool = False, device: str = "cpu") -> dict[str, Any]:
     """Applied entries, and entries that matched no case of this run (to be reported).
@@ -283,19 +300,12 @@ def registry_info(collector: Collector, registry_path: str | None,
     used = Counter((r["divergence"].get("file", ""), r["divergence"]["index"])
                    for r in collector.records.values() if "divergence" in r)
     ran = {r["backend"] for r in collector.records.values()}
-    versions: dict[str, str] = {}
-    ran_dists: set[str] = set()
-    for info in collector.backends.values():
-        dists = [info.get("name", ""), *info.get("packages", [])]
-        own = info.get("package_versions") or {}
-        for dist in dists:
-            # As the run applied them (plugin.State.versions): the backend's own version
-            # for its name (tf-keras's for "keras" under TF_USE_LEGACY_KERAS), then each
-            # package's.
-            version = info.get("version") if dist == info.get("name") else own.get(dist)
-            versions.setdefault(dist.lower(), version or info.get("version"))
-            if info.get("name") in ran:
-                ran_dists.add(dist.lower())
+    versions = backend_versions(collector.backends)
+    # the distributions whose entries this run checks: each backend's own; Keras' further
+    # packages name its compute backend (torch, jax), whose entries belong to that backend
+    ran_dists = {dist.lower() for info in collector.backends.values() if info.get("name") in ran
+                 for dist in ([info["name"]] if info.get("name") == "keras"
+                              else [info.get("name", ""), *info.get("packages", [])])}
     onednn = onednn_state(collector.backends)
     xla = onednn_state(collector.backends, "xla_onednn_softmax")
     unmatched, not_checked = [], []

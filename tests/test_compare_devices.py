@@ -12,6 +12,8 @@ from types import ModuleType
 
 import pytest
 
+from conformance.results import SCHEMA
+
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "compare_devices.py"
 
 
@@ -25,18 +27,20 @@ def compare_devices() -> ModuleType:
 
 def _case(cid: str, outcome: str, ulp: float | str = 0.5) -> dict:
     api = cid.split("[", 1)[0]
-    return {"id": cid, "binding": api, "outcome": outcome, "dtype": "float16", "check": "grad",
+    return {"id": cid, "backend": api.split(".", 1)[0], "binding": api, "outcome": outcome,
+            "dtype": "float16", "check": "grad",
             "max_ulp": ulp, "message": f"{outcome} message"}
 
 
-CPU = {"options": {"device": "cpu"}, "backends": {"torch": {"device": "cpu"}}, "cases": [
+CPU = {"schema": SCHEMA, "schema_version": 1, "options": {"device": "cpu"},
+       "backends": {"torch": {"device": "cpu"}}, "cases": [
     _case("torch.softmax(dim=-1)[float16-ties-grad]", "pass", 0.5),
     _case("torch.log_softmax(dim=-1)[float16-typical]", "fail", 169.0),
     _case("keras.ops.glu[float16-typical-grad]", "xfail", 1420.0),
     _case("torch.relu[float16-typical]", "pass"),
     _case("torch.tanh[float16-typical]", "pass"),  # not run on the device
 ]}
-CUDA = {"options": {"device": "cuda"}, "backends": {}, "cases": [
+CUDA = {"schema": SCHEMA, "schema_version": 1, "options": {"device": "cuda"}, "backends": {}, "cases": [
     _case("torch.softmax(dim=-1)[float16-ties-grad]", "fail", 2.27),
     _case("torch.log_softmax(dim=-1)[float16-typical]", "pass", 0.499),
     _case("keras.ops.glu[float16-typical-grad]", "xpass", 0.49),

@@ -12,6 +12,7 @@ import pytest
 from conformance.cli import main
 from conformance.registry import load_registry
 from conformance.rematch import rematch, run_description
+from conformance.results import SCHEMA
 
 REGISTRY = """
 [[divergence]]
@@ -49,7 +50,8 @@ def _case(api: str, dtype: str, regime: str, check: str, outcome: str, message: 
 
 
 def _doc(device: str) -> dict:
-    return {"options": {"device": device}, "backends": {"torch": {
+    return {"schema": SCHEMA, "schema_version": 1, "options": {"device": device},
+            "backends": {"torch": {
         "name": "torch", "version": "2.11.0", "packages": ["torch"],
         "package_versions": {"torch": "2.11.0"}}},
         "cases": [_case("torch.softmax(dim=-1)", "float16", "typical", "grad", "fail"),
@@ -99,3 +101,7 @@ def test_versions_and_device_can_be_given_and_cli_exits_on_failures(tmp_path: Pa
     assert "fail  torch.softmax(dim=-1)[float16-typical-grad]" in out
     with pytest.raises(SystemExit, match="DIST=VERSION"):
         main(["rematch", str(path), "--version", "torch"])
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    assert main(["rematch", str(bad)]) == 2  # a foreign file: one message, no traceback
+    assert "'schema' is None" in capsys.readouterr().err

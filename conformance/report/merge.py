@@ -14,6 +14,7 @@ file is in the report.
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -75,13 +76,18 @@ class Merged:
 
 
 def load_results(path: str | Path) -> dict[str, Any]:
-    """Read and validate one results file; :class:`ResultsFileError` names what is wrong."""
+    """Read and validate one results file (``.json``, or ``.json.gz`` as
+    ``benchmarks/device_run.sh`` writes them); :class:`ResultsFileError` names what is wrong."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        if str(path).endswith(".gz"):
+            with gzip.open(path, "rt", encoding="utf-8") as f:
+                text = f.read()
+        else:
+            text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ResultsFileError(f"{name}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, EOFError) as exc:  # gzip: BadGzipFile is an OSError
         raise ResultsFileError(f"{name}: cannot be read ({exc})") from None
     if not text.strip():
         raise ResultsFileError(f"{name}: empty file (an interrupted write?)")
