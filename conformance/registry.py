@@ -123,15 +123,13 @@ class Divergence:
         entry with ``onednn``, TensorFlow's oneDNN state is the one named; likewise XLA's
         softmax rewrite for ``xla_onednn``; for an entry with ``devices``, the run's
         ``--device`` is of one of those kinds)."""
-        if self.devices is not None and device_kind(device) not in self.devices:
-            return False
-        if self.keras_backend is not None and keras_backend() not in self.keras_backend:
-            return False
-        if self.onednn is not None and tensorflow_onednn() is not self.onednn:
-            return False
-        if self.xla_onednn is not None and xla_onednn_softmax() is not self.xla_onednn:
-            return False
-        return self.version_applies(versions)
+        # each probe asked only when the entry has its condition (asking XLA compiles a
+        # program; TensorFlow's state needs TensorFlow loaded)
+        return self.applies_to_run(
+            versions, device,
+            keras_backend() if self.keras_backend is not None else None,
+            tensorflow_onednn() if self.onednn is not None else None,
+            xla_onednn_softmax() if self.xla_onednn is not None else None)
 
     def applies_to_run(self, versions: Mapping[str, str], device: str, keras: str | None,
                        onednn: bool | None, xla_onednn: bool | None) -> bool:
