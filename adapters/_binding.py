@@ -206,6 +206,14 @@ def memo_by_id(cache: dict[int, tuple[Any, Any]], obj: Any, compute: Callable[[A
     return hit[1]
 
 
+def release(version: str) -> tuple[int, ...]:
+    """(major, minor) of a framework's version string: "2.14.1+cu130" -> (2, 14), for the
+    declarations that differ by release."""
+    from packaging.version import Version
+
+    return Version(version).release[:2]
+
+
 _DTYPE_NAMES: dict[Any, str] = {}
 
 

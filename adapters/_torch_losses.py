@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from ._binding import ALL_DTYPES, Binding
+from ._binding import ALL_DTYPES, Binding, release
 
 __all__ = ["loss_bindings"]
 
@@ -54,11 +54,9 @@ def clamp_grad_at_bound(version: str, bounds: str = "scalar") -> float:
     Measured in float64 at z = 0 and z = 1 of ``clamp(z, 0, 1)``: 1 on 2.11.0 and 2.13.0
     either way; 0 (scalar) and 0.5 (tensor, one- or two-sided) on 2.14.1 and 2.15.0.
     """
-    from packaging.version import Version
-
     if bounds not in ("scalar", "tensor"):
         raise ValueError(f"bounds must be 'scalar' or 'tensor', got {bounds!r}")
-    if Version(version).release[:2] < (2, 14):
+    if release(version) < (2, 14):
         return 1.0
     return 0.0 if bounds == "scalar" else 0.5
 

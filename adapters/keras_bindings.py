@@ -131,7 +131,7 @@ def _binding(api: str, kind: str, reference: str, call: Callable[..., Any], *,
 # * sparse_sigmoid'(+-1): tf.where / torch where give 0; jax.nn.sparse_sigmoid's clip
 #   splits (0.25, the reference default).
 _TIE = {"tensorflow": 1.0, "jax": 0.5, "torch": 0.5}  # max(x, c) at x == c: share to x
-_CLIP_TIE = {"tensorflow": 1.0, "jax": 0.5, "torch": 1.0}  # clip(x, lo, hi) at a bound
+_CLIP_TIE = {"tensorflow": 1.0, "jax": 0.5}  # clip(x, lo, hi) at a bound (torch: by version)
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 

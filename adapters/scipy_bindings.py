@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ._binding import Backend, Binding
+from ._binding import Backend, Binding, release
 from ._numpy_backend import numpy_backend
 
 __all__ = ["backend", "bindings"]
@@ -46,12 +46,6 @@ def _pair(api: str, reference: str, call: Any, *, f16_out: str | None, kind: str
         Binding(api=f"{api} on float16 -> {f16_out}", dtypes=("float16",), output_dtype=f16_out,
                 **common),
     ]
-
-
-def _release(version: str) -> tuple[int, ...]:
-    from packaging.version import Version
-
-    return Version(version).release[:2]
 
 
 def _special_bindings() -> list[Binding]:
@@ -101,7 +95,7 @@ def _special_bindings() -> list[Binding]:
     # float16 takes the first loop it casts to safely: SciPy 1.16 put 'dd->d' before
     # 'ff->f' in xlogy's and xlog1py's loop tables (measured: ufunc.types is
     # ['ff->f', 'dd->d', ...] on 1.15.3, ['dd->d', 'ff->f', ...] on 1.16.3 and 1.17.1).
-    xlog_f16 = "float64" if _release(scipy_version) >= (1, 16) else "float32"
+    xlog_f16 = "float64" if release(scipy_version) >= (1, 16) else "float32"
     out += _pair("scipy.special.xlogy", "xlogy", sp.xlogy, args=two, f16_out=xlog_f16,
                  info=info(f"{_SP}:xlogy"))
     out += _pair("scipy.special.xlog1py", "xlog1py", sp.xlog1py, args=two,

@@ -40,6 +40,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from conformance.cases import numpy_dtype  # the case dtype's NumPy type (bfloat16: ml_dtypes)
+
 # torch's softmax / softmin / log_softmax in every form (functional, module, torch.*,
 # torch.special.*), and Keras' softmax / log_softmax functions
 TORCH_SOFTMAX = re.compile(r"^torch\.(.*\.)?(softmax|softmin|log_softmax|Softmax|Softmin|LogSoftmax)\(")
@@ -80,7 +82,7 @@ def _call(binding: Any, backend: Any, spec: Any, inputs: dict, g: Any, dtype: st
     from conformance.cases import is_grad, wrt_input
     from conformance.runner import _positional
 
-    fw = {n: backend.to_framework(a.astype(np.float64).astype(_np(dtype))
+    fw = {n: backend.to_framework(a.astype(np.float64).astype(numpy_dtype(dtype))
                                   if a.dtype.kind == "f" or str(a.dtype) == "bfloat16" else a,
                                   dtype if a.dtype.kind not in "ib" else str(a.dtype))
           for n, a in inputs.items()}
@@ -88,16 +90,10 @@ def _call(binding: Any, backend: Any, spec: Any, inputs: dict, g: Any, dtype: st
         names = [n for _, n in binding.arg_names()]
         wrt = names.index(wrt_input(binding, spec.check))
         raw = backend.vjp(_positional(binding, names), [fw[n] for n in names], wrt,
-                          np.asarray(g).astype(np.float64).astype(_np(dtype)))
+                          np.asarray(g).astype(np.float64).astype(numpy_dtype(dtype)))
     else:
         raw = binding.invoke(fw)
     return raw if isinstance(raw, np.ndarray) else np.asarray(backend.to_numpy(raw))
-
-
-def _np(dtype: str) -> Any:
-    import ml_dtypes
-
-    return ml_dtypes.bfloat16 if dtype == "bfloat16" else np.dtype(dtype)
 
 
 def upcast(bindings: dict[str, Any], case_id: str) -> str:
@@ -109,7 +105,7 @@ def upcast(bindings: dict[str, Any], case_id: str) -> str:
         return "upcast: not a half-precision case"
     native = _call(binding, backend, spec, inputs, g, spec.dtype).astype(np.float64)
     wide = _call(binding, backend, spec, inputs, g, "float32")
-    once = wide.astype(_np(spec.dtype)).astype(np.float64)
+    once = wide.astype(numpy_dtype(spec.dtype)).astype(np.float64)
     tol = tolerance_dtype(spec.dtype, spec.dtype)
     m_native, m_once = measure(native, expected, tol), measure(once, expected, tol)
     return (f"upcast: native {'pass' if m_native.passed else 'fail'} "
@@ -124,7 +120,7 @@ def replay_softmax(bindings: dict[str, Any], case_id: str, device: str) -> str:
     binding, backend, spec, inputs, g, _ = _case(bindings, case_id)
     dt = getattr(torch, spec.dtype)
     x = backend.to_framework(inputs["x"], spec.dtype).detach().requires_grad_(True)
-    gt = backend.to_framework(np.asarray(g).astype(np.float64).astype(_np(spec.dtype)),
+    gt = backend.to_framework(np.asarray(g).astype(np.float64).astype(numpy_dtype(spec.dtype)),
                               spec.dtype)
     api = spec.api.lower()
     log, sign = "log_softmax" in api or "logsoftmax" in api, (-1.0 if "softmin" in api else 1.0)
