@@ -55,7 +55,7 @@ FAMILIES: dict[str, Family] = {
     "target_first_pair": Family(R.DISTRIBUTION_PAIR, ("y_true", "y_pred")),
     "log_distribution_pair": Family(R.LOG_DISTRIBUTION_PAIR),
     "nonneg_pair": Family(R.NONNEG_PAIR),
-    "regression": Family(R.REGRESSION),
+    "regression": Family(R.REGRESSION, more_grad_inputs=("y_true",)),
     "nonneg_regression": Family(R.NONNEG_REGRESSION),
     "rates": Family(R.RATES),
     "log_rates": Family(R.LOG_RATES),

@@ -9,6 +9,11 @@ The difference ``d`` is carried with its rounding error (``d + e = y_pred - y_tr
 exactly, Knuth's TwoSum), so the losses are accurate in ULPs of the exact result even
 where ``y_pred - y_true`` rounds.
 
+Every VJP here takes ``wrt="y_pred"`` (default) or ``wrt="y_true"``. A loss of ``d``
+alone (all but the percentage error) has d/dy_true = -d/dy_pred, at a kink too: autodiff
+of ``|y_pred - y_true|`` with ``abs'(0) = c`` gives ``c`` and ``-c``, and of
+``|y_true - y_pred|`` gives ``-c`` and ``c``, the negation either way.
+
 Subgradients at kinks are keywords of the VJPs; the default is the minimum-norm
 subgradient (0), which is torch's and TensorFlow's ``sign(0) = 0``. Measured in
 torch 2.13 / jax 0.10 / TF 2.21: ``abs'(0)``: torch ``l1_loss`` 0, ``jnp.abs`` 1 (jax's
@@ -22,7 +27,9 @@ losses (RMSE, RMSLE: always reduced) in ``_regression_root.py`` and the Brier sc
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -62,7 +69,7 @@ from ._regression_root import (
     root_mean_squared_log_error_vjp,
 )
 from ._special import two_prod
-from ._validate import as_float64, check_finite_scalar
+from ._validate import as_float64, check_choice, check_finite_scalar
 
 __all__ = [
     "absolute_error",
@@ -87,6 +94,22 @@ __all__ = [
     "unit_cosine_distance",
 ]
 
+
+
+WRT = ("y_pred", "y_true")
+
+
+def _of_difference(vjp: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    """``vjp`` (w.r.t. y_pred) of a loss of d = y_pred - y_true, given ``wrt``: w.r.t.
+    y_true it is the negation (d/dy_true f(d) = -f'(d))."""
+    @functools.wraps(vjp)
+    def either(g: Any, y_pred: Any, y_true: Any, *, wrt: str = "y_pred", **kwargs: Any) -> np.ndarray:
+        out = vjp(g, y_pred, y_true, **kwargs)
+        if check_choice(wrt, "wrt", WRT) == "y_true":
+            with np.errstate(invalid="ignore"):
+                return -out
+        return out
+    return either
 
 def _reduce(v: np.ndarray, reduction: str, sample_weight: Any, mean_axis: int | None):
     return reduce_loss(v, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
@@ -377,18 +400,27 @@ def absolute_percentage_error(
 def absolute_percentage_error_vjp(
     g: Any, y_pred: Any, y_true: Any, *, eps: float | None = None, scale: float = 100.0,
     mean_axis: int | None = None, reduction: str = "none", sample_weight: Any = None,
-    grad_at_zero: float = 0.0,
+    grad_at_zero: float = 0.0, wrt: str = "y_pred",
 ) -> np.ndarray:
-    """d/dy_pred = scale sign(d) / max(|y_true|, eps); ``grad_at_zero`` is sign(0)
-    (TF: 0)."""
+    """d/dy_pred = scale sign(d) / m, m = max(|y_true|, eps); ``grad_at_zero`` is sign(0)
+    (TF: 0). ``wrt="y_true"``: -scale sign(d) / m - scale |d| sign(y_true) / m^2, the
+    second term where m = |y_true| > eps only (below eps the denominator is constant)."""
     if eps is not None:
         eps = check_finite_scalar(eps, "eps", low=0.0, low_inclusive=False)
     scale = check_finite_scalar(scale, "scale", low=0.0, low_inclusive=False)
     p, t = pair(y_pred, y_true)
     cot, dead = reduce_vjp(g, p.shape, reduction, sample_weight=sample_weight,
                            mean_axis=mean_axis)
+    m = _ape_denominator(t, eps)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        local = scale * _sign(p - t, grad_at_zero) / _ape_denominator(t, eps)
+        local = scale * _sign(p - t, grad_at_zero) / m
+        if check_choice(wrt, "wrt", WRT) == "y_true":
+            d, e = two_diff(p, t)
+            # |d| exactly (first order in e); the denominator's slope is sign(t) where
+            # |t| > eps, 0 below
+            a = np.abs(d) + np.where(d < 0, -e, e)
+            slope = np.where(np.abs(t) > (0.0 if eps is None else eps), np.sign(t), 0.0)
+            local = -local - scale * np.where(slope == 0, 0.0, a * slope / (m * m))
     return chain(cot, dead, local)
 
 
@@ -462,13 +494,13 @@ FUNCTIONS = {
 }
 
 VJPS = {
-    "squared_error": squared_error_vjp,
+    "squared_error": _of_difference(squared_error_vjp),
     "squared_norm": squared_norm_vjp,
-    "absolute_error": absolute_error_vjp,
-    "huber": huber_vjp,
-    "smooth_l1": smooth_l1_vjp,
-    "pseudo_huber": pseudo_huber_vjp,
-    "log_cosh": log_cosh_vjp,
+    "absolute_error": _of_difference(absolute_error_vjp),
+    "huber": _of_difference(huber_vjp),
+    "smooth_l1": _of_difference(smooth_l1_vjp),
+    "pseudo_huber": _of_difference(pseudo_huber_vjp),
+    "log_cosh": _of_difference(log_cosh_vjp),
     "absolute_percentage_error": absolute_percentage_error_vjp,
     "squared_log_error": squared_log_error_vjp,
     "poisson_nll": poisson_nll_vjp,
@@ -476,9 +508,9 @@ VJPS = {
     "cosine_similarity": cosine_similarity_vjp,
     "cosine_distance": cosine_distance_vjp,
     "unit_cosine_distance": unit_cosine_distance_vjp,
-    "mean_pairwise_squared_error": mean_pairwise_squared_error_vjp,
-    "gaussian_nll": gaussian_nll_vjp,
-    "root_mean_squared_error": root_mean_squared_error_vjp,
+    "mean_pairwise_squared_error": _of_difference(mean_pairwise_squared_error_vjp),
+    "gaussian_nll": _of_difference(gaussian_nll_vjp),
+    "root_mean_squared_error": _of_difference(root_mean_squared_error_vjp),
     "root_mean_squared_log_error": root_mean_squared_log_error_vjp,
     "brier_score": brier_score_vjp,
     "multiclass_brier_score": multiclass_brier_score_vjp,

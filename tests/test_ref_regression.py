@@ -497,3 +497,48 @@ def test_mean_pairwise_squared_error_is_tf_v1_per_sample_formula() -> None:
         R.mean_pairwise_squared_error(1.0, 2.0)
     with pytest.raises(TypeError, match="no_pairs"):
         R.mean_pairwise_squared_error([1.0], [2.0], no_pairs="zero")
+
+
+# ------------------------------------------------------------- gradients w.r.t. y_true
+
+DIFFERENCE_LOSSES = ["squared_error", "absolute_error", "huber", "smooth_l1", "pseudo_huber",
+                     "log_cosh", "mean_pairwise_squared_error", "gaussian_nll"]
+
+
+@pytest.mark.parametrize("name", DIFFERENCE_LOSSES)
+def test_vjp_wrt_y_true_is_the_negated_vjp_wrt_y_pred(name):
+    """A loss of y_pred - y_true: d/dy_true = -d/dy_pred, kinks included (P and T meet at
+    [0, 1]: d = 0)."""
+    kw = {"var": np.ones_like(P)} if name == "gaussian_nll" else {}
+    g = np.ones(np.shape(_call(name)))
+    pred = R.VJPS[name](g, P, T, **kw)
+    true = R.VJPS[name](g, P, T, wrt="y_true", **kw)
+    np.testing.assert_array_equal(true, -pred)
+    if name in ("absolute_error", "smooth_l1"):
+        kink = {"grad_at_zero": 1.0, **({"beta": 0.0} if name == "smooth_l1" else {})}
+        # jnp.abs' 1 at d = 0 w.r.t. y_pred: -1 w.r.t. y_true
+        assert R.VJPS[name](g, P, T, wrt="y_true", **kink)[0, 1] == -1.0
+
+
+@pytest.mark.parametrize("name", [*DIFFERENCE_LOSSES, "absolute_percentage_error",
+                                  "root_mean_squared_error"])
+def test_vjp_wrt_names_the_bad_value(name):
+    kw = {"var": np.ones_like(P)} if name == "gaussian_nll" else {}
+    g = np.ones(np.shape(_call(name)))
+    with pytest.raises(ValueError, match="wrt"):
+        R.VJPS[name](g, P, T, wrt="y", **kw)
+
+
+def test_ape_vjp_wrt_y_true_against_mpmath():
+    """scale |p - t| / max(|t|, eps): d/dt = -scale sign(d) / m - scale |d| sign(t) / m^2
+    where |t| > eps; below eps the denominator is the constant eps."""
+    mpmath.mp.dps = 50
+    p = np.array([0.5, -2.0, 3.0, 1e-9, 4.0])
+    t = np.array([1.0, 0.75, -0.5, 3e-8, 1e-9])
+    eps, scale = 1e-7, 100.0
+    got = R.absolute_percentage_error_vjp(np.ones(5), p, t, eps=eps, scale=scale, wrt="y_true")
+    for i in range(5):
+        def f(x, i=i):
+            return scale * abs(mpmath.mpf(p[i]) - x) / max(abs(x), mpmath.mpf(eps))
+        want = mpmath.diff(f, mpmath.mpf(t[i]))
+        assert abs(got[i] - float(want)) <= 4 * np.spacing(abs(float(want))), (i, got[i], want)
