@@ -95,7 +95,6 @@ __all__ = [
 ]
 
 
-
 WRT = ("y_pred", "y_true")
 
 
@@ -110,6 +109,7 @@ def _of_difference(vjp: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
                 return -out
         return out
     return either
+
 
 def _reduce(v: np.ndarray, reduction: str, sample_weight: Any, mean_axis: int | None):
     return reduce_loss(v, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
@@ -470,6 +470,14 @@ def squared_log_error_vjp(
 
 KIND = "loss"
 
+# the losses of y_pred - y_true: their VJPs take wrt="y_true" as the negation
+(squared_error_vjp, absolute_error_vjp, huber_vjp, smooth_l1_vjp, pseudo_huber_vjp,
+ log_cosh_vjp, mean_pairwise_squared_error_vjp, gaussian_nll_vjp,
+ root_mean_squared_error_vjp) = map(_of_difference, (
+    squared_error_vjp, absolute_error_vjp, huber_vjp, smooth_l1_vjp, pseudo_huber_vjp,
+    log_cosh_vjp, mean_pairwise_squared_error_vjp, gaussian_nll_vjp,
+    root_mean_squared_error_vjp))
+
 FUNCTIONS = {
     "squared_error": squared_error,
     "squared_norm": squared_norm,
@@ -494,13 +502,13 @@ FUNCTIONS = {
 }
 
 VJPS = {
-    "squared_error": _of_difference(squared_error_vjp),
+    "squared_error": squared_error_vjp,
     "squared_norm": squared_norm_vjp,
-    "absolute_error": _of_difference(absolute_error_vjp),
-    "huber": _of_difference(huber_vjp),
-    "smooth_l1": _of_difference(smooth_l1_vjp),
-    "pseudo_huber": _of_difference(pseudo_huber_vjp),
-    "log_cosh": _of_difference(log_cosh_vjp),
+    "absolute_error": absolute_error_vjp,
+    "huber": huber_vjp,
+    "smooth_l1": smooth_l1_vjp,
+    "pseudo_huber": pseudo_huber_vjp,
+    "log_cosh": log_cosh_vjp,
     "absolute_percentage_error": absolute_percentage_error_vjp,
     "squared_log_error": squared_log_error_vjp,
     "poisson_nll": poisson_nll_vjp,
@@ -508,9 +516,9 @@ VJPS = {
     "cosine_similarity": cosine_similarity_vjp,
     "cosine_distance": cosine_distance_vjp,
     "unit_cosine_distance": unit_cosine_distance_vjp,
-    "mean_pairwise_squared_error": _of_difference(mean_pairwise_squared_error_vjp),
-    "gaussian_nll": _of_difference(gaussian_nll_vjp),
-    "root_mean_squared_error": _of_difference(root_mean_squared_error_vjp),
+    "mean_pairwise_squared_error": mean_pairwise_squared_error_vjp,
+    "gaussian_nll": gaussian_nll_vjp,
+    "root_mean_squared_error": root_mean_squared_error_vjp,
     "root_mean_squared_log_error": root_mean_squared_log_error_vjp,
     "brier_score": brier_score_vjp,
     "multiclass_brier_score": multiclass_brier_score_vjp,
