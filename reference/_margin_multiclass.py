@@ -116,13 +116,19 @@ def categorical_hinge(
 def categorical_hinge_vjp(
     g: Any, y_pred: Any, y_true: Any, *, axis: int = -1, reduction: str = "none",
     sample_weight: Any = None, ties: str = "split", grad_at_margin: float = 0.0,
+    wrt: str = "y_pred",
 ) -> np.ndarray:
     """d/dy_pred = [(1 - t) * onehot(argmax (1 - t) p) - t] where the hinge is active;
     ``ties``: the max's gradient split evenly among tied maxima (TF, jax) or "first";
-    ``grad_at_margin`` at neg - pos + 1 = 0 (Keras/TF: 1)."""
-    _, t, axis, negs, z = _categorical_parts(y_pred, y_true, axis)
+    ``grad_at_margin`` at neg - pos + 1 = 0 (Keras/TF: 1). ``wrt="y_true"``:
+    [-p * onehot(argmax (1 - t) p) - p], with the same conventions."""
+    x, t, axis, negs, z = _categorical_parts(y_pred, y_true, axis)
     cot, dead = reduce_vjp(g, z.shape, reduction, sample_weight=sample_weight)
-    local = ((1.0 - t) * _max_mask(negs, ties) - t) * _kink(z, grad_at_margin)[..., None]
+    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+        with np.errstate(invalid="ignore"):
+            local = (-x * _max_mask(negs, ties) - x) * _kink(z, grad_at_margin)[..., None]
+    else:
+        local = ((1.0 - t) * _max_mask(negs, ties) - t) * _kink(z, grad_at_margin)[..., None]
     return np.moveaxis(chain(cot[..., None], dead[..., None], local), -1, axis)
 
 

@@ -270,6 +270,9 @@ def _smooth_cases():
         "sigmoid_binary_cross_entropy": lambda r, s: (real(r, s), r.uniform(0, 1, s)),
         "binary_cross_entropy": lambda r, s: (r.uniform(0.05, 0.95, s), r.uniform(0, 1, s)),
         "softmax_cross_entropy": lambda r, s: (real(r, s), simplex(r, s)),
+        "poly1_cross_entropy": lambda r, s: (real(r, s), simplex(r, s)),
+        # the hinge and the max of (1 - t) x: kinks that random reals stay off
+        "categorical_hinge": lambda r, s: (real(r, s), simplex(r, s)),
         "log_softmax_cross_entropy": lambda r, s: (real(r, s), onehot(r, s)),
         "sparse_softmax_cross_entropy": lambda r, s: (real(r, s), labels(r, s)),
         "ranking_softmax_cross_entropy": lambda r, s: (real(r, s), r.integers(0, 4, s) * 1.0),
