@@ -109,6 +109,10 @@ _NN = "tensorflow/python/ops/nn_ops.py"
 _IMPL = "tensorflow/python/ops/nn_impl.py"
 _MATH = "tensorflow/python/ops/math_ops.py"
 _V1 = "tensorflow/python/ops/losses/losses_impl.py"
+# TF v1's softmax_cross_entropy stops the gradient at its labels (losses_impl.py:
+# onehot_labels = array_ops.stop_gradient(onehot_labels, name="labels_stop_gradient")),
+# where tf.nn.softmax_cross_entropy_with_logits (v2 in TF 2) lets it flow.
+_V1_LABELS_STOP = {"label_gradient": False}
 _K = "tensorflow/include/tensorflow/core/kernels"  # C++ kernel headers shipped in the wheel
 
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -343,7 +347,7 @@ def _v1_loss_bindings(tf: Any) -> list[Binding]:
              lambda onehot_labels, logits: losses.softmax_cross_entropy(
                  onehot_labels, logits, reduction=none),
              f"{_V1}:softmax_cross_entropy", args=("onehot_labels=y_true", "logits=y_pred"),
-             conventions={"axis": -1},
+             conventions={"axis": -1}, grad_conventions=_V1_LABELS_STOP,
              info={"input_space": "logits", "labels": "one-hot", **default}, notes=wl),
         loss("tf.compat.v1.losses.softmax_cross_entropy(label_smoothing=0.1, "
              "reduction=NONE)", "softmax_cross_entropy",
@@ -351,13 +355,13 @@ def _v1_loss_bindings(tf: Any) -> list[Binding]:
                  onehot_labels, logits, label_smoothing=0.1, reduction=none),
              f"{_V1}:softmax_cross_entropy (y (1 - ls) + ls / C)",
              args=("onehot_labels=y_true", "logits=y_pred"),
-             conventions={"axis": -1, "label_smoothing": 0.1},
+             conventions={"axis": -1, "label_smoothing": 0.1}, grad_conventions=_V1_LABELS_STOP,
              info={"input_space": "logits", "labels": "one-hot", **default}, notes=wl),
         loss("tf.compat.v1.losses.softmax_cross_entropy()", "softmax_cross_entropy",
              lambda onehot_labels, logits: losses.softmax_cross_entropy(onehot_labels, logits),
              f"{_V1}:softmax_cross_entropy; {_V1}:compute_weighted_loss",
              args=("onehot_labels=y_true", "logits=y_pred"),
-             conventions={"axis": -1, "reduction": "mean"},
+             conventions={"axis": -1, "reduction": "mean"}, grad_conventions=_V1_LABELS_STOP,
              info={"input_space": "logits", "labels": "one-hot", **default}, notes=wl),
         loss("tf.compat.v1.losses.sparse_softmax_cross_entropy(reduction=NONE)",
              "sparse_softmax_cross_entropy",

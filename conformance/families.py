@@ -44,7 +44,7 @@ FAMILIES: dict[str, Family] = {
     "binary_prob": Family(R.BINARY_PROB),
     "binary_logits": Family(R.BINARY_LOGITS),
     "categorical_prob": Family(R.categorical("probabilities", sparse=False)),
-    "categorical_logits": Family(R.categorical("logits", sparse=False)),
+    "categorical_logits": Family(R.categorical("logits", sparse=False), more_grad_inputs=("y_true",)),
     "categorical_logprob": Family(R.categorical("log_probabilities", sparse=False)),
     "sparse_prob": Family(R.categorical("probabilities", sparse=True), int_inputs=("y_true",)),
     "sparse_logits": Family(R.categorical("logits", sparse=True), int_inputs=("y_true",)),

@@ -212,9 +212,6 @@ def softmax_cross_entropy_vjp(
     themselves trained: distillation between learners). ``label_gradient=False``: the
     framework stops the gradient at the labels (TF v1's losses.softmax_cross_entropy and
     nn.softmax_cross_entropy_with_logits: ``stop_gradient(labels)``), so it is 0.
-    (Not yet checked by the conformance suite: a first run of these gradients against
-    the installed frameworks failed 101 cases, mostly half-precision roundings of
-    -log_softmax, not yet triaged.)
     """
     x, t, ax = _soft(y_pred, y_true, axis)
     if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":

@@ -1,7 +1,6 @@
-"""The logits cross-entropies' reference VJPs w.r.t. soft targets (``wrt="y_true"``) and the
-labels' stop-gradient convention. Not in the conformance suite yet: the categorical_logits
-family does not list y_true among its gradient inputs (see the note in
-reference/_crossentropy_categorical.py)."""
+"""The logits cross-entropies' reference VJPs w.r.t. soft targets (``wrt="y_true"``, the
+categorical_logits family's ``-grad_y_true`` cases) and the labels' stop-gradient
+convention (TF v1's losses.softmax_cross_entropy)."""
 
 from __future__ import annotations
 
