@@ -114,11 +114,13 @@ def emulation_for(case: dict[str, Any]) -> str | None:
 SUMS = ("butterfly", "sequential", "float32")
 
 
-def _butterfly_sum(x: Any, axes: tuple[int, ...], order: str = "butterfly") -> np.ndarray:
-    """Sum over ``axes`` as a warp reduces: halves added pairwise, each sum rounded.
-
-    ``order`` (for comparison): "sequential" adds left to right, each sum rounded;
-    "float32" accumulates in float32 and rounds once."""
+def _half_sum(x: Any, axes: tuple[int, ...], order: str = "butterfly") -> np.ndarray:
+    """A half-dtype sum over ``axes`` in the order ``order`` (one of ``SUMS``): "butterfly"
+    as a warp reduces (halves added pairwise, each sum rounded: the model's), and for
+    comparison "sequential" (left to right, each sum rounded) and "float32" (accumulated
+    in float32, rounded once)."""
+    if order not in SUMS:
+        raise ValueError(f"order must be one of {list(SUMS)}, got {order!r}")
     a = np.asarray(x)
     dt = a.dtype
     keep = [i for i in range(a.ndim) if i not in axes]
@@ -174,7 +176,7 @@ def _eval_per_primitive(jaxpr: Any, consts: Any, args: list[Any],
         if inner is not None:
             outs = _eval_per_primitive(inner[0], inner[1], invals, sums)
         elif eqn.primitive.name == "reduce_sum" and str(invals[0].dtype) in HALF:
-            outs = [jnp.asarray(_butterfly_sum(invals[0], tuple(eqn.params["axes"]), sums))]
+            outs = [jnp.asarray(_half_sum(invals[0], tuple(eqn.params["axes"]), sums))]
         else:
             out = eqn.primitive.bind(*invals, **eqn.params)
             outs = list(out) if eqn.primitive.multiple_results else [out]

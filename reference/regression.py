@@ -140,6 +140,7 @@ def squared_error(
     return _reduce(v, reduction, sample_weight, mean_axis)
 
 
+@_of_difference
 def squared_error_vjp(
     g: Any, y_pred: Any, y_true: Any, *, scale: float = 1.0, mean_axis: int | None = None,
     reduction: str = "none", sample_weight: Any = None,
@@ -207,6 +208,7 @@ def absolute_error(
     return _reduce(v, reduction, sample_weight, mean_axis)
 
 
+@_of_difference
 def absolute_error_vjp(
     g: Any, y_pred: Any, y_true: Any, *, mean_axis: int | None = None,
     reduction: str = "none", sample_weight: Any = None, grad_at_zero: float = 0.0,
@@ -243,6 +245,7 @@ def huber(
     return _reduce(np.where(a <= delta, quad, lin), reduction, sample_weight, mean_axis)
 
 
+@_of_difference
 def huber_vjp(
     g: Any, y_pred: Any, y_true: Any, *, delta: float = 1.0, mean_axis: int | None = None,
     reduction: str = "none", sample_weight: Any = None,
@@ -279,6 +282,7 @@ def smooth_l1(
     return _reduce(np.where(a < beta, quad, lin), reduction, sample_weight, mean_axis)
 
 
+@_of_difference
 def smooth_l1_vjp(
     g: Any, y_pred: Any, y_true: Any, *, beta: float = 1.0, mean_axis: int | None = None,
     reduction: str = "none", sample_weight: Any = None, grad_at_zero: float = 0.0,
@@ -319,6 +323,7 @@ def pseudo_huber(
     return _reduce(v, reduction, sample_weight, mean_axis)
 
 
+@_of_difference
 def pseudo_huber_vjp(
     g: Any, y_pred: Any, y_true: Any, *, delta: float = 1.0, mean_axis: int | None = None,
     reduction: str = "none", sample_weight: Any = None,
@@ -358,6 +363,7 @@ def log_cosh(
     return _reduce(v, reduction, sample_weight, mean_axis)
 
 
+@_of_difference
 def log_cosh_vjp(
     g: Any, y_pred: Any, y_true: Any, *, mean_axis: int | None = None,
     reduction: str = "none", sample_weight: Any = None,
@@ -470,13 +476,10 @@ def squared_log_error_vjp(
 
 KIND = "loss"
 
-# the losses of y_pred - y_true: their VJPs take wrt="y_true" as the negation
-(squared_error_vjp, absolute_error_vjp, huber_vjp, smooth_l1_vjp, pseudo_huber_vjp,
- log_cosh_vjp, mean_pairwise_squared_error_vjp, gaussian_nll_vjp,
- root_mean_squared_error_vjp) = map(_of_difference, (
-    squared_error_vjp, absolute_error_vjp, huber_vjp, smooth_l1_vjp, pseudo_huber_vjp,
-    log_cosh_vjp, mean_pairwise_squared_error_vjp, gaussian_nll_vjp,
-    root_mean_squared_error_vjp))
+# the imported losses of y_pred - y_true: their VJPs take wrt="y_true" as the negation too
+mean_pairwise_squared_error_vjp = _of_difference(mean_pairwise_squared_error_vjp)
+gaussian_nll_vjp = _of_difference(gaussian_nll_vjp)
+root_mean_squared_error_vjp = _of_difference(root_mean_squared_error_vjp)
 
 FUNCTIONS = {
     "squared_error": squared_error,

@@ -124,16 +124,16 @@ def test_a_recorded_case_matches_only_when_every_figure_does(tmp_path: Path) -> 
     assert de.main([str(path)]) == 1
 
 
-def test_butterfly_sum_adds_pairs_and_rounds_each_sum() -> None:
+def test_half_sum_adds_pairs_and_rounds_each_sum() -> None:
     x = np.array([1.0, 2048.0, 1.0, 0.0], dtype=np.float16)
     # pairs at distance 2: (1 + 1, 2048 + 0), then 2 + 2048 = 2050 (exact in float16); a
     # sequential float16 sum rounds 1 + 2048 to 2048 twice and ends at 2048
-    assert de._butterfly_sum(x, (0,)) == np.float16(2050)
-    assert de._butterfly_sum(x, (0,), "sequential") == np.float16(2048)
-    assert de._butterfly_sum(x, (0,), "float32") == np.float16(2050)
+    assert de._half_sum(x, (0,)) == np.float16(2050)
+    assert de._half_sum(x, (0,), "sequential") == np.float16(2048)
+    assert de._half_sum(x, (0,), "float32") == np.float16(2050)
     rows = np.arange(24, dtype=np.float16).reshape(2, 3, 4)
-    np.testing.assert_array_equal(de._butterfly_sum(rows, (1,)), rows.sum(axis=1))
-    np.testing.assert_array_equal(de._butterfly_sum(rows, (0, 2)), rows.sum(axis=(0, 2)))
+    np.testing.assert_array_equal(de._half_sum(rows, (1,)), rows.sum(axis=1))
+    np.testing.assert_array_equal(de._half_sum(rows, (0, 2)), rows.sum(axis=(0, 2)))
 
 
 def test_xla_model_rounds_every_primitive() -> None:
