@@ -23,6 +23,7 @@ from ._crossentropy_common import (
 from ._reduce import kept, reduce_loss
 from ._validate import (
     as_float64,
+    check_choice,
     check_finite_scalar,
     check_probabilities,
     check_same_shape,
@@ -227,6 +228,17 @@ def sigmoid_binary_cross_entropy(
     return reduce_loss(values, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
 
 
+def _target_slope(x: np.ndarray, pw: np.ndarray | None) -> np.ndarray:
+    """d/dt of t w⁺ softplus(-x) + (1 - t) softplus(x): w⁺ softplus(-x) - softplus(x)."""
+    if pw is None:
+        return -x  # softplus(-x) - softplus(x) = -x exactly: no cancellation near x = 0
+    # softplus(-x) = softplus(x) - x: the same difference as a linear term and one bounded by
+    # |w⁺ - 1| log 2, so the only cancellation is near the root (the plain form loses the bits
+    # of w⁺ - 1 for w⁺ near 1). np.where evaluates both (inf - inf in the unused one).
+    with np.errstate(invalid="ignore"):
+        return np.where(x >= 0, (pw - 1.0) * softplus(-x) - x, (pw - 1.0) * softplus(x) - pw * x)
+
+
 def sigmoid_binary_cross_entropy_vjp(
     g: Any,
     y_pred: Any,
@@ -237,14 +249,23 @@ def sigmoid_binary_cross_entropy_vjp(
     mean_axis: int | None = None,
     reduction: str = "none",
     sample_weight: Any = None,
+    wrt: str = "y_pred",
 ) -> np.ndarray:
-    """VJP w.r.t. the logits: dl/dx = (1 - t) σ(x) - w⁺ t σ(-x)  (= σ(x) - t if w⁺ = 1)."""
+    """VJP w.r.t. the logits: dl/dx = (1 - t) σ(x) - w⁺ t σ(-x)  (= σ(x) - t if w⁺ = 1).
+
+    ``wrt="y_true"`` (soft targets that are themselves trained: distillation, mean
+    teachers): dl/dt = (1 - ls) (w⁺ softplus(-x) - softplus(x)), which is -(1 - ls) x for
+    w⁺ = 1 (softplus(-x) - softplus(x) = -x).
+    """
     x, t = _pair(y_pred, y_true, logits=True)
     ls = check_label_smoothing(label_smoothing)
     pw = _pos_weight(pos_weight, x.shape)
-    t1, t0 = smooth_binary(t, ls)
-    # (1 - t) σ(x) - t σ(-x), not σ(x) - t: exact zeros of one term for binary t.
-    d = t0 * sigmoid(x) - (t1 if pw is None else pw * t1) * sigmoid(-x)
+    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+        d = (1.0 - ls) * _target_slope(x, pw)
+    else:
+        t1, t0 = smooth_binary(t, ls)
+        # (1 - t) σ(x) - t σ(-x), not σ(x) - t: exact zeros of one term for binary t.
+        d = t0 * sigmoid(x) - (t1 if pw is None else pw * t1) * sigmoid(-x)
     dv = reduction_vjp(g, x.shape, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
     return kept(dv, d)
 
@@ -368,14 +389,28 @@ def sigmoid_focal_loss_vjp(
     mean_axis: int | None = None,
     reduction: str = "none",
     sample_weight: Any = None,
+    wrt: str = "y_pred",
 ) -> np.ndarray:
-    """VJP w.r.t. x: a · [γ u^(γ-1) (1 - 2t) σ(x)σ(-x) · ce + u^γ (σ(x) - t)]."""
+    """VJP w.r.t. x: a · [γ u^(γ-1) (1 - 2t) σ(x)σ(-x) · ce + u^γ (σ(x) - t)].
+
+    ``wrt="y_true"``: (1 - ls) [a' u^γ ce + a (γ u^(γ-1) (σ(-x) - σ(x)) ce - u^γ x)], with
+    a' = 2α - 1 (0 without ``alpha``), u and ce as in sigmoid_focal_loss.
+    """
     x, t = _pair(y_pred, y_true, logits=True)
     gamma, alpha = _focal_options(gamma, alpha)
-    t1, t0 = smooth_binary(t, check_label_smoothing(label_smoothing))
+    ls = check_label_smoothing(label_smoothing)
+    t1, t0 = smooth_binary(t, ls)
     s, sn = sigmoid(x), sigmoid(-x)
     f, df = _focal_factor(t0 * s + t1 * sn, gamma)
     ce = _xlog(t1, softplus(-x)) + _xlog(t0, softplus(x))
+    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+        with np.errstate(invalid="ignore"):  # 0 · inf at |x| = inf: NaN, the slope is unbounded
+            # σ(-x) - σ(x) = -tanh(x / 2): no cancellation near x = 0
+            d = _xlog(df * -np.tanh(0.5 * x), ce) - f * x
+            if alpha is not None:
+                d = (alpha * t1 + (1.0 - alpha) * t0) * d + (2.0 * alpha - 1.0) * f * ce
+        dv = reduction_vjp(g, x.shape, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
+        return kept(dv, (1.0 - ls) * d)
     ssn = s * sn
     # At |x| = inf, s (1 - s) is 0 and ce is inf: the product's limit is 0 (e^-|x| beats
     # |x|), not NaN. For finite x, s (1 - s) is 0 only past |x| ~ 745, where the exact

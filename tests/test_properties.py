@@ -267,7 +267,9 @@ def _smooth_cases():
         "soft_margin": lambda r, s: (real(r, s), pm1(r, s)),
         "squared_hinge": lambda r, s: (real(r, s), pm1(r, s)),
         "multilabel_soft_margin": lambda r, s: (real(r, s), r.uniform(0, 1, s)),
-        "sigmoid_binary_cross_entropy": lambda r, s: (real(r, s), r.uniform(0, 1, s)),
+        # targets kept off 0 and 1, where the y_true difference would leave [0, 1]
+        "sigmoid_binary_cross_entropy": lambda r, s: (real(r, s), r.uniform(0.01, 0.99, s)),
+        "sigmoid_focal_loss": lambda r, s: (real(r, s), r.uniform(0.01, 0.99, s)),
         "binary_cross_entropy": lambda r, s: (r.uniform(0.05, 0.95, s), r.uniform(0, 1, s)),
         "softmax_cross_entropy": lambda r, s: (real(r, s), simplex(r, s)),
         "poly1_cross_entropy": lambda r, s: (real(r, s), simplex(r, s)),
