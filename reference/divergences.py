@@ -47,6 +47,7 @@ from ._reduce import reduce_loss_vjp as reduce_vjp
 from ._validate import (
     as_float64,
     check_axis,
+    check_choice,
     check_finite_scalar,
     check_nonnegative,
     check_same_shape,
@@ -340,21 +341,48 @@ def _kl_log_pair(y_pred: Any, y_true: Any, log_target: Any) -> tuple[np.ndarray,
 
 def kl_div_log_input_vjp(g: Any, y_pred: Any, y_true: Any, *, log_target: bool = False,
                          axis: int | None = None, mean_axis: int | None = None,
-                         reduction: str = "none", sample_weight: Any = None) -> np.ndarray:
+                         reduction: str = "none", sample_weight: Any = None,
+                         wrt: str = "y_pred") -> np.ndarray:
     """d/dy_pred = -t (log_target=False) or -exp(t) (log_target=True), per element (the
-    per-sample sum over ``axis`` passes each sample's cotangent to all its elements)."""
+    per-sample sum over ``axis`` passes each sample's cotangent to all its elements).
+
+    ``wrt="y_true"`` (a target that is trained too: mutual learning, Jensen-Shannon):
+    d/dt = (log t - y_pred) + 1, -inf at t = 0 (the one-sided limit of d(t log t)/dt);
+    with log_target, d/dτ = exp(τ) (τ - y_pred + 1).
+    """
     y, t = _kl_log_pair(y_pred, y_true, log_target)
-    ax = None if axis is None else check_axis(axis, max(y.ndim, 1))
-    shape = y.shape if ax is None else _without(y.shape, ax)
-    cot, dead = reduce_vjp(g, shape, reduction, sample_weight=sample_weight,
-                           mean_axis=mean_axis)
-    if ax is not None:
-        cot, dead = np.expand_dims(cot, ax), np.expand_dims(dead, ax)
-    local = -np.exp(t) if log_target else -t
-    grad = chain(cot, dead, np.where(np.isnan(y), np.nan, local))
+    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+        local = _kl_log_target_slope(y, t, log_target)
+    else:
+        local = np.where(np.isnan(y), np.nan, -np.exp(t) if log_target else -t)
+    return _per_element(g, local, y.shape, axis, mean_axis, reduction, sample_weight)
+
+
+def _per_element(g: Any, local: np.ndarray, shape: tuple[int, ...], axis: int | None,
+                 mean_axis: int | None, reduction: str, sample_weight: Any) -> np.ndarray:
+    """Each element's cotangent (its sample's, where ``axis`` sums the loss's terms) times
+    ``local``, the element's slope."""
+    ax = None if axis is None else check_axis(axis, max(len(shape), 1))
+    cot, dead = reduce_vjp(g, shape if ax is None else _without(shape, ax), reduction,
+                           sample_weight=sample_weight, mean_axis=mean_axis)
     if ax is None:
-        return grad
-    return np.broadcast_to(grad, y.shape or (1,)).reshape(y.shape).copy()
+        return chain(cot, dead, local)
+    grad = chain(np.expand_dims(cot, ax), np.expand_dims(dead, ax), local.reshape(shape or (1,)))
+    return np.broadcast_to(grad, shape or (1,)).reshape(shape).copy()
+
+
+def _kl_log_target_slope(y: np.ndarray, t: np.ndarray, log_target: bool) -> np.ndarray:
+    """d/dt of t (log t - y) or exp(τ) (τ - y), in extended precision."""
+    with np.errstate(all="ignore"):
+        ye, te = y.astype(EXT), t.astype(EXT)
+        if log_target:
+            # (τ - y) + 1: the difference first, exact where τ is close to y (Sterbenz)
+            return to64(np.exp(te) * ((te - ye) + 1))
+        # t = 0: the right derivative, -inf (log t) for finite y; for y = -inf the term jumps
+        # from 0 (0 log 0) to +inf, so +inf
+        at_zero = np.where(y == -np.inf, np.inf, -np.inf)
+        slope = np.where(t == 0, at_zero, (np.log(te) - ye) + 1)
+        return to64(np.where(np.isnan(y), np.nan, slope))
 
 
 # generalized KL: e^-r - 1 + r (r = log t - y) as a series for |r| <= 2 in extended precision
@@ -408,12 +436,18 @@ def generalized_kl_div_log_input(y_pred: Any, y_true: Any, *, axis: int = -1,
 
 
 def generalized_kl_div_log_input_vjp(g: Any, y_pred: Any, y_true: Any, *, axis: int = -1,
-                                     reduction: str = "none", sample_weight: Any = None
-                                     ) -> np.ndarray:
-    """d/dy_pred = exp(y_pred) - t = t expm1(-r) (computed so: no cancellation near t = q)."""
+                                     reduction: str = "none", sample_weight: Any = None,
+                                     wrt: str = "y_pred") -> np.ndarray:
+    """d/dy_pred = exp(y_pred) - t = t expm1(-r) (computed so: no cancellation near t = q).
+
+    ``wrt="y_true"``: d/dt = r = log t - y_pred (-inf at t = 0)."""
     y, t = _kl_log_pair(y_pred, y_true, False)
-    ax = check_axis(axis, max(y.ndim, 1))
-    cot, dead = reduce_vjp(g, _without(y.shape, ax), reduction, sample_weight=sample_weight)
+    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+        with np.errstate(all="ignore"):  # t = 0: as kl_div_log_input's (the same t log t)
+            at_zero = np.where(y == -np.inf, np.inf, -np.inf)
+            local = np.where(t == 0, at_zero, to64(np.log(t.astype(EXT)) - y.astype(EXT)))
+        local = np.where(np.isnan(y), np.nan, local)
+        return _per_element(g, local, y.shape, axis, None, reduction, sample_weight)
     with np.errstate(all="ignore"):
         ye = y.astype(EXT)
         pos = t > 0
@@ -422,9 +456,7 @@ def generalized_kl_div_log_input_vjp(g: Any, y_pred: Any, y_true: Any, *, axis: 
         local = to64(np.where(pos, local, np.exp(ye)))
     local = np.where(np.isnan(y) | np.isnan(t), np.nan, local)
     local = np.where(np.isposinf(y) & ~np.isnan(t), np.inf, local)
-    local = local.reshape(y.shape or (1,))
-    grad = chain(np.expand_dims(cot, ax), np.expand_dims(dead, ax), local)
-    return np.broadcast_to(grad, local.shape).reshape(y.shape).copy()
+    return _per_element(g, local, y.shape, axis, None, reduction, sample_weight)
 
 
 def jensen_shannon(p: Any, q: Any, *, axis: int = -1, base: float | None = None,

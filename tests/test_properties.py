@@ -282,7 +282,9 @@ def _smooth_cases():
         "linear_cross_entropy": lambda r, s: (real(r, s), real(r, (3, s[1])),
                                               labels(r, (s[0], 3))),
         "kl_divergence": lambda r, s: (simplex(r, s), simplex(r, s)),
-        "generalized_kl_div_log_input": lambda r, s: (real(r, s), r.uniform(0, 2, s)),
+        # targets off 0, where the y_true difference would leave t >= 0 (and log t is -inf)
+        "generalized_kl_div_log_input": lambda r, s: (real(r, s), r.uniform(0.01, 2, s)),
+        "kl_div_log_input": lambda r, s: (real(r, s), r.uniform(0.01, 2, s)),
         "crelu": lambda r, s: (real(r, s),),
         "squared_norm": lambda r, s: (real(r, s),),
         "dice": lambda r, s: (r.uniform(0, 1, s), onehot(r, s)),

@@ -119,3 +119,38 @@ def test_binary_wrt_names_the_bad_value(name):
     with pytest.raises(ValueError, match=r"wrt.*labels"):
         R.VJPS[name](np.ones_like(XB), XB, TB, wrt="labels")
 
+
+# ------------------------------------------------------------ KL from log-inputs, targets
+YK = np.log(np.array([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]]))
+TK = np.array([[0.1, 0.6, 0.3], [0.5, 0.25, 0.25]])
+
+
+@pytest.mark.parametrize(("name", "kw"), [
+    ("kl_div_log_input", {}), ("kl_div_log_input", {"log_target": True}),
+    ("kl_div_log_input", {"axis": -1, "reduction": "mean"}),
+    ("kl_div_log_input", {"reduction": "batchmean", "log_target": True}),
+    ("generalized_kl_div_log_input", {}), ("generalized_kl_div_log_input", {"reduction": "sum"})])
+def test_kl_target_gradient_matches_central_difference(name, kw):
+    rng = np.random.default_rng(11)
+    t = np.log(TK) if kw.get("log_target") else TK
+    out = R.FUNCTIONS[name](YK, t, **kw)
+    g, v = rng.uniform(-1, 1, np.shape(out)), rng.uniform(-1, 1, TK.shape)
+    grad = R.VJPS[name](g, YK, t, wrt="y_true", **kw)
+    fd = _central(R.FUNCTIONS[name], YK, t, g, v, **kw)
+    assert abs(np.sum(grad * v) - fd) <= 1e-6 * (np.sum(np.abs(grad * v)) + 1.0)
+
+
+@pytest.mark.parametrize("name", ["kl_div_log_input", "generalized_kl_div_log_input"])
+def test_kl_target_gradient_at_zero_target_is_the_right_derivative(name):
+    """d(t log t)/dt -> -inf as t -> 0+ (finite y_pred); for y_pred = -inf the term jumps
+    from 0 to +inf, so +inf; NaN y_pred gives NaN."""
+    y = np.array([np.log(0.5), -np.inf, np.nan, np.log(0.5)])
+    t = np.array([0.0, 0.0, 0.0, 0.5])
+    if name == "kl_div_log_input":  # elementwise
+        got = R.VJPS[name](np.ones(4), y, t, wrt="y_true")
+    else:  # one sample of 4 terms
+        got = R.VJPS[name](np.ones(1), y[None], t[None], wrt="y_true")
+    got = np.ravel(got)
+    assert got[0] == -np.inf and got[1] == np.inf and np.isnan(got[2])
+    # log t - y at t = q = 0.5: 0 up to y's rounding (log t is taken in extended precision)
+    assert abs(got[3] - (1.0 if name == "kl_div_log_input" else 0.0)) <= 1e-16
