@@ -220,8 +220,9 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
     family("binary_cross_entropy", "binary_cross_entropy", F.binary_cross_entropy,
            conventions={"log_clamp": -100.0}, module=("torch.nn.BCELoss()", nn.BCELoss()),
            # The backward is (p - t) / max(p (1 - p), 1e-12), not the derivative of the
-           # clamped forward (binary_cross_entropy_backward, EPSILON = 1e-12).
-           grad_conventions={"grad_eps": 1e-12},
+           # clamped forward (binary_cross_entropy_backward, EPSILON = 1e-12); the target's
+           # is -logit(p), unclamped (FunctionsManual.cpp: binary_cross_entropy_target_backward).
+           grad_conventions={"grad_eps": 1e-12, "target_grad_clamped": False},
            pair="binary_cross_entropy_with_logits",
            info={"input_space": "probabilities", "labels": "soft", "epsilon":
                  "each log term clamped >= -100; backward divides by max(p(1-p), 1e-12)",

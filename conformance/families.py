@@ -41,7 +41,7 @@ FAMILIES: dict[str, Family] = {
     "unary": Family(R.UNARY, ("x",)),
     "nonneg_unary": Family(R.NONNEG_UNARY, ("x",)),
     "axis": Family(R.AXIS, ("x",)),
-    "binary_prob": Family(R.BINARY_PROB),
+    "binary_prob": Family(R.BINARY_PROB, more_grad_inputs=("y_true",)),
     "binary_logits": Family(R.BINARY_LOGITS, more_grad_inputs=("y_true",)),
     "categorical_prob": Family(R.categorical("probabilities", sparse=False)),
     "categorical_logits": Family(R.categorical("logits", sparse=False), more_grad_inputs=("y_true",)),

@@ -163,8 +163,14 @@ def binary_cross_entropy_vjp(
     sample_weight: Any = None,
     grad_at_clip: float = 1.0,
     grad_eps: float | None = None,
+    wrt: str = "y_pred",
+    target_grad_clamped: bool = True,
 ) -> np.ndarray:
-    """VJP of binary_cross_entropy w.r.t. y_pred.
+    """VJP of binary_cross_entropy w.r.t. y_pred (or, ``wrt="y_true"``, w.r.t. the soft
+    targets: dl/dt = -(1 - ls)(w⁺ log p~ - log(1 - p~)), the forward's logs; -logit(p) =
+    log((1 - p)/p) without pos_weight, eps or clamp; +inf at p = 0, -inf at p = 1).
+    ``target_grad_clamped=False``: that target gradient ignores ``log_clamp`` (torch's
+    binary_cross_entropy_target_backward is -logit(p), not the clamped forward's derivative).
 
     dl/dp = -(w⁺ t / p~ - (1 - t) / (1 - p~)) times the clip's derivative (0 outside
     [eps, 1 - eps]; ``grad_at_clip`` exactly at a bound: 1 for torch.clamp and
@@ -175,6 +181,12 @@ def binary_cross_entropy_vjp(
     p, t = _pair(y_pred, y_true, logits=False)
     clip_eps, log_eps, log_clamp, ls = _bce_options(clip_eps, log_eps, log_clamp, label_smoothing)
     pw = _pos_weight(pos_weight, p.shape)
+    dv = reduction_vjp(g, p.shape, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
+    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+        if not isinstance(target_grad_clamped, (bool, np.bool_)):
+            raise TypeError(f"target_grad_clamped must be a bool, got {target_grad_clamped!r}")
+        clamp = log_clamp if target_grad_clamped else None
+        return kept(dv, (1.0 - ls) * _bce_target_slope(p, clip_eps, log_eps, clamp, pw))
     t1, t0 = smooth_binary(t, ls)
     _, _, dlp, dlq = _bce_logs(p, clip_eps, log_eps, log_clamp, grad_at_clip)
     c1 = t1 if pw is None else pw * t1
@@ -195,8 +207,25 @@ def binary_cross_entropy_vjp(
                     stable = clip_mask(p, clip_eps, grad_at_clip) * (
                         (pc - t1) + e * (t0 - t1)) / ((pc + e) * ((1.0 - pc) + e))
                 d = np.where((t1 > 0) & (t0 > 0), stable, d)
-    dv = reduction_vjp(g, p.shape, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
     return kept(dv, d)
+
+
+def _bce_target_slope(
+    p: np.ndarray, clip_eps: float | None, log_eps: float | None, log_clamp: float | None,
+    pw: np.ndarray | None,
+) -> np.ndarray:
+    """d/dt of -(w⁺ t log p~ + (1 - t) log(1 - p~)): log(1 - p~) - w⁺ log p~."""
+    if log_eps is None and log_clamp is None and pw is None:
+        pc = clip(p, clip_eps)
+        # log((1 - p)/p) without the cancellation of log(1 - p) - log p near p = 1/2: 1 - 2p,
+        # 2p - 1 and 1 - p are exact there (Sterbenz), one division and log1p round
+        with np.errstate(divide="ignore", invalid="ignore"):
+            low = np.log1p((1.0 - 2.0 * pc) / pc)
+            high = -np.log1p((2.0 * pc - 1.0) / (1.0 - pc))
+        return np.where(pc <= 0.5, low, high)
+    lp, lq, _, _ = _bce_logs(p, clip_eps, log_eps, log_clamp)
+    with np.errstate(invalid="ignore"):
+        return lq - (lp if pw is None else pw * lp)
 
 
 def sigmoid_binary_cross_entropy(
@@ -333,21 +362,33 @@ def binary_focal_cross_entropy_vjp(
     sample_weight: Any = None,
     grad_at_clip: float = 1.0,
     log_eps: float | None = None,
+    wrt: str = "y_pred",
 ) -> np.ndarray:
-    """VJP w.r.t. p: a · [d(u^γ)/du · (1 - 2t) · bce + u^γ · dbce/dp], u = 1 - p_t."""
+    """VJP w.r.t. p: a · [d(u^γ)/du · (1 - 2t) · bce + u^γ · dbce/dp], u = 1 - p_t.
+
+    ``wrt="y_true"``: (1 - ls) [a' u^γ bce + a (d(u^γ)/du (1 - 2p) bce + u^γ (log(1 - p~) -
+    log p~))], a' = 2α - 1 (0 without ``alpha``)."""
     p, t = _pair(y_pred, y_true, logits=False)
     gamma, alpha = _focal_options(gamma, alpha)
     clip_eps, log_eps, _, _ = _bce_options(clip_eps, log_eps, None, 0.0)
-    t1, t0 = smooth_binary(t, check_label_smoothing(label_smoothing))
+    ls = check_label_smoothing(label_smoothing)
+    t1, t0 = smooth_binary(t, ls)
     lp, lq, dlp, dlq = _bce_logs(p, clip_eps, log_eps, None, grad_at_clip)
     f, df = _focal_factor(t1 * (1.0 - p) + t0 * p, gamma)
+    dv = reduction_vjp(g, p.shape, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
     with np.errstate(invalid="ignore"):
         bce = -(_xlog(t1, lp) + _xlog(t0, lq))
+        if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+            slope = _bce_target_slope(p, clip_eps, log_eps, None, None)
+            # 1 - 2p: exact for p in [1/4, 1] (Sterbenz), one rounding below
+            d = _xlog(df * (1.0 - 2.0 * p), bce) + _xlog(f, slope)
+            if alpha is not None:
+                d = (alpha * t1 + (1.0 - alpha) * t0) * d + (2.0 * alpha - 1.0) * _xlog(f, bce)
+            return kept(dv, (1.0 - ls) * d)
         dbce = -(_xlog(t1, dlp) + _xlog(t0, dlq))
         d = _xlog(df * (t0 - t1), bce) + _xlog(f, dbce)
         if alpha is not None:
             d = (alpha * t1 + (1.0 - alpha) * t0) * d
-    dv = reduction_vjp(g, p.shape, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
     return kept(dv, d)
 
 

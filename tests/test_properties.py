@@ -242,7 +242,7 @@ def _smooth_cases():
         "squared_log_error": lambda r, s: (r.uniform(0, 3, s), r.uniform(0, 3, s)),
         "root_mean_squared_error": lambda r, s: (real(r, s), real(r, s)),
         "root_mean_squared_log_error": lambda r, s: (r.uniform(0, 3, s), r.uniform(0, 3, s)),
-        "brier_score": lambda r, s: (r.uniform(0.05, 0.95, s), r.uniform(0, 1, s)),
+        "brier_score": lambda r, s: (r.uniform(0.05, 0.95, s), r.uniform(0.01, 0.99, s)),
         "multiclass_brier_score": lambda r, s: (r.uniform(0, 1, s), labels(r, s)),
         "poisson_nll": lambda r, s: (r.uniform(0.1, 3, s), r.integers(0, 5, s) * 1.0),
         "poisson_nll_log_input": lambda r, s: (real(r, s), r.integers(0, 5, s) * 1.0),
@@ -270,7 +270,9 @@ def _smooth_cases():
         # targets kept off 0 and 1, where the y_true difference would leave [0, 1]
         "sigmoid_binary_cross_entropy": lambda r, s: (real(r, s), r.uniform(0.01, 0.99, s)),
         "sigmoid_focal_loss": lambda r, s: (real(r, s), r.uniform(0.01, 0.99, s)),
-        "binary_cross_entropy": lambda r, s: (r.uniform(0.05, 0.95, s), r.uniform(0, 1, s)),
+        "binary_cross_entropy": lambda r, s: (r.uniform(0.05, 0.95, s), r.uniform(0.01, 0.99, s)),
+        "binary_focal_cross_entropy": lambda r, s: (r.uniform(0.05, 0.95, s),
+                                                    r.uniform(0.01, 0.99, s)),
         "softmax_cross_entropy": lambda r, s: (real(r, s), simplex(r, s)),
         "poly1_cross_entropy": lambda r, s: (real(r, s), simplex(r, s)),
         # the hinge and the max of (1 - t) x: kinks that random reals stay off

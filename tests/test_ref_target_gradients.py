@@ -1,6 +1,7 @@
-"""The logits cross-entropies' reference VJPs w.r.t. soft targets (``wrt="y_true"``, the
-categorical_logits family's ``-grad_y_true`` cases) and the labels' stop-gradient
-convention (TF v1's losses.softmax_cross_entropy)."""
+"""Reference VJPs w.r.t. the targets (``wrt="y_true"``, the families' ``-grad_y_true``
+cases): the logits and probability cross-entropies, the focal losses, the KL divergences
+from log-predictions and the Brier score, and the frameworks' target-gradient conventions
+(TF v1's labels stop-gradient, torch's unclamped -logit(p))."""
 
 from __future__ import annotations
 
@@ -154,3 +155,47 @@ def test_kl_target_gradient_at_zero_target_is_the_right_derivative(name):
     assert got[0] == -np.inf and got[1] == np.inf and np.isnan(got[2])
     # log t - y at t = q = 0.5: 0 up to y's rounding (log t is taken in extended precision)
     assert abs(got[3] - (1.0 if name == "kl_div_log_input" else 0.0)) <= 1e-16
+
+
+# ---------------------------------------------------- binary probabilities, soft targets
+PB = np.array([[0.3, 0.5 + 1e-9, 0.999], [1e-6, 0.5, 0.7]])
+
+
+@pytest.mark.parametrize(("name", "kw"), [
+    ("binary_cross_entropy", {}), ("binary_cross_entropy", {"clip_eps": 1e-7, "label_smoothing": 0.2}),
+    ("binary_cross_entropy", {"log_eps": 1e-7}), ("binary_cross_entropy", {"pos_weight": 2.0}),
+    ("binary_cross_entropy", {"log_clamp": -100.0, "reduction": "mean"}),
+    ("binary_focal_cross_entropy", {}), ("binary_focal_cross_entropy", {"alpha": 0.25, "clip_eps": 1e-7}),
+    ("binary_focal_cross_entropy", {"gamma": 0.5, "label_smoothing": 0.1}),
+    ("brier_score", {"reduction": "sum"})])
+def test_binary_probability_target_gradient_matches_central_difference(name, kw):
+    rng = np.random.default_rng(13)
+    out = R.FUNCTIONS[name](PB, TB, **kw)
+    g, v = rng.uniform(-1, 1, np.shape(out)), rng.uniform(-1, 1, PB.shape)
+    grad = R.VJPS[name](g, PB, TB, wrt="y_true", **kw)
+    fd = _central(R.FUNCTIONS[name], PB, TB, g, v, **kw)
+    assert abs(np.sum(grad * v) - fd) <= 1e-6 * (np.sum(np.abs(grad * v)) + 1.0)
+
+
+def test_bce_target_gradient_is_minus_logit_to_the_last_bits():
+    """log((1 - p)/p) near p = 1/2 and near 1, where log(1 - p) - log p cancels (mpmath)."""
+    mp = pytest.importorskip("mpmath")
+    mp.mp.dps = 50
+    p = np.array([0.5 + 2**-40, 0.5 - 3 * 2**-45, 1 - 2**-40, 2**-60, 0.25, 0.75])
+    got = R.VJPS["binary_cross_entropy"](np.ones(6), p, np.full(6, 0.5), wrt="y_true")
+    want = [float(mp.log((1 - mp.mpf(x)) / mp.mpf(x))) for x in p]
+    np.testing.assert_allclose(got, want, rtol=4.5e-16)
+
+
+def test_bce_target_gradient_at_the_clamp_follows_the_convention():
+    """torch clamps each log at -100 in the forward; the clamped forward's slope in t at p = 0
+    is 100, torch's target backward -logit(0) = inf (target_grad_clamped=False)."""
+    p, t = np.array([0.0, 1.0, 0.5]), np.array([0.3, 0.3, 0.3])
+    kw = {"log_clamp": -100.0}
+    np.testing.assert_array_equal(
+        R.VJPS["binary_cross_entropy"](np.ones(3), p, t, wrt="y_true", **kw), [100.0, -100.0, 0.0])
+    np.testing.assert_array_equal(
+        R.VJPS["binary_cross_entropy"](np.ones(3), p, t, wrt="y_true", target_grad_clamped=False,
+                                       **kw), [np.inf, -np.inf, 0.0])
+    with pytest.raises(TypeError, match="target_grad_clamped"):
+        R.VJPS["binary_cross_entropy"](np.ones(3), p, t, wrt="y_true", target_grad_clamped=1)
