@@ -130,19 +130,30 @@ def categorical_cross_entropy_vjp(
     reduction: str = "none",
     sample_weight: Any = None,
     grad_at_clip: float = 1.0,
+    wrt: str = "y_pred",
 ) -> np.ndarray:
     """VJP w.r.t. p: dl/dq_c = -t_c / o_c (times the clip's derivative), then through
-    the renormalisation: (h_j - Σ_i h_i q_i) / S."""
+    the renormalisation: (h_j - Σ_i h_i q_i) / S. ``wrt="y_true"``: dl/dt_c = -(1 - ls) log o_c
+    (+inf where o_c = 0)."""
     p, t, ax = _soft(y_pred, y_true, axis, probabilities=True, renormalize=renormalize)
     clip_eps = check_clip_eps(clip_eps)
-    t = smooth_categorical(t, check_label_smoothing(label_smoothing), p.shape[ax])
+    ls = check_label_smoothing(label_smoothing)
+    t = smooth_categorical(t, ls, p.shape[ax])
     o, mask, q, s = _normalized_clipped(p, ax, renormalize, clip_eps, grad_at_clip)
+    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+        with np.errstate(divide="ignore"):
+            return _per_class(g, t, ax, reduction, sample_weight, -(1.0 - ls) * np.log(o))
     with np.errstate(divide="ignore"):
         h = -_xlog(t, mask / o)
     d = _through_renormalize(h, q, s, ax, renormalize)
+    return _per_class(g, t, ax, reduction, sample_weight, d)
+
+
+def _per_class(g: Any, t: np.ndarray, ax: int, reduction: str, sample_weight: Any,
+               d: np.ndarray) -> np.ndarray:
+    """Each sample's cotangent (classes along ``ax`` summed into it) times ``d``."""
     dv = reduction_vjp(g, t.shape[:ax] + t.shape[ax + 1 :], reduction, sample_weight=sample_weight)
-    dv = np.expand_dims(dv, ax)
-    return kept(dv, d)
+    return kept(np.expand_dims(dv, ax), d)
 
 
 def _class_weighted_targets(
@@ -226,9 +237,7 @@ def softmax_cross_entropy_vjp(
     else:
         c = _class_weighted_targets(t, ax, label_smoothing, class_weight)
         d = softmax_ce_grad(x, c, ax)
-    dv = reduction_vjp(g, t.shape[:ax] + t.shape[ax + 1 :], reduction, sample_weight=sample_weight)
-    dv = np.expand_dims(dv, ax)
-    return kept(dv, d)
+    return _per_class(g, t, ax, reduction, sample_weight, d)
 
 
 def log_softmax_cross_entropy(
@@ -309,25 +318,31 @@ def categorical_focal_cross_entropy_vjp(
     reduction: str = "none",
     sample_weight: Any = None,
     grad_at_clip: float = 1.0,
+    wrt: str = "y_pred",
 ) -> np.ndarray:
     """VJP w.r.t. p: dl/do_c = -α_c t_c [γ (1 - o)^(γ-1) (-log o) + (1 - o)^γ / o]
-    (two non-negative terms), times the clip's derivative, then through the renormalisation."""
+    (two non-negative terms), times the clip's derivative, then through the renormalisation.
+    ``wrt="y_true"``: dl/dt_c = (1 - ls) α_c (1 - o_c)^γ (-log o_c)."""
     p, t, ax = _soft(y_pred, y_true, axis, probabilities=True, renormalize=renormalize)
     gamma = check_finite_scalar(gamma, "gamma", low=0.0)
     clip_eps = check_clip_eps(clip_eps)
     a = _focal_alpha(alpha, p.shape[ax], ax, p.ndim)
-    t = smooth_categorical(t, check_label_smoothing(label_smoothing), p.shape[ax])
+    ls = check_label_smoothing(label_smoothing)
+    t = smooth_categorical(t, ls, p.shape[ax])
     o, mask, q, s = _normalized_clipped(p, ax, renormalize, clip_eps, grad_at_clip)
     u = 1.0 - o
+    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = u * u if gamma == 2.0 else np.power(u, gamma)
+            return _per_class(g, t, ax, reduction, sample_weight,
+                              (1.0 - ls) * _xlog(a * f, -np.log(o)))
     with np.errstate(divide="ignore", invalid="ignore"):
         f = u * u if gamma == 2.0 else np.power(u, gamma)
         df = 2.0 * u if gamma == 2.0 else (gamma * np.power(u, gamma - 1.0) if gamma else 0 * u)
         inner = _xlog(df, -np.log(o)) + f / o
         h = -_xlog(a * t, mask * inner)
     d = _through_renormalize(h, q, s, ax, renormalize)
-    dv = reduction_vjp(g, t.shape[:ax] + t.shape[ax + 1 :], reduction, sample_weight=sample_weight)
-    dv = np.expand_dims(dv, ax)
-    return kept(dv, d)
+    return _per_class(g, t, ax, reduction, sample_weight, d)
 
 
 def poly1_cross_entropy(
@@ -378,6 +393,4 @@ def poly1_cross_entropy_vjp(
             d = (neg_shift + lse) + eps * one_minus_s
         else:
             d = softmax_ce_grad(x, t, ax) - eps * s * (t * one_minus_s - sum_except(t * s, ax))
-    dv = reduction_vjp(g, t.shape[:ax] + t.shape[ax + 1 :], reduction, sample_weight=sample_weight)
-    dv = np.expand_dims(dv, ax)
-    return kept(dv, d)
+    return _per_class(g, t, ax, reduction, sample_weight, d)

@@ -244,7 +244,16 @@ def _kl_prepare(y_pred, y_true, axis, clip_eps, normalize):
         pc, tc = np.clip(pn, eps, 1.0), np.clip(tn, eps, 1.0)  # Keras clips BOTH to [eps, 1]
     else:
         pc, tc = pn, tn
-    return p, pn, pc, tc, ax, eps
+    return p, t, pn, tn, pc, tc, ax, eps
+
+
+def _clip_factor(xn: np.ndarray, eps: float | None, grad_at_clip: float) -> np.ndarray | float:
+    """The derivative of clip(x, eps, 1): 1 inside, ``grad_at_clip`` at a bound, 0 outside."""
+    if eps is None:
+        return 1.0
+    inside = (xn > eps) & (xn < 1.0)
+    edge = (xn == eps) | (xn == 1.0)
+    return np.where(inside, 1.0, np.where(edge, grad_at_clip, 0.0))
 
 
 def kl_divergence(y_pred: Any, y_true: Any, *, axis: int = -1, base: float | None = None,
@@ -259,7 +268,7 @@ def kl_divergence(y_pred: Any, y_true: Any, *, axis: int = -1, base: float | Non
     Computed as sum kl_div(t_i, p_i) + sum(t_i - p_i) (exact identity): non-negative terms
     and an exactly rounded (fsum) correction, so t close to p keeps its relative accuracy.
     """
-    _, _, pc, tc, ax, eps = _kl_prepare(y_pred, y_true, axis, clip_eps, normalize)
+    _, _, _, _, pc, tc, ax, eps = _kl_prepare(y_pred, y_true, axis, clip_eps, normalize)
     with np.errstate(invalid="ignore", over="ignore"):
         # sum t log(t/p) = sum kl_div(t, p) + sum(t - p). The second sum is exactly 0 for
         # normalised inputs; where it is not small it would cancel: use rel_entr there.
@@ -276,20 +285,29 @@ def kl_divergence(y_pred: Any, y_true: Any, *, axis: int = -1, base: float | Non
 def kl_divergence_vjp(g: Any, y_pred: Any, y_true: Any, *, axis: int = -1,
                       base: float | None = None, clip_eps: float | None = None,
                       normalize: bool = False, reduction: str = "none",
-                      sample_weight: Any = None, grad_at_clip: float = 1.0) -> np.ndarray:
+                      sample_weight: Any = None, grad_at_clip: float = 1.0,
+                      wrt: str = "y_pred") -> np.ndarray:
     """dKL/dp_i = -t_i / p_i (0 where t_i = 0). With ``clip_eps`` the gradient is 0 where
-    p was clipped, times ``grad_at_clip`` exactly at eps or 1 (tf/torch pass it: 1.0)."""
-    p, pn, pc, tc, ax, eps = _kl_prepare(y_pred, y_true, axis, clip_eps, normalize)
+    p was clipped, times ``grad_at_clip`` exactly at eps or 1 (tf/torch pass it: 1.0).
+
+    ``wrt="y_true"``: dKL/dt_i = log(t_i / p_i) + 1, through t's clip and normalisation the
+    same way; at t_i = 0 the right derivative, -inf (+inf where p_i = 0 too: the term jumps
+    from 0 to inf)."""
+    p, t, pn, tn, pc, tc, ax, eps = _kl_prepare(y_pred, y_true, axis, clip_eps, normalize)
     cot, dead = reduce_vjp(g, p.shape[:ax] + p.shape[ax + 1:], reduction,
                            sample_weight=sample_weight)
     cot = np.expand_dims(scale(cot, base), ax)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        local = np.where(tc == 0, 0.0, -tc / pc)
-    if eps is not None:
-        inside = (pn > eps) & (pn < 1.0)
-        edge = (pn == eps) | (pn == 1.0)
-        local = local * np.where(inside, 1.0, np.where(edge, grad_at_clip, 0.0))
-    grad = normalize_vjp(chain(cot, np.expand_dims(dead, ax), local), p, ax, normalize)
+    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            at_zero = np.where(pc == 0, np.inf, -np.inf)
+            local = np.where(tc == 0, at_zero, np.log(tc / pc) + 1.0)
+        x, xn = t, tn
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            local = np.where(tc == 0, 0.0, -tc / pc)
+        x, xn = p, pn
+    local = local * _clip_factor(xn, eps, grad_at_clip)
+    grad = normalize_vjp(chain(cot, np.expand_dims(dead, ax), local), x, ax, normalize)
     return np.where(np.expand_dims(dead, ax), 0.0, grad)
 
 
@@ -477,8 +495,11 @@ def jensen_shannon(p: Any, q: Any, *, axis: int = -1, base: float | None = None,
 
 
 def jensen_shannon_vjp(g: Any, p: Any, q: Any, *, axis: int = -1, base: float | None = None,
-                       normalize: bool = False) -> np.ndarray:
-    """dJS/dp_i = log(p_i / m_i) / 2 (log(2)/2 where p_i = q_i = 0; -inf at p_i = 0 < q_i)."""
+                       normalize: bool = False, wrt: str = "y_pred") -> np.ndarray:
+    """dJS/dp_i = log(p_i / m_i) / 2 (log(2)/2 where p_i = q_i = 0; -inf at p_i = 0 < q_i).
+    ``wrt="y_true"``: w.r.t. q, by symmetry (JS(P, Q) = JS(Q, P))."""
+    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+        return jensen_shannon_vjp(g, q, p, axis=axis, base=base, normalize=normalize)
     (p, q), ax, norm = check_distributions((p, q), ("p", "q"), axis, normalize)
     gb = np.expand_dims(scale(as_float64(g, "g"), base), ax)
     pn, qn = norm(p), norm(q)
@@ -502,14 +523,15 @@ def jensen_shannon_distance(p: Any, q: Any, *, axis: int = -1, base: float | Non
 
 def jensen_shannon_distance_vjp(g: Any, p: Any, q: Any, *, axis: int = -1,
                                 base: float | None = None, normalize: bool = False,
-                                grad_at_zero: float = 0.0) -> np.ndarray:
-    """g / (2 sqrt(JS)) * dJS/dp; at P = Q (JS = 0, a cone point) ``grad_at_zero``."""
+                                grad_at_zero: float = 0.0, wrt: str = "y_pred") -> np.ndarray:
+    """g / (2 sqrt(JS)) * dJS/dp; at P = Q (JS = 0, a cone point) ``grad_at_zero``.
+    ``wrt="y_true"``: w.r.t. q (symmetric)."""
     kw = {"axis": axis, "normalize": normalize}
     js = jensen_shannon(p, q, **kw)  # nats; base applied once below
     root_log_base = 1.0 if check_base(base) is None else np.sqrt(np.log(base))
     with np.errstate(divide="ignore", invalid="ignore"):
         gj = np.where(js == 0, 0.0, as_float64(g, "g") / (2.0 * np.sqrt(js) * root_log_base))
-    grad = jensen_shannon_vjp(gj, p, q, **kw)
+    grad = jensen_shannon_vjp(gj, p, q, wrt=wrt, **kw)
     zero = np.expand_dims(js == 0, axis)
     return np.where(zero, grad_at_zero * np.ones_like(grad), grad)
 

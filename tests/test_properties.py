@@ -274,6 +274,9 @@ def _smooth_cases():
         "binary_focal_cross_entropy": lambda r, s: (r.uniform(0.05, 0.95, s),
                                                     r.uniform(0.01, 0.99, s)),
         "softmax_cross_entropy": lambda r, s: (real(r, s), simplex(r, s)),
+        # probabilities off 0 (and targets off the simplex's corners), renormalised and clipped
+        "categorical_cross_entropy": lambda r, s: (simplex(r, s) + 0.01, simplex(r, s)),
+        "categorical_focal_cross_entropy": lambda r, s: (simplex(r, s) + 0.01, simplex(r, s)),
         "poly1_cross_entropy": lambda r, s: (real(r, s), simplex(r, s)),
         # the hinge and the max of (1 - t) x: kinks that random reals stay off
         "categorical_hinge": lambda r, s: (real(r, s), simplex(r, s)),
@@ -284,6 +287,8 @@ def _smooth_cases():
         "linear_cross_entropy": lambda r, s: (real(r, s), real(r, (3, s[1])),
                                               labels(r, (s[0], 3))),
         "kl_divergence": lambda r, s: (simplex(r, s), simplex(r, s)),
+        "jensen_shannon": lambda r, s: (simplex(r, s), simplex(r, s)),
+        "jensen_shannon_distance": lambda r, s: (simplex(r, s), simplex(r, s)),
         # targets off 0, where the y_true difference would leave t >= 0 (and log t is -inf)
         "generalized_kl_div_log_input": lambda r, s: (real(r, s), r.uniform(0.01, 2, s)),
         "kl_div_log_input": lambda r, s: (real(r, s), r.uniform(0.01, 2, s)),

@@ -199,3 +199,55 @@ def test_bce_target_gradient_at_the_clamp_follows_the_convention():
                                        **kw), [np.inf, -np.inf, 0.0])
     with pytest.raises(TypeError, match="target_grad_clamped"):
         R.VJPS["binary_cross_entropy"](np.ones(3), p, t, wrt="y_true", target_grad_clamped=1)
+
+
+# --------------------------------------------------- categorical probabilities, soft targets
+PC = np.array([[0.2, 0.5, 0.3], [0.7, 0.25, 0.05]])
+
+
+@pytest.mark.parametrize(("name", "kw"), [
+    ("categorical_cross_entropy", {}),
+    ("categorical_cross_entropy", {"renormalize": True, "clip_eps": 1e-7, "label_smoothing": 0.1}),
+    ("categorical_focal_cross_entropy", {"renormalize": True, "clip_eps": 1e-7, "alpha": 0.25}),
+    ("categorical_focal_cross_entropy", {"gamma": 0.5, "alpha": [0.2, 0.3, 0.5],
+                                         "reduction": "sum"})])
+def test_categorical_probability_target_gradient_matches_central_difference(name, kw):
+    rng = np.random.default_rng(17)
+    out = R.FUNCTIONS[name](PC, T, **kw)
+    g, v = rng.uniform(-1, 1, np.shape(out)), rng.uniform(-1, 1, T.shape)
+    t = T + 0.05  # off 0, where the difference would leave [0, 1]
+    grad = R.VJPS[name](g, PC, t, wrt="y_true", **kw)
+    fd = _central(R.FUNCTIONS[name], PC, t, g, v, **kw)
+    assert abs(np.sum(grad * v) - fd) <= 1e-6 * (np.sum(np.abs(grad * v)) + 1.0)
+
+
+def test_categorical_probability_target_gradient_at_a_zero_probability_is_inf():
+    got = R.VJPS["categorical_cross_entropy"](np.ones(1), np.array([[0.0, 1.0]]),
+                                              np.array([[0.5, 0.5]]), wrt="y_true")
+    np.testing.assert_array_equal(got, [[np.inf, 0.0]])
+
+
+# ------------------------------------------------------ KL and JS of two distributions
+@pytest.mark.parametrize(("name", "kw"), [
+    ("kl_divergence", {}), ("kl_divergence", {"clip_eps": 1e-7, "reduction": "sum"}),
+    ("kl_divergence", {"normalize": True, "base": 2.0}),
+    ("jensen_shannon", {"normalize": True}), ("jensen_shannon_distance", {"base": 2.0})])
+def test_distribution_pair_target_gradient_matches_central_difference(name, kw):
+    rng = np.random.default_rng(19)
+    out = R.FUNCTIONS[name](PC, T + 0.05, **kw)
+    g, v = rng.uniform(-1, 1, np.shape(out)), rng.uniform(-1, 1, T.shape)
+    t = T + 0.05
+    grad = R.VJPS[name](g, PC, t, wrt="y_true", **kw)
+    fd = _central(R.FUNCTIONS[name], PC, t, g, v, **kw)
+    assert abs(np.sum(grad * v) - fd) <= 1e-6 * (np.sum(np.abs(grad * v)) + 1.0)
+
+
+def test_kl_target_gradient_clip_and_zero_conventions():
+    """Keras clips t to [eps, 1]: a zero target is clipped (slope 0), a one-hot 1 sits on the
+    bound (grad_at_clip); unclipped, t = 0 has the right derivative -inf (+inf if p = 0)."""
+    p = np.array([[0.5, 0.5, 0.0]])
+    t = np.array([[1.0, 0.0, 0.0]])
+    got = R.VJPS["kl_divergence"](np.ones(1), p, t, wrt="y_true", clip_eps=1e-7, grad_at_clip=0.5)
+    np.testing.assert_allclose(got, [[0.5 * (np.log(1 / 0.5) + 1), 0.0, 0.0]], rtol=1e-15)
+    got = R.VJPS["kl_divergence"](np.ones(1), p, t, wrt="y_true")
+    assert got[0, 1] == -np.inf and got[0, 2] == np.inf
