@@ -38,6 +38,13 @@ def _stirling(t: np.ndarray) -> np.ndarray:
     return np.where(big, term, EXT(0))
 
 
+def _stirling_slope(t: np.ndarray) -> np.ndarray:
+    """d/dt of _stirling: log t + 1/(2t) where t > 1, else 0 (torch masks t <= 1)."""
+    big = t > 1
+    tt = np.where(big, t, 2.0)
+    return np.where(big, np.log(tt) + 0.5 / tt, 0.0)
+
+
 def _poisson_inputs(y_pred: Any, y_true: Any, eps: float | None):
     p, t = pair(y_pred, y_true)
     check_nonnegative(p, "y_pred")
@@ -75,12 +82,19 @@ def poisson_nll(
 def poisson_nll_vjp(
     g: Any, y_pred: Any, y_true: Any, *, eps: float | None = None, stirling: bool = False,
     mean_axis: int | None = None, reduction: str = "none", sample_weight: Any = None,
+    wrt: str = "y_pred",
 ) -> np.ndarray:
-    """d/dy_pred = 1 - y_true / (y_pred + eps) (the 0 log 0 terms have gradient 1)."""
+    """d/dy_pred = 1 - y_true / (y_pred + eps) (the 0 log 0 terms have gradient 1).
+    ``wrt="y_true"``: -log(y_pred + eps) (+inf at a zero rate), plus log t + 1/(2t) where
+    t > 1 if stirling."""
     p, t, eps = _poisson_inputs(y_pred, y_true, eps)
     cot, dead = reduce_vjp(g, p.shape, reduction, sample_weight=sample_weight,
                            mean_axis=mean_axis)
     q = p.astype(EXT) if eps is None else p.astype(EXT) + eps
+    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+        with np.errstate(divide="ignore"):
+            local = -to64(np.log(q))
+        return chain(cot, dead, local + _stirling_slope(t) if stirling else local)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         # 1 - t/q = (q - t)/q: no cancellation near the optimum q = t
         local = np.where(t == 0, 1.0, to64((q - t) / q))
@@ -108,12 +122,16 @@ def poisson_nll_log_input(
 def poisson_nll_log_input_vjp(
     g: Any, y_pred: Any, y_true: Any, *, stirling: bool = False,
     mean_axis: int | None = None, reduction: str = "none", sample_weight: Any = None,
+    wrt: str = "y_pred",
 ) -> np.ndarray:
-    """d/dy_pred = exp(y_pred) - y_true."""
+    """d/dy_pred = exp(y_pred) - y_true; ``wrt="y_true"``: -y_pred, plus log t + 1/(2t)
+    where t > 1 if stirling."""
     p, t = pair(y_pred, y_true)
     check_nonnegative(t, "y_true")
     cot, dead = reduce_vjp(g, p.shape, reduction, sample_weight=sample_weight,
                            mean_axis=mean_axis)
+    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+        return chain(cot, dead, -p + _stirling_slope(t) if stirling else -p)
     with np.errstate(over="ignore", invalid="ignore"):
         local = to64(np.exp(p.astype(EXT)) - t)  # cancels near exp(p) = t
     return chain(cot, dead, local)

@@ -204,12 +204,15 @@ def root_mean_squared_log_error(
 def root_mean_squared_log_error_vjp(
     g: Any, y_pred: Any, y_true: Any, *, multioutput: str = "pooled",
     sample_weight: Any = None, mean_of_empty: float = float("nan"),
-    grad_at_zero: float = 0.0,
+    grad_at_zero: float = 0.0, wrt: str = "y_pred",
 ) -> np.ndarray:
     """d/dy_pred_i = w_i L_i / ((1 + y_pred_i) Σ w · RMSLE), L = log1p(y_pred) -
-    log1p(y_true); ``grad_at_zero`` where a group's RMSLE is 0 (as for the RMSE)."""
-    p, d, e = _log_errors(y_pred, y_true)
-    grad = _root_vjp(g, d, e, sample_weight, multioutput, mean_of_empty, grad_at_zero)
+    log1p(y_true); ``grad_at_zero`` where a group's RMSLE is 0 (as for the RMSE).
+    ``wrt="y_true"``: -w_i L_i / ((1 + y_true_i) Σ w · RMSLE)."""
+    sign, x = {"y_pred": (1.0, y_pred), "y_true": (-1.0, y_true)}[
+        check_choice(wrt, "wrt", ("y_pred", "y_true"))]
+    _, d, e = _log_errors(y_pred, y_true)
+    grad = sign * _root_vjp(g, d, e, sample_weight, multioutput, mean_of_empty, grad_at_zero)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        out = to64(grad.astype(EXT) / (1 + p.astype(EXT)))  # 1 + p without a rounding
-    return np.where(grad == 0, 0.0, out)  # a zero gradient stays 0 (no 0 / 0 at p = -1)
+        out = to64(grad.astype(EXT) / (1 + as_float64(x, wrt).astype(EXT)))  # 1 + x unrounded
+    return np.where(grad == 0, 0.0, out)  # a zero gradient stays 0 (no 0 / 0 at x = -1)

@@ -454,23 +454,25 @@ def squared_log_error(
 def squared_log_error_vjp(
     g: Any, y_pred: Any, y_true: Any, *, clip_eps: float | None = None,
     mean_axis: int | None = None, reduction: str = "none", sample_weight: Any = None,
-    grad_at_clip: float = 1.0,
+    grad_at_clip: float = 1.0, wrt: str = "y_pred",
 ) -> np.ndarray:
     """d/dy_pred = 2 (log1p(P) - log1p(T)) / (1 + P), P = max(y_pred, clip_eps); zero
     where y_pred < clip_eps and ``grad_at_clip`` times it where y_pred == clip_eps
     (TF ``maximum`` and torch ``clamp`` pass the gradient at equality: 1; jax
-    ``maximum`` splits it: 0.5)."""
+    ``maximum`` splits it: 0.5). ``wrt="y_true"``: -2 (log1p(P) - log1p(T)) / (1 + T),
+    T = max(y_true, clip_eps), with the same rule at T's clip."""
     if clip_eps is not None:
         clip_eps = check_finite_scalar(clip_eps, "clip_eps", low=0.0)
-    p0, t = pair(y_pred, y_true)
-    p, t = _sle_inputs(p0, t, clip_eps)
+    p0, t0 = pair(y_pred, y_true)
+    p, t = _sle_inputs(p0, t0, clip_eps)
+    sign, x0, x = {"y_pred": (2, p0, p), "y_true": (-2, t0, t)}[check_choice(wrt, "wrt", WRT)]
     cot, dead = reduce_vjp(g, p0.shape, reduction, sample_weight=sample_weight,
                            mean_axis=mean_axis)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        local = to64(2 * _log1p_ratio(p, t) / (1 + p.astype(EXT)))
+        local = to64(sign * _log1p_ratio(p, t) / (1 + x.astype(EXT)))
     if clip_eps is not None:
-        local = np.where(p0 < clip_eps, 0.0,
-                         np.where(p0 == clip_eps, grad_at_clip * local, local))
+        local = np.where(x0 < clip_eps, 0.0,
+                         np.where(x0 == clip_eps, grad_at_clip * local, local))
     return chain(cot, dead, local)
 
 

@@ -251,3 +251,33 @@ def test_kl_target_gradient_clip_and_zero_conventions():
     np.testing.assert_allclose(got, [[0.5 * (np.log(1 / 0.5) + 1), 0.0, 0.0]], rtol=1e-15)
     got = R.VJPS["kl_divergence"](np.ones(1), p, t, wrt="y_true")
     assert got[0, 1] == -np.inf and got[0, 2] == np.inf
+
+
+# ------------------------------------------------ counts, rates and squared log errors
+YR = np.array([[0.5, 2.0, 7.5], [1e-3, 1.0, 3.0]])
+TR = np.array([[0.3, 1.5, 4.0], [0.2, 1.2, 9.0]])
+
+
+@pytest.mark.parametrize(("name", "kw"), [
+    ("poisson_nll", {}), ("poisson_nll", {"eps": 1e-8, "stirling": True, "reduction": "mean"}),
+    ("poisson_nll_log_input", {"stirling": True}), ("poisson_nll_log_input", {"reduction": "sum"}),
+    ("squared_log_error", {}), ("squared_log_error", {"clip_eps": 1e-7, "mean_axis": -1}),
+    ("root_mean_squared_log_error", {}),
+    ("root_mean_squared_log_error", {"multioutput": "raw_values", "sample_weight": [1.0, 2.0]})])
+def test_rate_target_gradient_matches_central_difference(name, kw):
+    rng = np.random.default_rng(23)
+    out = R.FUNCTIONS[name](YR, TR, **kw)
+    g, v = rng.uniform(-1, 1, np.shape(out)), rng.uniform(-1, 1, TR.shape)
+    grad = R.VJPS[name](g, YR, TR, wrt="y_true", **kw)
+    fd = _central(R.FUNCTIONS[name], YR, TR, g, v, **kw)
+    assert abs(np.sum(grad * v) - fd) <= 1e-6 * (np.sum(np.abs(grad * v)) + 1.0)
+
+
+def test_squared_log_error_target_clip_follows_grad_at_clip():
+    """Keras: T = max(y_true, eps); 0 below eps, grad_at_clip at it."""
+    got = R.VJPS["squared_log_error"](np.ones(3), np.array([1.0, 1.0, 1.0]),
+                                      np.array([0.0, 1e-7, 0.5]), wrt="y_true",
+                                      clip_eps=1e-7, grad_at_clip=0.5)
+    assert got[0] == 0.0 and got[2] < 0
+    np.testing.assert_allclose(got[1], 0.5 * -2 * (np.log1p(1.0) - np.log1p(1e-7)) / (1 + 1e-7),
+                               rtol=1e-15)
