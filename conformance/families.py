@@ -55,7 +55,7 @@ FAMILIES: dict[str, Family] = {
     # cross_entropy(p, q) takes the target distribution first (H(P, Q) as in the lessons).
     "target_first_pair": Family(R.DISTRIBUTION_PAIR, ("y_true", "y_pred")),
     "log_distribution_pair": Family(R.LOG_DISTRIBUTION_PAIR, more_grad_inputs=("y_true",)),
-    "nonneg_pair": Family(R.NONNEG_PAIR),
+    "nonneg_pair": Family(R.NONNEG_PAIR, more_grad_inputs=("y_true",)),
     "regression": Family(R.REGRESSION, more_grad_inputs=("y_true",)),
     "nonneg_regression": Family(R.NONNEG_REGRESSION, more_grad_inputs=("y_true",)),
     "rates": Family(R.RATES, more_grad_inputs=("y_true",)),

@@ -146,29 +146,62 @@ def _log_ratio_grad(
     return np.where(np.isnan(x) | np.isnan(y), np.nan, d), both
 
 
-def rel_entr_vjp(g: Any, x: Any, y: Any, *, grad_at_zero: float | None = None) -> np.ndarray:
+def _y_slope(x: np.ndarray, y: np.ndarray, inside: np.ndarray, slope: np.ndarray,
+             at_x_zero: float, at_y_zero: float) -> np.ndarray:
+    """d/dy of a two-argument kernel: ``slope`` where ``inside``; ``at_x_zero`` where x = 0
+    (the kernel is then a constant or linear in y); ``at_y_zero`` where y = 0 < x (the right
+    derivative); 0 where the kernel is the constant inf (or NaN) in y; NaN for NaN inputs."""
+    d = np.where(inside, slope, 0.0)
+    d = np.where((y == 0) & (x > 0), at_y_zero, d)
+    d = np.where(x == 0, at_x_zero, d)
+    return np.where(np.isnan(x) | np.isnan(y), np.nan, d)
+
+
+def rel_entr_vjp(g: Any, x: Any, y: Any, *, grad_at_zero: float | None = None,
+                 wrt: str = "y_pred") -> np.ndarray:
     """g * (log(x/y) + 1) where x, y > 0; -inf at x = 0 < y (limit) or ``grad_at_zero``
-    (jax: 0); 0 where rel_entr is the constant inf (x < 0, y < 0, or y = 0 < x)."""
+    (jax: 0); 0 where rel_entr is the constant inf (x < 0, y < 0, or y = 0 < x).
+    ``wrt="y_true"`` (w.r.t. y): -x/y where x, y > 0; 0 at x = 0 (rel_entr(0, y >= 0) = 0)
+    and where it is the constant inf; -inf at y = 0 < x (the right derivative)."""
     x, y = np.broadcast_arrays(as_float64(x, "x"), as_float64(y, "y"))
+    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+        with np.errstate(all="ignore"):
+            d = _y_slope(x, y, (x > 0) & (y > 0), -x / y, 0.0, -np.inf)
+        return _times(g, d)
     d, both = _log_ratio_grad(x, y, grad_at_zero)
     plus_one = log_ratio_plus_one(np.where(both, x, 1.0), np.where(both, y, 1.0))
     return _times(g, np.where(both, plus_one, d))
 
 
 def kl_div_elementwise_vjp(
-    g: Any, x: Any, y: Any, *, grad_at_zero: float | None = None
+    g: Any, x: Any, y: Any, *, grad_at_zero: float | None = None, wrt: str = "y_pred",
 ) -> np.ndarray:
-    """g * log(x/y) where x, y > 0; -inf at x = 0 < y (limit) or ``grad_at_zero`` (jax: -1)."""
+    """g * log(x/y) where x, y > 0; -inf at x = 0 < y (limit) or ``grad_at_zero`` (jax: -1).
+    ``wrt="y_true"``: 1 - x/y where x, y > 0; 1 at x = 0 (kl_div(0, y >= 0) = y); -inf at
+    y = 0 < x; 0 where kl_div is the constant inf."""
+    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+        x, y = np.broadcast_arrays(as_float64(x, "x"), as_float64(y, "y"))
+        with np.errstate(all="ignore"):
+            # (y - x)/y: one rounding, no cancellation of 1 - x/y near x = y
+            d = _y_slope(x, y, (x > 0) & (y > 0), (y - x) / y, 1.0, -np.inf)
+        d = np.where((x > 0) & np.isposinf(y) & np.isfinite(x), 1.0, d)  # ~ y as y -> inf
+        return _times(g, np.where((x == 0) & (y < 0), 0.0, d))  # kl_div(0, y < 0) = inf
     d, _ = _log_ratio_grad(as_float64(x, "x"), as_float64(y, "y"), grad_at_zero)
     return _times(g, d)
 
 
-def xlogy_vjp(g: Any, x: Any, y: Any, *, grad_at_zero: float | None = None) -> np.ndarray:
+def xlogy_vjp(g: Any, x: Any, y: Any, *, grad_at_zero: float | None = None,
+              wrt: str = "y_pred") -> np.ndarray:
     """g * log y. Where x = 0 and y <= 0 (no derivative) ``grad_at_zero`` replaces log y
-    when given (torch: 0.0; jax keeps log y)."""
+    when given (torch: 0.0; jax keeps log y). ``wrt="y_true"`` (w.r.t. y): x / y; 0 where
+    x = 0 (xlogy(0, y) = 0 for every y); NaN where y < 0 < |x| (log y is NaN)."""
     x = as_float64(x, "x")
     y = as_float64(y, "y")
     x, y = np.broadcast_arrays(x, y)
+    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+        with np.errstate(all="ignore"):
+            d = np.where(x == 0, 0.0, np.where(y < 0, np.nan, x / y))
+        return _times(g, np.where(np.isnan(x) | np.isnan(y), np.nan, d))
     with np.errstate(all="ignore"):
         d = np.log(y)
     if grad_at_zero is not None:
@@ -176,11 +209,17 @@ def xlogy_vjp(g: Any, x: Any, y: Any, *, grad_at_zero: float | None = None) -> n
     return _times(g, np.where(np.isnan(x), np.nan, d))
 
 
-def xlog1py_vjp(g: Any, x: Any, y: Any, *, grad_at_zero: float | None = None) -> np.ndarray:
-    """g * log1p(y); ``grad_at_zero`` replaces it where x = 0 and y <= -1 (torch: 0.0)."""
+def xlog1py_vjp(g: Any, x: Any, y: Any, *, grad_at_zero: float | None = None,
+                wrt: str = "y_pred") -> np.ndarray:
+    """g * log1p(y); ``grad_at_zero`` replaces it where x = 0 and y <= -1 (torch: 0.0).
+    ``wrt="y_true"``: x / (1 + y); 0 where x = 0; NaN where y < -1 < |x|."""
     x = as_float64(x, "x")
     y = as_float64(y, "y")
     x, y = np.broadcast_arrays(x, y)
+    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+        with np.errstate(all="ignore"):
+            d = np.where(x == 0, 0.0, np.where(y < -1, np.nan, x / (1.0 + y)))
+        return _times(g, np.where(np.isnan(x) | np.isnan(y), np.nan, d))
     with np.errstate(all="ignore"):
         d = np.log1p(y)
     if grad_at_zero is not None:

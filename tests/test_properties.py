@@ -288,6 +288,11 @@ def _smooth_cases():
         "linear_cross_entropy": lambda r, s: (real(r, s), real(r, (3, s[1])),
                                               labels(r, (s[0], 3))),
         "kl_divergence": lambda r, s: (simplex(r, s), simplex(r, s)),
+        # the elementwise kernels of two non-negative arguments, away from 0
+        "xlogy": lambda r, s: (r.uniform(0.1, 3, s), r.uniform(0.1, 3, s)),
+        "xlog1py": lambda r, s: (r.uniform(0.1, 3, s), r.uniform(0.1, 3, s)),
+        "rel_entr": lambda r, s: (r.uniform(0.1, 3, s), r.uniform(0.1, 3, s)),
+        "kl_div_elementwise": lambda r, s: (r.uniform(0.1, 3, s), r.uniform(0.1, 3, s)),
         "jensen_shannon": lambda r, s: (simplex(r, s), simplex(r, s)),
         "jensen_shannon_distance": lambda r, s: (simplex(r, s), simplex(r, s)),
         # targets off 0, where the y_true difference would leave t >= 0 (and log t is -inf)

@@ -281,3 +281,20 @@ def test_squared_log_error_target_clip_follows_grad_at_clip():
     assert got[0] == 0.0 and got[2] < 0
     np.testing.assert_allclose(got[1], 0.5 * -2 * (np.log1p(1.0) - np.log1p(1e-7)) / (1 + 1e-7),
                                rtol=1e-15)
+
+
+# ------------------------------------------- two-argument kernels, w.r.t. the second
+@pytest.mark.parametrize(("name", "want"), [
+    # x:    0 (y>0)  0 (y=0)  0 (y<0)  2 (y=0)   2 (y<0)  -1 (y=1)   NaN (y=1)
+    ("xlogy", [0.0, 0.0, 0.0, np.inf, np.nan, -1.0, np.nan]),
+    ("xlog1py", [0.0, 0.0, 0.0, 2.0, 4.0, -0.5, np.nan]),
+    ("rel_entr", [0.0, 0.0, 0.0, -np.inf, 0.0, 0.0, np.nan]),
+    ("kl_div_elementwise", [1.0, 1.0, 0.0, -np.inf, 0.0, 0.0, np.nan])])
+def test_kernel_second_argument_gradient_edges(name, want):
+    """At x = 0 the kernels are 0 (xlogy, xlog1py, rel_entr for y >= 0) or y (kl_div) in
+    y, so their slopes are 0 or 1; at y = 0 < x the right derivative; 0 where the kernel is
+    the constant inf in y; NaN where it is NaN."""
+    x = np.array([0.0, 0.0, 0.0, 2.0, 2.0, -1.0, np.nan])
+    y = np.array([0.5, 0.0, -0.5, 0.0, -0.5, 1.0, 1.0])
+    got = R.VJPS[name](np.ones(7), x, y, wrt="y_true")
+    np.testing.assert_array_equal(got, want)
