@@ -62,7 +62,7 @@ FAMILIES: dict[str, Family] = {
     "log_rates": Family(R.LOG_RATES, more_grad_inputs=("y_true",)),
     "vectors": Family(R.VECTORS, more_grad_inputs=("y_true",)),
     "margin": Family(R.MARGIN),
-    "multilabel": Family(R.MULTILABEL),
+    "multilabel": Family(R.MULTILABEL, more_grad_inputs=("y_true",)),
     "multilabel_index": Family(R.MULTILABEL_INDEX, int_inputs=("y_true",)),
     "binary_metric": Family(R.BINARY_METRIC),
     "categorical_metric": Family(R.CATEGORICAL_METRIC),
@@ -79,7 +79,7 @@ FAMILIES: dict[str, Family] = {
     "contrastive": Family(R.CONTRASTIVE, int_inputs=("y_true",)),
     "linear_features": Family(R.LINEAR_FEATURES, ("x", "linear_weight", "y_true"),
                               int_inputs=("y_true",), more_grad_inputs=("linear_weight",)),
-    "overlap": Family(R.OVERLAP),
+    "overlap": Family(R.OVERLAP, more_grad_inputs=("y_true",)),
     "ctc": Family(R.CTC, ("y_pred", "y_true", "input_lengths", "label_lengths"),
                   int_inputs=("y_true", "input_lengths", "label_lengths")),
     # scores [lists, items] and relevance labels; an item mask and item weights on demand

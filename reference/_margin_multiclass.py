@@ -357,11 +357,15 @@ def multilabel_soft_margin(
 
 def multilabel_soft_margin_vjp(
     g: Any, y_pred: Any, y_true: Any, *, axis: int = -1, class_weight: Any = None,
-    reduction: str = "none", sample_weight: Any = None,
+    reduction: str = "none", sample_weight: Any = None, wrt: str = "y_pred",
 ) -> np.ndarray:
-    """d/dx_c = w_c (sigmoid(x_c) - t_c) / C."""
+    """d/dx_c = w_c (sigmoid(x_c) - t_c) / C; ``wrt="y_true"``: d/dt_c = -w_c x_c / C
+    (softplus(-x) - softplus(x) = -x)."""
     x, t, axis, w = _multilabel_parts(y_pred, y_true, axis, class_weight)
     cot, dead = reduce_vjp(g, x.shape[:-1], reduction, sample_weight=sample_weight)
+    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+        local = -w * x / x.shape[-1]
+        return np.moveaxis(chain(cot[..., None], dead[..., None], local), -1, axis)
     with np.errstate(invalid="ignore", over="ignore"):
         # sigmoid(x) - t = (1 - t) sigmoid(x) - t sigmoid(-x): exact for t in {0, 1};
         # extended precision for soft t, where the two terms cancel

@@ -180,6 +180,48 @@ def _expand(a: np.ndarray, axes: tuple[int, ...], shape: tuple[int, ...]) -> np.
     return np.broadcast_to(np.expand_dims(a, axes), shape)
 
 
+WRT = ("y_pred", "y_true")
+
+
+def _target_vjp(g: Any, p: np.ndarray, q: np.ndarray, t: np.ndarray, axes: tuple[int, ...],
+                s: float, e: float, cw: np.ndarray | None, class_weight: Any,
+                abk: tuple[float, float, float], sums: tuple[np.ndarray, ...], reduction: str,
+                sample_weight: Any, mean_axis: Any) -> np.ndarray:
+    """VJP w.r.t. the targets of L = N / (k I + N + s), N = α FP + β FN + eps (Tversky: k = 1;
+    Dice: α = β = 1, k = 2), the predictions' probabilities p held fixed:
+
+        dL/dt_i = ((β (1 - p_i) - α p_i)(k I + s) - k N p_i) / D^2.
+
+    With class_weight="inverse_square_frequency" the weights are functions of the targets
+    too (optax does not stop their gradient): w = C w' / Σ w', w'_c = 1 / (F_c^2 + 1e-7),
+    F_c = Σ t over every axis but the last, so each target of class c also gets
+    Σ_k (Σ_samples cot_k L_k) dw_k/dF_c."""
+    a, b, k = abk
+    inter, fp, fn = sums
+    cot, dead = _values_cot(g, inter.shape, cw, reduction, sample_weight, mean_axis)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        num = a * fp + b * fn + e
+        ki_s = k * inter + s
+        den = ki_s + num
+        local = ((b * q - a * p) * _expand(ki_s, axes, t.shape)
+                 - k * p * _expand(num, axes, t.shape)) / _expand(den * den, axes, t.shape)
+    grad = chain(_expand(cot, axes, t.shape), _expand(dead, axes, t.shape), to64(local))
+    if isinstance(class_weight, str):
+        raw, _ = _values_cot(g, inter.shape, None, reduction, sample_weight, mean_axis)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            values = to64(num / den)
+            f = np.sum(t, axis=tuple(range(t.ndim - 1)))
+            w = 1.0 / (f * f + FREQUENCY_EPS)
+            dw = -2.0 * f * w * w  # dw'_c / dF_c
+            total = np.sum(w)
+            c = w.shape[0]
+            h = np.sum(raw * values, axis=tuple(range(values.ndim - 1)))  # Σ cot_k L_k
+            # d(C w'_k / Σ w')/dF_c = C (δ_kc dw_c Σ - w'_k dw_c) / Σ^2
+            per_class = c * dw * (h * total - np.sum(h * w)) / (total * total)
+        grad = grad + np.broadcast_to(per_class, t.shape)
+    return grad
+
+
 def dice(
     y_pred: Any, y_true: Any, *, axis: Any = None, smooth: float = 0.0, eps: float = 0.0,
     input_space: str = "probabilities", class_weight: Any = None, mean_axis: int | None = None,
@@ -209,12 +251,17 @@ def dice_vjp(
     g: Any, y_pred: Any, y_true: Any, *, axis: Any = None, smooth: float = 0.0,
     eps: float = 0.0, input_space: str = "probabilities", class_weight: Any = None,
     mean_axis: int | None = None, reduction: str = "none", sample_weight: Any = None,
+    wrt: str = "y_pred",
 ) -> np.ndarray:
     """dL/dp_i = ((1 - t_i)(2 I + s) - t_i (2 N + 2 I + s)) / D^2, N = FP + FN + eps,
-    D = 2 I + N + s (d D / d p_i = 1): both terms of one sign for p, t in [0, 1]."""
+    D = 2 I + N + s (d D / d p_i = 1): both terms of one sign for p, t in [0, 1].
+    ``wrt="y_true"``: see :func:`_target_vjp` (α = β = 1, I counted twice)."""
     z, t, p, q, axes, s, e, cw = _inputs(y_pred, y_true, axis, input_space, smooth, eps,
                                       class_weight)
     inter, fp, fn = _sums(p, q, t, axes)
+    if check_choice(wrt, "wrt", WRT) == "y_true":
+        return _target_vjp(g, p, q, t, axes, s, e, cw, class_weight, (1.0, 1.0, 2.0),
+                           (inter, fp, fn), reduction, sample_weight, mean_axis)
     cot, dead = _values_cot(g, inter.shape, cw, reduction, sample_weight, mean_axis)
     te = t.astype(EXT)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -268,13 +315,18 @@ def tversky_vjp(
     axis: Any = None, smooth: float = 0.0, eps: float = 0.0,
     input_space: str = "probabilities", class_weight: Any = None,
     mean_axis: int | None = None, reduction: str = "none", sample_weight: Any = None,
+    wrt: str = "y_pred",
 ) -> np.ndarray:
     """dL/dp_i = ((1 - t_i) α (I + s) - t_i (β (I + s) + N)) / D^2, N = α FP + β FN + eps,
-    D = I + N + s (d D / d p_i = α (1 - t_i) + (1 - β) t_i)."""
+    D = I + N + s (d D / d p_i = α (1 - t_i) + (1 - β) t_i).
+    ``wrt="y_true"``: see :func:`_target_vjp`."""
     a, b = _check_weights(alpha, beta)
     z, t, p, q, axes, s, e, cw = _inputs(y_pred, y_true, axis, input_space, smooth, eps,
                                       class_weight)
     inter, fp, fn = _sums(p, q, t, axes)
+    if check_choice(wrt, "wrt", WRT) == "y_true":
+        return _target_vjp(g, p, q, t, axes, s, e, cw, class_weight, (a, b, 1.0),
+                           (inter, fp, fn), reduction, sample_weight, mean_axis)
     cot, dead = _values_cot(g, inter.shape, cw, reduction, sample_weight, mean_axis)
     te = t.astype(EXT)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):

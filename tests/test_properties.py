@@ -267,7 +267,7 @@ def _smooth_cases():
                                 np.concatenate([[0, 0], r.integers(0, 3, s[0])])),
         "soft_margin": lambda r, s: (real(r, s), pm1(r, s)),
         "squared_hinge": lambda r, s: (real(r, s), pm1(r, s)),
-        "multilabel_soft_margin": lambda r, s: (real(r, s), r.uniform(0, 1, s)),
+        "multilabel_soft_margin": lambda r, s: (real(r, s), r.uniform(0.01, 0.99, s)),
         # targets kept off 0 and 1, where the y_true difference would leave [0, 1]
         "sigmoid_binary_cross_entropy": lambda r, s: (real(r, s), r.uniform(0.01, 0.99, s)),
         "sigmoid_focal_loss": lambda r, s: (real(r, s), r.uniform(0.01, 0.99, s)),

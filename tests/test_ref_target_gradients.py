@@ -298,3 +298,27 @@ def test_kernel_second_argument_gradient_edges(name, want):
     y = np.array([0.5, 0.0, -0.5, 0.0, -0.5, 1.0, 1.0])
     got = R.VJPS[name](np.ones(7), x, y, wrt="y_true")
     np.testing.assert_array_equal(got, want)
+
+
+# ------------------------------------------------------------ Dice and Tversky, soft masks
+ZO = np.array([[[0.3, -1.0, 2.0], [0.5, 0.1, -0.4]], [[1.5, 0.2, -0.7], [-2.0, 0.9, 0.3]]])
+TO = np.array([[[0.9, 0.05, 0.05], [0.2, 0.7, 0.1]], [[0.3, 0.3, 0.4], [0.0, 1.0, 0.0]]])
+
+
+@pytest.mark.parametrize(("name", "kw"), [
+    ("dice", {"input_space": "softmax_logits", "axis": (1,), "smooth": 1.0}),
+    ("dice", {"input_space": "sigmoid_logits", "axis": None, "eps": 1e-7}),
+    ("tversky", {"input_space": "softmax_logits", "alpha": 0.3, "beta": 0.7, "axis": (1,)}),
+    ("tversky", {"input_space": "softmax_logits", "axis": (1,), "smooth": 1.0,
+                 "class_weight": "inverse_square_frequency", "reduction": "mean"}),
+    ("tversky", {"input_space": "softmax_logits", "axis": (1,),
+                 "class_weight": [0.5, 1.0, 2.0], "reduction": "sum"})])
+def test_overlap_target_gradient_matches_central_difference(name, kw):
+    """The targets' gradient with the probabilities held fixed, and with optax's
+    inverse-square-frequency class weights differentiated through the targets too."""
+    rng = np.random.default_rng(29)
+    out = R.FUNCTIONS[name](ZO, TO, **kw)
+    g, v = rng.uniform(-1, 1, np.shape(out)), rng.uniform(-1, 1, TO.shape)
+    grad = R.VJPS[name](g, ZO, TO, wrt="y_true", **kw)
+    fd = _central(R.FUNCTIONS[name], ZO, TO, g, v, **kw)
+    assert abs(np.sum(grad * v) - fd) <= 1e-6 * (np.sum(np.abs(grad * v)) + 1.0)
