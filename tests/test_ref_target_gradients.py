@@ -67,14 +67,21 @@ def _central(f, x, t, g, v, **kw) -> float:
     return float((np.sum(g * f(x, t + h * v, **kw)) - np.sum(g * f(x, t - h * v, **kw))) / (2 * h))
 
 
+def _assert_target_vjp(name, y, t, seed, **kw):
+    """The VJP w.r.t. y_true against a central difference of the function along a random
+    direction, under a random cotangent."""
+    rng = np.random.default_rng(seed)
+    out = R.FUNCTIONS[name](y, t, **kw)
+    g, v = rng.uniform(-1, 1, np.shape(out)), rng.uniform(-1, 1, np.shape(t))
+    grad = R.VJPS[name](g, y, t, wrt="y_true", **kw)
+    fd = _central(R.FUNCTIONS[name], y, t, g, v, **kw)
+    assert abs(np.sum(grad * v) - fd) <= 1e-6 * (np.sum(np.abs(grad * v)) + 1.0)
+
+
 @pytest.mark.parametrize("kw", [{}, {"label_smoothing": 0.2}, {"pos_weight": 2.5},
                                 {"pos_weight": [0.1, 1.0, 4.0], "label_smoothing": 0.1}])
 def test_sigmoid_bce_target_gradient_matches_central_difference(kw):
-    rng = np.random.default_rng(3)
-    g, v = rng.uniform(-1, 1, XB.shape), rng.uniform(-1, 1, XB.shape)
-    grad = R.VJPS["sigmoid_binary_cross_entropy"](g, XB, TB, wrt="y_true", **kw)
-    fd = _central(R.sigmoid_binary_cross_entropy, XB, TB, g, v, **kw)
-    assert abs(np.sum(grad * v) - fd) <= 1e-6 * (np.sum(np.abs(grad * v)) + 1.0)
+    _assert_target_vjp("sigmoid_binary_cross_entropy", XB, TB, 3, **kw)
 
 
 def test_sigmoid_bce_target_gradient_is_minus_the_logit_exactly():
@@ -107,12 +114,8 @@ def test_sigmoid_bce_target_gradient_with_pos_weight_keeps_small_values():
 @pytest.mark.parametrize("kw", [{}, {"alpha": 0.25}, {"gamma": 0.5, "label_smoothing": 0.1},
                                 {"gamma": 0.0, "alpha": 0.8}])
 def test_sigmoid_focal_target_gradient_matches_central_difference(kw):
-    rng = np.random.default_rng(5)
-    x = np.array([[3.0, -0.5, 1e-3], [-4.0, 2.5, 0.0]])
-    g, v = rng.uniform(-1, 1, x.shape), rng.uniform(-1, 1, x.shape)
-    grad = R.VJPS["sigmoid_focal_loss"](g, x, TB, wrt="y_true", **kw)
-    fd = _central(R.sigmoid_focal_loss, x, TB, g, v, **kw)
-    assert abs(np.sum(grad * v) - fd) <= 1e-6 * (np.sum(np.abs(grad * v)) + 1.0)
+    _assert_target_vjp("sigmoid_focal_loss", np.array([[3.0, -0.5, 1e-3], [-4.0, 2.5, 0.0]]),
+                       TB, 5, **kw)
 
 
 @pytest.mark.parametrize("name", ["sigmoid_binary_cross_entropy", "sigmoid_focal_loss"])
@@ -132,13 +135,7 @@ TK = np.array([[0.1, 0.6, 0.3], [0.5, 0.25, 0.25]])
     ("kl_div_log_input", {"reduction": "batchmean", "log_target": True}),
     ("generalized_kl_div_log_input", {}), ("generalized_kl_div_log_input", {"reduction": "sum"})])
 def test_kl_target_gradient_matches_central_difference(name, kw):
-    rng = np.random.default_rng(11)
-    t = np.log(TK) if kw.get("log_target") else TK
-    out = R.FUNCTIONS[name](YK, t, **kw)
-    g, v = rng.uniform(-1, 1, np.shape(out)), rng.uniform(-1, 1, TK.shape)
-    grad = R.VJPS[name](g, YK, t, wrt="y_true", **kw)
-    fd = _central(R.FUNCTIONS[name], YK, t, g, v, **kw)
-    assert abs(np.sum(grad * v) - fd) <= 1e-6 * (np.sum(np.abs(grad * v)) + 1.0)
+    _assert_target_vjp(name, YK, np.log(TK) if kw.get("log_target") else TK, 11, **kw)
 
 
 @pytest.mark.parametrize("name", ["kl_div_log_input", "generalized_kl_div_log_input"])
@@ -169,12 +166,7 @@ PB = np.array([[0.3, 0.5 + 1e-9, 0.999], [1e-6, 0.5, 0.7]])
     ("binary_focal_cross_entropy", {"gamma": 0.5, "label_smoothing": 0.1}),
     ("brier_score", {"reduction": "sum"})])
 def test_binary_probability_target_gradient_matches_central_difference(name, kw):
-    rng = np.random.default_rng(13)
-    out = R.FUNCTIONS[name](PB, TB, **kw)
-    g, v = rng.uniform(-1, 1, np.shape(out)), rng.uniform(-1, 1, PB.shape)
-    grad = R.VJPS[name](g, PB, TB, wrt="y_true", **kw)
-    fd = _central(R.FUNCTIONS[name], PB, TB, g, v, **kw)
-    assert abs(np.sum(grad * v) - fd) <= 1e-6 * (np.sum(np.abs(grad * v)) + 1.0)
+    _assert_target_vjp(name, PB, TB, 13, **kw)
 
 
 def test_bce_target_gradient_is_minus_logit_to_the_last_bits():
@@ -212,13 +204,7 @@ PC = np.array([[0.2, 0.5, 0.3], [0.7, 0.25, 0.05]])
     ("categorical_focal_cross_entropy", {"gamma": 0.5, "alpha": [0.2, 0.3, 0.5],
                                          "reduction": "sum"})])
 def test_categorical_probability_target_gradient_matches_central_difference(name, kw):
-    rng = np.random.default_rng(17)
-    out = R.FUNCTIONS[name](PC, T, **kw)
-    g, v = rng.uniform(-1, 1, np.shape(out)), rng.uniform(-1, 1, T.shape)
-    t = T + 0.05  # off 0, where the difference would leave [0, 1]
-    grad = R.VJPS[name](g, PC, t, wrt="y_true", **kw)
-    fd = _central(R.FUNCTIONS[name], PC, t, g, v, **kw)
-    assert abs(np.sum(grad * v) - fd) <= 1e-6 * (np.sum(np.abs(grad * v)) + 1.0)
+    _assert_target_vjp(name, PC, T + 0.05, 17, **kw)  # targets off 0: t - h stays >= 0
 
 
 def test_categorical_probability_target_gradient_at_a_zero_probability_is_inf():
@@ -233,13 +219,7 @@ def test_categorical_probability_target_gradient_at_a_zero_probability_is_inf():
     ("kl_divergence", {"normalize": True, "base": 2.0}),
     ("jensen_shannon", {"normalize": True}), ("jensen_shannon_distance", {"base": 2.0})])
 def test_distribution_pair_target_gradient_matches_central_difference(name, kw):
-    rng = np.random.default_rng(19)
-    out = R.FUNCTIONS[name](PC, T + 0.05, **kw)
-    g, v = rng.uniform(-1, 1, np.shape(out)), rng.uniform(-1, 1, T.shape)
-    t = T + 0.05
-    grad = R.VJPS[name](g, PC, t, wrt="y_true", **kw)
-    fd = _central(R.FUNCTIONS[name], PC, t, g, v, **kw)
-    assert abs(np.sum(grad * v) - fd) <= 1e-6 * (np.sum(np.abs(grad * v)) + 1.0)
+    _assert_target_vjp(name, PC, T + 0.05, 19, **kw)
 
 
 def test_kl_target_gradient_clip_and_zero_conventions():
@@ -265,12 +245,7 @@ TR = np.array([[0.3, 1.5, 4.0], [0.2, 1.2, 9.0]])
     ("root_mean_squared_log_error", {}),
     ("root_mean_squared_log_error", {"multioutput": "raw_values", "sample_weight": [1.0, 2.0]})])
 def test_rate_target_gradient_matches_central_difference(name, kw):
-    rng = np.random.default_rng(23)
-    out = R.FUNCTIONS[name](YR, TR, **kw)
-    g, v = rng.uniform(-1, 1, np.shape(out)), rng.uniform(-1, 1, TR.shape)
-    grad = R.VJPS[name](g, YR, TR, wrt="y_true", **kw)
-    fd = _central(R.FUNCTIONS[name], YR, TR, g, v, **kw)
-    assert abs(np.sum(grad * v) - fd) <= 1e-6 * (np.sum(np.abs(grad * v)) + 1.0)
+    _assert_target_vjp(name, YR, TR, 23, **kw)
 
 
 def test_squared_log_error_target_clip_follows_grad_at_clip():
@@ -316,9 +291,4 @@ TO = np.array([[[0.9, 0.05, 0.05], [0.2, 0.7, 0.1]], [[0.3, 0.3, 0.4], [0.0, 1.0
 def test_overlap_target_gradient_matches_central_difference(name, kw):
     """The targets' gradient with the probabilities held fixed, and with optax's
     inverse-square-frequency class weights differentiated through the targets too."""
-    rng = np.random.default_rng(29)
-    out = R.FUNCTIONS[name](ZO, TO, **kw)
-    g, v = rng.uniform(-1, 1, np.shape(out)), rng.uniform(-1, 1, TO.shape)
-    grad = R.VJPS[name](g, ZO, TO, wrt="y_true", **kw)
-    fd = _central(R.FUNCTIONS[name], ZO, TO, g, v, **kw)
-    assert abs(np.sum(grad * v) - fd) <= 1e-6 * (np.sum(np.abs(grad * v)) + 1.0)
+    _assert_target_vjp(name, ZO, TO, 29, **kw)
