@@ -84,6 +84,7 @@ FAMILIES: dict[str, Family] = {
                   int_inputs=("y_true", "input_lengths", "label_lengths")),
     # scores [lists, items] and relevance labels; an item mask and item weights on demand
     "ranking_lists": Family(R.RANKING_LISTS, optional_inputs=("where", "weights"),
+                            more_grad_inputs=("y_true",),
                             bool_inputs=("where",)),
 }
 

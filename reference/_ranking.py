@@ -195,11 +195,14 @@ def ranking_softmax_cross_entropy_vjp(
     weights: Any = None,
     reduction: str = "none",
     mean_of_empty: float = float("nan"),
+    wrt: str = "y_pred",
 ) -> np.ndarray:
     """VJP w.r.t. the scores: per list, G (p_i Σ_{k∈V} c_k - c_i) on the valid items
     (c = w y, G the list's cotangent after the reduction); the difference, which cancels
     where p_i Σ c ~ c_i, is formed in extended precision and rounded once. Exactly 0 on
-    masked items and on fully masked lists."""
+    masked items and on fully masked lists. ``wrt="y_true"`` (graded relevance that is
+    itself learned): G w_i (-log p_i) on the valid items (+inf for a valid score of -inf),
+    0 on masked ones."""
     mean_of_empty = _empty_value(mean_of_empty)
     x, c, live = _parts(y_pred, y_true, where, weights, reduction)
     red = "weighted_mean" if reduction == "mean" else reduction
@@ -207,4 +210,13 @@ def ranking_softmax_cross_entropy_vjp(
     cot = np.where(dead, 0.0, cot)
     if x.shape[-1] == 0:
         return np.zeros(x.shape)
+    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+        neg_shift, _, rest = _exponentials(x)
+        with np.errstate(invalid="ignore"):  # a row holding NaN or +inf: NaN (IEEE)
+            nll = to64(neg_shift + np.log1p(rest))  # -log p_i, two non-negative terms
+            w = 1.0 if weights is None else _broadcast(as_float64(weights, "weights"),
+                                                         x.shape, "weights")
+            valid = _mask(where, x.shape)
+            local = w * nll if valid is None else np.where(valid, w * nll, 0.0)
+        return kept(np.expand_dims(cot, -1), local)
     return kept(np.expand_dims(cot, -1), _grad(x, c))

@@ -283,7 +283,8 @@ def _smooth_cases():
         "categorical_hinge": lambda r, s: (real(r, s), simplex(r, s)),
         "log_softmax_cross_entropy": lambda r, s: (real(r, s), onehot(r, s)),
         "sparse_softmax_cross_entropy": lambda r, s: (real(r, s), labels(r, s)),
-        "ranking_softmax_cross_entropy": lambda r, s: (real(r, s), r.integers(0, 4, s) * 1.0),
+        # graded relevance off 0 (the y_true difference must stay >= 0)
+        "ranking_softmax_cross_entropy": lambda r, s: (real(r, s), r.uniform(0.01, 4, s)),
         # x (N, F) with F = s[1], a weight matrix (3 classes, F), labels of the 3 classes
         "linear_cross_entropy": lambda r, s: (real(r, s), real(r, (3, s[1])),
                                               labels(r, (s[0], 3))),

@@ -292,3 +292,19 @@ def test_overlap_target_gradient_matches_central_difference(name, kw):
     """The targets' gradient with the probabilities held fixed, and with optax's
     inverse-square-frequency class weights differentiated through the targets too."""
     _assert_target_vjp(name, ZO, TO, 29, **kw)
+
+
+# ------------------------------------------------------ listwise ranking, graded relevance
+SL = np.array([[2.0, -1.0, 0.5, 3.0], [0.1, 0.2, -0.3, 1.5]])
+YL = np.array([[1.0, 0.5, 2.0, 3.0], [0.3, 1.2, 0.7, 2.0]])
+
+
+@pytest.mark.parametrize("kw", [
+    {}, {"reduction": "mean"},
+    {"where": np.array([[True, False, True, True], [True, True, True, False]]),
+     "weights": np.array([0.5, 1.0, 2.0, 1.5]), "reduction": "sum"}])
+def test_ranking_target_gradient_matches_central_difference_and_ignores_masked_items(kw):
+    _assert_target_vjp("ranking_softmax_cross_entropy", SL, YL, 31, **kw)
+    if "where" in kw:
+        grad = R.VJPS["ranking_softmax_cross_entropy"](np.ones(()), SL, YL, wrt="y_true", **kw)
+        assert not grad[~kw["where"]].any()  # a masked item leaves the sum
