@@ -24,7 +24,12 @@ from ._crossentropy_common import class_axis, labels_along
 from ._loss_common import EXT, pair, to64, two_diff
 from ._reduce import chain, reduce_loss
 from ._reduce import reduce_loss_vjp as reduce_vjp
-from ._validate import as_float64, check_choice, check_finite_scalar, check_probabilities
+from ._validate import (
+    as_float64,
+    check_finite_scalar,
+    check_probabilities,
+    wrt_target,
+)
 
 __all__ = [
     "brier_score",
@@ -61,7 +66,7 @@ def brier_score_vjp(
 ) -> np.ndarray:
     """d/dy_pred = 2 scale (y_pred - y_true); ``wrt="y_true"``: its negation."""
     p, t, scale = _binary_inputs(y_pred, y_true, scale)
-    sign = {"y_pred": 2.0, "y_true": -2.0}[check_choice(wrt, "wrt", ("y_pred", "y_true"))]
+    sign = -2.0 if wrt_target(wrt) else 2.0
     cot, dead = reduce_vjp(g, p.shape, reduction, sample_weight=sample_weight,
                            mean_axis=mean_axis)
     d, e = two_diff(p, t)

@@ -20,7 +20,7 @@ from ._regression_more import (
     cosine_similarity_vjp,
 )
 from ._special import two_prod
-from ._validate import check_choice
+from ._validate import wrt_target
 
 
 def _one_minus_cos(x: np.ndarray, y: np.ndarray, axis: int, eps: float | None,
@@ -87,7 +87,7 @@ def cosine_distance_vjp(
 ) -> np.ndarray:
     """-d cos/dx (cosine_similarity_vjp with negate=True; its clamp rules). ``wrt="y_true"``:
     cos is symmetric in x and y, so d/dy is the same with the two swapped."""
-    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+    if wrt_target(wrt):
         y_pred, y_true = y_true, y_pred
     return cosine_similarity_vjp(g, y_pred, y_true, axis=axis, eps=eps, eps_mode=eps_mode,
                                  negate=True, reduction=reduction, sample_weight=sample_weight)
@@ -110,7 +110,7 @@ def unit_cosine_distance_vjp(
     reduction: str = "none", sample_weight: Any = None, wrt: str = "y_pred",
 ) -> np.ndarray:
     """-y times each sample's cotangent (``wrt="y_true"``: -x)."""
-    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+    if wrt_target(wrt):
         y_pred, y_true = y_true, y_pred
     x, y, axis, _ = _cosine_inputs(y_pred, y_true, axis, None, "separate")
     cot, dead = reduce_vjp(g, _shape(x, axis, keepdims), reduction,

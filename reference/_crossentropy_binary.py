@@ -23,10 +23,10 @@ from ._crossentropy_common import (
 from ._reduce import kept, reduce_loss
 from ._validate import (
     as_float64,
-    check_choice,
     check_finite_scalar,
     check_probabilities,
     check_same_shape,
+    wrt_target,
 )
 
 __all__ = [
@@ -182,7 +182,7 @@ def binary_cross_entropy_vjp(
     clip_eps, log_eps, log_clamp, ls = _bce_options(clip_eps, log_eps, log_clamp, label_smoothing)
     pw = _pos_weight(pos_weight, p.shape)
     dv = reduction_vjp(g, p.shape, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
-    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+    if wrt_target(wrt):
         if not isinstance(target_grad_clamped, (bool, np.bool_)):
             raise TypeError(f"target_grad_clamped must be a bool, got {target_grad_clamped!r}")
         clamp = log_clamp if target_grad_clamped else None
@@ -289,7 +289,7 @@ def sigmoid_binary_cross_entropy_vjp(
     x, t = _pair(y_pred, y_true, logits=True)
     ls = check_label_smoothing(label_smoothing)
     pw = _pos_weight(pos_weight, x.shape)
-    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+    if wrt_target(wrt):
         d = (1.0 - ls) * _target_slope(x, pw)
     else:
         t1, t0 = smooth_binary(t, ls)
@@ -378,7 +378,7 @@ def binary_focal_cross_entropy_vjp(
     dv = reduction_vjp(g, p.shape, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
     with np.errstate(invalid="ignore"):
         bce = -(_xlog(t1, lp) + _xlog(t0, lq))
-        if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+        if wrt_target(wrt):
             slope = _bce_target_slope(p, clip_eps, log_eps, None, None)
             # 1 - 2p: exact for p in [1/4, 1] (Sterbenz), one rounding below
             d = _xlog(df * (1.0 - 2.0 * p), bce) + _xlog(f, slope)
@@ -444,7 +444,7 @@ def sigmoid_focal_loss_vjp(
     s, sn = sigmoid(x), sigmoid(-x)
     f, df = _focal_factor(t0 * s + t1 * sn, gamma)
     ce = _xlog(t1, softplus(-x)) + _xlog(t0, softplus(x))
-    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+    if wrt_target(wrt):
         with np.errstate(invalid="ignore"):  # 0 · inf at |x| = inf: NaN, the slope is unbounded
             # σ(-x) - σ(x) = -tanh(x / 2): no cancellation near x = 0
             d = _xlog(df * -np.tanh(0.5 * x), ce) - f * x

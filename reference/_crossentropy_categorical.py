@@ -27,10 +27,10 @@ from ._crossentropy_common import (
 from ._reduce import kept, reduce_loss
 from ._validate import (
     as_float64,
-    check_choice,
     check_finite_scalar,
     check_nonnegative,
     check_probabilities,
+    wrt_target,
 )
 
 __all__ = [
@@ -140,7 +140,7 @@ def categorical_cross_entropy_vjp(
     ls = check_label_smoothing(label_smoothing)
     t = smooth_categorical(t, ls, p.shape[ax])
     o, mask, q, s = _normalized_clipped(p, ax, renormalize, clip_eps, grad_at_clip)
-    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+    if wrt_target(wrt):
         with np.errstate(divide="ignore"):
             return _per_class(g, t, ax, reduction, sample_weight, -(1.0 - ls) * np.log(o))
     with np.errstate(divide="ignore"):
@@ -225,7 +225,7 @@ def softmax_cross_entropy_vjp(
     nn.softmax_cross_entropy_with_logits: ``stop_gradient(labels)``), so it is 0.
     """
     x, t, ax = _soft(y_pred, y_true, axis)
-    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+    if wrt_target(wrt):
         if not label_gradient:
             return np.zeros_like(t)
         ls = check_label_smoothing(label_smoothing)
@@ -331,7 +331,7 @@ def categorical_focal_cross_entropy_vjp(
     t = smooth_categorical(t, ls, p.shape[ax])
     o, mask, q, s = _normalized_clipped(p, ax, renormalize, clip_eps, grad_at_clip)
     u = 1.0 - o
-    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+    if wrt_target(wrt):
         with np.errstate(divide="ignore", invalid="ignore"):
             f = u * u if gamma == 2.0 else np.power(u, gamma)
             return _per_class(g, t, ax, reduction, sample_weight,
@@ -389,7 +389,7 @@ def poly1_cross_entropy_vjp(
         total = np.sum(e, axis=ax, keepdims=True)
         s = e / total
         one_minus_s = sum_except(e, ax) / total
-        if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+        if wrt_target(wrt):
             d = (neg_shift + lse) + eps * one_minus_s
         else:
             d = softmax_ce_grad(x, t, ax) - eps * s * (t * one_minus_s - sum_except(t * s, ax))

@@ -18,6 +18,7 @@ from ._validate import (
     check_choice,
     check_finite_scalar,
     check_probabilities,
+    wrt_target,
 )
 
 TIES = ("split", "first")
@@ -124,7 +125,7 @@ def categorical_hinge_vjp(
     [-p * onehot(argmax (1 - t) p) - p], with the same conventions."""
     x, t, axis, negs, z = _categorical_parts(y_pred, y_true, axis)
     cot, dead = reduce_vjp(g, z.shape, reduction, sample_weight=sample_weight)
-    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+    if wrt_target(wrt):
         with np.errstate(invalid="ignore"):
             local = (-x * _max_mask(negs, ties) - x) * _kink(z, grad_at_margin)[..., None]
     else:
@@ -363,7 +364,7 @@ def multilabel_soft_margin_vjp(
     (softplus(-x) - softplus(x) = -x)."""
     x, t, axis, w = _multilabel_parts(y_pred, y_true, axis, class_weight)
     cot, dead = reduce_vjp(g, x.shape[:-1], reduction, sample_weight=sample_weight)
-    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+    if wrt_target(wrt):
         local = -w * x / x.shape[-1]
         return np.moveaxis(chain(cot[..., None], dead[..., None], local), -1, axis)
     with np.errstate(invalid="ignore", over="ignore"):

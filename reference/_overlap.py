@@ -43,7 +43,7 @@ import numpy as np
 
 from ._loss_common import EXT, pair, sigmoid, to64
 from ._reduce import chain, reduce_loss, reduce_loss_vjp
-from ._validate import as_float64, check_axis, check_choice, check_finite_scalar
+from ._validate import as_float64, check_axis, check_choice, check_finite_scalar, wrt_target
 
 INPUT_SPACES = ("probabilities", "softmax_logits", "sigmoid_logits")
 AXIS_WORDS = ("spatial", "per_sample")
@@ -180,9 +180,6 @@ def _expand(a: np.ndarray, axes: tuple[int, ...], shape: tuple[int, ...]) -> np.
     return np.broadcast_to(np.expand_dims(a, axes), shape)
 
 
-WRT = ("y_pred", "y_true")
-
-
 def _target_vjp(g: Any, p: np.ndarray, q: np.ndarray, t: np.ndarray, axes: tuple[int, ...],
                 s: float, e: float, cw: np.ndarray | None, class_weight: Any,
                 abk: tuple[float, float, float], sums: tuple[np.ndarray, ...], reduction: str,
@@ -259,7 +256,7 @@ def dice_vjp(
     z, t, p, q, axes, s, e, cw = _inputs(y_pred, y_true, axis, input_space, smooth, eps,
                                       class_weight)
     inter, fp, fn = _sums(p, q, t, axes)
-    if check_choice(wrt, "wrt", WRT) == "y_true":
+    if wrt_target(wrt):
         return _target_vjp(g, p, q, t, axes, s, e, cw, class_weight, (1.0, 1.0, 2.0),
                            (inter, fp, fn), reduction, sample_weight, mean_axis)
     cot, dead = _values_cot(g, inter.shape, cw, reduction, sample_weight, mean_axis)
@@ -324,7 +321,7 @@ def tversky_vjp(
     z, t, p, q, axes, s, e, cw = _inputs(y_pred, y_true, axis, input_space, smooth, eps,
                                       class_weight)
     inter, fp, fn = _sums(p, q, t, axes)
-    if check_choice(wrt, "wrt", WRT) == "y_true":
+    if wrt_target(wrt):
         return _target_vjp(g, p, q, t, axes, s, e, cw, class_weight, (a, b, 1.0),
                            (inter, fp, fn), reduction, sample_weight, mean_axis)
     cot, dead = _values_cot(g, inter.shape, cw, reduction, sample_weight, mean_axis)

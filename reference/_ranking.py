@@ -25,6 +25,7 @@ from ._validate import (
     check_finite_scalar,
     check_nonnegative,
     check_same_shape,
+    wrt_target,
 )
 
 RANKING_REDUCTIONS = ("none", "sum", "mean")
@@ -210,7 +211,7 @@ def ranking_softmax_cross_entropy_vjp(
     cot = np.where(dead, 0.0, cot)
     if x.shape[-1] == 0:
         return np.zeros(x.shape)
-    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+    if wrt_target(wrt):
         neg_shift, _, rest = _exponentials(x)
         with np.errstate(invalid="ignore"):  # a row holding NaN or +inf: NaN (IEEE)
             nll = to64(neg_shift + np.log1p(rest))  # -log p_i, two non-negative terms

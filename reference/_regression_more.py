@@ -19,6 +19,7 @@ from ._validate import (
     check_finite_scalar,
     check_nonnegative,
     check_same_shape,
+    wrt_target,
 )
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -91,7 +92,7 @@ def poisson_nll_vjp(
     cot, dead = reduce_vjp(g, p.shape, reduction, sample_weight=sample_weight,
                            mean_axis=mean_axis)
     q = p.astype(EXT) if eps is None else p.astype(EXT) + eps
-    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+    if wrt_target(wrt):
         with np.errstate(divide="ignore"):
             local = -to64(np.log(q))
         return chain(cot, dead, local + _stirling_slope(t) if stirling else local)
@@ -130,7 +131,7 @@ def poisson_nll_log_input_vjp(
     check_nonnegative(t, "y_true")
     cot, dead = reduce_vjp(g, p.shape, reduction, sample_weight=sample_weight,
                            mean_axis=mean_axis)
-    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+    if wrt_target(wrt):
         return chain(cot, dead, -p + _stirling_slope(t) if stirling else -p)
     with np.errstate(over="ignore", invalid="ignore"):
         local = to64(np.exp(p.astype(EXT)) - t)  # cancels near exp(p) = t
@@ -339,7 +340,7 @@ def cosine_similarity_vjp(
     constant: d/dx = y / (eps |y|) (resp. y / eps). (torch computes the clamped branch
     as if unclamped: its gradient differs there; Keras' follows the clamp.) ``wrt="y_true"``:
     cos and its clamps are symmetric in x and y, so d/dy is the same with the two swapped."""
-    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+    if wrt_target(wrt):
         y_pred, y_true = y_true, y_pred
     x, y, axis, eps = _cosine_inputs(y_pred, y_true, axis, eps, eps_mode)
     out_shape = _out_shape(x, axis)

@@ -33,7 +33,7 @@ import numpy as np
 from ._loss_common import EXT, pair, to64, two_diff
 from ._reduce import _align_weight
 from ._regression_more import _log1p_ratio, _sle_inputs
-from ._validate import _show, as_float64, check_choice, check_nonnegative
+from ._validate import _show, as_float64, check_choice, check_nonnegative, wrt_target
 
 MULTIOUTPUT = ("pooled", "uniform_average", "raw_values")
 
@@ -209,8 +209,7 @@ def root_mean_squared_log_error_vjp(
     """d/dy_pred_i = w_i L_i / ((1 + y_pred_i) Σ w · RMSLE), L = log1p(y_pred) -
     log1p(y_true); ``grad_at_zero`` where a group's RMSLE is 0 (as for the RMSE).
     ``wrt="y_true"``: -w_i L_i / ((1 + y_true_i) Σ w · RMSLE)."""
-    sign, x = {"y_pred": (1.0, y_pred), "y_true": (-1.0, y_true)}[
-        check_choice(wrt, "wrt", ("y_pred", "y_true"))]
+    sign, x = (-1.0, y_true) if wrt_target(wrt) else (1.0, y_pred)
     _, d, e = _log_errors(y_pred, y_true)
     grad = sign * _root_vjp(g, d, e, sample_weight, multioutput, mean_of_empty, grad_at_zero)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):

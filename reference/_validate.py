@@ -109,6 +109,12 @@ def check_choice(value: Any, name: str, choices: tuple[Any, ...]) -> Any:
     return value
 
 
+def wrt_target(wrt: Any) -> bool:
+    """A two-input loss VJP's ``wrt``: False for "y_pred" (the default), True for "y_true";
+    ValueError naming ``wrt`` otherwise."""
+    return check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true"
+
+
 def check_finite_scalar(
     value: Any,
     name: str,

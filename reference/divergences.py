@@ -47,10 +47,10 @@ from ._reduce import reduce_loss_vjp as reduce_vjp
 from ._validate import (
     as_float64,
     check_axis,
-    check_choice,
     check_finite_scalar,
     check_nonnegative,
     check_same_shape,
+    wrt_target,
 )
 
 # --------------------------------------------------------------------------- kernels
@@ -164,7 +164,7 @@ def rel_entr_vjp(g: Any, x: Any, y: Any, *, grad_at_zero: float | None = None,
     ``wrt="y_true"`` (w.r.t. y): -x/y where x, y > 0; 0 at x = 0 (rel_entr(0, y >= 0) = 0)
     and where it is the constant inf; -inf at y = 0 < x (the right derivative)."""
     x, y = np.broadcast_arrays(as_float64(x, "x"), as_float64(y, "y"))
-    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+    if wrt_target(wrt):
         with np.errstate(all="ignore"):
             d = _y_slope(x, y, (x > 0) & (y > 0), -x / y, 0.0, -np.inf)
         return _times(g, d)
@@ -179,7 +179,7 @@ def kl_div_elementwise_vjp(
     """g * log(x/y) where x, y > 0; -inf at x = 0 < y (limit) or ``grad_at_zero`` (jax: -1).
     ``wrt="y_true"``: 1 - x/y where x, y > 0; 1 at x = 0 (kl_div(0, y >= 0) = y); -inf at
     y = 0 < x; 0 where kl_div is the constant inf."""
-    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+    if wrt_target(wrt):
         x, y = np.broadcast_arrays(as_float64(x, "x"), as_float64(y, "y"))
         with np.errstate(all="ignore"):
             # (y - x)/y: one rounding, no cancellation of 1 - x/y near x = y
@@ -198,7 +198,7 @@ def xlogy_vjp(g: Any, x: Any, y: Any, *, grad_at_zero: float | None = None,
     x = as_float64(x, "x")
     y = as_float64(y, "y")
     x, y = np.broadcast_arrays(x, y)
-    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+    if wrt_target(wrt):
         with np.errstate(all="ignore"):
             d = np.where(x == 0, 0.0, np.where(y < 0, np.nan, x / y))
         return _times(g, np.where(np.isnan(x) | np.isnan(y), np.nan, d))
@@ -216,7 +216,7 @@ def xlog1py_vjp(g: Any, x: Any, y: Any, *, grad_at_zero: float | None = None,
     x = as_float64(x, "x")
     y = as_float64(y, "y")
     x, y = np.broadcast_arrays(x, y)
-    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+    if wrt_target(wrt):
         with np.errstate(all="ignore"):
             d = np.where(x == 0, 0.0, np.where(y < -1, np.nan, x / (1.0 + y)))
         return _times(g, np.where(np.isnan(x) | np.isnan(y), np.nan, d))
@@ -336,7 +336,7 @@ def kl_divergence_vjp(g: Any, y_pred: Any, y_true: Any, *, axis: int = -1,
     cot, dead = reduce_vjp(g, p.shape[:ax] + p.shape[ax + 1:], reduction,
                            sample_weight=sample_weight)
     cot = np.expand_dims(scale(cot, base), ax)
-    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+    if wrt_target(wrt):
         with np.errstate(divide="ignore", invalid="ignore"):
             at_zero = np.where(pc == 0, np.inf, -np.inf)
             local = np.where(tc == 0, at_zero, np.log(tc / pc) + 1.0)
@@ -408,7 +408,7 @@ def kl_div_log_input_vjp(g: Any, y_pred: Any, y_true: Any, *, log_target: bool =
     with log_target, d/dτ = exp(τ) (τ - y_pred + 1).
     """
     y, t = _kl_log_pair(y_pred, y_true, log_target)
-    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+    if wrt_target(wrt):
         local = _kl_log_target_slope(y, t, log_target)
     else:
         local = np.where(np.isnan(y), np.nan, -np.exp(t) if log_target else -t)
@@ -499,7 +499,7 @@ def generalized_kl_div_log_input_vjp(g: Any, y_pred: Any, y_true: Any, *, axis: 
 
     ``wrt="y_true"``: d/dt = r = log t - y_pred (-inf at t = 0)."""
     y, t = _kl_log_pair(y_pred, y_true, False)
-    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+    if wrt_target(wrt):
         with np.errstate(all="ignore"):  # t = 0: as kl_div_log_input's (the same t log t)
             at_zero = np.where(y == -np.inf, np.inf, -np.inf)
             local = np.where(t == 0, at_zero, to64(np.log(t.astype(EXT)) - y.astype(EXT)))
@@ -537,7 +537,7 @@ def jensen_shannon_vjp(g: Any, p: Any, q: Any, *, axis: int = -1, base: float | 
                        normalize: bool = False, wrt: str = "y_pred") -> np.ndarray:
     """dJS/dp_i = log(p_i / m_i) / 2 (log(2)/2 where p_i = q_i = 0; -inf at p_i = 0 < q_i).
     ``wrt="y_true"``: w.r.t. q, by symmetry (JS(P, Q) = JS(Q, P))."""
-    if check_choice(wrt, "wrt", ("y_pred", "y_true")) == "y_true":
+    if wrt_target(wrt):
         return jensen_shannon_vjp(g, q, p, axis=axis, base=base, normalize=normalize)
     (p, q), ax, norm = check_distributions((p, q), ("p", "q"), axis, normalize)
     gb = np.expand_dims(scale(as_float64(g, "g"), base), ax)

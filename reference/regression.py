@@ -69,7 +69,7 @@ from ._regression_root import (
     root_mean_squared_log_error_vjp,
 )
 from ._special import two_prod
-from ._validate import as_float64, check_choice, check_finite_scalar
+from ._validate import as_float64, check_finite_scalar, wrt_target
 
 __all__ = [
     "absolute_error",
@@ -95,16 +95,13 @@ __all__ = [
 ]
 
 
-WRT = ("y_pred", "y_true")
-
-
 def _of_difference(vjp: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
     """``vjp`` (w.r.t. y_pred) of a loss of d = y_pred - y_true, given ``wrt``: w.r.t.
     y_true it is the negation (d/dy_true f(d) = -f'(d))."""
     @functools.wraps(vjp)
     def either(g: Any, y_pred: Any, y_true: Any, *, wrt: str = "y_pred", **kwargs: Any) -> np.ndarray:
         out = vjp(g, y_pred, y_true, **kwargs)
-        if check_choice(wrt, "wrt", WRT) == "y_true":
+        if wrt_target(wrt):
             with np.errstate(invalid="ignore"):
                 return -out
         return out
@@ -420,7 +417,7 @@ def absolute_percentage_error_vjp(
     m = _ape_denominator(t, eps)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         local = scale * _sign(p - t, grad_at_zero) / m
-        if check_choice(wrt, "wrt", WRT) == "y_true":
+        if wrt_target(wrt):
             d, e = two_diff(p, t)
             # |d| exactly (first order in e); the denominator's slope is sign(t) where
             # |t| > eps, 0 below
@@ -465,7 +462,7 @@ def squared_log_error_vjp(
         clip_eps = check_finite_scalar(clip_eps, "clip_eps", low=0.0)
     p0, t0 = pair(y_pred, y_true)
     p, t = _sle_inputs(p0, t0, clip_eps)
-    sign, x0, x = {"y_pred": (2, p0, p), "y_true": (-2, t0, t)}[check_choice(wrt, "wrt", WRT)]
+    sign, x0, x = (-2, t0, t) if wrt_target(wrt) else (2, p0, p)
     cot, dead = reduce_vjp(g, p0.shape, reduction, sample_weight=sample_weight,
                            mean_axis=mean_axis)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
