@@ -244,9 +244,8 @@ def _smooth_cases():
         "root_mean_squared_log_error": lambda r, s: (r.uniform(0, 3, s), r.uniform(0.01, 3, s)),
         "brier_score": lambda r, s: (r.uniform(0.05, 0.95, s), r.uniform(0.01, 0.99, s)),
         "multiclass_brier_score": lambda r, s: (r.uniform(0, 1, s), labels(r, s)),
-        # rates as targets (off 0, where the y_true difference would leave t >= 0)
-        "poisson_nll": lambda r, s: (r.uniform(0.1, 3, s), r.uniform(0.01, 5, s)),
-        "poisson_nll_log_input": lambda r, s: (real(r, s), r.uniform(0.01, 5, s)),
+        "poisson_nll": lambda r, s: (r.uniform(0.1, 3, s), r.integers(0, 5, s) * 1.0),
+        "poisson_nll_log_input": lambda r, s: (real(r, s), r.integers(0, 5, s) * 1.0),
         "cosine_similarity": lambda r, s: (real(r, s), real(r, s)),
         "cosine_distance": lambda r, s: (real(r, s), real(r, s)),
         "unit_cosine_distance": lambda r, s: (real(r, s), real(r, s)),
@@ -283,8 +282,7 @@ def _smooth_cases():
         "categorical_hinge": lambda r, s: (real(r, s), simplex(r, s)),
         "log_softmax_cross_entropy": lambda r, s: (real(r, s), onehot(r, s)),
         "sparse_softmax_cross_entropy": lambda r, s: (real(r, s), labels(r, s)),
-        # graded relevance off 0 (the y_true difference must stay >= 0)
-        "ranking_softmax_cross_entropy": lambda r, s: (real(r, s), r.uniform(0.01, 4, s)),
+        "ranking_softmax_cross_entropy": lambda r, s: (real(r, s), r.integers(0, 4, s) * 1.0),
         # x (N, F) with F = s[1], a weight matrix (3 classes, F), labels of the 3 classes
         "linear_cross_entropy": lambda r, s: (real(r, s), real(r, (3, s[1])),
                                               labels(r, (s[0], 3))),
@@ -308,6 +306,14 @@ def _smooth_cases():
 
 
 SMOOTH = _smooth_cases()
+
+# For the gradient w.r.t. the targets: counts and relevance labels off 0 (the difference
+# t - h would leave t >= 0); the y_pred tests keep SMOOTH's integer targets, zeros included.
+_OFF_ZERO = {
+    "poisson_nll": lambda r, s: (r.uniform(0.1, 3, s), r.uniform(0.01, 5, s)),
+    "poisson_nll_log_input": lambda r, s: (r.uniform(-3, 3, s), r.uniform(0.01, 5, s)),
+    "ranking_softmax_cross_entropy": lambda r, s: (r.uniform(-3, 3, s), r.uniform(0.01, 4, s)),
+}
 
 
 @pytest.mark.parametrize("name", sorted(SMOOTH))
@@ -351,7 +357,7 @@ def test_vjp_wrt_another_input_matches_central_difference(name, wrt, index, seed
     """The gradient w.r.t. a further input (the second of a pair, a triplet's positive and
     negative, the weight matrix of linear_cross_entropy) by the same finite difference."""
     rng = np.random.default_rng(seed)
-    args = list(SMOOTH[name](rng, shape))
+    args = list(_OFF_ZERO.get(name, SMOOTH[name])(rng, shape))
     f, vjp = R.FUNCTIONS[name], R.VJPS[name]
     g = rng.uniform(-1, 1, np.shape(f(*args)))
     grad = vjp(g, *args, wrt=wrt)
