@@ -429,17 +429,23 @@ def _per_element(g: Any, local: np.ndarray, shape: tuple[int, ...], axis: int | 
 
 
 def _kl_log_target_slope(y: np.ndarray, t: np.ndarray, log_target: bool) -> np.ndarray:
-    """d/dt of t (log t - y) or exp(τ) (τ - y), in extended precision."""
-    with np.errstate(all="ignore"):
-        ye, te = y.astype(EXT), t.astype(EXT)
-        if log_target:
+    """d/dt of t (log t - y) or exp(τ) (τ - y), in extended precision, rounded once."""
+    if log_target:
+        with np.errstate(all="ignore"):
+            ye, te = y.astype(EXT), t.astype(EXT)
             # (τ - y) + 1: the difference first, exact where τ is close to y (Sterbenz)
             return to64(np.exp(te) * ((te - ye) + 1))
-        # t = 0: the right derivative, -inf (log t) for finite y; for y = -inf the term jumps
-        # from 0 (0 log 0) to +inf, so +inf
+    return to64(_log_ratio_ext(y, t) + 1)
+
+
+def _log_ratio_ext(y: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """log t - y in extended precision (the slope in t of t log t - t y, less 1). At t = 0
+    the right derivative: -inf for finite y; for y = -inf the term jumps from 0 (0 log 0) to
+    +inf, so +inf. NaN for a NaN y."""
+    with np.errstate(all="ignore"):
         at_zero = np.where(y == -np.inf, np.inf, -np.inf)
-        slope = np.where(t == 0, at_zero, (np.log(te) - ye) + 1)
-        return to64(np.where(np.isnan(y), np.nan, slope))
+        r = np.where(t == 0, at_zero, np.log(t.astype(EXT)) - y.astype(EXT))
+    return np.where(np.isnan(y), np.nan, r)
 
 
 # generalized KL: e^-r - 1 + r (r = log t - y) as a series for |r| <= 2 in extended precision
@@ -500,11 +506,8 @@ def generalized_kl_div_log_input_vjp(g: Any, y_pred: Any, y_true: Any, *, axis: 
     ``wrt="y_true"``: d/dt = r = log t - y_pred (-inf at t = 0)."""
     y, t = _kl_log_pair(y_pred, y_true, False)
     if wrt_target(wrt):
-        with np.errstate(all="ignore"):  # t = 0: as kl_div_log_input's (the same t log t)
-            at_zero = np.where(y == -np.inf, np.inf, -np.inf)
-            local = np.where(t == 0, at_zero, to64(np.log(t.astype(EXT)) - y.astype(EXT)))
-        local = np.where(np.isnan(y), np.nan, local)
-        return _per_element(g, local, y.shape, axis, None, reduction, sample_weight)
+        return _per_element(g, to64(_log_ratio_ext(y, t)), y.shape, axis, None, reduction,
+                            sample_weight)
     with np.errstate(all="ignore"):
         ye = y.astype(EXT)
         pos = t > 0
