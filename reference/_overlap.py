@@ -142,10 +142,17 @@ def _inputs(y_pred: Any, y_true: Any, axis: Any, input_space: str, smooth: Any, 
 def _inverse_square_frequency(t: np.ndarray) -> np.ndarray:
     """optax's multiclass_generalized_dice_loss weights: w_c = 1 / (F_c^2 + 1e-7), F_c the
     targets summed over every axis but the last, scaled to mean 1 (w C / Σ w)."""
+    _, w = _frequency_weights(t)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        return w / np.sum(w) * w.shape[0]
+
+
+def _frequency_weights(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(F, w'): the class frequencies F_c (t summed over every axis but the last) and the
+    unnormalised weights w'_c = 1 / (F_c^2 + 1e-7)."""
     f = np.sum(t, axis=tuple(range(t.ndim - 1)))
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        w = 1.0 / (f * f + FREQUENCY_EPS)
-        return w / np.sum(w) * w.shape[0]
+        return f, 1.0 / (f * f + FREQUENCY_EPS)
 
 
 def _sums(p: np.ndarray, q: np.ndarray, t: np.ndarray,
@@ -207,8 +214,7 @@ def _target_vjp(g: Any, p: np.ndarray, q: np.ndarray, t: np.ndarray, axes: tuple
         raw, _ = _values_cot(g, inter.shape, None, reduction, sample_weight, mean_axis)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             values = to64(num / den)
-            f = np.sum(t, axis=tuple(range(t.ndim - 1)))
-            w = 1.0 / (f * f + FREQUENCY_EPS)
+            f, w = _frequency_weights(t)
             dw = -2.0 * f * w * w  # dw'_c / dF_c
             total = np.sum(w)
             c = w.shape[0]
