@@ -37,32 +37,35 @@ class Family:
         return None if first == "y_true" or first in self.int_inputs else first
 
 
+# the loss families whose real-valued targets are differentiated too ("grad_y_true" cases)
+TARGET = ("y_true",)
+
 FAMILIES: dict[str, Family] = {
     "unary": Family(R.UNARY, ("x",)),
     "nonneg_unary": Family(R.NONNEG_UNARY, ("x",)),
     "axis": Family(R.AXIS, ("x",)),
-    "binary_prob": Family(R.BINARY_PROB, more_grad_inputs=("y_true",)),
-    "binary_logits": Family(R.BINARY_LOGITS, more_grad_inputs=("y_true",)),
+    "binary_prob": Family(R.BINARY_PROB, more_grad_inputs=TARGET),
+    "binary_logits": Family(R.BINARY_LOGITS, more_grad_inputs=TARGET),
     "categorical_prob": Family(R.categorical("probabilities", sparse=False),
-                               more_grad_inputs=("y_true",)),
-    "categorical_logits": Family(R.categorical("logits", sparse=False), more_grad_inputs=("y_true",)),
+                               more_grad_inputs=TARGET),
+    "categorical_logits": Family(R.categorical("logits", sparse=False), more_grad_inputs=TARGET),
     "categorical_logprob": Family(R.categorical("log_probabilities", sparse=False)),
     "sparse_prob": Family(R.categorical("probabilities", sparse=True), int_inputs=("y_true",)),
     "sparse_logits": Family(R.categorical("logits", sparse=True), int_inputs=("y_true",)),
     "sparse_logprob": Family(R.categorical("log_probabilities", sparse=True), int_inputs=("y_true",)),
     "distribution": Family(R.DISTRIBUTION, ("x",)),
-    "distribution_pair": Family(R.DISTRIBUTION_PAIR, more_grad_inputs=("y_true",)),
+    "distribution_pair": Family(R.DISTRIBUTION_PAIR, more_grad_inputs=TARGET),
     # cross_entropy(p, q) takes the target distribution first (H(P, Q) as in the lessons).
     "target_first_pair": Family(R.DISTRIBUTION_PAIR, ("y_true", "y_pred")),
-    "log_distribution_pair": Family(R.LOG_DISTRIBUTION_PAIR, more_grad_inputs=("y_true",)),
-    "nonneg_pair": Family(R.NONNEG_PAIR, more_grad_inputs=("y_true",)),
-    "regression": Family(R.REGRESSION, more_grad_inputs=("y_true",)),
-    "nonneg_regression": Family(R.NONNEG_REGRESSION, more_grad_inputs=("y_true",)),
-    "rates": Family(R.RATES, more_grad_inputs=("y_true",)),
-    "log_rates": Family(R.LOG_RATES, more_grad_inputs=("y_true",)),
-    "vectors": Family(R.VECTORS, more_grad_inputs=("y_true",)),
+    "log_distribution_pair": Family(R.LOG_DISTRIBUTION_PAIR, more_grad_inputs=TARGET),
+    "nonneg_pair": Family(R.NONNEG_PAIR, more_grad_inputs=TARGET),
+    "regression": Family(R.REGRESSION, more_grad_inputs=TARGET),
+    "nonneg_regression": Family(R.NONNEG_REGRESSION, more_grad_inputs=TARGET),
+    "rates": Family(R.RATES, more_grad_inputs=TARGET),
+    "log_rates": Family(R.LOG_RATES, more_grad_inputs=TARGET),
+    "vectors": Family(R.VECTORS, more_grad_inputs=TARGET),
     "margin": Family(R.MARGIN),
-    "multilabel": Family(R.MULTILABEL, more_grad_inputs=("y_true",)),
+    "multilabel": Family(R.MULTILABEL, more_grad_inputs=TARGET),
     "multilabel_index": Family(R.MULTILABEL_INDEX, int_inputs=("y_true",)),
     "binary_metric": Family(R.BINARY_METRIC),
     "categorical_metric": Family(R.CATEGORICAL_METRIC),
@@ -79,12 +82,12 @@ FAMILIES: dict[str, Family] = {
     "contrastive": Family(R.CONTRASTIVE, int_inputs=("y_true",)),
     "linear_features": Family(R.LINEAR_FEATURES, ("x", "linear_weight", "y_true"),
                               int_inputs=("y_true",), more_grad_inputs=("linear_weight",)),
-    "overlap": Family(R.OVERLAP, more_grad_inputs=("y_true",)),
+    "overlap": Family(R.OVERLAP, more_grad_inputs=TARGET),
     "ctc": Family(R.CTC, ("y_pred", "y_true", "input_lengths", "label_lengths"),
                   int_inputs=("y_true", "input_lengths", "label_lengths")),
     # scores [lists, items] and relevance labels; an item mask and item weights on demand
     "ranking_lists": Family(R.RANKING_LISTS, optional_inputs=("where", "weights"),
-                            more_grad_inputs=("y_true",),
+                            more_grad_inputs=TARGET,
                             bool_inputs=("where",)),
 }
 
