@@ -32,10 +32,11 @@ ALL_DTYPES = ("float16", "bfloat16", "float32", "float64")
 # x1, x2 (pair losses) and anchor, positive, negative (triplet losses) are the inputs of
 # the embedding families, input_lengths and label_lengths those of CTC, linear_weight the
 # weight matrix of linear_cross_entropy, where and weights the item mask and item weights
-# of the ranking lists (conformance/families.py).
+# of the ranking lists, ref_embeddings and ref_labels a contrastive loss's separate
+# reference set (conformance/families.py).
 INPUT_NAMES = ("x", "y_pred", "y_true", "sample_weight", "x1", "x2", "anchor", "positive",
                "negative", "input_lengths", "label_lengths", "linear_weight", "where",
-               "weights")
+               "weights", "ref_embeddings", "ref_labels")
 # Conventions the harness applies around any reference function (so they need no keyword
 # in each function's signature): ``mean_of_empty``, the value a binding gives for a mean
 # over nothing (an empty batch, or zero total sample weight) where the reference's mean

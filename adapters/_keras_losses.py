@@ -499,8 +499,8 @@ def _overlap(keras: Any, major: int, backend_name: str) -> list[Binding]:
 
 def _circle(keras: Any, backend_name: str) -> list[Binding]:
     """keras.losses.circle and Circle (Keras >= 3.5): y_true integer labels, y_pred the
-    embeddings as given (no normalisation), the batch as its own reference set; one value
-    per sample. The class casts both to floatx() (float32) and averages over the rows
+    embeddings as given (no normalisation), the batch as its own reference set or a
+    separate one (the function's ref_embeddings / ref_labels); one value per sample. The class casts both to floatx() (float32) and averages over the rows
     whose loss is > 0 only: circle sets backend.set_keras_mask(loss, loss > 0), and
     reduce_weighted_values -> apply_mask weighs the unmasked rows by N / valid
     (divide_no_nan: 0 where every loss is 0)."""
@@ -532,6 +532,25 @@ def _circle(keras: Any, backend_name: str) -> list[Binding]:
            p(L.circle, remove_diagonal=False), source=src, label_dtype="int32",
            conventions={**conv, "remove_diagonal": False}, grad_conventions=grads,
            regimes=few, info=info),
+    ]
+    # A separate reference set (ref_embeddings, ref_labels): gradients w.r.t. both sides.
+    # build_pos_neg_masks removes ops.eye(N, M) from the positives, so the default
+    # remove_diagonal=True drops the pairs (i, i) of batch row i and reference row i,
+    # which are not self-pairs: the reference follows (its remove_diagonal is by index).
+    ref = ("y_true", "y_pred", "ref_labels=ref_labels", "ref_embeddings=ref_embeddings")
+    ref_info = {**info, "defaults": "gamma=80, margin=0.4, remove_diagonal=True",
+                "reference_set": "ref_embeddings / ref_labels; remove_diagonal=True drops the "
+                                 "index pairs (i, i) of batch and reference set (ops.eye(N, M)), "
+                                 "which are not self-pairs there"}
+    out += [
+        _b("keras.losses.circle(ref_labels=, ref_embeddings=)", "circle", L.circle, args=ref,
+           source=src, conventions=conv, grad_conventions=grads, label_dtype="int32",
+           regimes=("typical", "views", "near_duplicates", "no_positives", "zero_vectors",
+                    "large", "single", "nan"), info=ref_info),
+        _b("keras.losses.circle(ref_labels=, ref_embeddings=, remove_diagonal=False)", "circle",
+           p(L.circle, remove_diagonal=False), args=ref, source=src, label_dtype="int32",
+           conventions={**conv, "remove_diagonal": False}, grad_conventions=grads,
+           regimes=("typical", "views", "near_duplicates", "single"), info=ref_info),
     ]
     if hasattr(L, "Circle"):
         csrc = (f"{_LOSSES_SRC}:Circle + circle (set_keras_mask(loss, loss > 0)) + "

@@ -34,10 +34,13 @@ def is_grad(check: str) -> bool:
 
 def grad_checks(binding: Binding) -> tuple[str, ...]:
     """The gradient checks of ``binding``: "grad", then one "grad_NAME" per further input
-    its family's reference differentiates (unless the binding lists fewer in ``grad_wrt``)."""
+    its family's reference differentiates (unless the binding lists fewer in ``grad_wrt``;
+    an optional input only where the binding takes it)."""
     family = family_of(binding.reference)
     more = family.more_grad_inputs if binding.grad_wrt is None else binding.grad_wrt
-    return ("grad", *(f"grad_{name}" for name in more))
+    names = {name for _, name in binding.arg_names()}
+    return ("grad", *(f"grad_{name}" for name in more
+                      if name not in family.optional_inputs or name in names))
 
 
 def wrt_input(binding: Binding, check: str) -> str:

@@ -26,7 +26,8 @@ class Family:
     optional_inputs: tuple[str, ...] = ()
     bool_inputs: tuple[str, ...] = ()
     # further inputs the reference VJP differentiates, by its keyword ``wrt=NAME`` (each a
-    # "grad_NAME" check beside "grad", which is w.r.t. ``grad_input``)
+    # "grad_NAME" check beside "grad", which is w.r.t. ``grad_input``; an optional input's
+    # only for the bindings that take it)
     more_grad_inputs: tuple[str, ...] = ()
 
     @property
@@ -78,8 +79,11 @@ FAMILIES: dict[str, Family] = {
     "embedding_pair": Family(R.EMBEDDING_PAIR, ("x1", "x2", "y_true"), more_grad_inputs=("x2",)),
     "triplet": Family(R.TRIPLET, ("anchor", "positive", "negative"),
                       more_grad_inputs=("positive", "negative")),
-    # a batch of embeddings and their integer labels (pairs are formed within the batch)
-    "contrastive": Family(R.CONTRASTIVE, int_inputs=("y_true",)),
+    # a batch of embeddings and their integer labels (pairs are formed within the batch,
+    # or against a separate reference set and its labels on demand)
+    "contrastive": Family(R.CONTRASTIVE, int_inputs=("y_true", "ref_labels"),
+                          optional_inputs=("ref_embeddings", "ref_labels"),
+                          more_grad_inputs=("ref_embeddings",)),
     "linear_features": Family(R.LINEAR_FEATURES, ("x", "linear_weight", "y_true"),
                               int_inputs=("y_true",), more_grad_inputs=("linear_weight",)),
     "overlap": Family(R.OVERLAP, more_grad_inputs=TARGET),

@@ -671,26 +671,57 @@ def _nan_entry(rng: np.random.Generator) -> dict[str, np.ndarray]:
     return _batch(x, [0, 1, 2, 0, 1, 0, 2, 1])
 
 
+def _with_references(draw: Generator, rows: tuple[int, ...] = (3, 4, 5, 6, 7),
+                     labels: Any = None, noise: float = 0.05) -> Generator:
+    """The regime's batch, then (drawn after it, so the batch is the same with or without)
+    a separate reference set, Keras circle's ref_embeddings / ref_labels: the batch rows
+    ``rows``, each turned by ~``noise`` radians and kept at its norm (a zero row stays
+    zero, a NaN row NaN), with their labels or ``labels``. Reference row j and batch row j
+    are different samples: the index-diagonal pairs that remove_diagonal drops are real
+    pairs here."""
+    def generate(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        out = draw(rng, conv)
+        x = out["y_pred"][list(rows)]
+        norm = np.linalg.norm(x, axis=1, keepdims=True)
+        moved = x + noise * norm * rng.normal(0, 1, x.shape)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            moved = np.where(norm > 0, moved / np.linalg.norm(moved, axis=1, keepdims=True) * norm,
+                             moved)
+        out["ref_embeddings"] = moved
+        out["ref_labels"] = np.asarray(out["y_true"][list(rows)] if labels is None else labels,
+                                       dtype=np.int64)
+        return out
+    return generate
+
+
 CONTRASTIVE: dict[str, Generator] = {
     # unit-norm embeddings (Keras' circle expects them), groups of varied sizes
-    "typical": lambda rng, conv: _batch(_unit(rng.normal(0, 1, _B)),
-                                        [0, 1, 2, 0, 1, 0, 2, 1]),
+    "typical": _with_references(lambda rng, conv: _batch(_unit(rng.normal(0, 1, _B)),
+                                                         [0, 1, 2, 0, 1, 0, 2, 1])),
     # two views per sample, not normalised (norms ~1: circle uses the raw inner products)
-    "views": lambda rng, conv: _views(rng, 0.5, normalise=False),
-    # positives within ~1e-3 of each other: similarities ~1, 1 - x.y ~ 1e-6
-    "near_duplicates": lambda rng, conv: _views(rng, 1e-3),
-    # every label distinct: no positive pair (NT-Xent 0/0; circle 0 per row)
-    "no_positives": lambda rng, conv: _batch(_unit(rng.normal(0, 1, _B)), np.arange(8)),
+    "views": _with_references(lambda rng, conv: _views(rng, 0.5, normalise=False)),
+    # positives within ~1e-3 of each other: similarities ~1, 1 - x.y ~ 1e-6 (the
+    # references too: each within ~1e-3 of its batch row)
+    "near_duplicates": _with_references(lambda rng, conv: _views(rng, 1e-3), noise=1e-3),
+    # every label distinct: no positive pair (NT-Xent 0/0; circle 0 per row; the
+    # references' labels too)
+    "no_positives": _with_references(
+        lambda rng, conv: _batch(_unit(rng.normal(0, 1, _B)), np.arange(8)),
+        labels=np.arange(8, 13)),
     # one label: no negative (NT-Xent and circle 0)
-    "no_negatives": lambda rng, conv: _batch(_unit(rng.normal(0, 1, _B)), np.zeros(8)),
-    "zero_vectors": lambda rng, conv: _zero_rows(rng),
+    "no_negatives": _with_references(
+        lambda rng, conv: _batch(_unit(rng.normal(0, 1, _B)), np.zeros(8))),
+    "zero_vectors": _with_references(lambda rng, conv: _zero_rows(rng)),
     # norms 1e-3: squared norms 4e-6 below half precision's eps (optax clips at eps)
-    "tiny": lambda rng, conv: _batch(1e-3 * _unit(rng.normal(0, 1, _B)),
-                                     [0, 1, 2, 0, 1, 0, 2, 1]),
-    "large": lambda rng, conv: _batch(100.0 * _unit(rng.normal(0, 1, _B)),
-                                      [0, 1, 2, 0, 1, 0, 2, 1]),
-    "single": lambda rng, conv: _batch(np.array([[0.6, 0.8]]), [3]),
-    "nan": lambda rng, conv: _nan_entry(rng),
+    "tiny": _with_references(lambda rng, conv: _batch(1e-3 * _unit(rng.normal(0, 1, _B)),
+                                                      [0, 1, 2, 0, 1, 0, 2, 1])),
+    "large": _with_references(lambda rng, conv: _batch(100.0 * _unit(rng.normal(0, 1, _B)),
+                                                       [0, 1, 2, 0, 1, 0, 2, 1])),
+    # one sample against three references: two share its label (the first at index 0,
+    # the pair remove_diagonal drops), one does not
+    "single": _with_references(lambda rng, conv: _batch(np.array([[0.6, 0.8]]), [3]),
+                               rows=(0, 0, 0), labels=[3, 3, 4], noise=0.3),
+    "nan": _with_references(lambda rng, conv: _nan_entry(rng)),
 }
 
 # -------------------------------------------------------------------------------- ctc

@@ -61,7 +61,7 @@ def reference_call(binding: Binding, inputs: Mapping[str, np.ndarray], *,
     if "sample_weight" in inputs:
         kwargs["sample_weight"] = _as_reference_array(inputs["sample_weight"], False)
     optional = {name: (np.asarray(inputs[name]) if name in family.bool_inputs
-                       else _as_reference_array(inputs[name], False))
+                       else _as_reference_array(inputs[name], name in family.int_inputs))
                 for name in family.optional_inputs if name in inputs}
     kwargs.update(optional)
     if vjp_cotangent is None:

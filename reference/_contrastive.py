@@ -9,7 +9,8 @@ y_i != y_j a negative.
   it: self-paced weights on the raw inner products (no normalisation), one value per
   sample.
 
-Each VJP is w.r.t. the embeddings (which appear on both sides of every pair). Registered
+Each VJP is w.r.t. the embeddings (which appear on both sides of every pair; circle's
+also w.r.t. a separate reference set, ``wrt="ref_embeddings"``). Registered
 in :mod:`reference.margin` with the pair and triplet embedding losses.
 """
 
@@ -42,12 +43,16 @@ def _batch(y_pred: Any, y_true: Any) -> tuple[np.ndarray, np.ndarray]:
     return x, y.astype(np.int64)
 
 
-def _masks(y: np.ndarray, remove_diagonal: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """(positive, negative) pair masks: same label (off the diagonal), different label."""
-    same = y[:, None] == y[None, :]
+def _masks(y: np.ndarray, remove_diagonal: bool = True, ref: np.ndarray | None = None
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """(positive, negative) masks of the pairs (i, j), i a row of the batch, j of the
+    reference labels ``ref`` (the batch's own when None): same label (off the index
+    diagonal (i, i) if ``remove_diagonal``), different label."""
+    ref = y if ref is None else ref
+    same = y[:, None] == ref[None, :]
     if remove_diagonal:
-        same &= ~np.eye(y.size, dtype=bool)
-    return same, y[:, None] != y[None, :]
+        same &= ~np.eye(y.size, ref.size, dtype=bool)
+    return same, y[:, None] != ref[None, :]
 
 
 def _masked_lse(v: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -154,14 +159,13 @@ def ntxent_vjp(
 # ------------------------------------------------------------------------------- Circle
 
 
-def _one_minus_dot(x: np.ndarray) -> np.ndarray:
-    """1 - x_i . x_j for every pair in extended precision, from its exact value where
+def _one_minus_dot(x: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """1 - x_i . r_j for every pair in extended precision, from its exact value where
     finite (exact products; fsum gives the float64 rounding hi, then the exact residual
-    lo, so hi + lo carries 106 bits): no cancellation where x_i . x_j is near 1
+    lo, so hi + lo carries 106 bits): no cancellation where x_i . r_j is near 1
     (near-duplicate unit embeddings), and the loss's gamma-scaled terms keep their bits."""
-    p, e = exact_products(x[:, None, :], x[None, :, :])
-    n = x.shape[0]
-    terms = np.concatenate([np.ones((n, n, 1)), -p, -e], axis=-1)
+    p, e = exact_products(x[:, None, :], r[None, :, :])
+    terms = np.concatenate([np.ones((x.shape[0], r.shape[0], 1)), -p, -e], axis=-1)
     hi, lo = exact_sums(terms)
     return hi.astype(EXT) + lo.astype(EXT)
 
@@ -173,13 +177,37 @@ def _circle_args(gamma: float, margin: float, mean_over: str, reduction: str
     return check_finite_scalar(gamma, "gamma"), check_finite_scalar(margin, "margin")
 
 
+def _reference_set(x: np.ndarray, y: np.ndarray, ref_embeddings: Any, ref_labels: Any
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """(R, its labels), validated; each defaults to the batch's own, as in Keras (so a
+    reference set given without labels must have the batch's size)."""
+    r = x if ref_embeddings is None else as_float64(ref_embeddings, "ref_embeddings")
+    if r.ndim != 2 or r.shape[1] != x.shape[1]:
+        raise ValueError(f"ref_embeddings must be a (references, {x.shape[1]}) matrix (the "
+                         f"features of y_pred), got shape {r.shape}")
+    if ref_labels is None:
+        ry = y
+    else:
+        ry = np.asarray(ref_labels)
+        if ry.dtype.kind not in "iub":
+            raise TypeError(f"ref_labels must hold integer labels, got dtype {ry.dtype}")
+        ry = ry.astype(np.int64)
+    if ry.shape != (r.shape[0],):
+        raise ValueError(f"ref_labels must have shape {(r.shape[0],)} (one label per row of "
+                         f"the reference embeddings), got {ry.shape}"
+                         + (" (ref_labels defaults to y_true)" if ref_labels is None else ""))
+    return r, ry
+
+
 def _circle_parts(y_pred: Any, y_true: Any, gamma: float, margin: float,
-                  remove_diagonal: bool) -> tuple[np.ndarray, ...]:
+                  remove_diagonal: bool, ref_embeddings: Any = None, ref_labels: Any = None
+                  ) -> tuple[np.ndarray, ...]:
     if not isinstance(remove_diagonal, (bool, np.bool_)):
         raise TypeError(f"remove_diagonal must be a bool, got {remove_diagonal!r}")
     x, y = _batch(y_pred, y_true)
-    pos, neg = _masks(y, bool(remove_diagonal))
-    raw = _one_minus_dot(x)  # 1 - S_ij, S = X X^T
+    r, ry = _reference_set(x, y, ref_embeddings, ref_labels)
+    pos, neg = _masks(y, bool(remove_diagonal), ry)
+    raw = _one_minus_dot(x, r)  # 1 - S_ij, S = X R^T
     gm, m = EXT(gamma), EXT(margin)
     with np.errstate(invalid="ignore", over="ignore"):
         d = np.maximum(raw, 0)  # Keras: ops.maximum(1 - S, 0)
@@ -188,7 +216,7 @@ def _circle_parts(y_pred: Any, y_true: Any, gamma: float, margin: float,
         b = gm * np.maximum(w_neg, 0) * (1 - m - d)  # negatives: gamma alpha_n (1 - m - d)
         lp, ln = _masked_lse(a, pos), _masked_lse(b, neg)
         t = lp + ln
-    return x, pos, neg, raw, d, w_pos, w_neg, a, b, lp, ln, t
+    return x, r, pos, neg, raw, d, w_pos, w_neg, a, b, lp, ln, t
 
 
 def _circle_reduce(values: np.ndarray, reduction: str, sample_weight: Any, mean_over: str,
@@ -212,14 +240,16 @@ def _circle_reduce(values: np.ndarray, reduction: str, sample_weight: Any, mean_
 def circle(
     y_pred: Any, y_true: Any, *, gamma: float = 80.0, margin: float = 0.4,
     remove_diagonal: bool = True, mean_over: str = "all", mean_of_empty: float = float("nan"),
-    reduction: str = "none", sample_weight: Any = None,
+    reduction: str = "none", sample_weight: Any = None, ref_embeddings: Any = None,
+    ref_labels: Any = None,
 ) -> np.ndarray:
     """Circle loss per sample, as Keras 3 ``keras.losses.circle`` (gamma=80, margin=0.4):
     y_pred (N, D) embeddings used as given (expected L2-normalised; not normalised here),
-    y_true (N,) integer labels, the batch as its own reference set.
+    y_true (N,) integer labels, against the reference set R (M, D) with labels y_ref
+    (``ref_embeddings`` / ``ref_labels``; each defaults to the batch's own, Keras' defaults).
 
-        d_ij = max(1 - x_i . x_j, 0)
-        positives (y_i == y_j; i != j if remove_diagonal): a_ij = -gamma max(m + d, 0) (m - d)
+        d_ij = max(1 - x_i . r_j, 0)
+        positives (y_i == y_ref_j; i != j if remove_diagonal): a_ij = -gamma max(m + d, 0) (m - d)
         negatives (y_i != y_j):                      b_ij = gamma max(1 + m - d, 0) (1 - m - d)
         loss_i = softplus(logsumexp_pos a_i. + logsumexp_neg b_i.)
 
@@ -228,11 +258,13 @@ def circle(
     mean_over="positive" is the Circle Loss class's mean: circle sets a Keras mask
     ``loss > 0``, and the Loss class's "sum_over_batch_size" then sums over the unmasked
     rows and divides by their count (``apply_mask``), ``mean_of_empty`` (Keras:
-    divide_no_nan, 0) when every loss is 0. (Keras' ref_labels / ref_embeddings, a
-    separate reference set, are not taken: the batch is its own.)
+    divide_no_nan, 0) when every loss is 0. ``remove_diagonal`` drops the pairs (i, i) by
+    index, a separate reference set's too (Keras' build_pos_neg_masks: ops.eye(N, M)),
+    where row i of the batch and row i of R are not the same sample.
     """
     gamma, margin = _circle_args(gamma, margin, mean_over, reduction)
-    t = _circle_parts(y_pred, y_true, gamma, margin, remove_diagonal)[-1]
+    t = _circle_parts(y_pred, y_true, gamma, margin, remove_diagonal, ref_embeddings,
+                      ref_labels)[-1]
     values = to64(softplus(t))
     return _circle_reduce(values, reduction, sample_weight, mean_over, mean_of_empty)[0]
 
@@ -241,17 +273,23 @@ def circle_vjp(
     g: Any, y_pred: Any, y_true: Any, *, gamma: float = 80.0, margin: float = 0.4,
     remove_diagonal: bool = True, mean_over: str = "all", mean_of_empty: float = float("nan"),
     reduction: str = "none", sample_weight: Any = None, grad_at_clip: float = 0.0,
+    ref_embeddings: Any = None, ref_labels: Any = None, wrt: str = "y_pred",
 ) -> np.ndarray:
     """With c_i the cotangent of loss_i, sig_i = sigmoid(lp_i + ln_i), pi / nu the softmax
     weights of the positive / negative logsumexps: dL/dS_ij = -c_i sig_i (pi_ij da/dd +
     nu_ij db/dd) [d/dS max(1 - S, 0)], with da/dd = -gamma (alpha_p' (m - d) - alpha_p),
-    db/dd = -gamma (alpha_n' (1 - m - d) + alpha_n); then dX = (G + G^T) X.
+    db/dd = -gamma (alpha_n' (1 - m - d) + alpha_n); then dX = (G + G^T) X when the batch
+    is its own reference set, else dX = G R and, ``wrt="ref_embeddings"``, dR = G^T X.
     ``grad_at_clip``: d max(w, 0)/dw at w == 0 for each of the three clamps (d, alpha_p,
     alpha_n): TF's Maximum passes the tie (1), jnp / torch.maximum split it (0.5)."""
     gamma, margin = _circle_args(gamma, margin, mean_over, reduction)
     tie = check_finite_scalar(grad_at_clip, "grad_at_clip")
-    x, pos, neg, raw, d, w_pos, w_neg, a, b, lp, ln, t = _circle_parts(
-        y_pred, y_true, gamma, margin, remove_diagonal)
+    check_choice(wrt, "wrt", ("y_pred", "ref_embeddings"))
+    if wrt == "ref_embeddings" and ref_embeddings is None:
+        raise ValueError("wrt='ref_embeddings' needs ref_embeddings (without them the batch "
+                         "is its own reference set: differentiate w.r.t. y_pred)")
+    x, r, pos, neg, raw, d, w_pos, w_neg, a, b, lp, ln, t = _circle_parts(
+        y_pred, y_true, gamma, margin, remove_diagonal, ref_embeddings, ref_labels)
     values = to64(softplus(t))
     n = x.shape[0]
     g = as_float64(g, "g")
@@ -279,5 +317,8 @@ def circle_vjp(
         dd = -_kink(raw, tie)  # d max(1 - S, 0) / dS
         inner = np.where(pi != 0, pi * da, 0) + np.where(nu != 0, nu * db, 0)
         big_g = sig[:, None] * inner * dd
-        dx = (big_g + big_g.T) @ x.astype(EXT)
-    return to64(dx).reshape(x.shape)
+        if ref_embeddings is None:  # S = X X^T: X on both sides
+            return to64((big_g + big_g.T) @ x.astype(EXT)).reshape(x.shape)
+        if wrt == "ref_embeddings":
+            return to64(big_g.T @ x.astype(EXT)).reshape(r.shape)
+        return to64(big_g @ r.astype(EXT)).reshape(x.shape)

@@ -345,7 +345,9 @@ def _wrt_cases() -> list[tuple[str, str, int]]:
     out = []
     for name in sorted(SMOOTH):
         family = FAMILIES[FAMILY_OF[name]]
-        out.extend((name, wrt, family.inputs.index(wrt)) for wrt in family.more_grad_inputs)
+        # an optional input (a keyword of some of the family's functions): tested apart
+        out.extend((name, wrt, family.inputs.index(wrt)) for wrt in family.more_grad_inputs
+                   if wrt not in family.optional_inputs)
     return out
 
 
@@ -395,14 +397,49 @@ def test_gaussian_nll_vjp_wrt_target_matches_central_difference(seed, shape, ful
     assert abs(np.sum(grad * v) - fd) <= 1e-6 * (np.sum(np.abs(grad * v)) + 1.0)
 
 
+@PROFILE
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 4), m=st.integers(1, 4),
+       d=st.integers(2, 4), remove_diagonal=st.booleans(), reduction=st.sampled_from(["none", "sum"]))
+def test_circle_vjps_against_a_reference_set_match_central_differences(
+        seed, n, m, d, remove_diagonal, reduction):
+    """circle against a separate reference set: the VJPs w.r.t. the batch and w.r.t. the
+    reference embeddings, by the same central difference."""
+    rng = np.random.default_rng(seed)
+    # as the circle property above: uniform(-1, 1) coordinates, off the kinks almost surely
+    x, r = rng.uniform(-1, 1, (n, d)), rng.uniform(-1, 1, (m, d))
+    y, ry = rng.integers(0, 2, n), rng.integers(0, 2, m)
+    kw = {"ref_embeddings": r, "ref_labels": ry, "remove_diagonal": remove_diagonal,
+          "reduction": reduction}
+    g = rng.uniform(-1, 1, np.shape(R.circle(x, y, **kw)))
+    h = 1e-6
+    for wrt, base in (("y_pred", x), ("ref_embeddings", r)):
+        grad = R.VJPS["circle"](g, x, y, wrt=wrt, **kw)
+        assert grad.shape == base.shape
+        v = rng.uniform(-1, 1, base.shape)
+
+        def at(t: float, wrt: str = wrt, v: np.ndarray = v) -> float:
+            if wrt == "y_pred":
+                return float(np.sum(g * R.circle(x + t * v, y, **kw)))
+            return float(np.sum(g * R.circle(x, y, **{**kw, "ref_embeddings": r + t * v})))
+
+        fd = (at(h) - at(-h)) / (2 * h)
+        assert abs(np.sum(grad * v) - fd) <= 1e-6 * (np.sum(np.abs(grad * v)) + 1.0), (wrt, fd)
+
+
 # further gradient inputs checked by a test of their own
-_WRT_TESTED_APART = {("gaussian_nll", "y_true")}
+_WRT_TESTED_APART = {("gaussian_nll", "y_true"), ("circle", "ref_embeddings")}
 
 
 def test_every_further_gradient_input_is_checked() -> None:
+    import inspect
+
     from conformance.families import FAMILIES, FAMILY_OF
 
-    wanted = {(n, w) for n, fam in FAMILY_OF.items() for w in FAMILIES[fam].more_grad_inputs}
+    # an optional input counts for the functions that take it (circle's reference set,
+    # not ntxent's)
+    wanted = {(n, w) for n, fam in FAMILY_OF.items() for w in FAMILIES[fam].more_grad_inputs
+              if w not in FAMILIES[fam].optional_inputs
+              or w in inspect.signature(R.FUNCTIONS[n]).parameters}
     assert wanted == {(n, w) for n, w, _ in _wrt_cases()} | _WRT_TESTED_APART
 
 # ----------------------------------------------------------------------- CTC lattice

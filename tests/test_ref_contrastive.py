@@ -63,6 +63,35 @@ def test_circle_values():
     assert keep[0] == pytest.approx(math.log1p(math.exp(z + math.log(2))), rel=1e-14)
 
 
+def test_circle_against_a_reference_set():
+    """The batch given again as the reference set is the batch-as-its-own-reference loss, and
+    the two VJPs (w.r.t. the batch, w.r.t. the references) add up to its VJP (X on both
+    sides); remove_diagonal drops the index pairs (i, i) of a separate set too."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(0, 1, (5, 3)) / 2
+    y = np.array([0, 1, 0, 1, 2])
+    g = rng.uniform(-1, 1, 5)
+    same = {"ref_embeddings": x.copy(), "ref_labels": y.copy()}
+    np.testing.assert_allclose(M.circle(x, y, **same), M.circle(x, y), rtol=1e-15)
+    vjp = M.VJPS["circle"]
+    both = vjp(g, x, y, **same) + vjp(g, x, y, **same, wrt="ref_embeddings")
+    np.testing.assert_allclose(both, vjp(g, x, y), rtol=1e-13, atol=1e-13)
+    # one reference, same label as row 0: a positive for every row labelled 0 but row 0
+    # itself (the pair (0, 0) by index), the only pair of row 2 (no negative: loss 0)
+    r, ry = rng.normal(0, 1, (1, 3)), np.array([0])
+    v = M.circle(x, y, ref_embeddings=r, ref_labels=ry)
+    kept = M.circle(x, y, ref_embeddings=r, ref_labels=ry, remove_diagonal=False)
+    np.testing.assert_array_equal(v, 0.0)  # no row has both a positive and a negative
+    np.testing.assert_array_equal(kept, 0.0)
+    r2, ry2 = np.vstack([r, -r]), np.array([0, 1])
+    v = M.circle(x, y, ref_embeddings=r2, ref_labels=ry2)
+    kept = M.circle(x, y, ref_embeddings=r2, ref_labels=ry2, remove_diagonal=False)
+    # rows 0 and 1: their one positive is the index pair (0, 0) / (1, 1), dropped
+    assert v[0] == v[1] == 0.0 and kept[0] > 0 and kept[1] > 0
+    # rows 2 and 3: positives off the diagonal, kept either way; row 4: no positive
+    assert v[2] == kept[2] > 0 and v[3] == kept[3] > 0 and v[4] == kept[4] == 0.0
+
+
 def test_circle_class_mean_is_over_the_positive_losses():
     v = M.circle(X, Y)
     assert M.circle(X, Y, reduction="mean") == pytest.approx(v.sum() / 3, rel=1e-15)
@@ -138,6 +167,16 @@ def test_special_values_no_warnings(name):
     (lambda: M.circle(np.ones((3, 2)), Y, gamma=np.inf), "gamma must be finite"),
     (lambda: M.circle(np.ones((3, 2)), Y, mean_over="rows"), "mean_over must be one of"),
     (lambda: M.circle(np.ones((3, 2)), Y, remove_diagonal=1), "remove_diagonal must be a bool"),
+    (lambda: M.circle(X, Y, ref_embeddings=np.ones((2, 3)), ref_labels=np.zeros(2, dtype=int)),
+     "ref_embeddings must be a (references, 2) matrix"),
+    (lambda: M.circle(X, Y, ref_embeddings=np.ones((2, 2))),
+     "ref_labels must have shape (2,) (one label per row of the reference embeddings), got (3,) "
+     "(ref_labels defaults to y_true)"),
+    (lambda: M.circle(X, Y, ref_embeddings=np.ones((2, 2)), ref_labels=np.zeros(2)),
+     "ref_labels must hold integer labels"),
+    (lambda: M.VJPS["circle"](np.ones(3), X, Y, wrt="ref_embeddings"),
+     "wrt='ref_embeddings' needs ref_embeddings"),
+    (lambda: M.VJPS["circle"](np.ones(3), X, Y, wrt="y_true"), "wrt must be one of"),
 ])
 def test_bad_input_is_named(call, message):
     with pytest.raises((ValueError, TypeError)) as info:

@@ -94,17 +94,20 @@ def _ntxent_d(x, y, *, g, temperature=0.07, eps=0.0, reduction="mean"):
 # ------------------------------------------------------------------------------ Circle
 
 
-def _circle_rows(rows, y, gamma, margin, remove_diagonal):
+def _circle_rows(rows, y, gamma, margin, remove_diagonal, refs=None, ref_y=None):
+    """Each row's loss against the reference rows ``refs`` (the batch's own when None),
+    whose labels are ``ref_y`` (``y`` when None); remove_diagonal drops j == i by index."""
     gm, m = mpf(gamma), mpf(margin)
+    refs = rows if refs is None else refs
+    ref_y = y if ref_y is None else ref_y
     out = []
-    n = len(rows)
-    for i in range(n):
+    for i in range(len(rows)):
         pos, neg = [], []
-        for j in range(n):
-            d = max(1 - _dot(rows[i], rows[j]), mpmath.mpf(0))
-            if y[j] == y[i] and (j != i or not remove_diagonal):
+        for j in range(len(refs)):
+            d = max(1 - _dot(rows[i], refs[j]), mpmath.mpf(0))
+            if ref_y[j] == y[i] and (j != i or not remove_diagonal):
                 pos.append(-gm * max(m + d, mpmath.mpf(0)) * (m - d))
-            if y[j] != y[i]:
+            if ref_y[j] != y[i]:
                 neg.append(gm * max(1 + m - d, mpmath.mpf(0)) * (1 - m - d))
         out.append(_softplus(_lse(pos) + _lse(neg)) if pos and neg else mpmath.mpf(0))
     return out
@@ -119,28 +122,37 @@ def _circle_reduce(values, reduction, mean_over):
     return mpmath.fsum(kept) / len(kept)
 
 
+def _refs(ref_embeddings):
+    return None if ref_embeddings is None else _rows(ref_embeddings)
+
+
 def _circle(x, y, *, gamma=80.0, margin=0.4, remove_diagonal=True, mean_over="all",
-            reduction="none"):
-    out = _circle_reduce(_circle_rows(_rows(x), y, gamma, margin, remove_diagonal),
+            reduction="none", ref_embeddings=None, ref_labels=None):
+    out = _circle_reduce(_circle_rows(_rows(x), y, gamma, margin, remove_diagonal,
+                                      _refs(ref_embeddings), ref_labels),
                          reduction, mean_over)
     return out if reduction == "none" else [out]
 
 
 def _circle_d(x, y, *, g, gamma=80.0, margin=0.4, remove_diagonal=True, mean_over="all",
-              reduction="none", grad_at_clip=0.0):
+              reduction="none", grad_at_clip=0.0, ref_embeddings=None, ref_labels=None,
+              wrt="y_pred"):
     gs = [mpf(v) for v in np.ravel(g)]
+    refs = _refs(ref_embeddings)
     # the Circle class's mask (loss > 0) is piecewise constant: fixed at x
-    keep = [v > 0 for v in _circle_rows(_rows(x), y, gamma, margin, remove_diagonal)]
+    keep = [v > 0 for v in _circle_rows(_rows(x), y, gamma, margin, remove_diagonal, refs,
+                                        ref_labels)]
 
-    def scalar(rows):
-        values = _circle_rows(rows, y, gamma, margin, remove_diagonal)
+    def scalar(moved):
+        rows, ref_rows = (_rows(x), moved) if wrt == "ref_embeddings" else (moved, refs)
+        values = _circle_rows(rows, y, gamma, margin, remove_diagonal, ref_rows, ref_labels)
         if reduction == "none":
             return mpmath.fsum(a * b for a, b in zip(gs, values, strict=True))
         if reduction == "sum":
             return gs[0] * mpmath.fsum(values)
         used = [v for v, k in zip(values, keep, strict=True) if k or mean_over == "all"]
         return gs[0] * mpmath.fsum(used) / len(used)
-    return _grad_of(scalar, x)
+    return _grad_of(scalar, ref_embeddings if wrt == "ref_embeddings" else x)
 
 
 # ----------------------------------------------------------------------------- regimes
@@ -182,6 +194,13 @@ def _cases(name, value, grad, regimes, *, kwargs=None, grad_kwargs=None, g_shape
 
 
 _R = _regimes()
+# the reference sets from a generator of their own (the cases above keep their draws)
+_REF_RNG = np.random.default_rng(8081)
+_REF = {"ref_embeddings": _unit(_REF_RNG.normal(0, 1, (6, 4))),
+        "ref_labels": np.array([0, 1, 2, 3, 1, 4])}
+# the views' first halves moved by 0.2 as references: near positives, unnormalised
+_REF_VIEWS = {"ref_embeddings": _R["views"][0][:4] + _REF_RNG.normal(0, 0.2, (4, 4)),
+              "ref_labels": np.array([1, 0, 3, 2])}
 _NT = {k: _R[k] for k in ("typical", "views", "near_duplicates", "clipped_norm", "no_negatives")}
 _CI = {k: _R[k] for k in ("typical", "unnormalised", "views", "near_duplicates", "no_negatives")}
 
@@ -200,4 +219,14 @@ CASES: list[OracleCase] = [
     *_cases("circle", _circle, _circle_d, {"mean_positive": _R["typical"]},
             kwargs={"reduction": "mean", "mean_over": "positive"}),
     *_cases("circle", _circle, _circle_d, {"sum": _R["typical"]}, kwargs={"reduction": "sum"}),
+    # a separate reference set (Keras' ref_embeddings / ref_labels): rows 0-2 of the batch
+    # share their label with reference row 0-2 (index-diagonal pairs remove_diagonal drops)
+    *_cases("circle", _circle, _circle_d, {"ref_set": _R["typical"]}, kwargs=_REF,
+            g_shape="rows"),
+    *_cases("circle", _circle, _circle_d, {"ref_set_keep_diagonal": _R["typical"]},
+            kwargs={**_REF, "remove_diagonal": False}, g_shape="rows"),
+    *_cases("circle", _circle, _circle_d, {"ref_set_wrt_ref": _R["typical"]}, kwargs=_REF,
+            grad_kwargs={"wrt": "ref_embeddings"}, g_shape="rows"),
+    *_cases("circle", _circle, _circle_d, {"ref_set_sum_wrt_ref": _R["views"]},
+            kwargs={**_REF_VIEWS, "reduction": "sum"}, grad_kwargs={"wrt": "ref_embeddings"}),
 ]
