@@ -350,7 +350,28 @@ def _loss_classes(keras: Any, major: int, backend_name: str) -> list[Binding]:
         if weighted:
             out.append(_b(f"keras.losses.{api}+sample_weight", reference, obj, source=source,
                           args=_KERAS_W, **extra))
+        if weighted and _has_reduction(keras, "mean_with_sample_weight"):
+            # Keras 3.6+: reduce_values divides sum(l * w) by sum(w) (divide_no_nan: 0 for a
+            # zero total weight) instead of the batch size
+            wm = type(obj).from_config({**obj.get_config(), "reduction": "mean_with_sample_weight"})
+            wm_api = api[:-1] + ("" if api.endswith("()") else ", ") + "reduction='mean_with_sample_weight')"
+            out.append(_b(f"keras.losses.{wm_api}+sample_weight", reference, wm,
+                          source=source + " (reduce_values: mean_with_sample_weight)", args=_KERAS_W,
+                          **{**extra, "conventions": {**conventions, "reduction": "weighted_mean",
+                                                      "mean_of_empty": 0.0},
+                             "info": {**_CLASS_REDUCTION, "default_reduction":
+                                      "mean_with_sample_weight: sum(l * w) / sum(w) (divide_no_nan)"}}))
     return out
+
+
+def _has_reduction(keras: Any, reduction: str) -> bool:
+    """Whether this Keras' Loss classes take ``reduction`` (standardize_reduction raises
+    ValueError for one it does not know)."""
+    try:
+        keras.losses.MeanSquaredError(reduction=reduction)
+    except ValueError:
+        return False
+    return True
 
 
 def _ctc(keras: Any, major: int, backend_name: str) -> list[Binding]:

@@ -210,3 +210,48 @@ def test_circle_defaults_and_the_class_mean_over_positive_losses(backend, all_bi
     plain = reference.FUNCTIONS["circle"](x, y, **{**conv, "mean_over": "all"})
     assert out == pytest.approx(float(want), rel=1e-5)
     assert abs(float(want) - float(plain)) > 1e-3 * abs(float(want))
+
+
+def test_circle_reference_set_reaches_keras_and_drops_the_index_diagonal(backend, all_bindings):
+    """The reference-set binding passes ref_embeddings / ref_labels through, and Keras'
+    remove_diagonal=True drops the pair (0, 0) of batch row 0 and reference row 0 (not a
+    self-pair), as the reference's by-index rule says."""
+    import reference
+
+    by_api = {b.api: b for b in all_bindings}
+    b = by_api.get("keras.losses.circle(ref_labels=, ref_embeddings=)")
+    if b is None:
+        pytest.skip("this Keras has no circle")
+    x = np.array([[1.0, 0.0], [0.0, 1.0]])
+    r = np.array([[0.8, 0.6], [-0.6, 0.8]])
+    y, ry = np.array([0, 0], dtype="int32"), np.array([0, 1], dtype="int32")
+    inputs = {"y_pred": backend.to_framework(x, "float64"), "y_true": backend.to_framework(y, "int32"),
+              "ref_embeddings": backend.to_framework(r, "float64"),
+              "ref_labels": backend.to_framework(ry, "int32")}
+    out = np.asarray(backend.to_numpy(b.invoke(inputs)), dtype=np.float64)
+    conv = dict(b.conventions)
+    want = reference.FUNCTIONS["circle"](x, y, ref_embeddings=r, ref_labels=ry, **conv)
+    kept = reference.FUNCTIONS["circle"](x, y, ref_embeddings=r, ref_labels=ry,
+                                         **{**conv, "remove_diagonal": False})
+    # row 0's only positive is the index pair (0, 0): dropped, so its loss is 0
+    assert want[0] == 0.0 < kept[0] and want[1] == kept[1] > 0
+    np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-6)
+
+
+def test_mean_with_sample_weight_divides_by_the_weights(backend, all_bindings):
+    """reduction='mean_with_sample_weight' (Keras 3.6+): sum(l * w) / sum(w), declared as
+    the reference's weighted_mean, unlike sum_over_batch_size's sum(l * w) / N."""
+    by_api = {b.api: b for b in all_bindings}
+    b = by_api.get("keras.losses.MeanSquaredError(reduction='mean_with_sample_weight')+sample_weight")
+    if b is None:
+        pytest.skip("this Keras' Loss classes have no reduction 'mean_with_sample_weight'")
+    assert b.conventions["reduction"] == "weighted_mean"
+    yt = np.array([[0.0, 1.0], [1.0, 1.0], [2.0, 0.0]], dtype="float32")
+    yp = np.array([[1.0, 1.0], [1.0, 3.0], [2.0, 1.0]], dtype="float32")
+    w = np.array([1.0, 0.0, 3.0], dtype="float32")  # per-sample losses 0.5, 2, 0.5
+    inputs = {n: backend.to_framework(a, "float32") for n, a in
+              (("y_true", yt), ("y_pred", yp), ("sample_weight", w))}
+    out = float(backend.to_numpy(b.invoke(inputs)))
+    assert out == pytest.approx((0.5 * 1 + 2 * 0 + 0.5 * 3) / 4.0)  # 0.5, not 2 / 3
+    twin = by_api["keras.losses.MeanSquaredError()+sample_weight"]
+    assert float(backend.to_numpy(twin.invoke(inputs))) == pytest.approx(2.0 / 3.0)
