@@ -350,21 +350,41 @@ def _loss_classes(keras: Any, major: int, backend_name: str) -> list[Binding]:
         if weighted:
             out.append(_b(f"keras.losses.{api}+sample_weight", reference, obj, source=source,
                           args=_KERAS_W, **extra))
-        if weighted and _has_reduction(keras, "mean_with_sample_weight"):
-            # Keras 3.6+: reduce_values divides sum(l * w) by sum(w) (divide_no_nan: 0 for a
-            # zero total weight) instead of the batch size
-            wm = type(obj).from_config({**obj.get_config(), "reduction": "mean_with_sample_weight"})
-            wm_api = api[:-1] + ("" if api.endswith("()") else ", ") + "reduction='mean_with_sample_weight')"
-            out.append(_b(f"keras.losses.{wm_api}+sample_weight", reference, wm,
-                          source=source + " (reduce_values: mean_with_sample_weight)", args=_KERAS_W,
-                          **{**extra, "conventions": {**conventions, "reduction": "weighted_mean",
-                                                      "mean_of_empty": 0.0},
-                             "info": {**_CLASS_REDUCTION, "default_reduction":
-                                      "mean_with_sample_weight: sum(l * w) / sum(w) (divide_no_nan)"}}))
+        if weighted and major >= 3:
+            out += _other_reductions(keras, api, reference, obj, source, extra, conventions)
     return out
 
 
-def _has_reduction(keras: Any, reduction: str) -> bool:
+# The Loss classes' other reductions (Keras 3), as the reference's: (keyword, its text in
+# the API name, the reference reduction, extra conventions, what it does)
+_REDUCTIONS = (
+    ("sum", "'sum'", "sum", {}, "sum: sum(l * w)"),
+    (None, "None", "none", {}, "None: the per-sample l * w, unreduced"),
+    # Keras 3.6+: reduce_values divides sum(l * w) by sum(w) (divide_no_nan: 0 for a zero
+    # total weight) instead of the batch size
+    ("mean_with_sample_weight", "'mean_with_sample_weight'", "weighted_mean",
+     {"mean_of_empty": 0.0}, "mean_with_sample_weight: sum(l * w) / sum(w) (divide_no_nan)"),
+)
+
+
+def _other_reductions(keras: Any, api: str, reference: str, obj: Any, source: str,
+                      extra: dict[str, Any], conventions: dict[str, Any]) -> list[Binding]:
+    """A weighted Loss class under each further reduction its Keras knows, with sample
+    weights (the class built again from its config with that reduction)."""
+    out = []
+    for keyword, text, ref_reduction, more, what in _REDUCTIONS:
+        if not _has_reduction(keras, keyword):
+            continue
+        obj_r = type(obj).from_config({**obj.get_config(), "reduction": keyword})
+        name = api[:-1] + ("" if api.endswith("()") else ", ") + f"reduction={text})"
+        out.append(_b(f"keras.losses.{name}+sample_weight", reference, obj_r,
+                      source=f"{source} (reduce_values: {keyword})", args=_KERAS_W,
+                      **{**extra, "conventions": {**conventions, "reduction": ref_reduction, **more},
+                         "info": {**_CLASS_REDUCTION, "default_reduction": what}}))
+    return out
+
+
+def _has_reduction(keras: Any, reduction: str | None) -> bool:
     """Whether this Keras' Loss classes take ``reduction`` (standardize_reduction raises
     ValueError for one it does not know)."""
     try:

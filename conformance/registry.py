@@ -5,6 +5,7 @@
 
     [[divergence]]
     binding = "torch.nn.functional.gelu"   # exact api, or an fnmatch pattern
+    exclude = ["*reduction=None*"]         # optional: patterns of bindings it leaves out
     check = "value"                        # "value", "grad", "paths" or "any"; "grad_NAME"
                                            # for the gradient w.r.t. input NAME
     dtypes = ["float16"]                   # optional: default every dtype
@@ -60,8 +61,8 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 DEFAULT_PATH = Path(__file__).with_name("divergences")
-_FIELDS = {"binding", "check", "dtypes", "regimes", "versions", "keras_backend", "onednn",
-           "xla_onednn", "devices", "also", "reason", "source"}
+_FIELDS = {"binding", "exclude", "check", "dtypes", "regimes", "versions", "keras_backend",
+           "onednn", "xla_onednn", "devices", "also", "reason", "source"}
 _REQUIRED = {"binding", "versions", "reason", "source"}
 # "grad_NAME" for every further input some family's reference differentiates
 GRAD_CHECKS = tuple(sorted({f"grad_{name}" for f in FAMILIES.values() for name in f.more_grad_inputs}))
@@ -87,6 +88,7 @@ class Divergence:
     xla_onednn: bool | None = None
     devices: tuple[str, ...] | None = None
     also: tuple[Requirement, ...] = ()
+    exclude: tuple[str, ...] = ()
 
     @property
     def requirements(self) -> tuple[Requirement, ...]:
@@ -107,11 +109,12 @@ class Divergence:
         return f"divergence {where}#{self.index} ({self.binding}, {self.check})"
 
     def matches_api(self, api: str) -> bool:
-        return api == self.binding or fnmatch.fnmatchcase(api, self.binding)
+        return ((api == self.binding or fnmatch.fnmatchcase(api, self.binding))
+                and not any(fnmatch.fnmatchcase(api, pattern) for pattern in self.exclude))
 
     def matches(self, spec: CaseSpec) -> bool:
         return (
-            (spec.api == self.binding or fnmatch.fnmatchcase(spec.api, self.binding))
+            self.matches_api(spec.api)
             and self.check in ("any", spec.check)
             and (self.dtypes is None or spec.dtype in self.dtypes)
             and (self.regimes is None or spec.regime in self.regimes)
@@ -294,10 +297,10 @@ def _entry(path: Path, index: int, raw: Any) -> Divergence:
         raise RegistryError(f"{where}: also {also!r} holds an invalid PEP 440 requirement: "
                             f"{exc}") from None
     lists = {}
-    for key in ("keras_backend", "devices"):
+    for key in ("keras_backend", "devices", "exclude"):
         if isinstance(raw.get(key), str):
             raw = {**raw, key: [raw[key]]}
-    for key in ("dtypes", "regimes", "keras_backend", "devices"):
+    for key in ("dtypes", "regimes", "keras_backend", "devices", "exclude"):
         value = raw.get(key)
         if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
             raise RegistryError(f"{where}: {key} must be a list of strings, got {value!r}")
@@ -314,7 +317,7 @@ def _entry(path: Path, index: int, raw: Any) -> Divergence:
     return Divergence(index, raw["binding"], check, lists["dtypes"], lists["regimes"],
                       requirement, raw["reason"].strip(), raw["source"].strip(),
                       lists["keras_backend"], path.name, **flags, devices=lists["devices"],
-                      also=also_reqs)
+                      also=also_reqs, exclude=lists["exclude"] or ())
 
 
 def match(entries: list[Divergence], spec: CaseSpec, versions: Mapping[str, str],

@@ -238,20 +238,33 @@ def test_circle_reference_set_reaches_keras_and_drops_the_index_diagonal(backend
     np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-6)
 
 
-def test_mean_with_sample_weight_divides_by_the_weights(backend, all_bindings):
-    """reduction='mean_with_sample_weight' (Keras 3.6+): sum(l * w) / sum(w), declared as
-    the reference's weighted_mean, unlike sum_over_batch_size's sum(l * w) / N."""
+def test_loss_class_reductions_with_sample_weights(backend, all_bindings):
+    """The weighted Loss classes under each further reduction: 'sum' is sum(l * w), None
+    the per-sample l * w, 'mean_with_sample_weight' (Keras 3.6+) sum(l * w) / sum(w), each
+    declared as the reference's sum / none / weighted_mean, unlike the default
+    sum_over_batch_size's sum(l * w) / N."""
     by_api = {b.api: b for b in all_bindings}
-    b = by_api.get("keras.losses.MeanSquaredError(reduction='mean_with_sample_weight')+sample_weight")
-    if b is None:
-        pytest.skip("this Keras' Loss classes have no reduction 'mean_with_sample_weight'")
-    assert b.conventions["reduction"] == "weighted_mean"
+    twin = by_api.get("keras.losses.MeanSquaredError()+sample_weight")
+    if twin is None or keras.__version__.startswith("2."):
+        pytest.skip("Keras 2: no reduction variants bound")
     yt = np.array([[0.0, 1.0], [1.0, 1.0], [2.0, 0.0]], dtype="float32")
     yp = np.array([[1.0, 1.0], [1.0, 3.0], [2.0, 1.0]], dtype="float32")
     w = np.array([1.0, 0.0, 3.0], dtype="float32")  # per-sample losses 0.5, 2, 0.5
     inputs = {n: backend.to_framework(a, "float32") for n, a in
               (("y_true", yt), ("y_pred", yp), ("sample_weight", w))}
-    out = float(backend.to_numpy(b.invoke(inputs)))
-    assert out == pytest.approx((0.5 * 1 + 2 * 0 + 0.5 * 3) / 4.0)  # 0.5, not 2 / 3
-    twin = by_api["keras.losses.MeanSquaredError()+sample_weight"]
-    assert float(backend.to_numpy(twin.invoke(inputs))) == pytest.approx(2.0 / 3.0)
+
+    def run(api):
+        return np.asarray(backend.to_numpy(by_api[api].invoke(inputs)), dtype=np.float64)
+
+    assert float(run("keras.losses.MeanSquaredError()+sample_weight")) == pytest.approx(2.0 / 3.0)
+    name = "keras.losses.MeanSquaredError(reduction={})+sample_weight"
+    assert by_api[name.format("'sum'")].conventions["reduction"] == "sum"
+    assert float(run(name.format("'sum'"))) == pytest.approx(2.0)
+    assert by_api[name.format("None")].conventions["reduction"] == "none"
+    np.testing.assert_allclose(run(name.format("None")), [0.5, 0.0, 1.5])
+    mw = name.format("'mean_with_sample_weight'")
+    if mw not in by_api:
+        assert keras.__version__.startswith("3.3"), "reduction 'mean_with_sample_weight' not bound"
+        return
+    assert by_api[mw].conventions["reduction"] == "weighted_mean"
+    assert float(run(mw)) == pytest.approx((0.5 * 1 + 2 * 0 + 0.5 * 3) / 4.0)  # 0.5, not 2 / 3

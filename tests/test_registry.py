@@ -89,6 +89,27 @@ def test_also_requirements_must_all_hold(tmp_path: Path) -> None:
         load_registry(tmp_path)
 
 
+def test_exclude_leaves_bindings_out_of_a_pattern(tmp_path: Path) -> None:
+    """A pattern entry with ``exclude``: the bindings the exclusions match are not covered
+    (a Loss class's reduction=None variant returns the per-sample losses an empty batch's
+    other reductions fail on)."""
+    (tmp_path / "keras.toml").write_text(
+        ENTRY.format(binding="keras.losses.[A-Z]*", check="value", versions="numpy>=1")
+        + 'exclude = ["*reduction=None*"]\n')
+    (entry,) = load_registry(tmp_path)
+    versions = {"numpy": "2.4.6"}
+    hit = CaseSpec("keras.losses.MeanSquaredError()+sample_weight", "keras", "float16", "empty")
+    miss = CaseSpec("keras.losses.MeanSquaredError(reduction=None)+sample_weight", "keras",
+                    "float16", "empty")
+    assert match([entry], hit, versions) is entry
+    assert match([entry], miss, versions) is None
+    assert not entry.matches_api(miss.api) and entry.matches_api(hit.api)
+    (tmp_path / "keras.toml").write_text(
+        ENTRY.format(binding="b", check="value", versions="numpy>=1") + "exclude = [1]\n")
+    with pytest.raises(RegistryError, match="exclude must be a list of strings"):
+        load_registry(tmp_path)
+
+
 def test_match_respects_versions_and_dtypes(tmp_path: Path) -> None:
     _write(tmp_path / "r.toml", {"binding": "optax.losses.*", "versions": "optax>=0.2.8,<0.3"})
     entries = load_registry(tmp_path)
