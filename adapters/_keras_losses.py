@@ -350,29 +350,37 @@ def _loss_classes(keras: Any, major: int, backend_name: str) -> list[Binding]:
         if weighted:
             out.append(_b(f"keras.losses.{api}+sample_weight", reference, obj, source=source,
                           args=_KERAS_W, **extra))
-        if weighted and major >= 3:
-            out += _other_reductions(keras, api, reference, obj, source, extra, conventions)
+        if weighted:
+            out += _other_reductions(keras, major, api, reference, obj, source, extra,
+                                     conventions)
     return out
 
 
-# The Loss classes' other reductions (Keras 3), as the reference's: (keyword, its text in
-# the API name, the reference reduction, extra conventions, what it does)
-_REDUCTIONS = (
-    ("sum", "'sum'", "sum", {}, "sum: sum(l * w)"),
-    (None, "None", "none", {}, "None: the per-sample l * w, unreduced"),
-    # Keras 3.6+: reduce_values divides sum(l * w) by sum(w) (divide_no_nan: 0 for a zero
-    # total weight) instead of the batch size
-    ("mean_with_sample_weight", "'mean_with_sample_weight'", "weighted_mean",
-     {"mean_of_empty": 0.0}, "mean_with_sample_weight: sum(l * w) / sum(w) (divide_no_nan)"),
-)
+# The Loss classes' other reductions, as the reference's: (keyword, its text in the API
+# name, the reference reduction, extra conventions, what it does). Keras 3 spells "no
+# reduction" None, Keras 2 "none" (losses_utils.ReductionV2.NONE).
+_REDUCTIONS = {
+    3: (
+        ("sum", "'sum'", "sum", {}, "sum: sum(l * w)"),
+        (None, "None", "none", {}, "None: the per-sample l * w, unreduced"),
+        # Keras 3.6+: reduce_values divides sum(l * w) by sum(w) (divide_no_nan: 0 for a
+        # zero total weight) instead of the batch size
+        ("mean_with_sample_weight", "'mean_with_sample_weight'", "weighted_mean",
+         {"mean_of_empty": 0.0}, "mean_with_sample_weight: sum(l * w) / sum(w) (divide_no_nan)"),
+    ),
+    2: (
+        ("sum", "'sum'", "sum", {}, "sum: sum(l * w)"),
+        ("none", "'none'", "none", {}, "none: the per-sample l * w, unreduced"),
+    ),
+}
 
 
-def _other_reductions(keras: Any, api: str, reference: str, obj: Any, source: str,
+def _other_reductions(keras: Any, major: int, api: str, reference: str, obj: Any, source: str,
                       extra: dict[str, Any], conventions: dict[str, Any]) -> list[Binding]:
     """A weighted Loss class under each further reduction its Keras knows, with sample
     weights (the class built again from its config with that reduction)."""
     out = []
-    for keyword, text, ref_reduction, more, what in _REDUCTIONS:
+    for keyword, text, ref_reduction, more, what in _REDUCTIONS[min(major, 3)]:
         if not _has_reduction(keras, keyword):
             continue
         obj_r = type(obj).from_config({**obj.get_config(), "reduction": keyword})
@@ -389,7 +397,7 @@ def _has_reduction(keras: Any, reduction: str | None) -> bool:
     ValueError for one it does not know)."""
     try:
         keras.losses.MeanSquaredError(reduction=reduction)
-    except ValueError:
+    except ValueError:  # Keras 3's standardize_reduction, Keras 2's ReductionV2.validate
         return False
     return True
 
@@ -541,7 +549,8 @@ def _overlap(keras: Any, major: int, backend_name: str) -> list[Binding]:
 def _circle(keras: Any, backend_name: str) -> list[Binding]:
     """keras.losses.circle and Circle (Keras >= 3.5): y_true integer labels, y_pred the
     embeddings as given (no normalisation), the batch as its own reference set or a
-    separate one (the function's ref_embeddings / ref_labels); one value per sample. The class casts both to floatx() (float32) and averages over the rows
+    separate one (the function's ref_embeddings / ref_labels); one value per sample. The
+    class casts both to floatx() (float32) and averages over the rows
     whose loss is > 0 only: circle sets backend.set_keras_mask(loss, loss > 0), and
     reduce_weighted_values -> apply_mask weighs the unmasked rows by N / valid
     (divide_no_nan: 0 where every loss is 0)."""

@@ -675,8 +675,9 @@ def _with_references(draw: Generator, rows: tuple[int, ...] = (3, 4, 5, 6, 7),
                      labels: Any = None, noise: float = 0.05) -> Generator:
     """The regime's batch, then (drawn after it, so the batch is the same with or without)
     a separate reference set, Keras circle's ref_embeddings / ref_labels: the batch rows
-    ``rows``, each turned by ~``noise`` radians and kept at its norm (a zero row stays
-    zero, a NaN row NaN), with their labels or ``labels``. Reference row j and batch row j
+    ``rows``, each moved by a Gaussian of ``noise`` times its norm per coordinate and
+    scaled back to its norm (a zero row stays zero, a NaN row NaN), with their labels or
+    ``labels``. Reference row j and batch row j
     are different samples: the index-diagonal pairs that remove_diagonal drops are real
     pairs here."""
     def generate(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
