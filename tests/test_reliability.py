@@ -58,11 +58,19 @@ def _env() -> dict[str, str]:
     return os.environ | {"PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
 
 
+def _sigint_default() -> None:
+    # Ctrl-C as a terminal delivers it: a suite started in the background by a shell without
+    # job control (`.ci/run &`) inherits SIGINT ignored, and Python then installs no
+    # KeyboardInterrupt handler in the child, which would sleep through the signal.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _pytest(results: Path, *args: str) -> subprocess.Popen:
     argv = [sys.executable, "-m", "pytest", "conformance", "-p", "no:cacheprovider", "-q",
             "--tb=no", "--results", str(results), *args]
     return subprocess.Popen(argv, cwd=ROOT, env=_env(), text=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+                            stderr=subprocess.STDOUT, start_new_session=True,
+                            preexec_fn=_sigint_default)
 
 
 def _fault_run(tmp: Path, name: str) -> subprocess.Popen:
