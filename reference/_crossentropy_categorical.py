@@ -331,13 +331,11 @@ def categorical_focal_cross_entropy_vjp(
     t = smooth_categorical(t, ls, p.shape[ax])
     o, mask, q, s = _normalized_clipped(p, ax, renormalize, clip_eps, grad_at_clip)
     u = 1.0 - o
-    if wrt_target(wrt):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            f = u * u if gamma == 2.0 else np.power(u, gamma)
-            return _per_class(g, t, ax, reduction, sample_weight,
-                              (1.0 - ls) * _xlog(a * f, -np.log(o)))
     with np.errstate(divide="ignore", invalid="ignore"):
         f = u * u if gamma == 2.0 else np.power(u, gamma)
+        if wrt_target(wrt):
+            return _per_class(g, t, ax, reduction, sample_weight,
+                              (1.0 - ls) * _xlog(a * f, -np.log(o)))
         df = 2.0 * u if gamma == 2.0 else (gamma * np.power(u, gamma - 1.0) if gamma else 0 * u)
         inner = _xlog(df, -np.log(o)) + f / o
         h = -_xlog(a * t, mask * inner)
