@@ -253,7 +253,9 @@ def _regression(keras: Any, major: int, backend_name: str) -> list[Binding]:
            grad_conventions={"grad_at_clip": grad_at_clip(backend_name, "tensor")},
            info={**_PROBS, "defaults": "clips both y_true and y_pred to [1e-7, 1]"}),
         _b("keras.losses.cosine_similarity", "cosine_similarity", L.cosine_similarity,
-           source=src("cosine_similarity") + " + keras/src/ops/nn.py:_normalize",
+           source=src("cosine_similarity") + (" + keras/src/ops/nn.py:_normalize"
+                                              if major >= 3 else " + tensorflow/python/ops/"
+                                              "nn_impl.py:l2_normalize"),
            conventions={"axis": -1, **cos},
            info={"defaults": "returns -cos; each input l2-normalised with norm clamped at "
                              "1e-7"}),

@@ -564,9 +564,10 @@ def _ntxent_bindings(L: Any) -> list[Any]:
     except (OSError, TypeError):
         clips = True
 
-    where = ("optax/losses/_self_supervised.py:ntxent (cosine_similarity(epsilon="
-             "finfo(dtype).eps) / temperature; -sum over positive pairs of log softmax "
-             "against the row's negatives / matches.sum())")
+    where = ("optax/losses/_self_supervised.py:ntxent (cosine_similarity("
+             + ("epsilon=finfo(dtype).eps" if clips else "no epsilon: 0") + ") / temperature; "
+             "-sum over positive pairs of log softmax against the row's negatives / "
+             "matches.sum())")
     info = {"input_space": "embeddings", "labels": "index (same label: positive pair)",
             "default_reduction": "mean over the positive pairs (NaN without one)",
             "defaults": "temperature=0.07"}

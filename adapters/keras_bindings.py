@@ -14,9 +14,11 @@ backends; :func:`bindings` reads the installed version and backend and declares 
 convention for what is installed (see :mod:`adapters._keras_losses` for the losses and
 metrics, this module for activations and layers). Every declaration was checked against
 the installed sources under ``site-packages/keras/src`` (Keras 3.15.1); the Keras 2
-branches follow the Keras 2.15 sources (``keras/backend.py``, ``keras/losses.py``,
-``keras/activations.py``, ``keras/utils/losses_utils.py``) and are run by the nox sessions
-``keras(2.15)`` and ``keras(tf-keras-2.21)`` (registry: ``conformance/divergences/keras2.toml``).
+branches follow the Keras 2.15 sources (``keras/src/backend.py``, ``keras/src/losses.py``,
+``keras/src/activations.py``, ``keras/src/utils/losses_utils.py``; tf-keras: ``tf_keras/src/``),
+where :func:`keras2_source` points their citations, and are run by the nox sessions
+``keras(2.13)`` to ``keras(2.15)`` and ``keras(tf-keras-2.21)`` (registry:
+``conformance/divergences/keras2.toml``).
 
 Facts worth knowing when porting (all measured or read, see ``info["source"]``):
 
@@ -35,6 +37,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -103,7 +106,9 @@ def backend(device: str = "cpu") -> Backend:
         base,
         name="keras",
         version=str(keras.__version__),
-        packages=("keras", *_BASE_PACKAGES[name]),
+        # the distribution: tf-keras is the module tf_keras (beside Keras 3's "keras")
+        packages=("tf-keras" if keras.__name__.startswith("tf_keras") else "keras",
+                  *_BASE_PACKAGES[name]),
     )
 
 
@@ -176,8 +181,12 @@ def _activations(keras: Any, major: int, backend_name: str) -> list[Binding]:
             if not hasattr(acts, fn_name):  # absent in this Keras version
                 return
             call = getattr(acts, fn_name)
+        # Cite the function that is defined (keras.activations.swish is silu exported twice).
+        defined = getattr(getattr(call, "func", call), "__name__", fn_name)
+        cite = f"{source}:{defined}" + ("" if defined == fn_name else
+                                        f" (exported as keras.activations.{fn_name})")
         out.append(_binding(f"keras.activations.{api_name}", "activation", reference, call,
-                            source=f"{source}:{fn_name}", **fields))
+                            source=cite, **fields))
 
     def variant(fn_name: str, **kwargs: Any) -> Callable[..., Any] | None:
         fn = getattr(acts, fn_name, None)
@@ -397,4 +406,33 @@ def bindings() -> list[Binding]:
     out += losses
     out += _keras_losses.loss_metric_bindings(keras, major, losses)
     out += _keras_losses.metric_bindings(keras, major, backend_name)
+    if major < 3:
+        package = keras.__name__.split(".")[0]
+        out = [dataclasses.replace(b, info={**b.info, "source": keras2_source(
+            b.info.get("source", ""), package)}) for b in out]
     return out
+
+
+# The bindings cite Keras 3's files. Keras 2 (2.13 to 2.15: keras/src/...; tf-keras:
+# tf_keras/src/...) defines the same functions in fewer files, so a Keras 2 binding's
+# citations are rewritten to its own files (tests/test_sources.py checks, in each Keras 2
+# nox session, that every cited file exists and defines the cited name).
+_KERAS2_FILES = (  # (Keras 3 file, or Keras <= 2.12 layout; the Keras 2.13+ file)
+    ("keras/src/activations/activations.py", "src/activations.py"),
+    ("keras/src/backend/tensorflow/nn.py", "src/backend.py"),
+    ("keras/src/losses/losses.py", "src/losses.py"),
+    ("keras/src/layers/activations/", "src/layers/activation/"),
+    ("keras/src/metrics/", "src/metrics/"),
+    ("tf_keras/src/", "src/"),
+    ("keras/backend.py", "src/backend.py"),
+    ("keras/losses.py", "src/losses.py"),
+    ("keras/utils/losses_utils.py", "src/utils/losses_utils.py"),
+)
+
+
+def keras2_source(source: str, package: str) -> str:
+    """``source`` with Keras 3's file paths replaced by Keras 2's in ``package``
+    ("keras" for Keras 2.13 to 2.15, "tf_keras" for tf-keras)."""
+    for keras3, keras2 in _KERAS2_FILES:
+        source = re.sub(rf"(?<![\w/]){re.escape(keras3)}", f"{package}/{keras2}", source)
+    return source

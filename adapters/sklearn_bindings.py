@@ -81,7 +81,11 @@ def _log_loss_bindings() -> list[Binding]:
         # log_loss takes 1-D P(class 1): a (N, k) batch of binary outputs is flattened.
         return log_loss(np.ravel(y_true), np.ravel(y_pred), labels=(0, 1))
 
-    src = f"{_CLS}:_log_loss (clip to [eps, 1-eps], eps = finfo(y_proba.dtype).eps)"
+    from sklearn.metrics import _classification
+
+    # the clip lives in log_loss itself up to scikit-learn 1.7, in _log_loss from 1.8
+    where = "_log_loss" if hasattr(_classification, "_log_loss") else "log_loss"
+    src = f"{_CLS}:{where} (clip to [eps, 1-eps], eps = finfo(dtype).eps of the probabilities)"
     probs = {"input_space": "probabilities", "labels": "index",
              "epsilon": "finfo(dtype).eps clip; rows not renormalized (warns)"}
     out: list[Binding] = []

@@ -108,6 +108,7 @@ def backend(device: str = "cpu") -> Backend:
 _NN = "tensorflow/python/ops/nn_ops.py"
 _IMPL = "tensorflow/python/ops/nn_impl.py"
 _MATH = "tensorflow/python/ops/math_ops.py"
+_GEN_MATH = "tensorflow/python/ops/gen_math_ops.py"  # generated op wrappers (tanh, xlogy)
 _V1 = "tensorflow/python/ops/losses/losses_impl.py"
 # TF v1's softmax_cross_entropy stops the gradient at its labels (losses_impl.py:
 # onehot_labels = array_ops.stop_gradient(onehot_labels, name="labels_stop_gradient")),
@@ -177,7 +178,7 @@ def _activation_bindings(tf: Any) -> list[Binding]:
             notes="tf.math.softplus is the same function."),
         act("tf.nn.softsign", "softsign", nn.softsign, f"gen_nn_ops.softsign; "
             f"{_K}/softsign_op.h"),
-        act("tf.math.tanh", "tanh", math.tanh, f"{_MATH}:tanh (gen_math_ops.tanh)",
+        act("tf.math.tanh", "tanh", math.tanh, f"{_GEN_MATH}:tanh",
             notes="tf.nn.tanh is the same function."),
         act("tf.math.reduce_logsumexp(axis=-1)", "logsumexp",
             lambda x: math.reduce_logsumexp(x, axis=-1),
@@ -290,7 +291,7 @@ def _nn_loss_bindings(tf: Any) -> list[Binding]:
     math = tf.math
     if hasattr(math, "xlogy"):
         out.append(loss("tf.math.xlogy", "xlogy", math.xlogy,
-                        f"{_MATH}:xlogy (gen_math_ops.xlogy: 0 where x == 0); "
+                        f"{_GEN_MATH}:xlogy (0 where x == 0); tensorflow/python/ops/"
                         "math_grad.py:_XLogyGrad (d/dx = xlogy(x != 0, y): 0 at x == 0)",
                         args=("y_pred", "y_true"), grad_conventions={"grad_at_zero": 0.0},
                         info={"input_space": "real", "kink_grad": "d/dx at x=0 is 0"}))

@@ -190,6 +190,8 @@ def test_optax_kl_losses_sum_each_sample_over_the_class_axis(backend, all_bindin
         ("optax.losses.generalized_kl_divergence", 2 * t,
          reference.generalized_kl_div_log_input(y, 2 * t)),
     ]:
+        if api not in by_api and api.endswith("generalized_kl_divergence"):
+            continue  # not in optax 0.2.3 (jax 0.4 session)
         b = by_api[api]
         assert b.conventions["axis"] == -1
         out = backend.to_numpy(b.invoke({"y_pred": backend.to_framework(y, "float64"),
@@ -313,9 +315,14 @@ def test_optax_ntxent_declares_the_clip_eps_of_its_dtype(backend, all_bindings):
     ntx = {b.api: b for b in all_bindings if b.reference == "ntxent"}
     if not ntx:
         pytest.skip("optax.losses.ntxent not in the installed optax")
-    assert ntx["optax.losses.ntxent on float16"].conventions["eps"] == 2.0 ** -10
-    assert ntx["optax.losses.ntxent on bfloat16"].conventions["eps"] == 2.0 ** -7
-    assert ntx["optax.losses.ntxent on float32"].conventions["eps"] == 2.0 ** -23
+    import inspect
+
+    import optax
+
+    # optax 0.2.3's ntxent passes no epsilon to cosine_similarity (0: no clip)
+    clips = "epsilon" in inspect.getsource(optax.losses.ntxent)
+    for dtype, eps in (("float16", 2.0 ** -10), ("bfloat16", 2.0 ** -7), ("float32", 2.0 ** -23)):
+        assert ntx[f"optax.losses.ntxent on {dtype}"].conventions["eps"] == (eps if clips else 0)
     b = ntx["optax.losses.ntxent(temperature=0.5) on float64"]
     assert b.dtypes == ("float64",) and b.conventions["temperature"] == 0.5
     x = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0], [0.0, 0.0]])
