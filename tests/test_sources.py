@@ -116,3 +116,41 @@ def test_every_cited_source_is_installed_and_defines_the_name(name):
                 problems.append(f"{b.api}: {problem}")
     assert cited, f"{name}: no binding cites a source file"
     assert not problems, f"{len(problems)} of {cited} citations:\n" + "\n".join(problems[:40])
+
+
+def test_registry_citations_of_the_installed_versions():
+    """A divergence entry that applies to the installed versions cites Python files of them:
+    each must exist there and define the cited name. (C++ and CUDA paths cite the
+    frameworks' repositories, whose sources the wheels do not ship: not checked here.)"""
+    from conformance.loader import load_all
+    from conformance.registry import installed_version, load_registry
+
+    versions: dict[str, str] = {}
+    for loaded in load_all(entry_points=False).values():
+        if loaded.backend is not None:  # as the plugin matches entries (tf-keras: 2.x)
+            versions.setdefault(loaded.backend.name.lower(), loaded.backend.version)
+            for dist in loaded.backend.packages:
+                versions.setdefault(dist.lower(), installed_version(dist) or "")
+    if not versions:
+        pytest.skip("no framework installed")
+    tops = {"sklearn" if d == "scikit-learn" else d.replace("-", "_") for d in versions}
+    keras_package = _own_package("keras") if "keras" in versions else "keras"
+    problems, cited = [], 0
+    for entry in load_registry():
+        if not entry.version_applies(versions):
+            continue
+        for path, fn in citations(entry.source):
+            top = path.partition("/")[0]
+            if not path.endswith(".py") or top not in tops:
+                continue
+            if top == "keras" and keras_package != "keras":  # tf-keras: Keras 2's layout
+                path = keras_package + path[len("keras"):]
+                top = keras_package
+            if _package_dir(top) is None:
+                continue
+            cited += 1
+            problem = citation_problem(path, fn, (top,))
+            if problem:
+                problems.append(f"{entry.label}: {problem}")
+    assert cited, f"no applicable entry cites a Python file of {sorted(tops)}"
+    assert not problems, f"{len(problems)} of {cited} citations:\n" + "\n".join(problems[:40])
