@@ -13,7 +13,8 @@ Schema (``schema_version`` 1)::
 
 A case record: id, backend, binding, reference, kind, check, dtype, regime, conventions,
 outcome (pass/fail/xfail/xpass/skip/error), message, max_abs, max_rel, max_ulp,
-mismatches, elements, rtol, atol, shape, out_dtype, reproducer, divergence, duration.
+mismatches, elements, rtol, atol, atol_only (elements within tolerance only through atol:
+|a - r| > rtol |r|), shape, out_dtype, reproducer, divergence, duration.
 Timing fields (``created``, ``duration``, ``wall_s``) are the only ones that differ
 between two runs of the same command on the same versions.
 """
@@ -32,6 +33,30 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+
+def through_atol(cases: Any) -> list[Mapping[str, Any]]:
+    """Passing cases with an element within tolerance only through atol (``atol_only``;
+    results written before that field: max_rel > rtol), largest relative error first:
+    what the tolerance lets through (a flushed tail, 0 where the answer is 1e-20, a
+    float32 computation behind a float64 result)."""
+    def num(v: Any) -> float:
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            return float("nan")
+
+    def loose(c: Mapping[str, Any]) -> bool:
+        if c.get("outcome") != "pass":
+            return False
+        if "atol_only" in c:
+            return bool(c["atol_only"])
+        return num(c.get("max_rel")) > num(c.get("rtol"))
+
+    out = [c for c in cases if loose(c)]
+    out.sort(key=lambda c: (-num(c.get("max_rel")), -num(c.get("max_abs")), str(c.get("id"))))
+    return out
+
 
 SCHEMA = "crossconform-results"
 SCHEMA_VERSION = 1
@@ -381,6 +406,12 @@ def summary_lines(collector: Collector, config: Any) -> list[str]:
         lines.append("crossconform: largest measured errors (ULP of the case dtype)")
         for r in scored[:5]:
             lines.append(f"  {r['max_ulp']:12.4g} ULP  {r['outcome']:5}  {r['id']}")
+    loose = through_atol(collector.records.values())
+    if loose:
+        lines.append(f"crossconform: {len(loose)} passing cases are within tolerance only through "
+                     "atol somewhere (|a - r| > rtol |r|); largest relative errors:")
+        for r in loose[:5]:
+            lines.append(f"  rel {float(r['max_rel']):10.3g}  abs {float(r['max_abs']):10.3g}  {r['id']}")
     try:
         info = registry_info(collector, getattr(config.option, "registry", None),
                              _filtered(config.option), getattr(config.option, "device", None) or "cpu")

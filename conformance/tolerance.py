@@ -60,6 +60,9 @@ class Measured:
     worst_expected: float | None
     rtol: float
     atol: float
+    # elements within tolerance only through atol: |a - r| > rtol * |r| (what an exact
+    # answer of 0, a flushed tail or a float32 computation in float64 look like)
+    atol_only: int = 0
 
     def summary(self) -> str:
         where = "" if self.worst_index is None else (
@@ -70,6 +73,7 @@ class Measured:
             f"{self.mismatches}/{self.total} elements outside rtol={self.rtol:g} "
             f"atol={self.atol:g};{where} max abs {self.max_abs:.3g}, max rel "
             f"{self.max_rel:.3g}, max {self.max_ulp:.3g} ULP"
+            + (f"; {self.atol_only} within tolerance only through atol" if self.atol_only else "")
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -81,6 +85,7 @@ class Measured:
             "elements": self.total,
             "rtol": self.rtol,
             "atol": self.atol,
+            "atol_only": self.atol_only,
         }
 
 
@@ -110,6 +115,7 @@ def _measure_finite(a: np.ndarray, r: np.ndarray, absr: np.ndarray, diff: np.nda
     """:func:`measure` where every element of both sides is finite and the reference is
     inside the returned dtype's range: the general path's figures in fewer array passes."""
     bound = absr * rtol
+    beyond_rtol = int(np.count_nonzero(diff > bound))
     bound += atol
     bad = diff > bound
     mismatches = int(np.count_nonzero(bad))
@@ -122,7 +128,7 @@ def _measure_finite(a: np.ndarray, r: np.ndarray, absr: np.ndarray, diff: np.nda
         worst = tuple(int(i) for i in np.unravel_index(flat, r.shape)) if r.ndim else ()
         wa, we = float(a.reshape(-1)[flat]), float(r.reshape(-1)[flat])
     return Measured(mismatches == 0, float(diff.max()), float(rel.max()), float(ulps.max()),
-                    mismatches, int(r.size), worst, wa, we, rtol, atol)
+                    mismatches, int(r.size), worst, wa, we, rtol, atol, beyond_rtol - mismatches)
 
 
 def measure(actual: Any, reference: Any, dtype: str,
@@ -167,7 +173,9 @@ def _measure_general(a: np.ndarray, reference: np.ndarray, fmt: str, dtype: str,
         diff = np.where(special, 0.0, np.abs(a - r))
         rel = np.where(special | (r == 0), 0.0, diff / np.where(r == 0, 1.0, np.abs(r)))
         ulp = np.where(special, 0.0, diff / ulp_in(np.where(special, 1.0, r), dtype))
-        ok = np.where(special, exact_special, diff <= atol + rtol * np.abs(np.where(special, 0.0, r)))
+        rel_bound = rtol * np.abs(np.where(special, 0.0, r))
+        ok = np.where(special, exact_special, diff <= atol + rel_bound)
+        atol_only = int(np.count_nonzero(ok & ~special & (diff > rel_bound)))
     bad_special = special & ~exact_special
     max_abs = math.inf if bad_special.any() else float(diff.max())
     max_rel = math.inf if bad_special.any() else float(rel.max())
@@ -183,4 +191,4 @@ def _measure_general(a: np.ndarray, reference: np.ndarray, fmt: str, dtype: str,
         worst = tuple(int(i) for i in np.unravel_index(flat, r.shape)) if r.ndim else ()
         wa, we = float(a.reshape(-1)[flat]), float(r.reshape(-1)[flat])
     return Measured(mismatches == 0, max_abs, max_rel, max_ulp, mismatches, total, worst,
-                    wa, we, rtol, atol)
+                    wa, we, rtol, atol, atol_only)

@@ -404,3 +404,25 @@ def test_results_environment_names_the_cpu_and_tensorflows_onednn_state() -> Non
     # under xdist the controller has no TensorFlow: the state comes from the workers' records
     assert environment({"tensorflow": {"tensorflow_onednn": False}})["tensorflow_onednn"] is False
     assert environment({"keras": {"tensorflow_onednn": True}})["tensorflow_onednn"] is True
+
+
+def test_passes_only_through_atol_are_listed_worst_first(tmp_path: Path) -> None:
+    """A passing case with elements inside tolerance only through atol is listed (its
+    ``atol_only``; before that field existed, max_rel > rtol), grouped by case over the
+    columns, largest relative error first; a case within rtol everywhere is not."""
+    flushed = case("torch.sigmoid", "torch", "sigmoid", regime="large", atol_only=2,
+                   max_rel=1.0, max_abs=3e-12)
+    tight = case("torch.relu", "torch", "relu", atol_only=0, max_rel=2e-7)
+    old_format = case("torch.tanh", "torch", "tanh", max_rel=0.25, max_abs=1e-9)
+    failed = case("torch.gelu", "torch", "gelu", "fail", atol_only=5, max_rel=9.0)
+    a = write(tmp_path, "a.json", doc("torch", "2.13.0", [flushed, tight, old_format, failed]))
+    later = dict(flushed, max_rel=0.5)
+    b = write(tmp_path, "b.json", doc("torch", "2.15.0", [later]))
+    report = build_report(merge([a, b]), plots=False)
+    assert [c["id"] for c, _ in report.through_atol_by_case()] == [flushed["id"], old_format["id"]]
+    assert report.through_atol_by_case()[0][1] == ["torch 2.13.0", "torch 2.15.0"]
+    text = render_markdown(report)
+    assert "## Passing only through atol" in text and "3 of 4 passing cases" in text
+    assert "torch.relu" not in text.split("## Passing only through atol")[1].split("##")[0]
+    assert 'id="through-atol"' in render_html(report)
+    assert "passing cases are within tolerance only through atol" in render_terminal(report)

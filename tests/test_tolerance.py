@@ -75,3 +75,20 @@ def test_overflow_is_judged_in_the_returned_dtype() -> None:
     assert measure(np.array([np.inf]), r, "float16").passed
     assert not measure(np.array([np.inf]), r, "float16", out_dtype="float32").passed
     assert measure(np.array([1e5]), r, "float16", out_dtype="float32").passed
+
+
+def test_elements_within_tolerance_only_through_atol_are_counted() -> None:
+    # float64: rtol 1e-7, atol 1e-7. 0 where the answer is 1e-12 (rel 1), 1e-9 where it is
+    # 0, and a 1e-6-relative error on 1e-3 (abs 1e-9): each passes only through atol.
+    r = np.array([1.0, 1e-12, 0.0, 1e-3, 2.0])
+    a = np.array([1.0, 0.0, 1e-9, 1e-3 * (1 + 1e-6), 2.0 * (1 + 1e-9)])
+    m = measure(a, r, "float64")
+    assert m.passed and m.atol_only == 3
+    assert "3 within tolerance only through atol" in m.summary()
+    assert m.as_dict()["atol_only"] == 3
+    # the general path (a NaN on both sides) counts the same elements
+    g = measure(np.append(a, np.nan), np.append(r, np.nan), "float64")
+    assert g.passed and g.atol_only == 3
+    # a mismatch is a mismatch, not an atol-only element
+    bad = measure(np.array([1.0, 1e-6]), np.array([1.0, 0.0]), "float64")
+    assert not bad.passed and bad.atol_only == 0 and bad.mismatches == 1

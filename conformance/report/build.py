@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..results import through_atol
 from .drift import Drift, find_drift
 from .matrix import Matrix, build_matrix, summary_rows, worst_cases
 from .merge import Merged
@@ -13,6 +14,7 @@ from .plots import Plot, make_plots
 from .porting import PortingRow, porting_guide
 
 MAX_LISTED_FAILURES = 300
+LISTED_THROUGH_ATOL = 15
 
 
 @dataclass
@@ -25,6 +27,20 @@ class Report:
     guide: dict[str, list[PortingRow]]
     plots: list[Plot] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def through_atol(self) -> list[Mapping[str, Any]]:
+        """Passing cases with elements within tolerance only through atol, largest
+        relative error first (what the tolerance lets through)."""
+        return through_atol(self.merged.cases)
+
+    def through_atol_by_case(self) -> list[tuple[Mapping[str, Any], list[str]]]:
+        """:attr:`through_atol` grouped by case id: (the case of the largest relative
+        error, every column where that case passes only through atol)."""
+        grouped: dict[str, tuple[Mapping[str, Any], list[str]]] = {}
+        for c in self.through_atol:
+            grouped.setdefault(c["id"], (c, []))[1].append(c["_column"].label)
+        return list(grouped.values())
 
     @property
     def failures(self) -> list[Mapping[str, Any]]:

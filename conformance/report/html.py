@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .build import MAX_LISTED_FAILURES, Report
+from .build import LISTED_THROUGH_ATOL, MAX_LISTED_FAILURES, Report
 from .markdown import LEGEND
 from .matrix import KINDS, STATUSES, format_ulp, ulp_of
 from .merge import ENVIRONMENT_HEADERS, environment_row
@@ -102,6 +102,7 @@ def render_html(report: Report) -> str:
     parts.append(_summary(report))
     parts.append(_matrix(report))
     parts.append(_worst(report))
+    parts.append(_through_atol(report))
     parts.append(_porting(report))
     parts.append(_plots(report))
     parts.append(_failures(report))
@@ -141,6 +142,24 @@ def _summary(report: Report) -> str:
         f"<tr><td>{e(r['column'].label)}</td>" + "".join(f'<td class="num">{r[k]}</td>' for k in keys)
         + "</tr>" for r in report.summary))]
     return "".join(out)
+
+
+def _through_atol(report: Report) -> str:
+    loose = report.through_atol
+    if not loose:
+        return ""
+    passed = sum(1 for c in report.merged.cases if c["outcome"] == "pass")
+    return ('<h2 id="through-atol">Passing only through atol</h2>'
+            f"<p>{len(loose)} of {passed} passing cases have elements whose error exceeds "
+            "rtol &times; |expected| and that pass only because it is within atol (a flushed "
+            "tail, 0 where the answer is tiny, a lower-precision computation). The largest "
+            "relative errors:</p>"
+            + _table(["max rel", "max abs", "ULP", "case", "columns"], (
+                f'<tr><td class="num">{float(c["max_rel"]):.3g}</td>'
+                f'<td class="num">{float(c["max_abs"]):.3g}</td>'
+                f'<td class="num">{e(format_ulp(ulp_of(c)))}</td>'
+                f'<td class="mono">{e(c["id"])}</td><td>{e(", ".join(cols))}</td></tr>'
+                for c, cols in report.through_atol_by_case()[:LISTED_THROUGH_ATOL])))
 
 
 def _worst(report: Report) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from .build import MAX_LISTED_FAILURES, Report
+from .build import LISTED_THROUGH_ATOL, MAX_LISTED_FAILURES, Report
 from .matrix import STATUSES, format_ulp, ulp_of
 from .merge import ENVIRONMENT_HEADERS, environment_row
 from .porting import FIELDS, HEADERS
@@ -58,11 +58,29 @@ def render_markdown(report: Report, plot_dir: str = "plots") -> str:
                      ([md(format_ulp(ulp_of(c))), md(c["outcome"]), md(c["_column"].label), md(c["id"])]
                       for c in report.worst))
         out.append("")
+    out += _through_atol(report)
     out += _porting(report)
     out += _plots(report, plot_dir)
     out += _failures(report)
     out += _environment(report)
     return "\n".join(out) + "\n"
+
+
+def _through_atol(report: Report) -> list[str]:
+    loose = report.through_atol
+    if not loose:
+        return []
+    passed = sum(1 for c in report.merged.cases if c["outcome"] == "pass")
+    out = ["## Passing only through atol", "",
+           f"{len(loose)} of {passed} passing cases have elements whose error exceeds rtol x "
+           "|expected| and that pass only because it is within atol (a flushed tail, 0 where "
+           "the answer is tiny, a lower-precision computation). The largest relative errors:", ""]
+    out += table(["max rel", "max abs", "ULP", "case", "columns"],
+                 ([md(f"{float(c['max_rel']):.3g}"), md(f"{float(c['max_abs']):.3g}"),
+                   md(format_ulp(ulp_of(c))), md(c["id"]), md(", ".join(cols))]
+                  for c, cols in report.through_atol_by_case()[:LISTED_THROUGH_ATOL]))
+    out.append("")
+    return out
 
 
 def _drift(report: Report) -> list[str]:

@@ -39,6 +39,14 @@ def render_terminal(report: Report, *, worst: int = 10) -> str:
         lines.append("largest measured errors (ULP of the case dtype):")
         for c in report.worst[:worst]:
             lines.append(f"  {format_ulp(ulp_of(c)):>14}  {c['outcome']:5}  {c['_column'].label}  {c['id']}")
+    loose = report.through_atol
+    if loose:
+        lines.append("")
+        lines.append(f"{len(loose)} passing cases are within tolerance only through atol "
+                     "somewhere; largest relative errors:")
+        for c, cols in report.through_atol_by_case()[:worst]:
+            lines.append(f"  rel {float(c['max_rel']):10.3g}  abs {float(c['max_abs']):10.3g}  "
+                         f"{c['id']}  ({len(cols)} column(s): {cols[0]}{', ...' if len(cols) > 1 else ''})")
     for note in report.notes:
         lines.append(f"note: {note}")
     return "\n".join(lines) + "\n"
