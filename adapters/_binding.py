@@ -36,7 +36,7 @@ ALL_DTYPES = ("float16", "bfloat16", "float32", "float64")
 # reference set (conformance/families.py).
 INPUT_NAMES = ("x", "y_pred", "y_true", "sample_weight", "x1", "x2", "anchor", "positive",
                "negative", "input_lengths", "label_lengths", "linear_weight", "where",
-               "weights", "ref_embeddings", "ref_labels")
+               "weights", "ref_embeddings", "ref_labels", "var")
 # Conventions the harness applies around any reference function (so they need no keyword
 # in each function's signature): ``mean_of_empty``, the value a binding gives for a mean
 # over nothing (an empty batch, or zero total sample weight) where the reference's mean

@@ -361,7 +361,9 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
                   "epsilon": "var.clamp_(min=eps) under no_grad, in var's dtype",
                   "where": (f"{FUNCTIONAL}:gaussian_nll_loss",
                             "torch/nn/modules/loss.py:GaussianNLLLoss")}
-    # var=1e-8 < eps shows the clamp (the reference's eps=1e-6 convention).
+    # var=1e-8 < eps shows the clamp (the reference's eps=1e-6 convention). A constant
+    # variance ignores the regimes that vary it: the regression family's regimes only.
+    fixed = ("typical", "large", "kinks", "zeros", "single", "empty", "nan_inf")
     for var, full in ((0.5, False), (0.5, True), (1e-8, False)):
         shown = f"var={var!r}" + (", full=True" if full else "")
         conv = {"var": var, "eps": 1e-6, "full": full}
@@ -370,12 +372,31 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
             add(f"torch.nn.functional.gaussian_nll_loss({inner})", "gaussian_nll",
                 _with_var(F.gaussian_nll_loss, var, full=full, reduction=reduction),
                 conventions={**conv, "reduction": reduction}, info=gauss_info,
-                notes="var: torch.full_like(input, var), a constant; the gradient is "
-                "w.r.t. the prediction only.")
+                regimes=fixed, notes="var: torch.full_like(input, var), a constant; the "
+                "gradients are w.r.t. the prediction and the target only.")
         if var == 0.5 and not full:
             add("torch.nn.GaussianNLLLoss() [var=0.5]", "gaussian_nll",
                 _with_var(nn.GaussianNLLLoss(), var),
-                conventions={**conv, "reduction": "mean"}, info=gauss_info)
+                conventions={**conv, "reduction": "mean"}, info=gauss_info, regimes=fixed)
+    # var as an input (one per element, one per sample, broadcast along a size-1 axis):
+    # gradients w.r.t. it too. "The clamping of var is ignored with respect to autograd"
+    # (GaussianNLLLoss's note; clamp_ under no_grad): below eps its gradient is the
+    # formula's at eps, where that of max(var, eps) is 0.
+    var_info = {**gauss_info, "kink_grad": "d/dvar passes the clamp (straight through)"}
+    for full in (False, True):
+        for reduction in REDUCTIONS if not full else ("mean",):
+            inner = ", ".join([*(["full=True"] if full else []),
+                               *([f"reduction={reduction!r}"] if reduction != "mean" else [])])
+            add("torch.nn.functional.gaussian_nll_loss" + (f"({inner})" if inner else ""),
+                "gaussian_nll",
+                functools.partial(F.gaussian_nll_loss, full=full, reduction=reduction),
+                conventions={"eps": 1e-6, "full": full, "reduction": reduction},
+                grad_conventions={"var_grad": "straight_through"}, info=var_info,
+                args=("y_pred", "y_true", "var"))
+    add("torch.nn.GaussianNLLLoss()", "gaussian_nll", nn.GaussianNLLLoss(),
+        conventions={"eps": 1e-6, "full": False, "reduction": "mean"},
+        grad_conventions={"var_grad": "straight_through"}, info=var_info,
+        args=("y_pred", "y_true", "var"))
 
     # -- margin -------------------------------------------------------------------------
     family("soft_margin_loss", "soft_margin", F.soft_margin_loss, conventions={},

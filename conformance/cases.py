@@ -18,7 +18,7 @@ import numpy as np
 
 from adapters._binding import Binding, reference_conventions
 
-from .families import FAMILY_OF, family_of
+from .families import FAMILY_OF, family_of, seed_family
 from .regimes import seed_of
 
 CHECKS = ("value", "grad", "paths")
@@ -143,7 +143,7 @@ def _weights_fit(binding: Binding, regime: str) -> bool:
 
 def raw_inputs(binding: Binding, regime: str) -> dict[str, np.ndarray]:
     """The float64 / int64 inputs of a regime, before the cast to the case dtype."""
-    family_name = FAMILY_OF[binding.reference]
+    family_name = seed_family(binding.reference)
     family = family_of(binding.reference)
     rng = np.random.default_rng(seed_of(family_name, regime))
     raw = family.regimes[regime](rng, binding.conventions)
@@ -179,7 +179,7 @@ def cotangent(binding: Binding, regime: str, shape: tuple[int, ...], dtype: str)
     """The fixed cotangent of a gradient case: 1 for a scalar output, else N(0, 1) values."""
     if shape == ():
         return np.asarray(1.0).astype(numpy_dtype(dtype))
-    rng = np.random.default_rng(seed_of(FAMILY_OF[binding.reference], regime + "/cotangent"))
+    rng = np.random.default_rng(seed_of(seed_family(binding.reference), regime + "/cotangent"))
     return rng.normal(0.0, 1.0, shape).astype(numpy_dtype(dtype))
 
 

@@ -29,6 +29,9 @@ class Family:
     # "grad_NAME" check beside "grad", which is w.r.t. ``grad_input``; an optional input's
     # only for the bindings that take it)
     more_grad_inputs: tuple[str, ...] = ()
+    # draw with another family's seeds (a family that extends that one's regimes with an
+    # input drawn last, so the shared inputs and cotangents are that family's, bit for bit)
+    seed_as: str | None = None
 
     @property
     def grad_input(self) -> str | None:
@@ -61,6 +64,10 @@ FAMILIES: dict[str, Family] = {
     "log_distribution_pair": Family(R.LOG_DISTRIBUTION_PAIR, more_grad_inputs=TARGET),
     "nonneg_pair": Family(R.NONNEG_PAIR, more_grad_inputs=TARGET),
     "regression": Family(R.REGRESSION, more_grad_inputs=TARGET),
+    # regression plus a variance input (drawn last; the regression seeds): its gradient
+    # only for the bindings that take the variance as an input
+    "gaussian": Family(R.GAUSSIAN, optional_inputs=("var",), more_grad_inputs=("y_true", "var"),
+                       seed_as="regression"),
     "nonneg_regression": Family(R.NONNEG_REGRESSION, more_grad_inputs=TARGET),
     "rates": Family(R.RATES, more_grad_inputs=TARGET),
     "log_rates": Family(R.LOG_RATES, more_grad_inputs=TARGET),
@@ -154,7 +161,7 @@ FAMILY_OF |= {
     "multiclass_brier_score": "sparse_prob",
     "poisson_nll": "rates",
     "poisson_nll_log_input": "log_rates",
-    "gaussian_nll": "regression",
+    "gaussian_nll": "gaussian",
     "cosine_similarity": "vectors",
     "cosine_distance": "vectors",
     "unit_cosine_distance": "vectors",
@@ -183,6 +190,12 @@ FAMILY_OF |= {
     "label_accuracy": "labels",
     "zero_one_loss": "labels",
 }
+
+
+def seed_family(reference_name: str) -> str:
+    """The family name a reference function's inputs are seeded by (its family's own, or
+    the one it is ``seed_as``)."""
+    return family_of(reference_name).seed_as or FAMILY_OF[reference_name]
 
 
 def family_of(reference_name: str) -> Family:

@@ -379,6 +379,36 @@ REGRESSION: dict[str, Generator] = {
                                   "y_true": np.array([1.0, np.nan, 1.0, 1.0, np.inf])},
 }
 
+
+def _with_var(draw: Generator) -> Generator:
+    """A regression regime plus a variance per element, drawn after y_pred and y_true
+    (so those equal the regression family's, seed for seed)."""
+    def gen(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        out = draw(rng, conv)
+        return {**out, "var": rng.uniform(0.1, 3.0, np.shape(out["y_pred"]))}
+    return gen
+
+
+def _var_case(var: np.ndarray, shape: tuple[int, ...] | None = None) -> Generator:
+    """Typical predictions and targets of ``shape`` (var's, or var's plus a last axis)."""
+    def gen(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        full = shape or var.shape
+        return {"y_pred": rng.normal(0, 2, full), "y_true": rng.normal(0, 2, full), "var": var}
+    return gen
+
+
+# Variances below, at and just above torch's clamp eps = 1e-6, zero among them; huge ones;
+# one variance per sample (shape y_pred.shape[:-1], which torch unsqueezes) and a size-1
+# axis broadcast along the features.
+_SMALL_VAR = np.array([[0.0, 1e-8, 1e-7, 5e-7], [1e-6, 2e-6, 1e-5, 1e-3]])
+GAUSSIAN: dict[str, Generator] = {
+    **{name: _with_var(draw) for name, draw in REGRESSION.items()},
+    "small_var": _var_case(np.tile(_SMALL_VAR, (2, 1))),
+    "large_var": _var_case(np.array([[1e3, 1e4, 1e6, 3e7]] * 4)),
+    "per_sample_var": _var_case(np.array([0.25, 1.0, 3e-7, 7.5, 0.0, 2.0]), (6, 4)),
+    "broadcast_var": _var_case(np.array([[0.5], [2.0], [1e-8], [4.0], [1e-6]]), (5, 4)),
+}
+
 NONNEG_REGRESSION: dict[str, Generator] = {
     "typical": lambda rng, conv: {"y_pred": rng.uniform(0, 5, _REG), "y_true": rng.uniform(0, 5, _REG)},
     "zeros": lambda rng, conv: {"y_pred": np.array([0.0, 1.0, 0.0, 2.5]),

@@ -210,21 +210,55 @@ def gaussian_nll(
     return reduce_loss(loss, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
 
 
+VAR_GRADS = ("clamp", "straight_through")
+
+
+def _sum_to(grad: np.ndarray, var: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The full-shape gradient summed back to ``var``'s own shape (the adjoint of
+    ``_gaussian_var``'s broadcast, one variance per sample included)."""
+    if var.shape != shape and var.ndim >= 1 and var.shape == shape[:-1]:
+        return grad.sum(axis=-1)
+    lead = grad.ndim - var.ndim
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(var.shape)
+                                      if n == 1 and shape[lead + i] != 1)
+    return grad.sum(axis=axes).reshape(var.shape) if axes else grad
+
+
 def gaussian_nll_vjp(
     g: Any, y_pred: Any, y_true: Any, *, var: Any, eps: float | None = None,
     full: bool = False, mean_axis: int | None = None, reduction: str = "none",
-    sample_weight: Any = None,
+    sample_weight: Any = None, wrt: str = "y_pred", var_grad: str = "clamp",
 ) -> np.ndarray:
-    """d/dy_pred = (y_pred - y_true) / max(var, eps)."""
+    """d/dy_pred = (y_pred - y_true) / V, d/dy_true = its negation, V = max(var, eps);
+
+        d/dvar = (V - (y_pred - y_true)^2) / (2 V^2)
+
+    summed over the axes ``var`` was broadcast along, and where var < eps: 0 with
+    ``var_grad="clamp"`` (the derivative of max(var, eps)), the same formula at V = eps
+    with ``"straight_through"`` (torch clamps under no_grad: "the clamping of var is
+    ignored with respect to autograd"). At var == eps the gradient passes (torch.clamp's
+    rule)."""
     if eps is not None:
         eps = check_finite_scalar(eps, "eps", low=0.0)
+    check_choice(wrt, "wrt", ("y_pred", "y_true", "var"))
+    check_choice(var_grad, "var_grad", VAR_GRADS)
     p, t = pair(y_pred, y_true)
     v = _gaussian_var(var, p.shape, eps)
     cot, dead = reduce_vjp(g, p.shape, reduction, sample_weight=sample_weight,
                            mean_axis=mean_axis)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        local = (p - t) / v
-    return chain(cot, dead, local)
+        if wrt != "var":
+            local = (p - t) / v
+            return chain(cot, dead, -local if wrt == "y_true" else local)
+        # 1/(2V) - (r/V)^2 / 2, not (V - r^2) / (2 V^2): no overflow of r^2 or V^2, and
+        # 0 (the limit) at V = inf; extended precision for the cancellation near r^2 = V
+        ve = v.astype(EXT)
+        q = (p.astype(EXT) - t) / ve
+        local = to64((1 / ve - q * q) / 2)
+    if eps is not None and var_grad == "clamp":
+        raw = np.broadcast_to(_gaussian_var(var, p.shape, None), p.shape)
+        local = np.where(raw < eps, 0.0, local)
+    return _sum_to(chain(cot, dead, local), as_float64(var, "var"), p.shape)
 
 
 # --------------------------------------------------------------------------- cosine

@@ -477,7 +477,6 @@ KIND = "loss"
 
 # the imported losses of y_pred - y_true: their VJPs take wrt="y_true" as the negation too
 mean_pairwise_squared_error_vjp = _of_difference(mean_pairwise_squared_error_vjp)
-gaussian_nll_vjp = _of_difference(gaussian_nll_vjp)
 root_mean_squared_error_vjp = _of_difference(root_mean_squared_error_vjp)
 
 FUNCTIONS = {

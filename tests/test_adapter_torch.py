@@ -140,10 +140,10 @@ def test_every_binding_runs_in_float64():
             shape = (2, 3, 4, 5) if binding.regimes == ("spatial",) else (3, 4)
             inputs = {"x": torch.from_numpy(rng.uniform(0.1, 2.0, shape))}
         elif binding.reference in ("margin_ranking", "cosine_embedding", "triplet_margin", "ctc",
-                                   "multilabel_margin", "linear_cross_entropy"):
+                                   "multilabel_margin", "linear_cross_entropy", "gaussian_nll"):
             # pair, triplet, CTC, padded-index and linear-layer inputs (x1, x2, y_true / anchor,
             # positive, negative / scores, labels, input_lengths, label_lengths / scores, index
-            # lists / x, linear_weight, y_true)
+            # lists / x, linear_weight, y_true), and a variance where the binding takes one
             inputs = {k: torch.from_numpy(v) for k, v in raw_inputs(binding, "typical").items()}
         elif binding.reference in (
                 "sparse_softmax_cross_entropy", "nll_loss", "multi_margin"):
@@ -155,6 +155,35 @@ def test_every_binding_runs_in_float64():
                       "y_true": torch.from_numpy(rng.uniform(0.1, 0.9, (3, 5)))}
         out = binding.invoke(inputs)
         assert out.dtype == torch.float64, binding.api
+
+
+def test_gaussian_nll_bindings_and_the_straight_through_clamp():
+    """The variance as an input: gradients w.r.t. it too, under var_grad="straight_through"
+    (torch's clamp_ under no_grad); a constant variance: the regression regimes and no
+    variance gradient. torch itself: below eps, d/dvar is the formula at eps, not 0."""
+    from conformance.cases import grad_checks, regimes_for
+
+    found = {b.api: b for b in torch_bindings.bindings() if b.reference == "gaussian_nll"}
+    taking = {api: b for api, b in found.items() if "var" in [n for _, n in b.arg_names()]}
+    assert set(taking) == {"torch.nn.functional.gaussian_nll_loss",
+                           "torch.nn.functional.gaussian_nll_loss(reduction='none')",
+                           "torch.nn.functional.gaussian_nll_loss(reduction='sum')",
+                           "torch.nn.functional.gaussian_nll_loss(full=True)",
+                           "torch.nn.GaussianNLLLoss()"}
+    for api, b in found.items():
+        if api in taking:
+            assert b.grad_conventions == {"var_grad": "straight_through"}, api
+            assert grad_checks(b) == ("grad", "grad_y_true", "grad_var"), api
+            assert "small_var" in regimes_for(b)
+        else:
+            assert grad_checks(b) == ("grad", "grad_y_true"), api
+            assert "small_var" not in regimes_for(b)
+    var = torch.tensor([1e-8, 0.5], dtype=torch.float64, requires_grad=True)
+    p = torch.tensor([1.0, 1.0], dtype=torch.float64)
+    t = torch.zeros(2, dtype=torch.float64)
+    torch.nn.functional.gaussian_nll_loss(p, t, var, reduction="sum").backward()
+    v = torch.tensor([1e-6, 0.5], dtype=torch.float64)
+    torch.testing.assert_close(var.grad, (v - 1.0) / (2 * v**2), rtol=1e-12, atol=0)
 
 
 def test_multilabel_margin_bindings():

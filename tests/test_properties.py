@@ -380,21 +380,32 @@ def test_vjp_wrt_another_input_matches_central_difference(name, wrt, index, seed
 @PROFILE
 @given(seed=st.integers(0, 2**32 - 1), shape=st.tuples(st.integers(1, 3), st.integers(2, 5)),
        full=st.booleans())
-def test_gaussian_nll_vjp_wrt_target_matches_central_difference(seed, shape, full):
-    """gaussian_nll takes its variance as a keyword (the generic test above cannot)."""
+def test_gaussian_nll_vjp_wrt_target_and_variance_matches_central_difference(seed, shape, full):
+    """gaussian_nll takes its variance as a keyword (the generic test above cannot): the
+    VJPs w.r.t. the target and the variance (per element, and one per sample), with the
+    clamp eps below every variance (so the two var_grad conventions agree)."""
     rng = np.random.default_rng(seed)
     p, t = rng.normal(0, 2, shape), rng.normal(0, 2, shape)
-    var = rng.uniform(0.1, 2, shape)
     g = rng.uniform(-1, 1, shape)
-    grad = R.VJPS["gaussian_nll"](g, p, t, var=var, full=full, wrt="y_true")
-    v = rng.uniform(-1, 1, shape)
     h = 1e-6
+    for var in (rng.uniform(0.1, 2, shape), rng.uniform(0.1, 2, shape[:-1])):
+        kw = {"var": var, "full": full, "eps": 1e-6}
+        for wrt in ("y_true", "var"):
+            base = t if wrt == "y_true" else var
+            grad = R.VJPS["gaussian_nll"](g, p, t, wrt=wrt, **kw)
+            assert grad.shape == base.shape
+            if wrt == "var":
+                through = R.VJPS["gaussian_nll"](g, p, t, wrt=wrt, var_grad="straight_through", **kw)
+                np.testing.assert_array_equal(grad, through)
+            v = rng.uniform(-1, 1, base.shape)
 
-    def at(s: float) -> float:
-        return float(np.sum(g * R.gaussian_nll(p, t + s * v, var=var, full=full)))
+            def at(s: float, wrt: str = wrt, v: np.ndarray = v, kw: dict = kw) -> float:
+                if wrt == "y_true":
+                    return float(np.sum(g * R.gaussian_nll(p, t + s * v, **kw)))
+                return float(np.sum(g * R.gaussian_nll(p, t, **{**kw, "var": kw["var"] + s * v})))
 
-    fd = (at(h) - at(-h)) / (2 * h)
-    assert abs(np.sum(grad * v) - fd) <= 1e-6 * (np.sum(np.abs(grad * v)) + 1.0)
+            fd = (at(h) - at(-h)) / (2 * h)
+            assert abs(np.sum(grad * v) - fd) <= 1e-6 * (np.sum(np.abs(grad * v)) + 1.0), (wrt, fd)
 
 
 @PROFILE
@@ -427,7 +438,8 @@ def test_circle_vjps_against_a_reference_set_match_central_differences(
 
 
 # further gradient inputs checked by a test of their own
-_WRT_TESTED_APART = {("gaussian_nll", "y_true"), ("circle", "ref_embeddings")}
+_WRT_TESTED_APART = {("gaussian_nll", "y_true"), ("gaussian_nll", "var"),
+                     ("circle", "ref_embeddings")}
 
 
 def test_every_further_gradient_input_is_checked() -> None:

@@ -186,6 +186,57 @@ def test_gaussian_var_shapes():
     np.testing.assert_allclose(clamped, 0.5 * (np.log(1e-6) + 1 / 1e-6))
 
 
+def test_gaussian_var_gradient_closed_form_and_the_clamp_conventions():
+    """d/dvar of 0.5 (log V + r^2 / V), V = max(var, eps), is (V - r^2) / (2 V^2): 0 below
+    eps as the derivative of the max, the formula at V = eps where the clamp is passed
+    straight through (torch); at var == eps the gradient passes (torch.clamp's rule)."""
+    p = np.array([[1.0, 3.0, 0.0, 2.0]])
+    t = np.array([[0.0, 1.0, 2e-3, 2.0]])
+    var = np.array([[0.5, 4.0, 1e-8, 1e-6]])
+    g = np.array([[1.0, -2.0, 0.5, 3.0]])
+    eps = 1e-6
+    v = np.maximum(var, eps)
+    formula = g * (v - (p - t) ** 2) / (2 * v**2)
+    clamp = R.VJPS["gaussian_nll"](g, p, t, var=var, eps=eps, wrt="var")
+    np.testing.assert_allclose(clamp, np.where(var < eps, 0.0, formula), rtol=1e-15)
+    assert clamp[0, 2] == 0.0 and clamp[0, 3] == formula[0, 3] != 0.0
+    through = R.VJPS["gaussian_nll"](g, p, t, var=var, eps=eps, wrt="var",
+                                      var_grad="straight_through")
+    np.testing.assert_allclose(through, formula, rtol=1e-15)
+    # no clamp at all: the formula at var itself; inf variance: the limit 0, not NaN
+    np.testing.assert_allclose(R.VJPS["gaussian_nll"](g, p, t, var=var, wrt="var"),
+                               g * (var - (p - t) ** 2) / (2 * var**2), rtol=1e-12)
+    big = R.VJPS["gaussian_nll"](g, p, t, var=np.full((1, 4), np.inf), wrt="var")
+    np.testing.assert_array_equal(big, np.zeros((1, 4)))
+    # the prediction's and the target's gradients are opposite
+    np.testing.assert_array_equal(R.VJPS["gaussian_nll"](g, p, t, var=var, eps=eps),
+                                  -R.VJPS["gaussian_nll"](g, p, t, var=var, eps=eps, wrt="y_true"))
+
+
+@pytest.mark.parametrize("var_shape", [(2, 3), (2,), (2, 1), (1, 3), (3,), ()])
+def test_gaussian_var_gradient_has_the_variance_shape(var_shape):
+    """Summed over the axes var is broadcast along (one variance per sample: the last)."""
+    rng = np.random.default_rng(3)
+    p, t = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+    var = rng.uniform(0.5, 2.0, var_shape)
+    g = rng.normal(size=(2, 3))
+    grad = R.VJPS["gaussian_nll"](g, p, t, var=var, wrt="var")
+    assert grad.shape == var_shape
+    h = 1e-6
+    fd = np.zeros(var_shape)
+    for i in np.ndindex(var_shape):
+        e = np.zeros(var_shape)
+        e[i] = h
+        fd[i] = np.sum(g * (R.gaussian_nll(p, t, var=var + e) - R.gaussian_nll(p, t, var=var - e))) / (2 * h)
+    np.testing.assert_allclose(grad, fd, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("kw, name", [({"wrt": "x"}, "wrt"), ({"wrt": "var", "var_grad": "ste"}, "var_grad")])
+def test_gaussian_vjp_rejects_an_unknown_choice_by_name(kw, name):
+    with pytest.raises(ValueError, match=name):
+        R.VJPS["gaussian_nll"](np.ones_like(P), P, T, var=np.ones_like(P), **kw)
+
+
 # --------------------------------------------------------------------------- VJP vs FD
 
 
