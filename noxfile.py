@@ -39,7 +39,10 @@ which workflow line to change.
 
 torch: one session per release in ``TORCH_VERSIONS`` (the pinned one and its neighbours;
 only the pin has a CPU wheel on the development machine, the others install PyPI's CUDA
-build, about 5 GB each, and run on the CPU). ``CROSSCONFORM_TORCH_VERSIONS=2.5.1,2.13.0 nox
+build, about 5 GB each, and run on the CPU; where the machine's pip configuration caps torch,
+as ``/etc/xdg/pip/constraints.txt`` caps it at 2.14.1 on the development machines,
+``torch(2.15)`` and ``keras(3.15-torch-2.15)`` fail to install until the cap is lifted:
+``rm -r /etc/xdg/pip``). ``CROSSCONFORM_TORCH_VERSIONS=2.5.1,2.13.0 nox
 -s torch`` replaces the list (a ``constraints/torch-X.Y.txt``, if present, is layered too,
 e.g. for numpy<2).
 ``CROSSCONFORM_WORKERS`` sets pytest-xdist's ``-n`` (default 2; 0 runs without xdist).
