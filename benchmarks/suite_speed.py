@@ -174,6 +174,7 @@ def overhead(args: argparse.Namespace, per_case_pytest: float | None) -> None:
     import numpy as np
 
     import conformance.runner as runner
+    from adapters._binding import dtype_name
     from conformance.cases import CaseSpec, cast_inputs, cotangent, raw_inputs, regimes_for
     from conformance.families import family_of
     from conformance.loader import load_all
@@ -202,8 +203,10 @@ def overhead(args: argparse.Namespace, per_case_pytest: float | None) -> None:
             for check in checks:
                 spec = CaseSpec(binding.api, binding.backend, args.dtype, args.regime, check)
                 inputs = cast_inputs(binding, raw_inputs(binding, spec.regime), spec.dtype)
-                fw = {k: backend.to_framework(a, spec.dtype if a.dtype.kind != "i" else str(a.dtype))
-                      for k, a in inputs.items()}
+                # as run_case converts: labels and masks keep their own dtype
+                casts = [(k, a, spec.dtype if a.dtype.kind not in "ib" else dtype_name(a.dtype))
+                         for k, a in inputs.items()]
+                fw = {k: backend.to_framework(a, dt) for k, a, dt in casts}
                 try:
                     if check == "grad":
                         expected = runner.reference_call(binding, inputs)
@@ -231,8 +234,6 @@ def overhead(args: argparse.Namespace, per_case_pytest: float | None) -> None:
                 # (convert the inputs in, the output back, one np.allclose against the
                 # precomputed reference). floor / bare says whether ratio < 2 is reachable.
                 expected = runner.run_case(binding, backend, spec).expected
-                casts = [(k, a, spec.dtype if a.dtype.kind != "i" else str(a.dtype))
-                         for k, a in inputs.items()]
 
                 def floor(casts=casts, binding=binding, backend=backend, expected=expected,
                           grad=grad):
