@@ -10,10 +10,10 @@
 
 Each framework session installs only that framework (and the reference's needs: numpy,
 packaging, pytest, pytest-xdist, pytest-timeout, ml_dtypes) into its own virtualenv, prints
-the versions it got, then runs the harness's tests of that adapter and of every binding's
-source citations against that version, and the suite::
+the versions it got, then runs the harness's tests of that adapter, of every binding's
+source citations and of the public-surface audit against that version, and the suite::
 
-    pytest tests/test_adapter_NAME.py tests/test_sources.py -p no:cacheprovider -q
+    pytest tests/test_adapter_NAME.py tests/test_sources.py tests/test_surface.py -p no:cacheprovider -q
     pytest conformance --backend NAME -p no:cacheprovider --results results/SLUG.json
 
 where SLUG is the session name made file-safe: ``tensorflow(2.15)`` writes
@@ -318,10 +318,11 @@ def _run_conformance(session: nox.Session, framework: str, combo: Combo) -> None
     session.env.update(combo.env)
     _print_versions(session, ["numpy", "ml_dtypes", *combo.packages, *combo.show])
     _check_adapter_version(session, combo)
-    # The harness's tests of this adapter and of every binding's source citation, run
-    # against this version (the default environment's CI runs them on the default pins).
+    # The harness's tests of this adapter, of every binding's source citation and of the
+    # public-surface audit (a release that adds or drops an API), run against this version
+    # (the default environment's CI runs them on the default pins).
     session.run("pytest", f"tests/test_adapter_{framework}.py", "tests/test_sources.py",
-                "-p", "no:cacheprovider", "-q")
+                "tests/test_surface.py", "-p", "no:cacheprovider", "-q")
     RESULTS.mkdir(exist_ok=True)
     results = RESULTS / f"{slug(session_name(framework, combo))}.json"
     session.run("pytest", "conformance", "--backend", combo.backend, "-p", "no:cacheprovider",

@@ -27,7 +27,10 @@ Every public name of a scope gets one status, first match wins:
   and ``python -m conformance surface`` exits 1 until someone binds or classifies it.
 
 A rule that matches no public name of the installed versions is *stale* (reported, like
-a registry entry that matches no case); a rule that matches a bound API is wrong.
+a registry entry that matches no case); a rule that matches a bound API is wrong. A rule
+or scope may name the releases verified to have its names (``versions = "keras<3"``):
+elsewhere the scope is skipped and the rule is not stale (it still classifies what it
+matches), so each session of the version matrix audits its release's own names.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
 
 from adapters._binding import Binding
 
@@ -67,6 +72,8 @@ class Scope:
     select: str
     names: tuple[str, ...] = ()
     defined_in: tuple[str, ...] = ()
+    # the releases that have the module ("keras>=3": Keras 2 has no keras.ops); None: all
+    versions: Requirement | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,33 @@ class Rule:
     kind: str  # "out_of_scope" or "gap"
     patterns: tuple[str, ...]
     reason: str
+    # the releases verified to have its names ("keras<3", "torch>=2.15"): only there does
+    # a rule that matches nothing count as stale; None: every release
+    versions: Requirement | None = None
+
+
+def release_in(versions: Requirement | None) -> bool:
+    """Whether the installed release of ``versions``' distribution satisfies it (None: yes)."""
+    if versions is None:
+        return True
+    version = installed_release(versions.name)
+    return version is not None and versions.specifier.contains(version.split("+")[0],
+                                                                prereleases=True)
+
+
+def installed_release(distribution: str) -> str | None:
+    """The installed version of ``distribution``; for "keras" the Keras the adapter binds
+    (tf-keras's under TF_USE_LEGACY_KERAS beside Keras 3)."""
+    if distribution.lower() == "keras":
+        try:
+            from adapters.keras_bindings import _import_keras
+
+            return str(_import_keras().__version__)
+        except ImportError:
+            return None
+    from .registry import installed_version
+
+    return installed_version(distribution)
 
 
 @dataclass(frozen=True)
@@ -111,7 +145,7 @@ def load_surface(path: Path = DEFAULT_PATH) -> Surface:
     scopes = []
     for i, entry in enumerate(data.get("scope", [])):
         where = f"{path}: scope #{i + 1} ({entry.get('module', '?')})"
-        extra = set(entry) - {"backend", "module", "select", "names", "defined_in"}
+        extra = set(entry) - {"backend", "module", "select", "names", "defined_in", "versions"}
         if extra:
             raise SurfaceError(f"{where}: unknown field(s) {sorted(extra)}")
         for key in ("backend", "module"):
@@ -126,26 +160,45 @@ def load_surface(path: Path = DEFAULT_PATH) -> Surface:
         names = _strings(where, "names", entry["names"]) if "names" in entry else ()
         defined = (_strings(where, "defined_in", entry["defined_in"])
                    if "defined_in" in entry else ())
-        scopes.append(Scope(entry["backend"], entry["module"], select, names, defined))
+        scopes.append(Scope(entry["backend"], entry["module"], select, names, defined,
+                            _versions(where, entry)))
     rules = []
     for kind in ("out_of_scope", "gap"):
         for i, entry in enumerate(data.get(kind, [])):
             where = f"{path}: {kind} #{i + 1}"
-            extra = set(entry) - {"names", "reason"}
+            extra = set(entry) - {"names", "reason", "versions"}
             if extra:
                 raise SurfaceError(f"{where}: unknown field(s) {sorted(extra)}")
             reason = entry.get("reason")
             if not isinstance(reason, str) or not reason.strip():
                 raise SurfaceError(f"{where}: 'reason' must be a non-empty string, got {reason!r}")
-            rules.append(Rule(kind, _strings(where, "names", entry.get("names")), reason))
+            rules.append(Rule(kind, _strings(where, "names", entry.get("names")), reason,
+                              _versions(where, entry)))
     return Surface(tuple(scopes), tuple(rules))
+
+
+def _versions(where: str, entry: Mapping[str, Any]) -> Requirement | None:
+    if "versions" not in entry:
+        return None
+    try:
+        return Requirement(entry["versions"])
+    except (InvalidRequirement, TypeError):
+        raise SurfaceError(f"{where}: 'versions' must be a PEP 440 requirement such as "
+                           f"\"keras<3\", got {entry['versions']!r}") from None
 
 
 def resolve(qualified: str) -> Any:
     """The object a dotted name denotes (``tf.nn.relu``), importing what it needs."""
     parts = qualified.split(".")
-    top = _PACKAGES.get(parts[0], parts[0])
-    obj = importlib.import_module(top)
+    if parts[0] == "keras":
+        # the Keras the adapter binds: tf-keras under TF_USE_LEGACY_KERAS beside Keras 3
+        from adapters.keras_bindings import _import_keras
+
+        obj = _import_keras()
+        top = obj.__name__
+    else:
+        top = _PACKAGES.get(parts[0], parts[0])
+        obj = importlib.import_module(top)
     for i, part in enumerate(parts[1:], start=1):
         try:
             obj = getattr(obj, part)
@@ -235,12 +288,14 @@ def audit(bindings: Mapping[str, Iterable[Binding]], surface: Surface | None = N
     matching a bound name, scopes whose module does not import.
     """
     surface = surface or load_surface()
+    rules = surface.rules
     rows: list[Row] = []
     problems: list[str] = []
     seen: set[str] = set()
     for backend, blist in bindings.items():
         bound = {api_name(b.api) for b in blist}
-        for scope in (s for s in surface.scopes if s.backend == backend):
+        for scope in (s for s in surface.scopes if s.backend == backend
+                      and release_in(s.versions)):
             try:
                 names = public_names(scope)
             except (ImportError, AttributeError) as exc:
@@ -248,12 +303,12 @@ def audit(bindings: Mapping[str, Iterable[Binding]], surface: Surface | None = N
                 continue
             names = {k: v for k, v in names.items() if k not in seen}
             seen.update(names)
-            rows += classify(names, backend, bound, surface.rules)
+            rows += classify(names, backend, bound, rules)
     # Staleness is judged over the audited backends' names only: a rule for another
     # backend is not stale because that backend was not audited.
     audited = {r.name for r in rows}
     prefixes = {s.module for s in surface.scopes if s.backend in bindings}
-    for rule in surface.rules:
+    for rule in (r for r in rules if release_in(r.versions)):  # others may match nothing
         for pattern in rule.patterns:
             if not any(pattern.startswith(p + ".") for p in prefixes):
                 continue
@@ -261,7 +316,7 @@ def audit(bindings: Mapping[str, Iterable[Binding]], surface: Surface | None = N
                 problems.append(f"{rule.kind} pattern {pattern!r} matches no public name of the "
                                 "installed version (stale)")
     for row in rows:
-        if row.status in ("bound", "alias") and (rule := _rule_for(row.name, surface.rules)):
+        if row.status in ("bound", "alias") and (rule := _rule_for(row.name, rules)):
             problems.append(f"{rule.kind} rule ({rule.reason[:40]}...) matches {row.name}, "
                             f"which is {row.status}: take it out of the rule")
     return rows, problems

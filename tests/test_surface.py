@@ -94,6 +94,30 @@ def test_audit_reports_stale_rules_and_rules_over_bound_names(fake: types.Module
     assert S.audit({"fake": []}, other)[1] == []
 
 
+def test_versions_skip_a_scope_and_keep_a_rule_from_being_stale_on_other_releases(
+        fake: types.ModuleType) -> None:
+    """A scope or rule for other releases: the scope is not audited (Keras 2 has no
+    keras.ops), the rule is not stale where its names are absent; where the installed
+    release is in ``versions``, a rule that matches nothing is stale as before."""
+    from packaging.requirements import Requirement
+
+    installed = S.installed_release("packaging")
+    assert installed is not None
+    other, here = Requirement("packaging<1"), Requirement(f"packaging=={installed}")
+    assert not S.release_in(other) and S.release_in(here) and S.release_in(None)
+    surface = S.Surface(
+        (S.Scope("fake", "ccfake", "functions"),
+         S.Scope("fake", "ccnowhere", "functions", versions=other)),
+        (*RULES, S.Rule("gap", ("ccfake.new_loss",), "r"),
+         S.Rule("out_of_scope", ("ccfake.gone_before",), "r", versions=other)))
+    rows, problems = S.audit({"fake": [_binding("ccfake.relu")]}, surface)
+    assert problems == []  # ccnowhere not imported, gone_before not stale
+    assert {r.name for r in rows if r.status == "gap"} == {"ccfake.ctc", "ccfake.new_loss"}
+    stale = S.Surface(surface.scopes[:1], (S.Rule("gap", ("ccfake.gone",), "r", versions=here),))
+    assert any("'ccfake.gone' matches no public name" in p
+               for p in S.audit({"fake": []}, stale)[1])
+
+
 def test_coverage_is_the_bound_share_of_what_is_in_scope() -> None:
     counts = {"bound": 6, "alias": 2, "out_of_scope": 50, "gap": 1, "unclassified": 1}
     assert S.coverage(counts) == 0.8
@@ -121,6 +145,10 @@ def test_api_name(api: str, name: str) -> None:
     ("[[gap]]\nnames = ['a']\nreason = ' '\n", "gap #1: 'reason' must be a non-empty string"),
     ("[[out_of_scope]]\nnames = []\nreason = 'r'\n", "'names' must be a non-empty list"),
     ("[[gaps]]\nnames = ['a']\n", "unknown table(s) ['gaps']"),
+    ("[[gap]]\nnames = ['a']\nreason = 'r'\nversions = 'keras<<3'\n",
+     "gap #1: 'versions' must be a PEP 440 requirement"),
+    ("[[scope]]\nbackend = 'x'\nmodule = 'm'\nselect = 'functions'\nversions = 3\n",
+     "'versions' must be a PEP 440 requirement"),
     ("[[gap]\n", "not valid TOML"),
 ])
 def test_malformed_surface_files_name_the_entry_and_field(tmp_path: Path, text: str,
