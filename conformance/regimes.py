@@ -380,7 +380,7 @@ REGRESSION: dict[str, Generator] = {
 }
 
 
-def _with_var(draw: Generator) -> Generator:
+def _plus_variance(draw: Generator) -> Generator:
     """A regression regime plus a variance per element, drawn after y_pred and y_true
     (so those equal the regression family's, seed for seed)."""
     def gen(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
@@ -402,7 +402,7 @@ def _var_case(var: np.ndarray, shape: tuple[int, ...] | None = None) -> Generato
 # axis broadcast along the features.
 _SMALL_VAR = np.array([[0.0, 1e-8, 1e-7, 5e-7], [1e-6, 2e-6, 1e-5, 1e-3]])
 GAUSSIAN: dict[str, Generator] = {
-    **{name: _with_var(draw) for name, draw in REGRESSION.items()},
+    **{name: _plus_variance(draw) for name, draw in REGRESSION.items()},
     "small_var": _var_case(np.tile(_SMALL_VAR, (2, 1))),
     "large_var": _var_case(np.array([[1e3, 1e4, 1e6, 3e7]] * 4)),
     "per_sample_var": _var_case(np.array([0.25, 1.0, 3e-7, 7.5, 0.0, 2.0]), (6, 4)),

@@ -155,8 +155,7 @@ class Divergence:
             version = versions.get(req.name.lower())
             if version is None:
                 version = installed_version(req.name)
-            if version is None or not req.specifier.contains(version.split("+")[0],
-                                                               prereleases=True):
+            if not requirement_met(req, version):
                 return req, version
         return None
 
@@ -222,6 +221,13 @@ def _mkl_enabled() -> bool:
 
 
 @functools.cache
+def requirement_met(req: Requirement, version: str | None) -> bool:
+    """Whether ``version`` (None: not installed) satisfies ``req``; a local label
+    (``2.11.0+cu130``) is ignored and pre-releases count."""
+    return version is not None and req.specifier.contains(version.split("+")[0],
+                                                          prereleases=True)
+
+
 def installed_version(distribution: str) -> str | None:
     # Cached: reading a distribution's metadata costs a millisecond, asked per entry per run.
     try:

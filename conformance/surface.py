@@ -27,10 +27,12 @@ Every public name of a scope gets one status, first match wins:
   and ``python -m conformance surface`` exits 1 until someone binds or classifies it.
 
 A rule that matches no public name of the installed versions is *stale* (reported, like
-a registry entry that matches no case); a rule that matches a bound API is wrong. A rule
-or scope may name the releases verified to have its names (``versions = "keras<3"``):
-elsewhere the scope is skipped and the rule is not stale (it still classifies what it
-matches), so each session of the version matrix audits its release's own names.
+a registry entry that matches no case); a rule that matches a bound API is wrong. A scope may
+name the releases that have it (``versions = "keras>=3"``: elsewhere it is skipped), and
+a rule the releases verified to have each of its patterns' names (``versions =
+{"keras.ops.*_pool" = "keras>=3"}``: elsewhere that pattern cannot be stale; it still
+classifies what it matches), so each session of the version matrix audits its own
+release's names.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ import inspect
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -81,18 +83,16 @@ class Rule:
     kind: str  # "out_of_scope" or "gap"
     patterns: tuple[str, ...]
     reason: str
-    # the releases verified to have its names ("keras<3", "torch>=2.15"): only there does
-    # a rule that matches nothing count as stale; None: every release
-    versions: Requirement | None = None
+    # pattern -> the releases verified to have its names ("keras<3", "torch>=2.15"): only
+    # there can that pattern be stale; a pattern not listed: every release
+    versions: Mapping[str, Requirement] = field(default_factory=dict)
 
 
 def release_in(versions: Requirement | None) -> bool:
     """Whether the installed release of ``versions``' distribution satisfies it (None: yes)."""
-    if versions is None:
-        return True
-    version = installed_release(versions.name)
-    return version is not None and versions.specifier.contains(version.split("+")[0],
-                                                                prereleases=True)
+    from .registry import requirement_met
+
+    return versions is None or requirement_met(versions, installed_release(versions.name))
 
 
 def installed_release(distribution: str) -> str | None:
@@ -172,19 +172,35 @@ def load_surface(path: Path = DEFAULT_PATH) -> Surface:
             reason = entry.get("reason")
             if not isinstance(reason, str) or not reason.strip():
                 raise SurfaceError(f"{where}: 'reason' must be a non-empty string, got {reason!r}")
-            rules.append(Rule(kind, _strings(where, "names", entry.get("names")), reason,
-                              _versions(where, entry)))
+            patterns = _strings(where, "names", entry.get("names"))
+            rules.append(Rule(kind, patterns, reason, _pattern_versions(where, entry, patterns)))
     return Surface(tuple(scopes), tuple(rules))
 
 
-def _versions(where: str, entry: Mapping[str, Any]) -> Requirement | None:
-    if "versions" not in entry:
-        return None
+def _requirement(where: str, text: Any) -> Requirement:
     try:
-        return Requirement(entry["versions"])
+        return Requirement(text)
     except (InvalidRequirement, TypeError):
         raise SurfaceError(f"{where}: 'versions' must be a PEP 440 requirement such as "
-                           f"\"keras<3\", got {entry['versions']!r}") from None
+                           f"\"keras<3\", got {text!r}") from None
+
+
+def _versions(where: str, entry: Mapping[str, Any]) -> Requirement | None:
+    """A scope's ``versions``: one requirement."""
+    return _requirement(where, entry["versions"]) if "versions" in entry else None
+
+
+def _pattern_versions(where: str, entry: Mapping[str, Any], patterns: tuple[str, ...]
+                      ) -> dict[str, Requirement]:
+    """A rule's ``versions``: a table of its patterns' requirements."""
+    table = entry.get("versions", {})
+    if not isinstance(table, dict):
+        raise SurfaceError(f"{where}: 'versions' must be a table of pattern = requirement, "
+                           f"got {table!r}")
+    unknown = sorted(set(table) - set(patterns))
+    if unknown:
+        raise SurfaceError(f"{where}: 'versions' names patterns not in 'names': {unknown}")
+    return {pattern: _requirement(f"{where} {pattern!r}", text) for pattern, text in table.items()}
 
 
 def resolve(qualified: str) -> Any:
@@ -308,9 +324,11 @@ def audit(bindings: Mapping[str, Iterable[Binding]], surface: Surface | None = N
     # backend is not stale because that backend was not audited.
     audited = {r.name for r in rows}
     prefixes = {s.module for s in surface.scopes if s.backend in bindings}
-    for rule in (r for r in rules if release_in(r.versions)):  # others may match nothing
+    for rule in rules:
         for pattern in rule.patterns:
             if not any(pattern.startswith(p + ".") for p in prefixes):
+                continue
+            if not release_in(rule.versions.get(pattern)):  # another release's names
                 continue
             if not any(fnmatch.fnmatchcase(n, pattern) for n in audited):
                 problems.append(f"{rule.kind} pattern {pattern!r} matches no public name of the "

@@ -256,8 +256,7 @@ def gaussian_nll_vjp(
         q = (p.astype(EXT) - t) / ve
         local = to64((1 / ve - q * q) / 2)
     if eps is not None and var_grad == "clamp":
-        raw = np.broadcast_to(_gaussian_var(var, p.shape, None), p.shape)
-        local = np.where(raw < eps, 0.0, local)
+        local = np.where(_gaussian_var(var, p.shape, None) < eps, 0.0, local)
     return _sum_to(chain(cot, dead, local), as_float64(var, "var"), p.shape)
 
 

@@ -109,11 +109,15 @@ def test_versions_skip_a_scope_and_keep_a_rule_from_being_stale_on_other_release
         (S.Scope("fake", "ccfake", "functions"),
          S.Scope("fake", "ccnowhere", "functions", versions=other)),
         (*RULES, S.Rule("gap", ("ccfake.new_loss",), "r"),
-         S.Rule("out_of_scope", ("ccfake.gone_before",), "r", versions=other)))
+         S.Rule("out_of_scope", ("ccfake.conv2", "ccfake.gone_before"), "r",
+                versions={"ccfake.gone_before": other})))
     rows, problems = S.audit({"fake": [_binding("ccfake.relu")]}, surface)
-    assert problems == []  # ccnowhere not imported, gone_before not stale
+    # ccnowhere not imported, gone_before not stale; conv2 (every release) is
+    assert problems == ["out_of_scope pattern 'ccfake.conv2' matches no public name of the "
+                        "installed version (stale)"]
     assert {r.name for r in rows if r.status == "gap"} == {"ccfake.ctc", "ccfake.new_loss"}
-    stale = S.Surface(surface.scopes[:1], (S.Rule("gap", ("ccfake.gone",), "r", versions=here),))
+    stale = S.Surface(surface.scopes[:1],
+                      (S.Rule("gap", ("ccfake.gone",), "r", versions={"ccfake.gone": here}),))
     assert any("'ccfake.gone' matches no public name" in p
                for p in S.audit({"fake": []}, stale)[1])
 
@@ -145,8 +149,12 @@ def test_api_name(api: str, name: str) -> None:
     ("[[gap]]\nnames = ['a']\nreason = ' '\n", "gap #1: 'reason' must be a non-empty string"),
     ("[[out_of_scope]]\nnames = []\nreason = 'r'\n", "'names' must be a non-empty list"),
     ("[[gaps]]\nnames = ['a']\n", "unknown table(s) ['gaps']"),
-    ("[[gap]]\nnames = ['a']\nreason = 'r'\nversions = 'keras<<3'\n",
-     "gap #1: 'versions' must be a PEP 440 requirement"),
+    ("[[gap]]\nnames = ['a']\nreason = 'r'\nversions = {a = 'keras<<3'}\n",
+     "gap #1 'a': 'versions' must be a PEP 440 requirement"),
+    ("[[gap]]\nnames = ['a']\nreason = 'r'\nversions = 'keras<3'\n",
+     "'versions' must be a table of pattern = requirement"),
+    ("[[gap]]\nnames = ['a']\nreason = 'r'\nversions = {b = 'keras<3'}\n",
+     "'versions' names patterns not in 'names': ['b']"),
     ("[[scope]]\nbackend = 'x'\nmodule = 'm'\nselect = 'functions'\nversions = 3\n",
      "'versions' must be a PEP 440 requirement"),
     ("[[gap]\n", "not valid TOML"),
