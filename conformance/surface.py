@@ -320,10 +320,12 @@ def audit(bindings: Mapping[str, Iterable[Binding]], surface: Surface | None = N
             names = {k: v for k, v in names.items() if k not in seen}
             seen.update(names)
             rows += classify(names, backend, bound, rules)
-    # Staleness is judged over the audited backends' names only: a rule for another
-    # backend is not stale because that backend was not audited.
+    # Staleness is judged over the audited scopes' names only: a rule for another backend,
+    # or for a scope this release does not have (keras.ops in Keras 2), is not stale
+    # because that scope was not audited.
     audited = {r.name for r in rows}
-    prefixes = {s.module for s in surface.scopes if s.backend in bindings}
+    prefixes = {s.module for s in surface.scopes if s.backend in bindings
+                and release_in(s.versions)}
     for rule in rules:
         for pattern in rule.patterns:
             if not any(pattern.startswith(p + ".") for p in prefixes):
