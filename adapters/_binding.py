@@ -33,10 +33,11 @@ ALL_DTYPES = ("float16", "bfloat16", "float32", "float64")
 # the embedding families, input_lengths and label_lengths those of CTC, linear_weight the
 # weight matrix of linear_cross_entropy, where and weights the item mask and item weights
 # of the ranking lists, ref_embeddings and ref_labels a contrastive loss's separate
-# reference set (conformance/families.py).
+# reference set, var the Gaussian NLL's variance and normalizer the relative error's
+# divisor (conformance/families.py).
 INPUT_NAMES = ("x", "y_pred", "y_true", "sample_weight", "x1", "x2", "anchor", "positive",
                "negative", "input_lengths", "label_lengths", "linear_weight", "where",
-               "weights", "ref_embeddings", "ref_labels", "var")
+               "weights", "ref_embeddings", "ref_labels", "var", "normalizer")
 # Conventions the harness applies around any reference function (so they need no keyword
 # in each function's signature): ``mean_of_empty``, the value a binding gives for a mean
 # over nothing (an empty batch, or zero total sample weight) where the reference's mean

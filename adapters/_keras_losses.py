@@ -829,4 +829,31 @@ def loss_metric_bindings(keras: Any, major: int, functions: list[Binding]) -> li
                           info={"default_reduction": "root of the mean over every element "
                                                      "(divide_no_nan)"},
                           notes="y_true and y_pred are converted to floatx() (float32) first"))
+    # Keras 2's MeanRelativeError (gone in Keras 3): divide_no_nan(|y_true - y_pred|,
+    # normalizer) into a Mean, the normalizer fixed at construction (cast to float32 there).
+    if major < 3 and hasattr(keras.metrics, "MeanRelativeError"):
+        src = ("tf_keras/src/metrics/regression_metrics.py:MeanRelativeError (__init__: "
+               "tf.cast(normalizer, self._dtype); update_state: tf.math.divide_no_nan("
+               "tf.abs(y_true - y_pred), self.normalizer) into Mean)")
+        for suffix, args, reduction in (("", _KERAS, "mean"),
+                                        ("+sample_weight", _KERAS_W, "weighted_mean")):
+            out.append(_b(f"keras.metrics.MeanRelativeError(normalizer){suffix}",
+                          "relative_error", _mean_relative_error_call(keras.metrics),
+                          source=src, args=(*args[:2], "normalizer", *args[2:]),
+                          kind="metric", grad=False, output_dtype="float32",
+                          conventions={"reduction": reduction, "mean_of_empty": 0.0},
+                          info={"default_reduction": "mean over every element "
+                                                     "(divide_no_nan)"},
+                          notes="a stateful metric made per call with the case's normalizer; "
+                                "inputs and normalizer converted to floatx() (float32)"))
     return out
+
+
+def _mean_relative_error_call(metrics: Any) -> Callable[..., Any]:
+    """A fresh MeanRelativeError over ``normalizer`` per call: update_state, result()."""
+    def call(y_true: Any, y_pred: Any, normalizer: Any, sample_weight: Any = None) -> Any:
+        metric = metrics.MeanRelativeError(normalizer=normalizer)
+        metric.update_state(y_true, y_pred, sample_weight=sample_weight)
+        return metric.result()
+
+    return call

@@ -68,6 +68,9 @@ FAMILIES: dict[str, Family] = {
     # only for the bindings that take the variance as an input
     "gaussian": Family(R.GAUSSIAN, optional_inputs=("var",), more_grad_inputs=("y_true", "var"),
                        seed_as="regression"),
+    # regression plus a normalizer (drawn last; the regression seeds), the relative error's
+    "relative": Family(R.RELATIVE, ("y_pred", "y_true", "normalizer"),
+                       more_grad_inputs=("y_true", "normalizer"), seed_as="regression"),
     "nonneg_regression": Family(R.NONNEG_REGRESSION, more_grad_inputs=TARGET),
     "rates": Family(R.RATES, more_grad_inputs=TARGET),
     "log_rates": Family(R.LOG_RATES, more_grad_inputs=TARGET),
@@ -162,6 +165,7 @@ FAMILY_OF |= {
     "poisson_nll": "rates",
     "poisson_nll_log_input": "log_rates",
     "gaussian_nll": "gaussian",
+    "relative_error": "relative",
     "cosine_similarity": "vectors",
     "cosine_distance": "vectors",
     "unit_cosine_distance": "vectors",

@@ -409,6 +409,48 @@ GAUSSIAN: dict[str, Generator] = {
     "broadcast_var": _var_case(np.array([[0.5], [2.0], [1e-8], [4.0], [1e-6]]), (5, 4)),
 }
 
+def _plus_normalizer(draw: Generator) -> Generator:
+    """A regression regime plus a normalizer per element, drawn after y_pred and y_true
+    (so those equal the regression family's, seed for seed)."""
+    def gen(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        out = draw(rng, conv)
+        return {**out, "normalizer": rng.uniform(0.5, 3.0, np.shape(out["y_pred"]))}
+    return gen
+
+
+def _normalizer_case(normalizer: np.ndarray, shape: tuple[int, ...]) -> Generator:
+    """Typical predictions and targets of ``shape`` over a fixed ``normalizer``."""
+    def gen(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        return {"y_pred": rng.normal(0, 2, shape), "y_true": rng.normal(0, 2, shape),
+                "normalizer": normalizer}
+    return gen
+
+
+def _zero_normalizer(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    # divide_no_nan: 0 wherever the normalizer is 0 (or -0), an inf or NaN numerator too;
+    # an inf normalizer elsewhere (no NaN one: it would make the whole mean NaN and hide
+    # the rest)
+    p = rng.normal(0, 2, (4, 4))
+    p[0, :2] = [np.inf, np.nan]
+    n = rng.uniform(0.5, 3.0, (4, 4))
+    n[0, :2] = 0.0
+    n[1, 1], n[2, 2], n[3, 0] = -0.0, 0.0, np.inf
+    return {"y_pred": p, "y_true": rng.normal(0, 2, (4, 4)), "normalizer": n}
+
+
+# The relative error |y_pred - y_true| / normalizer (Keras 2's MeanRelativeError): its
+# normalizer zero (divide_no_nan), tiny (quotients up to ~1e21, in float32's range; 1e-8
+# and below are 0 once cast to float16, a normalizer of 0 there), negative, and of a shape
+# broadcast along the features or the samples.
+RELATIVE: dict[str, Generator] = {
+    **{name: _plus_normalizer(draw) for name, draw in REGRESSION.items()},
+    "zero_normalizer": _zero_normalizer,
+    "tiny_normalizer": _normalizer_case(np.array([[1e-20, 1e-12, 1e-8, 3e-5]] * 4), (4, 4)),
+    "negative_normalizer": _normalizer_case(np.array([[-1.0, -0.25, 2.0, -3e3]] * 4), (4, 4)),
+    "column_normalizer": _normalizer_case(np.array([[0.5, 2.0, 0.0, 7.0]]), (5, 4)),
+    "row_normalizer": _normalizer_case(np.array([[0.5], [2.0], [0.0], [4.0], [1e-3]]), (5, 4)),
+}
+
 NONNEG_REGRESSION: dict[str, Generator] = {
     "typical": lambda rng, conv: {"y_pred": rng.uniform(0, 5, _REG), "y_true": rng.uniform(0, 5, _REG)},
     "zeros": lambda rng, conv: {"y_pred": np.array([0.0, 1.0, 0.0, 2.5]),

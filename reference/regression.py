@@ -21,7 +21,8 @@ torch 2.13 / jax 0.10 / TF 2.21: ``abs'(0)``: torch ``l1_loss`` 0, ``jnp.abs`` 1
 (no kink at ``|d| = delta``, every framework gives ``clip(d, -delta, delta)``).
 
 The Poisson, Gaussian and cosine losses live in ``_regression_more.py``, the root-mean
-losses (RMSE, RMSLE: always reduced) in ``_regression_root.py`` and the Brier scores
+losses (RMSE, RMSLE: always reduced) in ``_regression_root.py``, the relative error (the
+absolute error over a given normalizer) in ``_relative.py`` and the Brier scores
 (squared error of probabilities against labels) in ``_brier.py``; all are registered here.
 """
 
@@ -68,6 +69,7 @@ from ._regression_root import (
     root_mean_squared_log_error,
     root_mean_squared_log_error_vjp,
 )
+from ._relative import relative_error, relative_error_vjp
 from ._special import two_prod
 from ._validate import as_float64, check_finite_scalar, wrt_target
 
@@ -85,6 +87,7 @@ __all__ = [
     "poisson_nll",
     "poisson_nll_log_input",
     "pseudo_huber",
+    "relative_error",
     "root_mean_squared_error",
     "root_mean_squared_log_error",
     "smooth_l1",
@@ -496,6 +499,7 @@ FUNCTIONS = {
     "unit_cosine_distance": unit_cosine_distance,
     "mean_pairwise_squared_error": mean_pairwise_squared_error,
     "gaussian_nll": gaussian_nll,
+    "relative_error": relative_error,
     "root_mean_squared_error": root_mean_squared_error,
     "root_mean_squared_log_error": root_mean_squared_log_error,
     "brier_score": brier_score,
@@ -519,6 +523,7 @@ VJPS = {
     "unit_cosine_distance": unit_cosine_distance_vjp,
     "mean_pairwise_squared_error": mean_pairwise_squared_error_vjp,
     "gaussian_nll": gaussian_nll_vjp,
+    "relative_error": relative_error_vjp,
     "root_mean_squared_error": root_mean_squared_error_vjp,
     "root_mean_squared_log_error": root_mean_squared_log_error_vjp,
     "brier_score": brier_score_vjp,

@@ -277,3 +277,27 @@ def test_loss_class_reductions_with_sample_weights(backend, all_bindings):
         return
     assert by_api[mw].conventions["reduction"] == "weighted_mean"
     assert float(run(mw)) == pytest.approx((0.5 * 1 + 2 * 0 + 0.5 * 3) / 4.0)  # 0.5, not 2 / 3
+
+
+def test_mean_relative_error_is_bound_where_keras_has_it(backend, all_bindings):
+    """Keras 2's MeanRelativeError (the normalizer fixed at construction, made per call
+    from the case's input): its docstring example through the binding, divide_no_nan at a
+    zero normalizer and the sample-weighted mean over every element. Keras 3 dropped it."""
+    by_api = {b.api: b for b in all_bindings}
+    api = "keras.metrics.MeanRelativeError(normalizer)"
+    assert (api in by_api) == hasattr(keras.metrics, "MeanRelativeError")
+    if api not in by_api:
+        pytest.skip(f"no keras.metrics.MeanRelativeError in Keras {keras.__version__}")
+
+    def run(name, **arrays):
+        inputs = {n: backend.to_framework(np.asarray(a, dtype="float32"), "float32")
+                  for n, a in arrays.items()}
+        return float(backend.to_numpy(by_api[name].invoke(inputs)))
+
+    four = {"y_true": [1, 3, 2, 3], "y_pred": [2, 4, 6, 8]}
+    assert run(api, **four, normalizer=[1, 3, 2, 3]) == pytest.approx(1.25)
+    # |d| = [1, 1, 4, 5]; normalizer 0 (and inf numerators) give 0: mean([0, 1/3, 0, 5/3])
+    assert run(api, **four, normalizer=[0, 3, 0, 3]) == pytest.approx(0.5)
+    weighted = run(api + "+sample_weight", y_true=[[1, 3], [2, 3]], y_pred=[[2, 4], [6, 8]],
+                   normalizer=[[1, 3], [2, 3]], sample_weight=[1, 3])
+    assert weighted == pytest.approx((1 + 1 / 3 + 3 * (2 + 5 / 3)) / 8)

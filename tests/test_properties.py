@@ -256,6 +256,9 @@ def _smooth_cases():
         "smooth_l1": lambda r, s: (real(r, s), real(r, s)),
         "absolute_percentage_error": lambda r, s: (real(r, s),
                                                    r.uniform(0.5, 3, s) * pm1(r, s)),
+        # a normalizer of either sign, off 0 (where divide_no_nan's constant 0 jumps)
+        "relative_error": lambda r, s: (real(r, s), real(r, s),
+                                        r.uniform(0.5, 3, s) * pm1(r, s)),
         "cosine_embedding": lambda r, s: (real(r, s), real(r, s), np.ones(s[:-1])),
         "margin_ranking": lambda r, s: (real(r, s), real(r, s), pm1(r, s)),
         "triplet_margin": lambda r, s: (real(r, s), real(r, s), real(r, s)),

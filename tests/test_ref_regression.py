@@ -17,7 +17,8 @@ from reference import regression as R
 # tests at the end of this file; squared_norm takes one input (no y_true, no reduction).
 ROOTS = ("root_mean_squared_error", "root_mean_squared_log_error")
 BRIER = ("brier_score", "multiclass_brier_score")
-NAMES = sorted(set(R.FUNCTIONS) - set(ROOTS) - set(BRIER) - {"squared_norm"})
+# relative_error takes a third input, the normalizer: its own tests at the end too
+NAMES = sorted(set(R.FUNCTIONS) - set(ROOTS) - set(BRIER) - {"squared_norm", "relative_error"})
 ELEMENTWISE = [n for n in NAMES if n not in ("cosine_similarity", "cosine_distance",
                                              "unit_cosine_distance", "gaussian_nll",
                                              "mean_pairwise_squared_error")]
@@ -593,3 +594,69 @@ def test_ape_vjp_wrt_y_true_against_mpmath():
             return scale * abs(mpmath.mpf(p[i]) - x) / max(abs(x), mpmath.mpf(eps))
         want = mpmath.diff(f, mpmath.mpf(t[i]))
         assert abs(got[i] - float(want)) <= 4 * np.spacing(abs(float(want))), (i, got[i], want)
+
+
+# --------------------------------------------------------------------------- relative
+
+
+def test_relative_error_keras_docstring_value_and_divide_no_nan():
+    """Keras 2's MeanRelativeError docstring: normalizer [1, 3, 2, 3], y_true [1, 3, 2, 3],
+    y_pred [2, 4, 6, 8] gives mean([1, 1/3, 2, 5/3]) = 1.25; a zero normalizer gives 0
+    whatever the numerator (inf and NaN too), an inf one 0 unless the numerator is inf."""
+    f = R.FUNCTIONS["relative_error"]
+    assert f([2.0, 4, 6, 8], [1.0, 3, 2, 3], [1.0, 3, 2, 3], reduction="mean") == 1.25
+    got = f([np.inf, np.nan, 1.0, 1.0, 3.0, np.inf], [0.0, 0.0, 0.0, 2.0, 1.0, 0.0],
+            [0.0, -0.0, np.inf, -0.5, np.nan, np.inf])
+    np.testing.assert_array_equal(got, [0.0, 0.0, 0.0, -2.0, np.nan, np.nan])
+
+
+def test_relative_error_weighted_mean_is_keras_2s_mean_metric():
+    """One weight per sample, broadcast over the row: Σ w e / Σ w over every element."""
+    rng = np.random.default_rng(2)
+    p, t, n = rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), rng.uniform(0.5, 2, (3, 4))
+    w = np.array([1.0, 0.0, 3.0])
+    e = np.abs(p - t) / n
+    got = R.FUNCTIONS["relative_error"](p, t, n, reduction="weighted_mean", sample_weight=w)
+    np.testing.assert_allclose(got, np.sum(w[:, None] * e) / (4 * w.sum()), rtol=1e-15)
+
+
+@pytest.mark.parametrize("n_shape", [(3, 4), (1, 4), (3, 1), (4,), ()])
+@pytest.mark.parametrize("wrt", ["y_pred", "y_true", "normalizer"])
+def test_relative_error_vjp_matches_finite_differences(n_shape, wrt):
+    """Every input's gradient, the normalizer's summed back to its own (broadcast) shape;
+    zero normalizers have gradient 0 for every input (divide_no_nan's constant)."""
+    rng = np.random.default_rng(4)
+    args = {"y_pred": rng.normal(size=(3, 4)), "y_true": rng.normal(size=(3, 4)),
+            "normalizer": rng.uniform(0.5, 2, n_shape) * rng.choice([-1.0, 1.0], n_shape)}
+    kw = {"reduction": "weighted_mean", "sample_weight": np.array([1.0, 0.5, 2.0])}
+    f, vjp = R.FUNCTIONS["relative_error"], R.VJPS["relative_error"]
+    grad = vjp(np.asarray(1.3), *args.values(), wrt=wrt, **kw)
+    x = args[wrt]
+    assert grad.shape == np.shape(x)
+    fd = np.zeros(np.shape(x))
+    h = 1e-6
+    for i in np.ndindex(np.shape(x)):
+        e = np.zeros(np.shape(x))
+        e[i] = h
+        fd[i] = 1.3 * (f(**{**args, wrt: x + e}, **kw) - f(**{**args, wrt: x - e}, **kw)) / (2 * h)
+    np.testing.assert_allclose(grad, fd, rtol=1e-6, atol=1e-9)
+    zero = vjp(np.ones((3, 4)), *list(args.values())[:2], np.zeros(n_shape), wrt=wrt)
+    np.testing.assert_array_equal(zero, np.zeros(np.shape(zero)))
+
+
+def test_relative_error_special_values_no_warnings_and_bad_inputs_named():
+    p = np.array([np.nan, np.inf, -np.inf, 1e308, -1e308, 0.0, 1e-320])
+    t = np.array([1.0, 1.0, 1.0, -1e308, 1e308, 0.0, 0.0])
+    n = np.array([1.0, 1.0, 0.0, 1e-300, 1e-300, 0.0, 1e-320])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        v = R.FUNCTIONS["relative_error"](p, t, n)
+        for wrt in ("y_pred", "y_true", "normalizer"):
+            R.VJPS["relative_error"](np.ones(7), p, t, n, wrt=wrt)
+    assert np.isnan(v[0]) and v[1] == np.inf and v[2] == 0.0 and v[3] == np.inf
+    with pytest.raises(ValueError, match="normalizer of shape"):
+        R.FUNCTIONS["relative_error"](P, T, np.ones(2))
+    with pytest.raises(TypeError, match="normalizer"):
+        R.FUNCTIONS["relative_error"](P, T, "x")
+    with pytest.raises(ValueError, match="wrt"):
+        R.VJPS["relative_error"](np.ones_like(P), P, T, np.ones_like(P), wrt="var")

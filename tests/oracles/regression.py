@@ -314,6 +314,81 @@ def _gaussian_cases() -> list[OracleCase]:
     return cases
 
 
+# --------------------------------------------------------------------------- relative
+
+
+def _relative(p, t, n):
+    return mpmath.mpf(0) if n == 0 else abs(p - t) / n
+
+
+def _relative_d(p, t, n, wrt):
+    if n == 0:
+        return mpmath.mpf(0)
+    if wrt == "normalizer":
+        return -abs(p - t) / n**2
+    s = mpmath.sign(p - t)
+    return -s / n if wrt == "y_true" else s / n
+
+
+def _relative_cases() -> list[OracleCase]:
+    """relative_error and its VJP w.r.t. each input: normalizers typical, tiny and huge
+    (no early overflow of n^2), negative, zero (divide_no_nan), differences that round
+    (close inputs) and a broadcast normalizer; one weighted mean."""
+    rng = np.random.default_rng(11)
+    n = rng.uniform(0.5, 3, 60)
+    n[::7] = 0.0
+    specs = {
+        "typical": (rng.normal(0, 3, 60), rng.normal(0, 3, 60), n),
+        "close": (np.linspace(0.5, 3, 30), np.linspace(0.5, 3, 30) * (1 + 1e-12),
+                  rng.uniform(1e-3, 1, 30)),
+        "extreme": (rng.normal(0, 1e8, 30), rng.normal(0, 1e8, 30),
+                    np.exp(rng.uniform(-600, 600, 30)) * rng.choice([-1.0, 1.0], 30)),
+    }
+    cases = []
+
+    def value(p, t, n, **kw):
+        return [_relative(mpf(a), mpf(b), mpf(c))
+                for a, b, c in zip(_flat(p), _flat(t), _flat(n), strict=True)]
+
+    for regime, (p, t, n) in specs.items():
+        cases.append(OracleCase("relative_error", regime, (p, t, n), value))
+        g = rng.uniform(-2, 2, p.shape)
+        for wrt in ("y_pred", "y_true", "normalizer"):
+            def grad(p, t, n, *, g, wrt=wrt, **kw):
+                return [mpf(gi) * _relative_d(mpf(a), mpf(b), mpf(c), wrt)
+                        for gi, a, b, c in zip(_flat(g), _flat(p), _flat(t), _flat(n),
+                                               strict=True)]
+            cases.append(OracleCase("relative_error", f"{regime}-{wrt}", (p, t, n), grad,
+                                    {"g": g, "wrt": wrt}, grad=True))
+    # a normalizer of shape (1, 4) broadcast over 6 rows; its gradient sums the rows
+    p, t = rng.normal(0, 2, (6, 4)), rng.normal(0, 2, (6, 4))
+    nb = np.array([[0.5, 0.0, -2.0, 1e-100]])
+    cases.append(OracleCase("relative_error", "broadcast", (p, t, nb),
+                            lambda p, t, n: value(p, t, np.broadcast_to(n, p.shape))))
+
+    def grad_nb(p, t, n, *, g, wrt):
+        cols = [mpmath.fsum(mpf(g[i, j]) * _relative_d(mpf(p[i, j]), mpf(t[i, j]),
+                                                        mpf(n[0, j]), wrt)
+                            for i in range(p.shape[0])) for j in range(p.shape[1])]
+        return cols
+    g = rng.uniform(-2, 2, p.shape)
+    cases.append(OracleCase("relative_error", "broadcast-normalizer", (p, t, nb), grad_nb,
+                            {"g": g, "wrt": "normalizer"}, grad=True, elementwise=False))
+    # Keras 2's weighted mean: Σ w |d| / n / Σ w, one weight per row broadcast
+    w = rng.uniform(0.5, 2, 6)
+    nf = rng.uniform(0.5, 3, (6, 4))
+
+    def weighted(p, t, n, *, sample_weight, reduction):
+        total = mpmath.fsum(mpf(sample_weight[i]) * _relative(mpf(p[i, j]), mpf(t[i, j]),
+                                                              mpf(n[i, j]))
+                            for i in range(6) for j in range(4))
+        return [total / (4 * mpmath.fsum(mpf(x) for x in sample_weight))]
+    cases.append(OracleCase("relative_error", "weighted_mean", (p, t, nf), weighted,
+                            {"sample_weight": w, "reduction": "weighted_mean"},
+                            elementwise=False))
+    return cases
+
+
 # --------------------------------------------------------------------------- cosine
 
 
@@ -737,6 +812,7 @@ CASES: list[OracleCase] = [
     *elementwise_cases("poisson_nll_log_input", _poisson_log, _poisson_log_d,
                        _poisson_regimes(True, stirling=True), kwargs={"stirling": True}),
     *_gaussian_cases(),
+    *_relative_cases(),
     *_cosine_cases(),
     *_ROOT_CASES,
     *_brier_cases(),
