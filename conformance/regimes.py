@@ -380,20 +380,23 @@ REGRESSION: dict[str, Generator] = {
 }
 
 
-def _plus_variance(draw: Generator) -> Generator:
-    """A regression regime plus a variance per element, drawn after y_pred and y_true
-    (so those equal the regression family's, seed for seed)."""
-    def gen(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
-        out = draw(rng, conv)
-        return {**out, "var": rng.uniform(0.1, 3.0, np.shape(out["y_pred"]))}
-    return gen
+def _plus(name: str, low: float, high: float) -> Callable[[Generator], Generator]:
+    """A regression regime plus input ``name`` per element, uniform in [low, high), drawn
+    after y_pred and y_true (so those equal the regression family's, seed for seed)."""
+    def extend(draw: Generator) -> Generator:
+        def gen(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+            out = draw(rng, conv)
+            return {**out, name: rng.uniform(low, high, np.shape(out["y_pred"]))}
+        return gen
+    return extend
 
 
-def _var_case(var: np.ndarray, shape: tuple[int, ...] | None = None) -> Generator:
-    """Typical predictions and targets of ``shape`` (var's, or var's plus a last axis)."""
+def _fixed(name: str, value: np.ndarray, shape: tuple[int, ...] | None = None) -> Generator:
+    """Typical predictions and targets of ``shape`` (value's by default) with input
+    ``name`` fixed to ``value``."""
     def gen(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
-        full = shape or var.shape
-        return {"y_pred": rng.normal(0, 2, full), "y_true": rng.normal(0, 2, full), "var": var}
+        full = shape or value.shape
+        return {"y_pred": rng.normal(0, 2, full), "y_true": rng.normal(0, 2, full), name: value}
     return gen
 
 
@@ -402,28 +405,12 @@ def _var_case(var: np.ndarray, shape: tuple[int, ...] | None = None) -> Generato
 # axis broadcast along the features.
 _SMALL_VAR = np.array([[0.0, 1e-8, 1e-7, 5e-7], [1e-6, 2e-6, 1e-5, 1e-3]])
 GAUSSIAN: dict[str, Generator] = {
-    **{name: _plus_variance(draw) for name, draw in REGRESSION.items()},
-    "small_var": _var_case(np.tile(_SMALL_VAR, (2, 1))),
-    "large_var": _var_case(np.array([[1e3, 1e4, 1e6, 3e7]] * 4)),
-    "per_sample_var": _var_case(np.array([0.25, 1.0, 3e-7, 7.5, 0.0, 2.0]), (6, 4)),
-    "broadcast_var": _var_case(np.array([[0.5], [2.0], [1e-8], [4.0], [1e-6]]), (5, 4)),
+    **{name: _plus("var", 0.1, 3.0)(draw) for name, draw in REGRESSION.items()},
+    "small_var": _fixed("var", np.tile(_SMALL_VAR, (2, 1))),
+    "large_var": _fixed("var", np.array([[1e3, 1e4, 1e6, 3e7]] * 4)),
+    "per_sample_var": _fixed("var", np.array([0.25, 1.0, 3e-7, 7.5, 0.0, 2.0]), (6, 4)),
+    "broadcast_var": _fixed("var", np.array([[0.5], [2.0], [1e-8], [4.0], [1e-6]]), (5, 4)),
 }
-
-def _plus_normalizer(draw: Generator) -> Generator:
-    """A regression regime plus a normalizer per element, drawn after y_pred and y_true
-    (so those equal the regression family's, seed for seed)."""
-    def gen(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
-        out = draw(rng, conv)
-        return {**out, "normalizer": rng.uniform(0.5, 3.0, np.shape(out["y_pred"]))}
-    return gen
-
-
-def _normalizer_case(normalizer: np.ndarray, shape: tuple[int, ...]) -> Generator:
-    """Typical predictions and targets of ``shape`` over a fixed ``normalizer``."""
-    def gen(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
-        return {"y_pred": rng.normal(0, 2, shape), "y_true": rng.normal(0, 2, shape),
-                "normalizer": normalizer}
-    return gen
 
 
 def _zero_normalizer(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
@@ -443,12 +430,13 @@ def _zero_normalizer(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[
 # and below are 0 once cast to float16, a normalizer of 0 there), negative, and of a shape
 # broadcast along the features or the samples.
 RELATIVE: dict[str, Generator] = {
-    **{name: _plus_normalizer(draw) for name, draw in REGRESSION.items()},
+    **{name: _plus("normalizer", 0.5, 3.0)(draw) for name, draw in REGRESSION.items()},
     "zero_normalizer": _zero_normalizer,
-    "tiny_normalizer": _normalizer_case(np.array([[1e-20, 1e-12, 1e-8, 3e-5]] * 4), (4, 4)),
-    "negative_normalizer": _normalizer_case(np.array([[-1.0, -0.25, 2.0, -3e3]] * 4), (4, 4)),
-    "column_normalizer": _normalizer_case(np.array([[0.5, 2.0, 0.0, 7.0]]), (5, 4)),
-    "row_normalizer": _normalizer_case(np.array([[0.5], [2.0], [0.0], [4.0], [1e-3]]), (5, 4)),
+    "tiny_normalizer": _fixed("normalizer", np.array([[1e-20, 1e-12, 1e-8, 3e-5]] * 4)),
+    "negative_normalizer": _fixed("normalizer", np.array([[-1.0, -0.25, 2.0, -3e3]] * 4)),
+    "column_normalizer": _fixed("normalizer", np.array([[0.5, 2.0, 0.0, 7.0]]), (5, 4)),
+    "row_normalizer": _fixed("normalizer", np.array([[0.5], [2.0], [0.0], [4.0], [1e-3]]),
+                             (5, 4)),
 }
 
 NONNEG_REGRESSION: dict[str, Generator] = {

@@ -23,6 +23,7 @@ from ._crossentropy_common import (
 from ._reduce import kept, reduce_loss
 from ._validate import (
     as_float64,
+    broadcast_input,
     check_finite_scalar,
     check_probabilities,
     check_same_shape,
@@ -53,13 +54,7 @@ def _pair(y_pred: Any, y_true: Any, *, logits: bool) -> tuple[np.ndarray, np.nda
 def _pos_weight(pos_weight: Any, shape: tuple[int, ...]) -> np.ndarray | None:
     if pos_weight is None:
         return None
-    pw = as_float64(pos_weight, "pos_weight")
-    try:
-        return np.broadcast_to(pw, shape)
-    except ValueError:
-        raise ValueError(
-            f"pos_weight of shape {pw.shape} cannot be broadcast to y_pred's shape {shape}"
-        ) from None
+    return broadcast_input(as_float64(pos_weight, "pos_weight"), shape, "pos_weight")
 
 
 def _xlog(coef: np.ndarray, log_term: np.ndarray) -> np.ndarray:

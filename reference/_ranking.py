@@ -21,6 +21,7 @@ from ._reduce import kept, reduce_loss, reduce_loss_vjp
 from ._validate import (
     _show,
     as_float64,
+    broadcast_input,
     check_choice,
     check_finite_scalar,
     check_nonnegative,
@@ -32,15 +33,6 @@ RANKING_REDUCTIONS = ("none", "sum", "mean")
 
 __all__ = ["RANKING_REDUCTIONS", "ranking_softmax_cross_entropy",
            "ranking_softmax_cross_entropy_vjp"]
-
-
-def _broadcast(a: np.ndarray, shape: tuple[int, ...], name: str) -> np.ndarray:
-    try:
-        return np.broadcast_to(a, shape)
-    except ValueError:
-        raise ValueError(
-            f"{name} of shape {a.shape} cannot be broadcast to y_pred's shape {shape}"
-        ) from None
 
 
 def _mask(where: Any, shape: tuple[int, ...]) -> np.ndarray | None:
@@ -59,7 +51,7 @@ def _mask(where: Any, shape: tuple[int, ...]) -> np.ndarray | None:
                 f"{_show(num[bad].ravel()[:5].tolist())}"
             )
         arr = num == 1
-    return _broadcast(arr, shape, "where")
+    return broadcast_input(arr, shape, "where")
 
 
 def _parts(y_pred: Any, y_true: Any, where: Any, weights: Any,
@@ -80,7 +72,7 @@ def _parts(y_pred: Any, y_true: Any, where: Any, weights: Any,
         with np.errstate(invalid="ignore"):  # inf * 0: NaN, as IEEE (and optax) have it
             # w y in extended precision: its rounding would be amplified where the
             # gradient's two terms cancel
-            c = c * _broadcast(w, x.shape, "weights").astype(EXT)
+            c = c * broadcast_input(w, x.shape, "weights").astype(EXT)
     if valid is None:
         return x, c, np.ones(x.shape[:-1])
     # A masked item leaves the softmax (score -inf: exp = 0) and the sum (target 0),
@@ -215,8 +207,8 @@ def ranking_softmax_cross_entropy_vjp(
         neg_shift, _, rest = _exponentials(x)
         with np.errstate(invalid="ignore"):  # a row holding NaN or +inf: NaN (IEEE)
             nll = to64(neg_shift + np.log1p(rest))  # -log p_i, two non-negative terms
-            w = 1.0 if weights is None else _broadcast(as_float64(weights, "weights"),
-                                                         x.shape, "weights")
+            w = 1.0 if weights is None else broadcast_input(as_float64(weights, "weights"),
+                                                             x.shape, "weights")
             valid = _mask(where, x.shape)
             local = w * nll if valid is None else np.where(valid, w * nll, 0.0)
         return kept(np.expand_dims(cot, -1), local)

@@ -14,6 +14,7 @@ from ._reduce import chain, reduce_loss
 from ._reduce import reduce_loss_vjp as reduce_vjp
 from ._validate import (
     as_float64,
+    broadcast_input,
     check_axis,
     check_choice,
     check_finite_scalar,
@@ -174,12 +175,7 @@ def _gaussian_var(var: Any, shape: tuple[int, ...], eps: float | None) -> np.nda
     check_nonnegative(v, "var")
     if v.shape != shape and v.ndim >= 1 and v.shape == shape[:-1]:
         v = v[..., None]  # torch's homoscedastic case: one variance per sample
-    try:
-        v = np.broadcast_to(v, shape)
-    except ValueError:
-        raise ValueError(
-            f"var of shape {v.shape} cannot be broadcast to y_pred's shape {shape}"
-        ) from None
+    v = broadcast_input(v, shape, "var")
     if eps is not None:
         v = np.maximum(v, eps)  # torch clamps var at eps (under no_grad)
     return v

@@ -19,19 +19,13 @@ import numpy as np
 from ._loss_common import EXT, pair, to64, two_diff
 from ._reduce import chain, reduce_loss
 from ._reduce import reduce_loss_vjp as reduce_vjp
-from ._validate import as_float64, check_choice
+from ._validate import as_float64, broadcast_input, check_choice
 
 __all__ = ["relative_error", "relative_error_vjp"]
 
 
 def _normalizer(normalizer: Any, shape: tuple[int, ...]) -> np.ndarray:
-    n = as_float64(normalizer, "normalizer")
-    try:
-        return np.broadcast_to(n, shape)
-    except ValueError:
-        raise ValueError(
-            f"normalizer of shape {n.shape} cannot be broadcast to y_pred's shape {shape}"
-        ) from None
+    return broadcast_input(as_float64(normalizer, "normalizer"), shape, "normalizer")
 
 
 def relative_error(

@@ -158,6 +158,16 @@ def check_nonnegative(x: np.ndarray, name: str) -> np.ndarray:
     return x
 
 
+def broadcast_input(a: np.ndarray, shape: tuple[int, ...], name: str) -> np.ndarray:
+    """``a`` broadcast to y_pred's ``shape``; ValueError naming ``name`` where it cannot be."""
+    try:
+        return np.broadcast_to(a, shape)
+    except ValueError:
+        raise ValueError(
+            f"{name} of shape {a.shape} cannot be broadcast to y_pred's shape {shape}"
+        ) from None
+
+
 def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
     """ValueError unless ``a`` and ``b`` have the same shape."""
     if a.shape != b.shape:
