@@ -67,6 +67,13 @@ def _both_loops(values: list[float], body: int = 64) -> np.ndarray:
 _EXTREME = np.array([1e4, 5e3, 1e3, 710.0, 500.0, 100.0, 89.0, 88.0, 50.0, 40.0, 20.0])
 _TINY = np.array([1e-30, 1e-20, 1e-10, 1e-7, 1e-4, 1e-2])
 _KINKS = np.array([-20, -6, -3, -2, -1, -0.5, 0, 0.5, 1, 2, 3, 6, 20], dtype=np.float64)
+# Subnormals of each dtype, both signs: float64's (0 once cast to the others), float32's
+# and bfloat16's (normal in float64, 0 in float16), float16's (normal in the others). A CPU
+# running with DAZ/FTZ (denormals-are-zero on input, flush-to-zero on output) reads them
+# as 0 and writes 0 for them, which moves a branch at 0 (relu's gradient) as well as the
+# value.
+_SUBNORMAL = [1e-310, -1e-310, 5e-324, -5e-324, 1e-39, -1e-39, 1.4e-45, -1.4e-45,
+              3e-6, -3e-6, 6e-8, -6e-8]
 
 UNARY: dict[str, Generator] = {
     "typical": lambda rng, conv: {"x": rng.normal(0.0, 3.0, size=(8, 16))},
@@ -75,6 +82,7 @@ UNARY: dict[str, Generator] = {
     "tiny": lambda rng, conv: {"x": np.concatenate([_TINY, -_TINY, [0.0, -0.0]])},
     "kinks": lambda rng, conv: {"x": np.concatenate([_KINKS, [-0.0]])},
     "nan_inf": lambda rng, conv: {"x": _both_loops([np.nan, np.inf, -np.inf, 0.0, 1.0, -1.0])},
+    "subnormal": lambda rng, conv: {"x": _both_loops(_SUBNORMAL)},
     "empty": lambda rng, conv: {"x": np.zeros((0,))},
 }
 

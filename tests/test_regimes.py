@@ -21,3 +21,18 @@ def test_unary_nan_inf_is_the_six_special_values_in_both_loops() -> None:
     assert x.size == 70
     assert np.isnan(x).sum() == 11 and (x == np.inf).sum() == 11 and (x == -np.inf).sum() == 12
     assert np.isnan(x[64]) and x[-1] == -1.0
+
+
+def test_unary_subnormal_holds_each_dtypes_subnormals_in_both_loops() -> None:
+    """Positive and negative subnormals of float64, of float32 (and so of bfloat16, its
+    exponent range) and of float16, each in the vectorized body and in the tail."""
+    import ml_dtypes
+
+    x = UNARY["subnormal"](np.random.default_rng(0), {})["x"]
+    assert x.size == 64 + 12
+    for dtype in (np.float64, np.float32, ml_dtypes.bfloat16, np.float16):
+        cast = x.astype(dtype).astype(np.float64)
+        tiny = float(ml_dtypes.finfo(dtype).tiny)  # the smallest normal
+        sub = (cast != 0) & (np.abs(cast) < tiny)
+        assert (cast[sub] > 0).any() and (cast[sub] < 0).any(), dtype
+        assert sub[:64].any() and sub[64:].any(), dtype
