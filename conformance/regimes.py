@@ -385,6 +385,10 @@ REGRESSION: dict[str, Generator] = {
     "empty": lambda rng, conv: {"y_pred": np.zeros((0, 4)), "y_true": np.zeros((0, 4))},
     "nan_inf": lambda rng, conv: {"y_pred": np.array([np.nan, 1.0, np.inf, -np.inf, np.inf]),
                                   "y_true": np.array([1.0, np.nan, 1.0, 1.0, np.inf])},
+    # residuals that are subnormal in each dtype, both signs (against a target of 0): under
+    # FTZ/DAZ a kinked loss's sign(d) reads them as 0
+    "subnormal": lambda rng, conv: {"y_pred": np.array(_SUBNORMAL).reshape(3, 4),
+                                    "y_true": np.zeros((3, 4))},
 }
 
 

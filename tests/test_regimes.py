@@ -36,3 +36,16 @@ def test_unary_subnormal_holds_each_dtypes_subnormals_in_both_loops() -> None:
         sub = (cast != 0) & (np.abs(cast) < tiny)
         assert (cast[sub] > 0).any() and (cast[sub] < 0).any(), dtype
         assert sub[:64].any() and sub[64:].any(), dtype
+
+
+def test_regression_subnormal_residuals_against_a_zero_target() -> None:
+    """The same subnormals as the unary regime, as y_pred - y_true with y_true = 0; the
+    families built on the regression regimes (variance, normalizer) carry it too."""
+    from conformance.regimes import GAUSSIAN, REGRESSION, RELATIVE
+
+    rng = np.random.default_rng(0)
+    d = REGRESSION["subnormal"](rng, {})
+    assert not d["y_true"].any()
+    np.testing.assert_array_equal(np.sort(d["y_pred"].ravel()),
+                                  np.sort(np.unique(UNARY["subnormal"](rng, {})["x"])))
+    assert "subnormal" in GAUSSIAN and "subnormal" in RELATIVE
