@@ -60,8 +60,11 @@ def _special_bindings() -> list[Binding]:
 
     def residual(y_pred: Any, y_true: Any) -> Any:
         # In the precision SciPy's loop computes in (no float16 loop: float32), so the
-        # caller's subtraction adds no rounding of its own below that precision.
-        return np.subtract(y_pred, y_true, dtype=np.promote_types(y_pred.dtype, np.float32))
+        # caller's subtraction adds no rounding of its own below that precision. inf - inf
+        # is the nan_inf regime's NaN, on purpose: no warning for it.
+        with np.errstate(invalid="ignore", over="ignore"):
+            return np.subtract(y_pred, y_true,
+                               dtype=np.promote_types(y_pred.dtype, np.float32))
 
     def huber(y_pred: Any, y_true: Any) -> Any:
         # scipy.special.huber(delta, r) takes the residual r; delta comes first.

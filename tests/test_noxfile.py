@@ -37,6 +37,11 @@ def _requirement_lines(path: Path) -> list[tuple[int, str]]:
 @pytest.fixture(scope="module")
 def noxfile() -> ModuleType:
     pytest.importorskip("nox", reason="nox is not installed")
+    # Once per process: xdist may tear a module fixture down and set it up again in one
+    # worker, and executing the noxfile twice registers every session twice in nox's
+    # global registry (a FutureWarning now, "an error in a future version of nox").
+    if "crossconform_noxfile" in sys.modules:
+        return sys.modules["crossconform_noxfile"]
     spec = importlib.util.spec_from_file_location("crossconform_noxfile", ROOT / "noxfile.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while it executes
