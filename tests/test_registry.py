@@ -234,3 +234,26 @@ def test_a_device_written_as_an_alias_is_refused_with_the_kind_to_write(tmp_path
                                          + 'devices = ["GPU"]\n')
     with pytest.raises(RegistryError, match=r"for 'GPU' write 'cuda'"):
         load_registry(tmp_path)
+
+
+def test_installed_versions_are_read_once_per_distribution(monkeypatch) -> None:
+    # The results file's registry section asks per entry: uncached, a run read the
+    # metadata 10,404 times (7 s at the end of every run) after a decorator slipped.
+    import importlib.metadata
+
+    reads: list[str] = []
+    real = importlib.metadata.version
+
+    def counting(dist: str) -> str:
+        reads.append(dist)
+        return real(dist)
+
+    monkeypatch.setattr(importlib.metadata, "version", counting)
+    registry.installed_version.cache_clear()
+    try:
+        first = [registry.installed_version("numpy") for _ in range(5)]
+        missing = [registry.installed_version("no-such-distribution-x") for _ in range(3)]
+    finally:
+        registry.installed_version.cache_clear()
+    assert first == [real("numpy")] * 5 and missing == [None] * 3
+    assert reads == ["numpy", "no-such-distribution-x"]
