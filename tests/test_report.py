@@ -426,3 +426,61 @@ def test_passes_only_through_atol_are_listed_worst_first(tmp_path: Path) -> None
     assert "torch.relu" not in text.split("## Passing only through atol")[1].split("##")[0]
     assert 'id="through-atol"' in render_html(report)
     assert "passing cases are within tolerance only through atol" in render_terminal(report)
+
+
+def test_passes_within_rtol_far_from_the_dtypes_precision_are_listed_by_binding(
+        tmp_path: Path) -> None:
+    """A passing case that needs no atol but loses more than 2^20 ULP of its dtype (a
+    float64 result computed in float32) is listed, worst case per binding; a pass through
+    atol is not (its own section), nor is one near the dtype's precision or a failure; and
+    "Largest measured errors" leaves the pass through atol out (its 9e307 ULP measure a 0)."""
+    f32_behind = case("tf.nn.leaky_relu", "tensorflow", "leaky_relu", dtype="float64",
+                      atol_only=0, ulp=6.7e7, max_rel=1.5e-8)
+    same_binding = case("tf.nn.leaky_relu", "tensorflow", "leaky_relu", dtype="float64",
+                        regime="large", atol_only=0, ulp=2.0e7, max_rel=4e-9)
+    constant = case("keras.losses.log_cosh", "tensorflow", "log_cosh", dtype="float64",
+                    atol_only=0, ulp=1.7e7, max_rel=2.1e-9)
+    near = case("torch.tanh", "tensorflow", "tanh", dtype="float64", atol_only=0, ulp=900.0)
+    zero_answer = case("optax.losses.hinge", "tensorflow", "hinge", dtype="float64",
+                       atol_only=3, ulp=8.9e307, max_rel=1.0)
+    failed = case("torch.gelu", "tensorflow", "gelu", "fail", dtype="float64", atol_only=0,
+                  ulp=5e9, max_rel=1e-6)
+    a = write(tmp_path, "a.json", doc("tensorflow", "2.21.0",
+                                      [f32_behind, same_binding, constant, near, zero_answer,
+                                       failed]))
+    report = build_report(merge([a]), plots=False)
+    assert [c["id"] for c in report.within_rtol_far_off] == [
+        f32_behind["id"], same_binding["id"], constant["id"]]
+    groups = report.within_rtol_far_off_by_binding()
+    assert [(c["id"], n) for c, n, _ in groups] == [(f32_behind["id"], 2), (constant["id"], 1)]
+    assert zero_answer["id"] not in [c["id"] for c in report.worst]
+    assert report.worst[0]["id"] == failed["id"]
+    text = render_markdown(report)
+    section = text.split("## Passing within rtol, far from the dtype's precision")[1].split("##")[0]
+    assert "3 passing cases" in section and "(2 bindings)" in section
+    assert "tf.nn.leaky\\_relu" in section and "torch.tanh" not in section
+    assert "optax.losses.hinge" not in section and "torch.gelu" not in section
+    assert 'id="far-off"' in render_html(report)
+    assert "3 passing cases (2 bindings) are within rtol" in render_terminal(report)
+
+
+def test_the_terminal_summary_lists_passes_far_from_precision_and_not_atol_artifacts() -> None:
+    """The pytest run's own summary: "largest measured errors" leaves out a pass through
+    atol (listed apart), and the passes within rtol but over 2^20 ULP off get their lines."""
+    from types import SimpleNamespace
+
+    from conformance.results import Collector, summary_lines
+
+    collector = Collector()
+    for rec in (case("tf.nn.leaky_relu", "tensorflow", "leaky_relu", dtype="float64",
+                     atol_only=0, ulp=6.7e7, max_rel=1.5e-8),
+                case("optax.losses.hinge", "jax", "hinge", dtype="float64", atol_only=3,
+                     ulp=8.9e307, max_rel=1.0),
+                case("torch.relu", "torch", "relu", atol_only=0, ulp=0.5)):
+        collector.records[rec["id"]] = rec
+    option = SimpleNamespace(registry=None, kind=None, dtype=None, regime=None, device=None)
+    text = "\n".join(summary_lines(collector, SimpleNamespace(option=option)))
+    largest = text.split("largest measured errors")[1].split("crossconform:")[0]
+    assert "tf.nn.leaky_relu" in largest and "optax.losses.hinge" not in largest
+    assert ("1 passing cases (1 bindings) are within rtol but more than 2^20 ULP" in text
+            and "rel   1.5e-08  tf.nn.leaky_relu[float64-typical]" in text), text

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..results import through_atol
+from ..results import HIDDEN_BY_RTOL_BITS, through_atol, within_rtol_far_off
 from .drift import Drift, find_drift
 from .matrix import Matrix, build_matrix, summary_rows, worst_cases
 from .merge import Merged
@@ -15,6 +15,12 @@ from .porting import PortingRow, porting_guide
 
 MAX_LISTED_FAILURES = 300
 LISTED_THROUGH_ATOL = 15
+LISTED_FAR_OFF = 25
+FAR_OFF_INTRO = (
+    "passing cases have no element that needs atol and still lose more than "
+    f"2^{HIDDEN_BY_RTOL_BITS} ULP of their dtype: within rtol, far from the dtype's precision. "
+    "Only float64 gets there (its rtol of 1e-7 admits ~9e8 ULP): a float32 computation or "
+    "constant behind a float64 result, or a gradient formed from the rounded output.")
 
 
 @dataclass
@@ -33,6 +39,21 @@ class Report:
         """Passing cases with elements within tolerance only through atol, largest
         relative error first (what the tolerance lets through)."""
         return through_atol(self.merged.cases)
+
+    @property
+    def within_rtol_far_off(self) -> list[Mapping[str, Any]]:
+        """Passing cases, none of whose elements needs atol, that still lose more than
+        ``2**HIDDEN_BY_RTOL_BITS`` ULP of their dtype: what rtol lets through."""
+        return within_rtol_far_off(self.merged.cases)
+
+    def within_rtol_far_off_by_binding(self) -> list[tuple[Mapping[str, Any], int, list[str]]]:
+        """:attr:`within_rtol_far_off` grouped by binding: (its worst case, how many of its
+        cases, the columns)."""
+        grouped: dict[str, tuple[Mapping[str, Any], list[Mapping[str, Any]]]] = {}
+        for c in self.within_rtol_far_off:
+            grouped.setdefault(c["binding"], (c, []))[1].append(c)
+        return [(worst, len(cs), sorted({c["_column"].label for c in cs}))
+                for worst, cs in grouped.values()]
 
     def through_atol_by_case(self) -> list[tuple[Mapping[str, Any], list[str]]]:
         """:attr:`through_atol` grouped by case id: (the case of the largest relative

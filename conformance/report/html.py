@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .build import LISTED_THROUGH_ATOL, MAX_LISTED_FAILURES, Report
+from .build import FAR_OFF_INTRO, LISTED_FAR_OFF, LISTED_THROUGH_ATOL, MAX_LISTED_FAILURES, Report
 from .markdown import LEGEND
 from .matrix import KINDS, STATUSES, format_ulp, ulp_of
 from .merge import ENVIRONMENT_HEADERS, environment_row
@@ -103,6 +103,7 @@ def render_html(report: Report) -> str:
     parts.append(_matrix(report))
     parts.append(_worst(report))
     parts.append(_through_atol(report))
+    parts.append(_far_off(report))
     parts.append(_porting(report))
     parts.append(_plots(report))
     parts.append(_failures(report))
@@ -160,6 +161,21 @@ def _through_atol(report: Report) -> str:
                 f'<td class="num">{e(format_ulp(ulp_of(c)))}</td>'
                 f'<td class="mono">{e(c["id"])}</td><td>{e(", ".join(cols))}</td></tr>'
                 for c, cols in report.through_atol_by_case()[:LISTED_THROUGH_ATOL])))
+
+
+def _far_off(report: Report) -> str:
+    far = report.within_rtol_far_off
+    if not far:
+        return ""
+    groups = report.within_rtol_far_off_by_binding()
+    return ('<h2 id="far-off">Passing within rtol, far from the dtype&#39;s precision</h2>'
+            f"<p>{len(far)} {e(FAR_OFF_INTRO)} Worst case per binding ({len(groups)} bindings):</p>"
+            + _table(["ULP", "max rel", "case", "cases", "columns"], (
+                f'<tr><td class="num">{e(format_ulp(ulp_of(c)))}</td>'
+                f'<td class="num">{float(c["max_rel"]):.3g}</td>'
+                f'<td class="mono">{e(c["id"])}</td><td class="num">{n}</td>'
+                f'<td>{e(", ".join(cols))}</td></tr>'
+                for c, n, cols in groups[:LISTED_FAR_OFF])))
 
 
 def _worst(report: Report) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from .build import LISTED_THROUGH_ATOL, MAX_LISTED_FAILURES, Report
+from .build import FAR_OFF_INTRO, LISTED_FAR_OFF, LISTED_THROUGH_ATOL, MAX_LISTED_FAILURES, Report
 from .matrix import STATUSES, format_ulp, ulp_of
 from .merge import ENVIRONMENT_HEADERS, environment_row
 from .porting import FIELDS, HEADERS
@@ -59,6 +59,7 @@ def render_markdown(report: Report, plot_dir: str = "plots") -> str:
                       for c in report.worst))
         out.append("")
     out += _through_atol(report)
+    out += _far_off(report)
     out += _porting(report)
     out += _plots(report, plot_dir)
     out += _failures(report)
@@ -79,6 +80,20 @@ def _through_atol(report: Report) -> list[str]:
                  ([md(f"{float(c['max_rel']):.3g}"), md(f"{float(c['max_abs']):.3g}"),
                    md(format_ulp(ulp_of(c))), md(c["id"]), md(", ".join(cols))]
                   for c, cols in report.through_atol_by_case()[:LISTED_THROUGH_ATOL]))
+    out.append("")
+    return out
+
+
+def _far_off(report: Report) -> list[str]:
+    far = report.within_rtol_far_off
+    if not far:
+        return []
+    groups = report.within_rtol_far_off_by_binding()
+    out = ["## Passing within rtol, far from the dtype's precision", "",
+           f"{len(far)} {FAR_OFF_INTRO} Worst case per binding ({len(groups)} bindings):", ""]
+    out += table(["ULP", "max rel", "case", "cases", "columns"],
+                 ([md(format_ulp(ulp_of(c))), md(f"{float(c['max_rel']):.3g}"), md(c["id"]),
+                   str(n), md(", ".join(cols))] for c, n, cols in groups[:LISTED_FAR_OFF]))
     out.append("")
     return out
 

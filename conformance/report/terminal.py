@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..results import HIDDEN_BY_RTOL_BITS
 from .build import Report
 from .matrix import format_ulp, ulp_of
 
@@ -47,6 +48,15 @@ def render_terminal(report: Report, *, worst: int = 10) -> str:
         for c, cols in report.through_atol_by_case()[:worst]:
             lines.append(f"  rel {float(c['max_rel']):10.3g}  abs {float(c['max_abs']):10.3g}  "
                          f"{c['id']}  ({len(cols)} column(s): {cols[0]}{', ...' if len(cols) > 1 else ''})")
+    far = report.within_rtol_far_off
+    if far:
+        groups = report.within_rtol_far_off_by_binding()
+        lines.append("")
+        lines.append(f"{len(far)} passing cases ({len(groups)} bindings) are within rtol but more "
+                     f"than 2^{HIDDEN_BY_RTOL_BITS} ULP of their dtype off; worst per binding:")
+        for c, n, _cols in groups[:worst]:
+            lines.append(f"  {format_ulp(ulp_of(c)):>14}  rel {float(c['max_rel']):10.3g}  {c['id']}"
+                         f"  ({n} case(s))")
     for note in report.notes:
         lines.append(f"note: {note}")
     return "\n".join(lines) + "\n"
