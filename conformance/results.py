@@ -35,16 +35,20 @@ from typing import Any
 import numpy as np
 
 
+def _num(v: Any) -> float:
+    """A measured figure as a float: "inf"/"nan" strings decoded, None or junk as NaN."""
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 def through_atol(cases: Any) -> list[Mapping[str, Any]]:
     """Passing cases with an element within tolerance only through atol (``atol_only``;
     results written before that field: max_rel > rtol), largest relative error first:
     what the tolerance lets through (a flushed tail, 0 where the answer is 1e-20, a
     float32 computation behind a float64 result)."""
-    def num(v: Any) -> float:
-        try:
-            return float(v)
-        except (TypeError, ValueError):
-            return float("nan")
+    num = _num
 
     def loose(c: Mapping[str, Any]) -> bool:
         if c.get("outcome") != "pass":
@@ -432,7 +436,7 @@ def summary_lines(collector: Collector, config: Any) -> list[str]:
         lines.append("crossconform: largest measured errors (ULP of the case dtype; passes "
                      "through atol listed apart)")
         for r in scored[:5]:
-            lines.append(f"  {r['max_ulp']:12.4g} ULP  rel {float(r.get('max_rel', 'nan')):9.3g}  "
+            lines.append(f"  {r['max_ulp']:12.4g} ULP  rel {_num(r.get('max_rel')):9.3g}  "
                          f"{r['outcome']:5}  {r['id']}")
     far = within_rtol_far_off(collector.records.values())
     if far:
@@ -440,7 +444,7 @@ def summary_lines(collector: Collector, config: Any) -> list[str]:
                      f"bindings) are within rtol but more than 2^{HIDDEN_BY_RTOL_BITS} ULP of "
                      "their dtype off (float64 results at float32 precision, mostly); largest:")
         for r in far[:5]:
-            lines.append(f"  {r['max_ulp']:12.4g} ULP  rel {float(r['max_rel']):9.3g}  {r['id']}")
+            lines.append(f"  {r['max_ulp']:12.4g} ULP  rel {_num(r.get('max_rel')):9.3g}  {r['id']}")
     loose = through_atol(collector.records.values())
     if loose:
         lines.append(f"crossconform: {len(loose)} passing cases are within tolerance only through "
