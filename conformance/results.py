@@ -436,7 +436,8 @@ def summary_lines(collector: Collector, config: Any) -> list[str]:
         lines.append("crossconform: largest measured errors (ULP of the case dtype; passes "
                      "through atol listed apart)")
         for r in scored[:5]:
-            lines.append(f"  {r['max_ulp']:12.4g} ULP  rel {_num(r.get('max_rel')):9.3g}  "
+            # abs, not rel: max rel counts 0 where the answer is 0 (tolerance.py)
+            lines.append(f"  {r['max_ulp']:12.4g} ULP  abs {_num(r.get('max_abs')):9.3g}  "
                          f"{r['outcome']:5}  {r['id']}")
     far = within_rtol_far_off(collector.records.values())
     if far:
