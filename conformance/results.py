@@ -43,22 +43,24 @@ def _num(v: Any) -> float:
         return float("nan")
 
 
+def passes_through_atol(case: Mapping[str, Any]) -> bool:
+    """A passing case with an element within tolerance only through atol (``atol_only``;
+    results written before that field: max_rel > rtol). Its ULP figure may measure the
+    spacing of a 0 or tiny answer (up to 9e307 in float64), so the lists ranked by ULP
+    leave it to :func:`through_atol`."""
+    if case.get("outcome") != "pass":
+        return False
+    if "atol_only" in case:
+        return bool(case["atol_only"])
+    return _num(case.get("max_rel")) > _num(case.get("rtol"))
+
+
 def through_atol(cases: Any) -> list[Mapping[str, Any]]:
-    """Passing cases with an element within tolerance only through atol (``atol_only``;
-    results written before that field: max_rel > rtol), largest relative error first:
-    what the tolerance lets through (a flushed tail, 0 where the answer is 1e-20, a
-    float32 computation behind a float64 result)."""
-    num = _num
-
-    def loose(c: Mapping[str, Any]) -> bool:
-        if c.get("outcome") != "pass":
-            return False
-        if "atol_only" in c:
-            return bool(c["atol_only"])
-        return num(c.get("max_rel")) > num(c.get("rtol"))
-
-    out = [c for c in cases if loose(c)]
-    out.sort(key=lambda c: (-num(c.get("max_rel")), -num(c.get("max_abs")), str(c.get("id"))))
+    """:func:`passes_through_atol` cases, largest relative error first: what the
+    tolerance lets through (a flushed tail, 0 where the answer is 1e-20, a float32
+    computation behind a float64 result)."""
+    out = [c for c in cases if passes_through_atol(c)]
+    out.sort(key=lambda c: (-_num(c.get("max_rel")), -_num(c.get("max_abs")), str(c.get("id"))))
     return out
 
 
@@ -66,22 +68,18 @@ def through_atol(cases: Any) -> list[Mapping[str, Any]]:
 # far from the dtype's precision: 2^20 ULP. Only float64 gets there (its rtol, 1e-7 from
 # torch.testing's table, admits up to ~9e8 ULP; float32's 1.3e-6 at most ~22), and there
 # the measured distribution is bimodal: 486 of 9,776 clean float64 passes lose more than
-# 20 bits, 410 more than 26, and all but 76 of the rest lose fewer than 10.
+# 20 bits, 410 more than 26, and all but 76 of the rest at most 10.
 HIDDEN_BY_RTOL_BITS = 20
 
 
 def within_rtol_far_off(cases: Any, bits: int = HIDDEN_BY_RTOL_BITS) -> list[Mapping[str, Any]]:
-    """Passing cases with no element inside tolerance only through atol, whose max ULP
-    error in the case dtype still exceeds ``2**bits``, largest first: what rtol lets
-    through (a float64 result computed in float32, a float32 constant in a float64 path,
-    a gradient formed from the rounded output)."""
-    def ulp(c: Mapping[str, Any]) -> float:
-        v = c.get("max_ulp")
-        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else 0.0
-
-    out = [c for c in cases if c.get("outcome") == "pass" and not c.get("atol_only")
-           and "atol_only" in c and ulp(c) > 2.0 ** bits]
-    out.sort(key=lambda c: (-ulp(c), str(c.get("id"))))
+    """Passing cases that need no atol and whose max ULP error in the case dtype still
+    exceeds ``2**bits``, largest first: what rtol lets through (a float64 result computed
+    in float32, a float32 constant in a float64 path, a gradient formed from the rounded
+    output)."""
+    out = [c for c in cases if c.get("outcome") == "pass" and not passes_through_atol(c)
+           and _num(c.get("max_ulp")) > 2.0 ** bits]
+    out.sort(key=lambda c: (-_num(c.get("max_ulp")), str(c.get("id"))))
     return out
 
 
@@ -426,11 +424,8 @@ def summary_lines(collector: Collector, config: Any) -> list[str]:
         c = per[backend]
         lines.append(f"  {backend:12} " + "  ".join(f"{k} {c[k]}" for k in
                      ("pass", "fail", "error", "xfail", "xpass", "skip") if c[k]))
-    # A pass with an element inside tolerance only through atol has its own list below
-    # (its ULP figure measures a 0 or tiny answer's spacing: up to 9e307 in float64).
     scored = [r for r in collector.records.values() if isinstance(r.get("max_ulp"), (int, float))
-              and r["outcome"] in ("pass", "fail", "xfail")
-              and not (r["outcome"] == "pass" and r.get("atol_only"))]
+              and r["outcome"] in ("pass", "fail", "xfail") and not passes_through_atol(r)]
     scored.sort(key=lambda r: -r["max_ulp"])
     if scored:
         lines.append("crossconform: largest measured errors (ULP of the case dtype; passes "

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..results import passes_through_atol
 from .merge import Column, Merged
 
 # Conventions that only shape the output (no numerical convention behind them).
@@ -144,11 +145,10 @@ def summary_rows(merged: Merged) -> list[dict[str, Any]]:
 
 
 def worst_cases(cases: Sequence[Mapping[str, Any]], n: int = 10) -> list[Mapping[str, Any]]:
-    """The cases with the largest measured ULP error (pass, fail, xfail, xpass); a pass with
-    an element inside tolerance only through atol is left to that section (its ULP figure
-    measures a 0 or tiny answer's spacing: up to 9e307 in float64)."""
+    """The cases with the largest measured ULP error (pass, fail, xfail, xpass), passes
+    through atol left to their own section (:func:`passes_through_atol`)."""
     scored = [(ulp_of(c), c) for c in cases if c["outcome"] in ("pass", "fail", "xfail", "xpass")
-              and not (c["outcome"] == "pass" and c.get("atol_only"))]
+              and not passes_through_atol(c)]
     scored = [(u, c) for u, c in scored if u is not None and not math.isnan(u) and u > 0]
     scored.sort(key=lambda uc: (-uc[0], uc[1]["id"]))
     return [c for _, c in scored[:n]]
