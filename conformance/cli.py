@@ -30,6 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--kind", help="comma-separated kinds: activations,losses,metrics,gradients")
     run.add_argument("--adapter", action="append", default=[], help="plugin adapter module")
     run.add_argument("--device", default="cpu")
+    run.add_argument("--max-ulp", metavar="DTYPE=ULP[,...]",
+                     help="ULP ceiling per dtype for cases within tolerance (e.g. float64=2**20)")
     run.add_argument("-o", "--output", default="results/results.json", help="results file")
     run.add_argument("-n", "--workers", default=None,
                      help="pytest-xdist workers (default: auto when xdist is installed)")
@@ -41,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     repro.add_argument("--device", default="cpu")
     repro.add_argument("--threads", type=int, default=1,
                        help="threads per framework, as in the suite (0: the frameworks' defaults)")
+    repro.add_argument("--max-ulp", metavar="DTYPE=ULP[,...]",
+                       help="the run's ULP ceiling per dtype, as its reproducer line names it")
 
     lst = sub.add_parser("list", help="list bindings with their declared conventions")
     lst.add_argument("--backend")
@@ -103,6 +107,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         pytest_args.append(f"--backend={args.backend}")
     if args.kind:
         pytest_args.append(f"--kind={args.kind}")
+    if args.max_ulp:
+        pytest_args.append(f"--max-ulp={args.max_ulp}")
     for a in args.adapter:
         pytest_args.append(f"--adapter={a}")
     workers = args.workers
@@ -166,6 +172,16 @@ def cmd_repro(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"repro: --threads: {exc}", file=sys.stderr)
         return 2
+    from .runner import ULP_CEILINGS
+    from .tolerance import parse_ulp_ceilings
+
+    ULP_CEILINGS.clear()
+    if args.max_ulp is not None:
+        try:
+            ULP_CEILINGS.update(parse_ulp_ceilings(args.max_ulp))
+        except ValueError as exc:
+            print(f"repro: --max-ulp: {exc}", file=sys.stderr)
+            return 2
     binding, backend, loaded = _find(api, args.adapter, args.device)
     spec = CaseSpec(api, binding.backend, dtype, regime, check)
     if check == "paths":

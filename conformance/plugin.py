@@ -2,7 +2,8 @@
 
 Options: ``--backend torch,jax`` ``--kind activations,losses,metrics,gradients``
 ``--adapter my.module`` ``--dtype float32`` ``--regime typical`` ``--device cpu``
-``--threads 1`` ``--results PATH`` (default ``results/results.json``; ``--results=`` writes none).
+``--threads 1`` ``--results PATH`` (default ``results/results.json``; ``--results=`` writes none)
+``--max-ulp float64=2**20`` (a ULP ceiling per dtype for the cases within tolerance).
 Markers per backend (``-m torch``) and per kind (``-m gradients``).
 """
 
@@ -49,6 +50,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--case-timeout", type=float, default=120.0,
                     help="seconds one case may run before it is recorded as 'error: timeout' "
                          "(needs pytest-timeout; 0 disables)")
+    group.addoption("--max-ulp", default=None, metavar="DTYPE=ULP[,...]",
+                    help="also fail a case within tolerance where an element that needs no "
+                         "atol is more than ULP units in the last place of the dtype off, e.g. "
+                         "float64=2**20 (float64's rtol admits ~9e8 ULP: a result computed in "
+                         "float32); default: the tolerance table only")
     group.addoption("--jax-cache", default=None,
                     help="directory of JAX's persistent compilation cache (default: "
                          "$XDG_CACHE_HOME or ~/.cache, /crossconform/jax; '' disables)")
@@ -62,8 +68,23 @@ def pytest_configure(config: pytest.Config) -> None:
     except ValueError as exc:
         raise pytest.UsageError(f"--threads: {exc}") from None
     _jax_compilation_cache(config.option.jax_cache)
+    set_ulp_ceilings(getattr(config.option, "max_ulp", None))
     collector.adapter_args = [arg for module in (config.option.adapter or [])
                               for arg in ("--adapter", module)]
+
+
+def set_ulp_ceilings(option: str | None) -> None:
+    """--max-ulp: the runner's ULP ceilings per dtype (every xdist worker sets its own)."""
+    from .runner import ULP_CEILINGS
+    from .tolerance import parse_ulp_ceilings
+
+    ULP_CEILINGS.clear()
+    if option is None:
+        return
+    try:
+        ULP_CEILINGS.update(parse_ulp_ceilings(option))
+    except ValueError as exc:
+        raise pytest.UsageError(f"--max-ulp: {exc}") from None
 
 
 def _jax_compilation_cache(option: str | None) -> None:
@@ -220,11 +241,15 @@ def _spec_of(item: pytest.Item) -> CaseSpec | None:
 
 def reproducer(spec: CaseSpec, loaded: Loaded, device: str = "cpu") -> str:
     """The one-line command that reruns one case and shows inputs, outputs and the error."""
+    from .runner import ulp_ceilings_text
+
     argv = ["python", "-m", "conformance", "repro", spec.id]
     if loaded.plugin:
         argv += ["--adapter", loaded.module]
     if device != "cpu":
         argv += ["--device", device]
+    if ceilings := ulp_ceilings_text():
+        argv += ["--max-ulp", ceilings]
     return shlex.join(argv)
 
 

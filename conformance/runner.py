@@ -28,7 +28,7 @@ from adapters._binding import (
 
 from .cases import CaseSpec, cast_inputs, cotangent, is_grad, raw_inputs, wrt_input
 from .families import family_of
-from .tolerance import Measured, measure
+from .tolerance import Measured, max_ulp_within_rtol, measure
 
 
 @dataclass
@@ -232,6 +232,34 @@ def _positional(binding: Binding, names: list[str]) -> Any:
     return memo_by_id(_POSITIONAL, binding, wrap)
 
 
+# ULP ceilings per dtype (--max-ulp): a case within tolerance fails where an element that
+# needs no atol is more than this many ULP of the dtype off. Empty: DESIGN.md's tolerance only.
+ULP_CEILINGS: dict[str, float] = {}
+
+
+def ulp_ceilings_text(ceilings: Mapping[str, float] | None = None) -> str:
+    """The ceilings as --max-ulp takes them (``float64=1048576``; '' when there are none)."""
+    items = (ULP_CEILINGS if ceilings is None else ceilings).items()
+    return ",".join(f"{dtype}={ulp:.17g}" for dtype, ulp in sorted(items))
+
+
+def _above_ceiling(result: CaseResult, actual: np.ndarray, expected: np.ndarray,
+                   dtype: str) -> str | None:
+    """What --max-ulp's ceiling for ``dtype`` says of a case within tolerance (None: no
+    ceiling for it, or its elements within rtol are within the ceiling)."""
+    ceiling = ULP_CEILINGS.get(dtype)
+    if ceiling is None or result.measured is None or result.measured.max_ulp_within_rtol <= ceiling:
+        return None
+    text = (f"precision: {result.measured.max_ulp_within_rtol:.3g} ULP of {dtype} off within "
+            f"rtol, above the --max-ulp ceiling {ceiling:.17g}")
+    _, flat, _ = max_ulp_within_rtol(actual, expected, dtype, result.measured.rtol)
+    if flat is None:
+        return text
+    index = tuple(int(i) for i in np.unravel_index(flat, expected.shape)) if expected.ndim else ()
+    return (f"{text} (at index {index}: got {float(actual.reshape(-1)[flat])!r}, expected "
+            f"{float(expected.reshape(-1)[flat])!r})")
+
+
 def _compare(binding: Binding, backend: Backend, spec: CaseSpec, result: CaseResult,
              raw: Any, expected: np.ndarray) -> CaseResult:
     want_dtype = spec.dtype if is_grad(spec.check) else expected_dtype(binding, spec.dtype)
@@ -260,16 +288,20 @@ def _compare(binding: Binding, backend: Backend, spec: CaseSpec, result: CaseRes
         result.message = (f"shape: {binding.api} returned shape {tuple(actual.shape)}, the reference "
                           f"{tuple(expected.shape)}")
         return result
-    result.measured = measure(actual64, expected, tolerance_dtype(spec.dtype, want_dtype),
-                              out_dtype=got_dtype)
+    tol_dtype = tolerance_dtype(spec.dtype, want_dtype)
+    result.measured = measure(actual64, expected, tol_dtype, out_dtype=got_dtype)
     problems = []
     if got_dtype != want_dtype:
         problems.append(f"dtype: returned {got_dtype}, expected {want_dtype}")
+    above = None if not result.measured.passed else _above_ceiling(result, actual64, expected,
+                                                                     tol_dtype)
     if not result.measured.passed:
         problems.append(f"values: {result.measured.summary()}")
+    elif above is not None:
+        problems.append(f"{above}; {result.measured.summary()}")
     result.outcome = "fail" if problems else "pass"
     result.message = "; ".join(problems) if problems else result.measured.summary()
-    if not result.measured.passed:
+    if not result.measured.passed or above is not None:
         result.extra["error_curve"] = _error_curve(binding, result.inputs, actual64, expected)
     return result
 

@@ -315,3 +315,55 @@ def test_junitxml_keeps_the_case_properties(tmp_path: Path) -> None:
     assert cases and all(p >= {"crossconform_case", "crossconform_result"} for p in props), props
     records = json.loads(out.read_text())["cases"]
     assert len(records) == len(cases) and all(r["outcome"] == "pass" for r in records)
+
+
+LOW_PRECISION = """
+import numpy as np
+from adapters import numpy_adapter, numpy_binding
+
+def sigmoid(x):
+    return np.exp(-np.logaddexp(0, -x))
+
+def sigmoid_rounded(x):
+    # the float64 answer rounded once to float32: relative error <= 2^-24, within float64's
+    # rtol (1e-7) but up to half float32's spacing, 2^28 float64 ULP, off
+    return sigmoid(x).astype(np.float32).astype(x.dtype)
+
+backend, bindings = numpy_adapter("low", [numpy_binding("low.sigmoid", sigmoid, "sigmoid"),
+                                          numpy_binding("low.sigmoid_rounded", sigmoid_rounded,
+                                                        "sigmoid")])
+"""
+
+
+def test_max_ulp_fails_a_float64_answer_at_float32_precision(tmp_path: Path) -> None:
+    """float64's tolerance passes a result rounded to float32; --max-ulp float64=2**20 fails
+    it (and only it), names the ceiling in its message and puts it in the reproducer."""
+    import json
+    import shlex
+
+    (tmp_path / "pl_low.py").write_text(LOW_PRECISION)
+    base = ["-m", "pytest", "conformance", "--adapter", "pl_low", "--backend", "plugin", "-q",
+            "-p", "no:cacheprovider", "--dtype", "float64", "--regime", "typical"]
+    runs = {name: _run([*base, f"--results={tmp_path / name}.json", *extra], tmp_path)
+            for name, extra in {"default": [], "ceiling": ["--max-ulp", "float64=2**20"]}.items()}
+    out = {name: run.communicate(timeout=120)[0] for name, run in runs.items()}
+    assert runs["default"].returncode == 0, out["default"]
+    assert runs["ceiling"].returncode == 1, out["ceiling"]
+    doc = {name: json.loads((tmp_path / f"{name}.json").read_text()) for name in runs}
+    outcomes = {name: {c["id"]: c["outcome"] for c in d["cases"]} for name, d in doc.items()}
+    assert outcomes["default"] == {"low.sigmoid[float64-typical]": "pass",
+                                   "low.sigmoid_rounded[float64-typical]": "pass"}
+    assert outcomes["ceiling"] == {"low.sigmoid[float64-typical]": "pass",
+                                   "low.sigmoid_rounded[float64-typical]": "fail"}
+    cases = {c["id"]: c for c in doc["ceiling"]["cases"]}
+    rounded = cases["low.sigmoid_rounded[float64-typical]"]
+    assert 2.0 ** 27 < rounded["max_ulp_within_rtol"] <= 2.0 ** 28  # half a float32 ULP
+    assert cases["low.sigmoid[float64-typical]"]["max_ulp_within_rtol"] <= 4
+    assert rounded["message"].startswith("precision: ") and "ceiling 1048576 " in rounded["message"]
+    assert doc["ceiling"]["options"]["max_ulp"] == "float64=2**20", doc["ceiling"]["options"]
+    assert rounded["reproducer"].endswith("--max-ulp float64=1048576")
+    argv = shlex.split(rounded["reproducer"])
+    assert argv[:3] == ["python", "-m", "conformance"]
+    repro = _run(argv[1:], tmp_path)
+    text = repro.communicate(timeout=120)[0]
+    assert repro.returncode == 1 and "outcome: fail: precision: " in text, text

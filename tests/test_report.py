@@ -200,6 +200,15 @@ def test_keras_backend_and_device_make_distinct_columns(tmp_path: Path) -> None:
     assert len(merged.cases) == 2 and not merged.warnings
 
 
+def test_a_run_with_a_ulp_ceiling_is_a_column_of_its_own(tmp_path: Path) -> None:
+    plain = torch_doc("2.13.0")
+    strict = copy.deepcopy(plain)
+    strict["options"] = {**(strict.get("options") or {}), "max_ulp": "float64=2**20"}
+    merged = merge([write(tmp_path, "a.json", plain), write(tmp_path, "b.json", strict)])
+    assert [c.label for c in merged.columns] == ["torch 2.13.0", "torch 2.13.0 (max-ulp float64=2**20)"]
+    assert not merged.warnings and not merged.superseded
+
+
 def test_keras_on_two_torch_versions_is_two_columns_and_a_drift(tmp_path: Path) -> None:
     """The same Keras on torch 2.13 and 2.15: two columns of one group (not merged into
     one, the later file winning), ordered by torch's version, and a drift between them."""
@@ -462,6 +471,24 @@ def test_passes_within_rtol_far_from_the_dtypes_precision_are_listed_by_binding(
     assert "optax.losses.hinge" not in section and "torch.gelu" not in section
     assert 'id="far-off"' in render_html(report)
     assert "3 passing cases (2 bindings) are within rtol" in render_terminal(report)
+
+
+def test_far_off_reads_the_elements_within_rtol_where_the_run_recorded_them(tmp_path: Path) -> None:
+    """A case with an element through atol (its max ULP measures a 0) and others at float32
+    precision is listed by its figures within rtol; recorded as near the dtype's precision,
+    a case is not listed whatever its case-wide max ULP."""
+    mixed = case("keras.losses.Dice", "keras", "dice", dtype="float64", atol_only=2,
+                 ulp=8.9e307, max_rel=3.0)
+    mixed |= {"max_ulp_within_rtol": 8.7e8, "max_rel_within_rtol": 9.6e-8}
+    clean = case("keras.ops.relu", "keras", "relu", dtype="float64", atol_only=0, ulp=6e7,
+                 max_rel=1e-8)
+    clean |= {"max_ulp_within_rtol": 12.0, "max_rel_within_rtol": 1e-15}  # recorded: wins
+    report = build_report(merge([write(tmp_path, "k.json", doc("keras", "3.15.1",
+                                                              [mixed, clean]))]), plots=False)
+    assert [c["id"] for c in report.within_rtol_far_off] == [mixed["id"]]
+    text = render_terminal(report)
+    assert "8.7e+08" in text and "rel    9.6e-08  keras.losses.Dice" in text, text
+    assert "8.9e+307" not in text.split("within rtol but more")[1]
 
 
 def test_the_terminal_summary_lists_passes_far_from_precision_and_not_atol_artifacts() -> None:

@@ -10,7 +10,9 @@ from conformance.tolerance import (
     TOLERANCES,
     _measure_finite,
     _measure_general,
+    max_ulp_within_rtol,
     measure,
+    parse_ulp_ceilings,
     ulp_in,
 )
 
@@ -92,3 +94,44 @@ def test_elements_within_tolerance_only_through_atol_are_counted() -> None:
     # a mismatch is a mismatch, not an atol-only element
     bad = measure(np.array([1.0, 1e-6]), np.array([1.0, 0.0]), "float64")
     assert not bad.passed and bad.atol_only == 0 and bad.mismatches == 1
+
+
+# --- --max-ulp ------------------------------------------------------------------------------
+def test_ulp_ceilings_parse_integers_floats_and_powers_of_two() -> None:
+    assert parse_ulp_ceilings("float64=2**20, float32=64,bfloat16=1.5e1") == {
+        "float64": 2.0 ** 20, "float32": 64.0, "bfloat16": 15.0}
+
+
+@pytest.mark.parametrize("text, names", [
+    ("float65=3", ["unknown dtype 'float65'", "float16, bfloat16, float32, float64"]),
+    ("float64", ["'float64' is not DTYPE=ULP"]),
+    ("float64=-3", ["'-3'", "positive finite"]),
+    ("float64=0", ["'0'", "positive finite"]),
+    ("float64=nan", ["'nan'", "positive finite"]),
+    ("float64=2**2000", ["'2**2000'", "positive finite"]),
+    ("float64=2**x", ["'2**x' in 'float64=2**x' is not a number of ULP"]),
+    (" , ", ["names no dtype"]),
+])
+def test_ulp_ceilings_reject_bad_items_by_name(text: str, names: list[str]) -> None:
+    with pytest.raises(ValueError) as err:
+        parse_ulp_ceilings(text)
+    assert all(name in str(err.value) for name in names), str(err.value)
+
+
+def test_max_ulp_within_rtol_measures_only_what_needs_no_atol() -> None:
+    r = np.array([1.0, 0.75, 1e-20, np.nan, np.inf, 2.0])
+    a = r.copy()
+    a[1] = np.float64(np.float32(0.75 + 3e-8))  # rounded up to float32: 0.75 + 2^-24, rel 8e-8
+    a[2] = 1e-12       # passes through atol only: 6.6e23 float64 ULP, not counted
+    a[5] = 2.0 + 2e-6  # beyond rtol: a tolerance failure, not the ceiling's
+    ulp, flat, rel = max_ulp_within_rtol(a, r, "float64", rtol=1e-7)
+    assert flat == 1 and ulp == 2.0 ** 29  # float32's spacing at 0.75 in float64's (2^-53)
+    assert rel == 2.0 ** -24 / 0.75  # not a[2]'s 1e8 nor a[5]'s 1e-6
+    # measure() records the same figures, on its NaN/inf path and on its finite fast path
+    for keep in (slice(None), [0, 1, 2, 5]):
+        m = measure(a[keep], r[keep], "float64")
+        assert (m.max_ulp_within_rtol, m.max_rel_within_rtol) == (ulp, rel), m
+        assert m.max_ulp > 6e23 and m.atol_only == 1  # the case-wide figure: a[2]'s
+    assert max_ulp_within_rtol(r, r, "float64", 1e-7) == (0.0, 0, 0.0)
+    assert max_ulp_within_rtol(np.array([1.0]), np.array([0.0]), "float64", 1e-7) == (0.0, None, 0.0)
+    assert max_ulp_within_rtol(np.zeros((0,)), np.zeros((0,)), "float64", 1e-7) == (0.0, None, 0.0)

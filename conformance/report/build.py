@@ -17,8 +17,9 @@ MAX_LISTED_FAILURES = 300
 LISTED_THROUGH_ATOL = 15
 LISTED_FAR_OFF = 25
 FAR_OFF_INTRO = (
-    "passing cases have no element that needs atol and still lose more than "
-    f"2^{HIDDEN_BY_RTOL_BITS} ULP of their dtype: within rtol, far from the dtype's precision. "
+    "passing cases have an element that needs no atol and still loses more than "
+    f"2^{HIDDEN_BY_RTOL_BITS} ULP of its dtype: within rtol, far from the dtype's precision "
+    "(ULP and max rel over the elements within rtol). "
     "Only float64 gets there (its rtol of 1e-7 admits ~9e8 ULP): a float32 computation or "
     "constant behind a float64 result, or a gradient formed from the rounded output.")
 
@@ -42,8 +43,8 @@ class Report:
 
     @property
     def within_rtol_far_off(self) -> list[Mapping[str, Any]]:
-        """Passing cases, none of whose elements needs atol, that still lose more than
-        ``2**HIDDEN_BY_RTOL_BITS`` ULP of their dtype: what rtol lets through."""
+        """Passing cases with an element that needs no atol and still loses more than
+        ``2**HIDDEN_BY_RTOL_BITS`` ULP of the dtype: what rtol lets through."""
         return within_rtol_far_off(self.merged.cases)
 
     def within_rtol_far_off_by_binding(self) -> list[tuple[Mapping[str, Any], int, list[str]]]:

@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from ..results import within_rtol
 from .build import FAR_OFF_INTRO, LISTED_FAR_OFF, LISTED_THROUGH_ATOL, MAX_LISTED_FAILURES, Report
 from .markdown import LEGEND
 from .matrix import KINDS, STATUSES, format_ulp, ulp_of
@@ -171,8 +172,8 @@ def _far_off(report: Report) -> str:
     return ('<h2 id="far-off">Passing within rtol, far from the dtype&#39;s precision</h2>'
             f"<p>{len(far)} {e(FAR_OFF_INTRO)} Worst case per binding ({len(groups)} bindings):</p>"
             + _table(["ULP", "max rel", "case", "cases", "columns"], (
-                f'<tr><td class="num">{e(format_ulp(ulp_of(c)))}</td>'
-                f'<td class="num">{float(c["max_rel"]):.3g}</td>'
+                f'<tr><td class="num">{e(format_ulp(within_rtol(c)[0]))}</td>'
+                f'<td class="num">{within_rtol(c)[1]:.3g}</td>'
                 f'<td class="mono">{e(c["id"])}</td><td class="num">{n}</td>'
                 f'<td>{e(", ".join(cols))}</td></tr>'
                 for c, n, cols in groups[:LISTED_FAR_OFF])))

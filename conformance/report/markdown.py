@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from ..results import within_rtol
 from .build import FAR_OFF_INTRO, LISTED_FAR_OFF, LISTED_THROUGH_ATOL, MAX_LISTED_FAILURES, Report
 from .matrix import STATUSES, format_ulp, ulp_of
 from .merge import ENVIRONMENT_HEADERS, environment_row
@@ -92,7 +93,7 @@ def _far_off(report: Report) -> list[str]:
     out = ["## Passing within rtol, far from the dtype's precision", "",
            f"{len(far)} {FAR_OFF_INTRO} Worst case per binding ({len(groups)} bindings):", ""]
     out += table(["ULP", "max rel", "case", "cases", "columns"],
-                 ([md(format_ulp(ulp_of(c))), md(f"{float(c['max_rel']):.3g}"), md(c["id"]),
+                 ([md(format_ulp(within_rtol(c)[0])), md(f"{within_rtol(c)[1]:.3g}"), md(c["id"]),
                    str(n), md(", ".join(cols))] for c, n, cols in groups[:LISTED_FAR_OFF]))
     out.append("")
     return out

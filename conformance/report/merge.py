@@ -146,7 +146,7 @@ def environment_row(env: Mapping[str, Any]) -> list[str]:
 def column_for(backend: str, info: Mapping[str, Any] | None, options: Mapping[str, Any]) -> Column:
     """The column a backend's cases go to, from the file's ``backends`` section (a run of
     TensorFlow or Keras on TensorFlow with TF's oneDNN kernels on gets a column of its own:
-    their numbers differ)."""
+    their numbers differ; so does a run with --max-ulp, whose outcomes differ)."""
     info = info or {}
     version = str(info.get("version") or "unknown")
     parts = []
@@ -161,6 +161,8 @@ def column_for(backend: str, info: Mapping[str, Any] | None, options: Mapping[st
     device = str(info.get("device") or options.get("device") or "cpu")
     if device != "cpu":
         parts.append(device)
+    if options.get("max_ulp"):  # a ULP ceiling fails cases the tolerance passes: not comparable
+        parts.append(f"max-ulp {options['max_ulp']}")
     return Column(backend, version, ", ".join(parts), base)
 
 

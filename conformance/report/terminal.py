@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..results import HIDDEN_BY_RTOL_BITS
+from ..results import HIDDEN_BY_RTOL_BITS, within_rtol
 from .build import Report
 from .matrix import format_ulp, ulp_of
 
@@ -55,7 +55,7 @@ def render_terminal(report: Report, *, worst: int = 10) -> str:
         lines.append(f"{len(far)} passing cases ({len(groups)} bindings) are within rtol but more "
                      f"than 2^{HIDDEN_BY_RTOL_BITS} ULP of their dtype off; worst per binding:")
         for c, n, _cols in groups[:worst]:
-            lines.append(f"  {format_ulp(ulp_of(c)):>14}  rel {float(c['max_rel']):10.3g}  {c['id']}"
+            lines.append(f"  {format_ulp(within_rtol(c)[0]):>14}  rel {within_rtol(c)[1]:10.3g}  {c['id']}"
                          f"  ({n} case(s))")
     for note in report.notes:
         lines.append(f"note: {note}")
