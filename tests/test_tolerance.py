@@ -135,3 +135,20 @@ def test_max_ulp_within_rtol_measures_only_what_needs_no_atol() -> None:
     assert max_ulp_within_rtol(r, r, "float64", 1e-7) == (0.0, 0, 0.0)
     assert max_ulp_within_rtol(np.array([1.0]), np.array([0.0]), "float64", 1e-7) == (0.0, None, 0.0)
     assert max_ulp_within_rtol(np.zeros((0,)), np.zeros((0,)), "float64", 1e-7) == (0.0, None, 0.0)
+
+
+def test_max_ulp_option_sets_the_runners_ceilings_or_is_a_usage_error() -> None:
+    from conformance.plugin import set_ulp_ceilings
+    from conformance.runner import ULP_CEILINGS, ulp_ceilings_text
+
+    try:
+        set_ulp_ceilings("float64=2**20,float16=4")
+        assert ULP_CEILINGS == {"float64": 2.0 ** 20, "float16": 4.0}
+        assert ulp_ceilings_text() == "float16=4,float64=1048576"  # as the reproducer writes it
+        with pytest.raises(pytest.UsageError, match=r"^--max-ulp: unknown dtype 'float65' in "
+                                                    r"'float65=1'"):
+            set_ulp_ceilings("float65=1")
+        set_ulp_ceilings(None)
+        assert ULP_CEILINGS == {} and ulp_ceilings_text() == ""
+    finally:
+        ULP_CEILINGS.clear()
