@@ -14,7 +14,9 @@ Schema (``schema_version`` 1)::
 A case record: id, backend, binding, reference, kind, check, dtype, regime, conventions,
 outcome (pass/fail/xfail/xpass/skip/error), message, max_abs, max_rel, max_ulp,
 mismatches, elements, rtol, atol, atol_only (elements within tolerance only through atol:
-|a - r| > rtol |r|), shape, out_dtype, reproducer, divergence, duration.
+|a - r| > rtol |r|), max_ulp_within_rtol and max_rel_within_rtol (the largest errors of the
+elements within rtol, |a - r| <= rtol |r|: what --max-ulp checks), shape, out_dtype,
+reproducer, divergence, duration. ``options`` holds the run's ``max_ulp`` (None: no ceiling).
 Timing fields (``created``, ``duration``, ``wall_s``) are the only ones that differ
 between two runs of the same command on the same versions.
 """
