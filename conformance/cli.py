@@ -172,16 +172,13 @@ def cmd_repro(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"repro: --threads: {exc}", file=sys.stderr)
         return 2
-    from .runner import ULP_CEILINGS
-    from .tolerance import parse_ulp_ceilings
+    from .runner import set_ulp_ceilings
 
-    ULP_CEILINGS.clear()
-    if args.max_ulp is not None:
-        try:
-            ULP_CEILINGS.update(parse_ulp_ceilings(args.max_ulp))
-        except ValueError as exc:
-            print(f"repro: --max-ulp: {exc}", file=sys.stderr)
-            return 2
+    try:
+        set_ulp_ceilings(args.max_ulp)
+    except ValueError as exc:
+        print(f"repro: --max-ulp: {exc}", file=sys.stderr)
+        return 2
     binding, backend, loaded = _find(api, args.adapter, args.device)
     spec = CaseSpec(api, binding.backend, dtype, regime, check)
     if check == "paths":

@@ -62,29 +62,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     from .loader import limit_threads
+    from .runner import set_ulp_ceilings
 
     try:
         limit_threads(config.option.threads)
     except ValueError as exc:
         raise pytest.UsageError(f"--threads: {exc}") from None
     _jax_compilation_cache(config.option.jax_cache)
-    set_ulp_ceilings(getattr(config.option, "max_ulp", None))
-    collector.adapter_args = [arg for module in (config.option.adapter or [])
-                              for arg in ("--adapter", module)]
-
-
-def set_ulp_ceilings(option: str | None) -> None:
-    """--max-ulp: the runner's ULP ceilings per dtype (every xdist worker sets its own)."""
-    from .runner import ULP_CEILINGS
-    from .tolerance import parse_ulp_ceilings
-
-    ULP_CEILINGS.clear()
-    if option is None:
-        return
-    try:
-        ULP_CEILINGS.update(parse_ulp_ceilings(option))
+    try:  # every xdist worker sets its own
+        set_ulp_ceilings(getattr(config.option, "max_ulp", None))
     except ValueError as exc:
         raise pytest.UsageError(f"--max-ulp: {exc}") from None
+    collector.adapter_args = [arg for module in (config.option.adapter or [])
+                              for arg in ("--adapter", module)]
 
 
 def _jax_compilation_cache(option: str | None) -> None:

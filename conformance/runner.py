@@ -28,7 +28,7 @@ from adapters._binding import (
 
 from .cases import CaseSpec, cast_inputs, cotangent, is_grad, raw_inputs, wrt_input
 from .families import family_of
-from .tolerance import Measured, max_ulp_within_rtol, measure
+from .tolerance import Measured, measure, parse_ulp_ceilings
 
 
 @dataclass
@@ -237,27 +237,29 @@ def _positional(binding: Binding, names: list[str]) -> Any:
 ULP_CEILINGS: dict[str, float] = {}
 
 
-def ulp_ceilings_text(ceilings: Mapping[str, float] | None = None) -> str:
+def set_ulp_ceilings(option: str | None) -> None:
+    """Set :data:`ULP_CEILINGS` from --max-ulp's text (None: no ceiling); ValueError names
+    the item that is wrong (the ceilings are then empty)."""
+    ULP_CEILINGS.clear()
+    if option is not None:
+        ULP_CEILINGS.update(parse_ulp_ceilings(option))
+
+
+def ulp_ceilings_text() -> str:
     """The ceilings as --max-ulp takes them (``float64=1048576``; '' when there are none)."""
-    items = (ULP_CEILINGS if ceilings is None else ceilings).items()
-    return ",".join(f"{dtype}={ulp:.17g}" for dtype, ulp in sorted(items))
+    return ",".join(f"{dtype}={ulp:.17g}" for dtype, ulp in sorted(ULP_CEILINGS.items()))
 
 
-def _above_ceiling(result: CaseResult, actual: np.ndarray, expected: np.ndarray,
-                   dtype: str) -> str | None:
+def _above_ceiling(m: Measured, actual: np.ndarray, expected: np.ndarray, dtype: str) -> str | None:
     """What --max-ulp's ceiling for ``dtype`` says of a case within tolerance (None: no
     ceiling for it, or its elements within rtol are within the ceiling)."""
     ceiling = ULP_CEILINGS.get(dtype)
-    if ceiling is None or result.measured is None or result.measured.max_ulp_within_rtol <= ceiling:
+    if ceiling is None or m.max_ulp_within_rtol <= ceiling or m.within_rtol_index is None:
         return None
-    text = (f"precision: {result.measured.max_ulp_within_rtol:.3g} ULP of {dtype} off within "
-            f"rtol, above the --max-ulp ceiling {ceiling:.17g}")
-    _, flat, _ = max_ulp_within_rtol(actual, expected, dtype, result.measured.rtol)
-    if flat is None:
-        return text
-    index = tuple(int(i) for i in np.unravel_index(flat, expected.shape)) if expected.ndim else ()
-    return (f"{text} (at index {index}: got {float(actual.reshape(-1)[flat])!r}, expected "
-            f"{float(expected.reshape(-1)[flat])!r})")
+    at = m.within_rtol_index
+    return (f"precision: {m.max_ulp_within_rtol:.3g} ULP of {dtype} off within rtol, above the "
+            f"--max-ulp ceiling {ceiling:.17g} (at index {at}: got {float(actual[at])!r}, "
+            f"expected {float(expected[at])!r})")
 
 
 def _compare(binding: Binding, backend: Backend, spec: CaseSpec, result: CaseResult,
@@ -293,11 +295,10 @@ def _compare(binding: Binding, backend: Backend, spec: CaseSpec, result: CaseRes
     problems = []
     if got_dtype != want_dtype:
         problems.append(f"dtype: returned {got_dtype}, expected {want_dtype}")
-    above = None if not result.measured.passed else _above_ceiling(result, actual64, expected,
-                                                                     tol_dtype)
+    above = None
     if not result.measured.passed:
         problems.append(f"values: {result.measured.summary()}")
-    elif above is not None:
+    elif (above := _above_ceiling(result.measured, actual64, expected, tol_dtype)) is not None:
         problems.append(f"{above}; {result.measured.summary()}")
     result.outcome = "fail" if problems else "pass"
     result.message = "; ".join(problems) if problems else result.measured.summary()

@@ -32,8 +32,7 @@ _FORMATS: dict[str, tuple[int, int, float]] = {
     "float64": (52, -1022, 1.7976931348623157e308),
 }
 
-__all__ = ["TOLERANCES", "Measured", "max_ulp_within_rtol", "measure", "parse_ulp_ceilings",
-           "ulp_in"]
+__all__ = ["TOLERANCES", "Measured", "measure", "parse_ulp_ceilings", "ulp_in"]
 
 
 def ulp_in(values: np.ndarray, dtype: str) -> np.ndarray:
@@ -68,6 +67,7 @@ class Measured:
     # |r|): the case's precision without what atol lets through (what --max-ulp checks)
     max_ulp_within_rtol: float = 0.0
     max_rel_within_rtol: float = 0.0
+    within_rtol_index: tuple[int, ...] | None = None  # where max_ulp_within_rtol is
 
     def summary(self) -> str:
         where = "" if self.worst_index is None else (
@@ -135,15 +135,23 @@ def _measure_finite(a: np.ndarray, r: np.ndarray, absr: np.ndarray, diff: np.nda
         flat = int(np.argmax(np.where(bad, diff - bound, -np.inf).reshape(-1)))
         worst = tuple(int(i) for i in np.unravel_index(flat, r.shape)) if r.ndim else ()
         wa, we = float(a.reshape(-1)[flat]), float(r.reshape(-1)[flat])
-    max_ulp, max_rel = float(ulps.max()), float(rel.max())
-    if beyond_rtol:  # else every element is within rtol: the case-wide figures are theirs
-        max_ulp_in = float(np.where(over, 0.0, ulps).max())
-        max_rel_in = float(np.where(over, 0.0, rel).max())
-    else:
-        max_ulp_in, max_rel_in = max_ulp, max_rel
-    return Measured(mismatches == 0, float(diff.max()), max_rel, max_ulp, mismatches,
-                    int(r.size), worst, wa, we, rtol, atol, beyond_rtol - mismatches,
-                    max_ulp_in, max_rel_in)
+    # (beyond_rtol == 0: every element is within rtol, no mask needed)
+    return Measured(mismatches == 0, float(diff.max()), float(rel.max()), float(ulps.max()),
+                    mismatches, int(r.size), worst, wa, we, rtol, atol, beyond_rtol - mismatches,
+                    *_within_rtol(ulps, rel, ~over if beyond_rtol else None))
+
+
+def _within_rtol(ulps: np.ndarray, rel: np.ndarray,
+                 within: np.ndarray | None) -> tuple[float, float, tuple[int, ...] | None]:
+    """Max ULP, max rel and the index of that max ULP over the elements ``within`` rtol
+    (None: all of them); (0, 0, None) where no element is."""
+    if within is not None:
+        if not within.any():
+            return 0.0, 0.0, None
+        ulps, rel = np.where(within, ulps, -1.0), np.where(within, rel, 0.0)
+    flat = int(np.argmax(ulps))
+    index = tuple(int(i) for i in np.unravel_index(flat, ulps.shape)) if ulps.ndim else ()
+    return float(ulps.reshape(-1)[flat]), float(rel.max()), index
 
 
 def measure(actual: Any, reference: Any, dtype: str,
@@ -207,8 +215,7 @@ def _measure_general(a: np.ndarray, reference: np.ndarray, fmt: str, dtype: str,
         worst = tuple(int(i) for i in np.unravel_index(flat, r.shape)) if r.ndim else ()
         wa, we = float(a.reshape(-1)[flat]), float(r.reshape(-1)[flat])
     return Measured(mismatches == 0, max_abs, max_rel, max_ulp, mismatches, total, worst,
-                    wa, we, rtol, atol, atol_only, float(np.where(within, ulp, 0.0).max()),
-                    float(np.where(within, rel, 0.0).max()))
+                    wa, we, rtol, atol, atol_only, *_within_rtol(ulp, rel, within))
 
 
 # --- an optional ULP ceiling per dtype (--max-ulp) ------------------------------------------
@@ -248,23 +255,3 @@ def parse_ulp_ceilings(text: str) -> dict[str, float]:
         raise ValueError(f"{text!r} names no dtype (e.g. float64=2**20)")
     return ceilings
 
-
-def max_ulp_within_rtol(actual: Any, reference: Any, dtype: str,
-                        rtol: float) -> tuple[float, int | None, float]:
-    """Over the elements within ``rtol`` of the reference (``|a - r| <= rtol * |r|``, both
-    finite): the largest error in ULP of ``dtype``, its flat index (None when no element
-    qualifies) and the largest relative error. Elements that pass only through atol are
-    left out: there the answer is near 0 and its ULP measure the spacing of a tiny number."""
-    a = np.asarray(actual, dtype=np.float64).reshape(-1)
-    r = np.asarray(reference, dtype=np.float64).reshape(-1)
-    with np.errstate(invalid="ignore", over="ignore"):
-        diff = np.abs(a - r)
-        absr = np.abs(r)
-        within = np.isfinite(diff) & np.isfinite(r) & (diff <= rtol * absr)
-    if not within.any():
-        return 0.0, None, 0.0
-    ulps = np.where(within, diff / ulp_in(np.where(within, r, 1.0), dtype), -1.0)
-    flat = int(np.argmax(ulps))
-    # within rtol, diff > 0 implies r != 0
-    rel = np.divide(diff, absr, out=np.zeros_like(diff), where=within & (absr > 0))
-    return float(ulps[flat]), flat, float(rel.max())

@@ -10,7 +10,6 @@ from conformance.tolerance import (
     TOLERANCES,
     _measure_finite,
     _measure_general,
-    max_ulp_within_rtol,
     measure,
     parse_ulp_ceilings,
     ulp_in,
@@ -118,36 +117,43 @@ def test_ulp_ceilings_reject_bad_items_by_name(text: str, names: list[str]) -> N
     assert all(name in str(err.value) for name in names), str(err.value)
 
 
-def test_max_ulp_within_rtol_measures_only_what_needs_no_atol() -> None:
+def test_the_figures_within_rtol_leave_out_what_needs_atol() -> None:
     r = np.array([1.0, 0.75, 1e-20, np.nan, np.inf, 2.0])
     a = r.copy()
     a[1] = np.float64(np.float32(0.75 + 3e-8))  # rounded up to float32: 0.75 + 2^-24, rel 8e-8
     a[2] = 1e-12       # passes through atol only: 6.6e23 float64 ULP, not counted
     a[5] = 2.0 + 2e-6  # beyond rtol: a tolerance failure, not the ceiling's
-    ulp, flat, rel = max_ulp_within_rtol(a, r, "float64", rtol=1e-7)
-    assert flat == 1 and ulp == 2.0 ** 29  # float32's spacing at 0.75 in float64's (2^-53)
-    assert rel == 2.0 ** -24 / 0.75  # not a[2]'s 1e8 nor a[5]'s 1e-6
-    # measure() records the same figures, on its NaN/inf path and on its finite fast path
-    for keep in (slice(None), [0, 1, 2, 5]):
+    # the NaN/inf path (every element) and the finite fast path (no NaN/inf) agree
+    for keep, at in ((slice(None), (1,)), ([0, 1, 2, 5], (1,))):
         m = measure(a[keep], r[keep], "float64")
-        assert (m.max_ulp_within_rtol, m.max_rel_within_rtol) == (ulp, rel), m
+        assert m.max_ulp_within_rtol == 2.0 ** 29  # float32's spacing at 0.75 in float64's
+        assert m.max_rel_within_rtol == 2.0 ** -24 / 0.75  # not a[2]'s 1e8 nor a[5]'s 1e-6
+        assert m.within_rtol_index == at
         assert m.max_ulp > 6e23 and m.atol_only == 1  # the case-wide figure: a[2]'s
-    assert max_ulp_within_rtol(r, r, "float64", 1e-7) == (0.0, 0, 0.0)
-    assert max_ulp_within_rtol(np.array([1.0]), np.array([0.0]), "float64", 1e-7) == (0.0, None, 0.0)
-    assert max_ulp_within_rtol(np.zeros((0,)), np.zeros((0,)), "float64", 1e-7) == (0.0, None, 0.0)
+    same = measure(r[:3], r[:3], "float64")  # every element within rtol (no mask)
+    assert (same.max_ulp_within_rtol, same.max_rel_within_rtol, same.within_rtol_index) == (0, 0, (0,))
+    none = measure(np.array([1.0]), np.array([0.0]), "float32")  # through atol only
+    assert (none.max_ulp_within_rtol, none.max_rel_within_rtol, none.within_rtol_index) == (0, 0, None)
+    grid = measure(np.array([[1.0, 3.0 + 1e-13]]), np.array([[1.0, 3.0]]), "float64")
+    assert grid.within_rtol_index == (0, 1) and grid.max_ulp_within_rtol > 200
 
 
 def test_max_ulp_option_sets_the_runners_ceilings_or_is_a_usage_error() -> None:
-    from conformance.plugin import set_ulp_ceilings
-    from conformance.runner import ULP_CEILINGS, ulp_ceilings_text
+    from types import SimpleNamespace
+
+    from conformance.plugin import pytest_configure
+    from conformance.runner import ULP_CEILINGS, set_ulp_ceilings, ulp_ceilings_text
 
     try:
         set_ulp_ceilings("float64=2**20,float16=4")
         assert ULP_CEILINGS == {"float64": 2.0 ** 20, "float16": 4.0}
         assert ulp_ceilings_text() == "float16=4,float64=1048576"  # as the reproducer writes it
+        option = SimpleNamespace(threads=1, jax_cache="", max_ulp="float65=1", adapter=[])
         with pytest.raises(pytest.UsageError, match=r"^--max-ulp: unknown dtype 'float65' in "
                                                     r"'float65=1'"):
-            set_ulp_ceilings("float65=1")
+            pytest_configure(SimpleNamespace(option=option))
+        assert ULP_CEILINGS == {}
+        set_ulp_ceilings("float64=8")
         set_ulp_ceilings(None)
         assert ULP_CEILINGS == {} and ulp_ceilings_text() == ""
     finally:
