@@ -214,8 +214,10 @@ def _bce_target_slope(
         pc = clip(p, clip_eps)
         # log((1 - p)/p) without the cancellation of log(1 - p) - log p near p = 1/2: 1 - 2p,
         # 2p - 1 and 1 - p are exact there (Sterbenz), one division and log1p round
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             low = np.log1p((1.0 - 2.0 * pc) / pc)
+            # below p ~ 1e-308 the quotient overflows: log(1 - p) - log p, nothing to cancel
+            low = np.where(np.isinf(low) & (pc > 0), np.log1p(-pc) - np.log(pc), low)
             high = -np.log1p((2.0 * pc - 1.0) / (1.0 - pc))
         return np.where(pc <= 0.5, low, high)
     lp, lq, _, _ = _bce_logs(p, clip_eps, log_eps, log_clamp)

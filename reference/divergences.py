@@ -339,10 +339,15 @@ def kl_divergence_vjp(g: Any, y_pred: Any, y_true: Any, *, axis: int = -1,
     if wrt_target(wrt):
         with np.errstate(divide="ignore", invalid="ignore"):
             at_zero = np.where(pc == 0, np.inf, -np.inf)
-            local = np.where(tc == 0, at_zero, np.log(tc / pc) + 1.0)
+            both = (tc > 0) & (pc > 0)
+            # log(t/p) + 1 without overflow of t/p (a subnormal p) and exact near t/p = 1/e
+            inner = log_ratio_plus_one(np.where(both, tc, 1.0), np.where(both, pc, 1.0))
+            rest = np.where(np.isnan(tc) | np.isnan(pc), np.nan, np.inf)  # t > 0 = p: inf
+            local = np.where(tc == 0, at_zero, np.where(both, inner, rest))
         x, xn = t, tn
     else:
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # -t/p beyond float64's range for a subnormal p: -inf, as it is
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             local = np.where(tc == 0, 0.0, -tc / pc)
         x, xn = p, pn
     local = local * _clip_factor(xn, eps, grad_at_clip)
@@ -519,6 +524,16 @@ def generalized_kl_div_log_input_vjp(g: Any, y_pred: Any, y_true: Any, *, axis: 
     return _per_element(g, local, y.shape, axis, None, reduction, sample_weight)
 
 
+def _midpoint(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """M = (P + Q)/2, never 0 where P or Q is not."""
+    with np.errstate(over="ignore"):
+        m = 0.5 * (p + q)  # the sum first: the halves of two subnormals can both round to 0
+    m = np.where(np.isfinite(m), m, 0.5 * p + 0.5 * q)  # huge unnormalised inputs: halves first
+    # (2^-1074 + 0)/2 rounds to 0 (ties to even): take 2^-1074, so p/m stays finite; the
+    # terms it changes are below 1e-323
+    return np.where((m == 0) & ((p > 0) | (q > 0)), np.nextafter(0.0, 1.0), m)
+
+
 def jensen_shannon(p: Any, q: Any, *, axis: int = -1, base: float | None = None,
                    normalize: bool = False) -> np.ndarray:
     """JS(P, Q) = KL(P || M)/2 + KL(Q || M)/2, M = (P + Q)/2, over ``axis``.
@@ -530,7 +545,7 @@ def jensen_shannon(p: Any, q: Any, *, axis: int = -1, base: float | None = None,
     """
     (p, q), ax, norm = check_distributions((p, q), ("p", "q"), axis, normalize)
     pn, qn = norm(p), norm(q)
-    m = 0.5 * pn + 0.5 * qn  # halves first: no overflow
+    m = _midpoint(pn, qn)
     with np.errstate(invalid="ignore"):
         terms = kl_div_elementwise(pn, m) + kl_div_elementwise(qn, m)
     return scale(0.5 * terms.sum(axis=ax), base)
@@ -545,7 +560,7 @@ def jensen_shannon_vjp(g: Any, p: Any, q: Any, *, axis: int = -1, base: float | 
     (p, q), ax, norm = check_distributions((p, q), ("p", "q"), axis, normalize)
     gb = np.expand_dims(scale(as_float64(g, "g"), base), ax)
     pn, qn = norm(p), norm(q)
-    m = 0.5 * pn + 0.5 * qn
+    m = _midpoint(pn, qn)
     d, _ = _log_ratio_grad(pn, m, None)
     with np.errstate(invalid="ignore", divide="ignore"):
         s = (pn - qn) / (pn + qn)

@@ -170,11 +170,13 @@ def test_binary_probability_target_gradient_matches_central_difference(name, kw)
 
 
 def test_bce_target_gradient_is_minus_logit_to_the_last_bits():
-    """log((1 - p)/p) near p = 1/2 and near 1, where log(1 - p) - log p cancels (mpmath)."""
+    """log((1 - p)/p) near p = 1/2 and near 1, where log(1 - p) - log p cancels, and at
+    subnormal p, where (1 - 2p)/p overflows (mpmath)."""
     mp = pytest.importorskip("mpmath")
     mp.mp.dps = 50
-    p = np.array([0.5 + 2**-40, 0.5 - 3 * 2**-45, 1 - 2**-40, 2**-60, 0.25, 0.75])
-    got = R.VJPS["binary_cross_entropy"](np.ones(6), p, np.full(6, 0.5), wrt="y_true")
+    p = np.array([0.5 + 2**-40, 0.5 - 3 * 2**-45, 1 - 2**-40, 2**-60, 0.25, 0.75, 1e-310,
+                  5e-324, 2.0**-1022])
+    got = R.VJPS["binary_cross_entropy"](np.ones(p.size), p, np.full(p.size, 0.5), wrt="y_true")
     want = [float(mp.log((1 - mp.mpf(x)) / mp.mpf(x))) for x in p]
     np.testing.assert_allclose(got, want, rtol=4.5e-16)
 
@@ -231,6 +233,21 @@ def test_kl_target_gradient_clip_and_zero_conventions():
     np.testing.assert_allclose(got, [[0.5 * (np.log(1 / 0.5) + 1), 0.0, 0.0]], rtol=1e-15)
     got = R.VJPS["kl_divergence"](np.ones(1), p, t, wrt="y_true")
     assert got[0, 1] == -np.inf and got[0, 2] == np.inf
+
+
+def test_kl_gradients_at_subnormal_predictions():
+    """t/p overflows for a subnormal p: the target slope log(t/p) + 1 stays finite (mpmath),
+    the prediction slope -t/p is -inf beyond float64's range (5e-324), both without a warning."""
+    mp = pytest.importorskip("mpmath")
+    mp.mp.dps = 50
+    p = np.array([[1.0 - 3e-6, 1e-308, 5e-324, 3e-6]])
+    t = np.array([[0.25, 0.25, 0.25, 0.25]])
+    with np.errstate(all="raise"):
+        got_t = R.VJPS["kl_divergence"](np.ones(1), p, t, wrt="y_true")
+        got_p = R.VJPS["kl_divergence"](np.ones(1), p, t)
+    want = [float(mp.log(mp.mpf(0.25) / mp.mpf(x)) + 1) for x in p[0]]
+    np.testing.assert_allclose(got_t[0], want, rtol=4.5e-16)
+    assert got_p[0, 2] == -np.inf and np.isfinite(got_p[0, [0, 1, 3]]).all()
 
 
 # ------------------------------------------------ counts, rates and squared log errors

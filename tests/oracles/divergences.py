@@ -120,6 +120,9 @@ def _dist_inputs() -> dict[str, tuple[np.ndarray, np.ndarray, dict[str, Any]]]:
     tiny[:, 0] = 1e-300
     near_one = np.tile([1 - 1e-16, 1e-16, 0.0, 0.0], (4, 1))
     near_one_q = np.tile([1 - 2e-16, 2e-16, 0.0, 0.0], (4, 1))
+    # subnormal entries, where P's and Q's are apart and where both are (M's halves underflow)
+    sub = np.array([[1.0, 1e-310, 5e-324, 1e-39, 1.4e-45], [0.5, 0.5, 1.4e-45, 6e-8, 5e-324],
+                    [1e-310, 0.25, 0.25, 0.25, 0.25]])
     near_p = _dirichlet(20, 6)
     near_q = near_p * (1 + RNG.uniform(-1e-6, 1e-6, near_p.shape))
     return {
@@ -129,6 +132,7 @@ def _dist_inputs() -> dict[str, tuple[np.ndarray, np.ndarray, dict[str, Any]]]:
         "tiny": (tiny, _dirichlet(10, 5), {}),
         "near_one": (near_one, near_one_q, {}),
         "near_equal": (near_p, near_q, {}),
+        "subnormal": (sub, sub[:, ::-1].copy(), {}),
         "many_classes": (_dirichlet(2, 1000, 0.5), _dirichlet(2, 1000, 0.5), {}),
         "unnormalised": (RNG.uniform(0, 5, (20, 6)), RNG.uniform(0.1, 5, (20, 6)),
                          {"normalize": True}),
