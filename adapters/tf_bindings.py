@@ -293,14 +293,14 @@ def _nn_loss_bindings(tf: Any) -> list[Binding]:
         out.append(loss("tf.math.xlogy", "xlogy", math.xlogy,
                         f"{_GEN_MATH}:xlogy (0 where x == 0); tensorflow/python/ops/"
                         "math_grad.py:_XLogyGrad (d/dx = xlogy(x != 0, y): 0 at x == 0)",
-                        args=("y_pred", "y_true"), grad_conventions={"grad_at_zero": 0.0},
-                        info={"input_space": "real", "kink_grad": "d/dx at x=0 is 0"}))
+                        args=("y_pred", "y_true"), grad_conventions={"zero_x_grad": 0.0},
+                        info={"input_space": "real", "kink_grad": "d/dx at x=0 is 0 for every y"}))
     if hasattr(math, "xlog1py"):  # TF >= 2.2
         out.append(loss("tf.math.xlog1py", "xlog1py", math.xlog1py,
                         f"{_MATH}:xlog1py (gen_math_ops.xlog1py: 0 where x == 0); "
                         "math_grad.py:_XLog1pyGrad (d/dx = xlog1py(x != 0, y))",
-                        args=("y_pred", "y_true"), grad_conventions={"grad_at_zero": 0.0},
-                        info={"input_space": "real", "kink_grad": "d/dx at x=0 is 0"}))
+                        args=("y_pred", "y_true"), grad_conventions={"zero_x_grad": 0.0},
+                        info={"input_space": "real", "kink_grad": "d/dx at x=0 is 0 for every y"}))
     return out
 
 

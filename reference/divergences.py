@@ -190,10 +190,19 @@ def kl_div_elementwise_vjp(
     return _times(g, d)
 
 
+def _zero_x(d: np.ndarray, x: np.ndarray, zero_x_grad: float | None) -> np.ndarray:
+    """``zero_x_grad`` wherever x == 0, whatever y (TensorFlow's xlogy(x != 0, y))."""
+    if zero_x_grad is None:
+        return d
+    return np.where(x == 0, check_finite_scalar(zero_x_grad, "zero_x_grad"), d)
+
+
 def xlogy_vjp(g: Any, x: Any, y: Any, *, grad_at_zero: float | None = None,
-              wrt: str = "y_pred") -> np.ndarray:
+              zero_x_grad: float | None = None, wrt: str = "y_pred") -> np.ndarray:
     """g * log y. Where x = 0 and y <= 0 (no derivative) ``grad_at_zero`` replaces log y
-    when given (torch: 0.0; jax keeps log y). ``wrt="y_true"`` (w.r.t. y): x / y; 0 where
+    when given (torch: 0.0; jax keeps log y); ``zero_x_grad`` replaces it wherever x = 0,
+    for every y (TensorFlow: 0.0, its gradient being xlogy(x != 0, y) although d/dx of
+    x log y at x = 0 is log y). ``wrt="y_true"`` (w.r.t. y): x / y; 0 where
     x = 0 (xlogy(0, y) = 0 for every y); NaN where y < 0 < |x| (log y is NaN)."""
     x = as_float64(x, "x")
     y = as_float64(y, "y")
@@ -206,12 +215,13 @@ def xlogy_vjp(g: Any, x: Any, y: Any, *, grad_at_zero: float | None = None,
         d = np.log(y)
     if grad_at_zero is not None:
         d = np.where((x == 0) & (y <= 0), grad_at_zero, d)
-    return _times(g, np.where(np.isnan(x), np.nan, d))
+    return _times(g, np.where(np.isnan(x), np.nan, _zero_x(d, x, zero_x_grad)))
 
 
 def xlog1py_vjp(g: Any, x: Any, y: Any, *, grad_at_zero: float | None = None,
-                wrt: str = "y_pred") -> np.ndarray:
-    """g * log1p(y); ``grad_at_zero`` replaces it where x = 0 and y <= -1 (torch: 0.0).
+                zero_x_grad: float | None = None, wrt: str = "y_pred") -> np.ndarray:
+    """g * log1p(y); ``grad_at_zero`` replaces it where x = 0 and y <= -1 (torch: 0.0),
+    ``zero_x_grad`` wherever x = 0 (TensorFlow: 0.0, as for xlogy).
     ``wrt="y_true"``: x / (1 + y); 0 where x = 0; NaN where y < -1 < |x|."""
     x = as_float64(x, "x")
     y = as_float64(y, "y")
@@ -224,7 +234,7 @@ def xlog1py_vjp(g: Any, x: Any, y: Any, *, grad_at_zero: float | None = None,
         d = np.log1p(y)
     if grad_at_zero is not None:
         d = np.where((x == 0) & (y <= -1), grad_at_zero, d)
-    return _times(g, np.where(np.isnan(x), np.nan, d))
+    return _times(g, np.where(np.isnan(x), np.nan, _zero_x(d, x, zero_x_grad)))
 
 
 # ------------------------------------------------------------ distribution functions

@@ -167,6 +167,13 @@ def test_xlogy_grad_at_zero_conventions() -> None:
     torch_like = R.VJPS["xlogy"](np.ones(4), x, y, grad_at_zero=0.0)
     assert jax_like[0] == np.log(0.5) and jax_like[1] == -np.inf and np.isnan(jax_like[2])
     np.testing.assert_array_equal(torch_like, [np.log(0.5), 0.0, 0.0, np.log(2.0)])
+    # TensorFlow: xlogy(x != 0, y), 0 wherever x = 0 (y = 0.5 too); the same for xlog1py
+    tf_like = R.VJPS["xlogy"](np.ones(4), x, y, zero_x_grad=0.0)
+    np.testing.assert_array_equal(tf_like, [0.0, 0.0, 0.0, np.log(2.0)])
+    tf_1p = R.VJPS["xlog1py"](np.ones(4), x, y, zero_x_grad=0.0)
+    np.testing.assert_array_equal(tf_1p, [0.0, 0.0, 0.0, np.log1p(2.0)])
+    with pytest.raises(TypeError, match="zero_x_grad"):
+        R.VJPS["xlogy"](np.ones(4), x, y, zero_x_grad="0")
 
 
 def test_entr_and_rel_entr_grad_keywords() -> None:
