@@ -74,6 +74,7 @@ _KINKS = np.array([-20, -6, -3, -2, -1, -0.5, 0, 0.5, 1, 2, 3, 6, 20], dtype=np.
 # value.
 _SUBNORMAL = [1e-310, -1e-310, 5e-324, -5e-324, 1e-39, -1e-39, 1.4e-45, -1.4e-45,
               3e-6, -3e-6, 6e-8, -6e-8]
+_POS_SUBNORMAL = _SUBNORMAL[::2]
 
 UNARY: dict[str, Generator] = {
     "typical": lambda rng, conv: {"x": rng.normal(0.0, 3.0, size=(8, 16))},
@@ -91,6 +92,8 @@ NONNEG_UNARY: dict[str, Generator] = {
     "zeros": lambda rng, conv: {"x": np.array([0.0, 0.0, 1.0, 0.5, 1e-300, 1e-20])},
     "large": lambda rng, conv: {"x": 10 ** rng.uniform(1, 4, size=32)},
     "nan_inf": lambda rng, conv: {"x": np.array([np.nan, np.inf, 0.0, 1.0])},
+    # the positive subnormals of each dtype, in both loops: under DAZ log(x) is log(0)
+    "subnormal": lambda rng, conv: {"x": _both_loops(_POS_SUBNORMAL)},
     "empty": lambda rng, conv: {"x": np.zeros((0,))},
 }
 
@@ -121,6 +124,10 @@ AXIS: dict[str, Generator] = {
         [np.inf, 1.0, 2.0, 0.0, 0.0, 0.0],
         [-np.inf, 1.0, 2.0, 0.0, 0.0, 0.0],
         [-np.inf, -np.inf, -np.inf, -np.inf, -np.inf, -np.inf]]), conv)},
+    # the unary regime's subnormals, both signs, 4 rows of 20 (even, for glu's halves):
+    # the elementwise parts (crelu's relu, glu's product) see them as 0 under FTZ/DAZ
+    "subnormal": lambda rng, conv: {"x": _place(_both_loops(_SUBNORMAL, body=68).reshape(4, 20),
+                                                conv)},
 }
 
 # ------------------------------------------------------------------------- binary losses
@@ -169,6 +176,17 @@ BINARY_LOGITS: dict[str, Generator] = {
 
 # ---------------------------------------------------------------- class-axis losses
 _N, _C = 6, 5
+
+
+# Rows of 5 probabilities holding each dtype's positive subnormals (each row sums to 1 within
+# 6e-8, float16's subnormal; 1 + a smaller one rounds to 1), where a second distribution (the
+# rows reversed) is normal and where it is subnormal too. Under DAZ a subnormal p reads as 0.
+_SUB_ROWS = np.array([[1.0, 1e-310, 5e-324, 1e-39, 1.4e-45],
+                      [1 - 3e-6 - 6e-8, 3e-6, 6e-8, 1e-39, 1e-310],
+                      [0.5, 0.5, 1.4e-45, 6e-8, 5e-324],
+                      [1e-39, 0.25, 0.25, 0.25, 0.25],
+                      [6e-8, 1.4e-45, 0.5, 0.5, 1e-310],
+                      [1 - 3e-6 - 6e-8, 1e-310, 1e-39, 6e-8, 3e-6]])
 
 
 def _onehot(labels: np.ndarray, c: int) -> np.ndarray:
@@ -315,6 +333,8 @@ DISTRIBUTION_PAIR: dict[str, Generator] = {
                                                  _softmax(rng.normal(0, 2, (2, 1000)))),
     "single": lambda rng, conv: _dist_pair(np.array([[0.5, 0.5]]), np.array([[0.9, 0.1]])),
     "empty": lambda rng, conv: _dist_pair(np.zeros((0, _C)), np.zeros((0, _C))),
+    # subnormal q where p is normal (p log(p/q) is large, inf under DAZ) and the reverse
+    "subnormal": lambda rng, conv: _dist_pair(_SUB_ROWS, _SUB_ROWS[:, ::-1]),
 }
 
 DISTRIBUTION: dict[str, Generator] = {
@@ -325,6 +345,7 @@ DISTRIBUTION: dict[str, Generator] = {
     "many_classes": lambda rng, conv: {"x": _softmax(rng.normal(0, 2, (2, 1000)))},
     "single": lambda rng, conv: {"x": np.array([[0.9, 0.1]])},
     "empty": lambda rng, conv: {"x": np.zeros((0, _C))},
+    "subnormal": lambda rng, conv: {"x": _SUB_ROWS},
 }
 
 
@@ -343,6 +364,8 @@ LOG_DISTRIBUTION_PAIR: dict[str, Generator] = {
                                                  _softmax(rng.normal(0, 2, (2, 1000)))),
     "single": lambda rng, conv: _log_input(rng, conv, np.array([[0.5, 0.5]]), np.array([[0.9, 0.1]])),
     "empty": lambda rng, conv: _log_input(rng, conv, np.zeros((0, _C)), np.zeros((0, _C))),
+    # subnormal targets (their logs, -745 to -14, are normal numbers)
+    "subnormal": lambda rng, conv: _log_input(rng, conv, _SUB_ROWS, _SUB_ROWS[:, ::-1]),
 }
 
 NONNEG_PAIR: dict[str, Generator] = {
@@ -353,6 +376,11 @@ NONNEG_PAIR: dict[str, Generator] = {
                                "y_true": np.array([1e-300, 1e-300, 1e-30, 1e-5])},
     "large": lambda rng, conv: {"y_pred": 10 ** rng.uniform(1, 30, 16),
                                 "y_true": 10 ** rng.uniform(1, 30, 16)},
+    # subnormal second arguments where the first is normal (x log y is large, -inf under
+    # DAZ), the reverse, and both subnormal
+    "subnormal": lambda rng, conv: {
+        "y_pred": np.concatenate([_POS_SUBNORMAL, np.full(6, 0.5), _POS_SUBNORMAL]),
+        "y_true": np.concatenate([np.full(6, 0.5), _POS_SUBNORMAL, _POS_SUBNORMAL[::-1]])},
     "negative": lambda rng, conv: {"y_pred": np.array([-1.0, 1.0, -0.5, 0.0]),
                                    "y_true": np.array([1.0, -1.0, -0.5, -2.0])},
     "nan_inf": lambda rng, conv: {"y_pred": np.array([np.nan, 1.0, np.inf, 0.0, np.inf]),

@@ -49,3 +49,43 @@ def test_regression_subnormal_residuals_against_a_zero_target() -> None:
     np.testing.assert_array_equal(np.sort(d["y_pred"].ravel()),
                                   np.sort(np.unique(UNARY["subnormal"](rng, {})["x"])))
     assert "subnormal" in GAUSSIAN and "subnormal" in RELATIVE
+
+
+def test_axis_subnormal_rows_hold_each_dtypes_subnormals_and_split_for_glu() -> None:
+    """Four rows of 20 (even: glu halves the axis) from the unary regime's subnormals, both
+    signs, in the vectorized body and the tail of the flattened array."""
+    from conformance.regimes import AXIS
+
+    x = AXIS["subnormal"](np.random.default_rng(0), {})["x"]
+    assert x.shape == (4, 20)
+    np.testing.assert_array_equal(np.unique(x), np.unique(UNARY["subnormal"](None, {})["x"]))
+    assert np.moveaxis(AXIS["subnormal"](None, {"axis": 1})["x"], 1, -1).shape == (4, 20)
+
+
+def test_nonnegative_and_pair_subnormals_are_positive_and_meet_normal_partners() -> None:
+    """entr/log1mexp get the positive subnormals only; each pair function gets a subnormal
+    second argument against 0.5, a subnormal first one against 0.5, and both subnormal."""
+    from conformance.regimes import NONNEG_PAIR, NONNEG_UNARY
+
+    x = NONNEG_UNARY["subnormal"](None, {})["x"]
+    assert (x > 0).all() and (x < 1e-5).all() and x.size == 70
+    d = NONNEG_PAIR["subnormal"](None, {})
+    p, t = d["y_pred"], d["y_true"]
+    assert p.shape == t.shape == (18,)
+    assert (p[6:12] == 0.5).all() and (t[:6] == 0.5).all()
+    assert ((p < 1e-5) & (t < 1e-5)).sum() == 6
+
+
+def test_distribution_subnormal_rows_sum_to_one_and_pair_apart() -> None:
+    """Rows of probabilities with each dtype's subnormals, summing to 1 within 6e-8; the pair's
+    second distribution is the rows reversed, so a subnormal meets a normal probability (p
+    log(p/q) large) and, in the middle column, another subnormal."""
+    from conformance.regimes import DISTRIBUTION, DISTRIBUTION_PAIR, LOG_DISTRIBUTION_PAIR
+
+    x = DISTRIBUTION["subnormal"](None, {})["x"]
+    np.testing.assert_allclose(x.sum(axis=-1), 1.0, rtol=0, atol=6.1e-8)
+    d = DISTRIBUTION_PAIR["subnormal"](None, {})
+    np.testing.assert_array_equal(d["y_pred"], d["y_true"][:, ::-1])
+    assert ((d["y_true"] < 1e-30) & (d["y_pred"] > 0.1)).any()
+    logs = LOG_DISTRIBUTION_PAIR["subnormal"](None, {"log_target": True})
+    assert np.isfinite(logs["y_pred"]).all() and np.isfinite(logs["y_true"]).all()
