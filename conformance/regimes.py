@@ -156,6 +156,11 @@ BINARY_PROB: dict[str, Generator] = {
     "empty": lambda rng, conv: _binary(np.zeros((0, 4)), np.zeros((0, 4))),
     "nan": lambda rng, conv: _binary(np.array([[np.nan, 0.5], [0.2, 0.7]]),
                                      np.array([[1.0, np.nan], [0.0, 1.0]])),
+    # predictions at each dtype's positive subnormals against 0 and 1, and subnormal soft
+    # targets: under DAZ a subnormal p is 0 (log(p) = -inf where nothing clips it)
+    "subnormal": lambda rng, conv: _binary(
+        np.concatenate([_POS_SUBNORMAL, _POS_SUBNORMAL, [0.3, 0.7, 0.5, 0.9, 0.1, 0.6]]).reshape(3, 6),
+        np.concatenate([np.zeros(6), np.ones(6), _POS_SUBNORMAL]).reshape(3, 6)),
 }
 
 BINARY_LOGITS: dict[str, Generator] = {
@@ -187,6 +192,8 @@ _SUB_ROWS = np.array([[1.0, 1e-310, 5e-324, 1e-39, 1.4e-45],
                       [1e-39, 0.25, 0.25, 0.25, 0.25],
                       [6e-8, 1.4e-45, 0.5, 0.5, 1e-310],
                       [1 - 3e-6 - 6e-8, 1e-310, 1e-39, 6e-8, 3e-6]])
+# the class each row's label points at: a subnormal one (rows 0 to 4), a normal one (row 5)
+_SUB_LABELS = np.array([3, 1, 2, 0, 0, 0])
 
 
 def _onehot(labels: np.ndarray, c: int) -> np.ndarray:
@@ -256,6 +263,9 @@ def categorical(space: str, sparse: bool) -> dict[str, Generator]:
         p = np.eye(_C)[[0, 1, 2, 3]]
         return _cat_case(space, sparse, np.log(p + 1e-300), np.array([0, 2, 2, 4]), conv, pred=p)
 
+    def subnormal(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        return _cat_case(space, sparse, np.log(_SUB_ROWS), _SUB_LABELS, conv, pred=_SUB_ROWS)
+
     def unnormalised(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
         p = rng.uniform(0.05, 1.0, (_N, _C))
         return _cat_case(space, sparse, np.log(p), _labels(rng, (_N,), _C), conv, pred=p)
@@ -297,7 +307,7 @@ def categorical(space: str, sparse: bool) -> dict[str, Generator]:
     else:
         regimes |= {"near_01": near_01, "nan_inf": nan_inf}
         if space == "probabilities":
-            regimes |= {"exact_01": exact_01, "unnormalised": unnormalised}
+            regimes |= {"exact_01": exact_01, "unnormalised": unnormalised, "subnormal": subnormal}
         else:
             regimes |= {"extreme": extreme}
     if not sparse:

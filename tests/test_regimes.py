@@ -89,3 +89,22 @@ def test_distribution_subnormal_rows_sum_to_one_and_pair_apart() -> None:
     assert ((d["y_true"] < 1e-30) & (d["y_pred"] > 0.1)).any()
     logs = LOG_DISTRIBUTION_PAIR["subnormal"](None, {"log_target": True})
     assert np.isfinite(logs["y_pred"]).all() and np.isfinite(logs["y_true"]).all()
+
+
+def test_probability_subnormals_meet_both_labels_and_serve_as_labels() -> None:
+    """Binary: subnormal predictions against targets 0 and 1, and subnormal soft targets;
+    categorical: rows whose label points at a subnormal probability (rows 0 to 4) or at the
+    row's large one, as one-hot or index labels."""
+    from conformance.regimes import BINARY_PROB, categorical
+
+    d = BINARY_PROB["subnormal"](None, {})
+    p, t = d["y_pred"], d["y_true"]
+    assert p.shape == t.shape == (3, 6)
+    assert (p[:2] < 1e-5).all() and set(t[0]) == {0.0} and set(t[1]) == {1.0}
+    assert (t[2] > 0).all() and (t[2] < 1e-5).all()
+    for sparse in (False, True):
+        c = categorical("probabilities", sparse)["subnormal"](None, {})
+        labels = c["y_true"] if sparse else c["y_true"].argmax(-1)
+        at_label = c["y_pred"][np.arange(6), labels]
+        assert (at_label[:5] < 1e-5).all() and at_label[5] > 0.9
+    assert "subnormal" not in categorical("logits", False)
