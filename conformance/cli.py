@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="threads per framework, as in the suite (0: the frameworks' defaults)")
     repro.add_argument("--max-ulp", metavar="DTYPE=ULP[,...]",
                        help="the run's ULP ceiling per dtype, as its reproducer line names it")
+    repro.add_argument("--flush-subnormals", action="store_true",
+                       help="rerun with each subnormal input replaced by a zero of its sign (as a "
+                            "CPU with denormals-are-zero reads it) and compare")
 
     lst = sub.add_parser("list", help="list bindings with their declared conventions")
     lst.add_argument("--backend")
@@ -218,7 +221,35 @@ def cmd_repro(args: argparse.Namespace) -> int:
     if result.actual is not None:
         _show(f"{backend.name} ({result.out_dtype})", result.actual)
     print(f"outcome: {result.outcome}: {result.message}")
+    if args.flush_subnormals:
+        _flushed_rerun(binding, backend, spec, result)
     return 0 if result.outcome == "pass" else 1
+
+
+def _flushed_rerun(binding: Any, backend: Any, spec: Any, result: Any) -> None:
+    """Does flushing the subnormal inputs to zero explain the answer? The framework's answer on
+    the zeroed inputs against its answer on the real ones, and against the reference's."""
+    from .runner import flush_subnormals, run_case
+
+    flushed, count = flush_subnormals(result.inputs, spec.dtype)
+    print(f"with each subnormal of {spec.dtype} replaced by a zero of its sign:")
+    if not count:
+        print(f"  no input element is subnormal in {spec.dtype}: nothing to flush")
+        return
+    again = run_case(binding, backend, spec, inputs=flushed)
+    print(f"  {count} input element(s) replaced")
+    if again.actual is None or result.actual is None:
+        print(f"  outcome on the zeroed inputs: {again.outcome}: {again.message}")
+        return
+    a, b = np.asarray(result.actual), np.asarray(again.actual)
+    same = (a == b) | (np.isnan(a) & np.isnan(b)) if a.shape == b.shape else np.zeros(1, bool)
+    if same.all():
+        print(f"  {backend.name}'s answer: the same, bit for bit, at every element (it reads "
+              "them as zeros)")
+    else:
+        print(f"  {backend.name}'s answer: differs at {int((~same).sum())} of {same.size} "
+              "element(s) (it does not read them as zeros, or not all)")
+    print(f"  against the reference on the zeroed inputs: {again.outcome}: {again.message}")
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -181,10 +181,19 @@ def _reference_vjp(binding: Binding, spec: CaseSpec, inputs: Mapping[str, np.nda
     return cot["g"], vjp
 
 
-def run_case(binding: Binding, backend: Backend, spec: CaseSpec) -> CaseResult:
-    """Run a value or gradient case (``paths`` cases go through :func:`run_paths`)."""
+def run_case(binding: Binding, backend: Backend, spec: CaseSpec,
+             inputs: Mapping[str, np.ndarray] | None = None) -> CaseResult:
+    """Run a value or gradient case (``paths`` cases go through :func:`run_paths`).
+
+    ``inputs``: the case's inputs replaced (already cast, same shapes: ``repro
+    --flush-subnormals``); the reference and the cotangent follow them."""
+    given = inputs is not None
     try:
-        inputs, expected = _case_inputs(binding, spec)
+        if given:
+            inputs = dict(inputs)
+            expected = reference_call(binding, inputs)
+        else:
+            inputs, expected = _case_inputs(binding, spec)
     except (ValueError, TypeError) as exc:
         inputs = cast_inputs(binding, raw_inputs(binding, spec.regime), spec.dtype)
         result = CaseResult(spec, "error", inputs=inputs)
@@ -192,7 +201,10 @@ def run_case(binding: Binding, backend: Backend, spec: CaseSpec) -> CaseResult:
         return result
     result = CaseResult(spec, "error", inputs=inputs)
     grad = is_grad(spec.check)
-    if grad:
+    if grad and given:
+        g = cotangent(binding, spec.regime, expected.shape, expected_dtype(binding, spec.dtype))
+        expected = reference_call(binding, inputs, vjp_cotangent=g, wrt=wrt_input(binding, spec.check))
+    elif grad:
         g, expected = _reference_vjp(binding, spec, inputs, expected)
     result.expected = expected
     try:
@@ -235,6 +247,23 @@ def _positional(binding: Binding, names: list[str]) -> Any:
 # ULP ceilings per dtype (--max-ulp): a case within tolerance fails where an element that
 # needs no atol is more than this many ULP of the dtype off. Empty: DESIGN.md's tolerance only.
 ULP_CEILINGS: dict[str, float] = {}
+
+
+def flush_subnormals(inputs: Mapping[str, np.ndarray], dtype: str) -> tuple[dict[str, np.ndarray], int]:
+    """The inputs with each float element that is subnormal in ``dtype`` replaced by a zero
+    of its sign (what a CPU with denormals-are-zero reads), and how many were replaced."""
+    # the smallest normal (bfloat16 has float32's exponent range)
+    tiny = float(np.finfo(np.float32 if dtype == "bfloat16" else dtype).tiny)
+    out, count = {}, 0
+    for name, arr in inputs.items():
+        if arr.dtype.kind in "ib":
+            out[name] = arr
+            continue
+        wide = arr.astype(np.float64)
+        sub = (wide != 0) & (np.abs(wide) < tiny)
+        count += int(sub.sum())
+        out[name] = np.where(sub, np.copysign(0.0, wide), wide).astype(arr.dtype)
+    return out, count
 
 
 def set_ulp_ceilings(option: str | None) -> None:

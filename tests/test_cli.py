@@ -173,3 +173,51 @@ def test_run_then_report(tmp_path: Path) -> None:
     assert "ccdemo 1.0" in rep.stdout
     md = (out / "report.md").read_text()
     assert "| gelu | activation | 🔴 fail" in md and "ccdemo.gelu" in md
+
+
+DAZ_PLUGIN = textwrap.dedent('''
+    """log1mexp twice in NumPy: as computed, and on a CPU that reads subnormals as zeros."""
+    import numpy as np
+
+    from adapters import numpy_adapter, numpy_binding
+
+
+    def log1mexp(x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(-np.expm1(-x)).astype(x.dtype)
+
+
+    def log1mexp_daz(x):
+        tiny = np.finfo(x.dtype).tiny
+        return log1mexp(np.where(np.abs(x) < tiny, np.zeros_like(x), x))  # denormals-are-zero
+
+
+    backend, bindings = numpy_adapter("dazdemo", [
+        numpy_binding("dazdemo.log1mexp", log1mexp, "log1mexp"),
+        numpy_binding("dazdemo.log1mexp_daz", log1mexp_daz, "log1mexp"),
+    ], version="1.0")
+''')
+
+
+def test_repro_flush_subnormals_tells_a_flushing_api_from_one_that_is_not(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """--flush-subnormals reruns the case on inputs whose subnormals are zeros: an API that
+    reads them as zeros answers the same bit for bit, and then agrees with the reference on
+    the zeroed inputs; an exact API answers differently."""
+    (tmp_path / "dazdemo_plugin.py").write_text(DAZ_PLUGIN)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    base = ["repro", "--adapter", "dazdemo_plugin", "--flush-subnormals"]
+    assert main([*base[:1], "dazdemo.log1mexp_daz[float32-subnormal]", *base[1:]]) == 1
+    out = capsys.readouterr().out
+    assert "outcome: fail: values: 24/70 elements" in out
+    assert "24 input element(s) replaced" in out
+    assert "the same, bit for bit, at every element" in out
+    assert "against the reference on the zeroed inputs: pass" in out
+    assert main([*base[:1], "dazdemo.log1mexp[float32-subnormal]", *base[1:]]) == 0
+    out = capsys.readouterr().out
+    assert "differs at 24 of 70 element(s)" in out
+    # float16 holds subnormals of its own (3e-6, 6e-8) to replace
+    assert main([*base[:1], "dazdemo.log1mexp[float16-subnormal]", *base[1:]]) == 0
+    assert "input element(s) replaced" in capsys.readouterr().out
+    assert main([*base[:1], "dazdemo.log1mexp[float32-typical]", *base[1:]]) == 0
+    assert "no input element is subnormal in float32: nothing to flush" in capsys.readouterr().out

@@ -108,3 +108,23 @@ def test_probability_subnormals_meet_both_labels_and_serve_as_labels() -> None:
         at_label = c["y_pred"][np.arange(6), labels]
         assert (at_label[:5] < 1e-5).all() and at_label[5] > 0.9
     assert "subnormal" not in categorical("logits", False)
+
+
+def test_flush_subnormals_zeroes_each_dtypes_subnormals_with_their_sign() -> None:
+    """What a denormals-are-zero CPU reads: subnormals of the case dtype become signed
+    zeros (bfloat16 by float32's range; 1.4e-45 is 0 there already), normals, zeros,
+    specials and integers stay."""
+    import ml_dtypes
+
+    from conformance.runner import flush_subnormals
+
+    x = np.array([1e-39, -1e-39, 1.4e-45, 1e-30, 0.0, -0.0, np.inf, np.nan, 6e-8, -3e-6])
+    labels = np.array([0, 3])
+    for dtype, np_dtype, flushed in (("float32", np.float32, 3), ("bfloat16", ml_dtypes.bfloat16, 2),
+                                     ("float16", np.float16, 2), ("float64", np.float64, 0)):
+        out, count = flush_subnormals({"x": x.astype(np_dtype), "y_true": labels}, dtype)
+        assert count == flushed and out["x"].dtype == np_dtype and out["y_true"] is labels
+        y = out["x"].astype(np.float64)
+        tiny = float(np.finfo(np.float32 if dtype == "bfloat16" else np_dtype).tiny)
+        assert not ((y != 0) & (np.abs(y) < tiny)).any()
+        assert (np.signbit(y) == np.signbit(x.astype(np_dtype).astype(np.float64))).all()
