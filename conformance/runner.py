@@ -28,7 +28,7 @@ from adapters._binding import (
 
 from .cases import CaseSpec, cast_inputs, cotangent, is_grad, raw_inputs, wrt_input
 from .families import family_of
-from .tolerance import Measured, measure, parse_ulp_ceilings
+from .tolerance import Measured, measure, parse_ulp_ceilings, smallest_normal
 
 
 @dataclass
@@ -167,16 +167,22 @@ def _case_inputs(binding: Binding, spec: CaseSpec) -> tuple[dict[str, np.ndarray
     return _cached(key, compute)
 
 
+def _vjp(binding: Binding, spec: CaseSpec, inputs: Mapping[str, np.ndarray],
+         value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(cotangent, reference VJP) of a gradient case whose value is ``value``."""
+    g = cotangent(binding, spec.regime, value.shape, expected_dtype(binding, spec.dtype))
+    return g, reference_call(binding, inputs, vjp_cotangent=g, wrt=wrt_input(binding, spec.check))
+
+
 def _reference_vjp(binding: Binding, spec: CaseSpec, inputs: Mapping[str, np.ndarray],
                    value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(cotangent, reference VJP) of a gradient case, cached like :func:`_case_inputs`."""
+    """:func:`_vjp`, cached like :func:`_case_inputs`."""
     out_dtype = expected_dtype(binding, spec.dtype)
     key = (*_binding_keys(binding)[1], spec.regime, spec.dtype, out_dtype, spec.check)
 
     def compute() -> tuple[dict[str, np.ndarray], np.ndarray]:
-        g = cotangent(binding, spec.regime, value.shape, out_dtype)
-        return {"g": g}, reference_call(binding, inputs, vjp_cotangent=g,
-                                        wrt=wrt_input(binding, spec.check))
+        g, vjp = _vjp(binding, spec, inputs, value)
+        return {"g": g}, vjp
     cot, vjp = _cached(key, compute)
     return cot["g"], vjp
 
@@ -186,7 +192,7 @@ def run_case(binding: Binding, backend: Backend, spec: CaseSpec,
     """Run a value or gradient case (``paths`` cases go through :func:`run_paths`).
 
     ``inputs``: the case's inputs replaced (already cast, same shapes: ``repro
-    --flush-subnormals``); the reference and the cotangent follow them."""
+    --flush-subnormals``); the reference and the cotangent follow them, uncached."""
     given = inputs is not None
     try:
         if given:
@@ -195,17 +201,15 @@ def run_case(binding: Binding, backend: Backend, spec: CaseSpec,
         else:
             inputs, expected = _case_inputs(binding, spec)
     except (ValueError, TypeError) as exc:
-        inputs = cast_inputs(binding, raw_inputs(binding, spec.regime), spec.dtype)
-        result = CaseResult(spec, "error", inputs=inputs)
+        if not given:
+            inputs = cast_inputs(binding, raw_inputs(binding, spec.regime), spec.dtype)
+        result = CaseResult(spec, "error", inputs=dict(inputs))
         result.message = f"harness: the reference rejected this case: {_describe_exception(exc)}"
         return result
     result = CaseResult(spec, "error", inputs=inputs)
     grad = is_grad(spec.check)
-    if grad and given:
-        g = cotangent(binding, spec.regime, expected.shape, expected_dtype(binding, spec.dtype))
-        expected = reference_call(binding, inputs, vjp_cotangent=g, wrt=wrt_input(binding, spec.check))
-    elif grad:
-        g, expected = _reference_vjp(binding, spec, inputs, expected)
+    if grad:
+        g, expected = (_vjp if given else _reference_vjp)(binding, spec, inputs, expected)
     result.expected = expected
     try:
         fw_inputs = {name: backend.to_framework(arr, spec.dtype if arr.dtype.kind not in "ib" else dtype_name(arr.dtype))
@@ -252,8 +256,7 @@ ULP_CEILINGS: dict[str, float] = {}
 def flush_subnormals(inputs: Mapping[str, np.ndarray], dtype: str) -> tuple[dict[str, np.ndarray], int]:
     """The inputs with each float element that is subnormal in ``dtype`` replaced by a zero
     of its sign (what a CPU with denormals-are-zero reads), and how many were replaced."""
-    # the smallest normal (bfloat16 has float32's exponent range)
-    tiny = float(np.finfo(np.float32 if dtype == "bfloat16" else dtype).tiny)
+    tiny = smallest_normal(dtype)
     out, count = {}, 0
     for name, arr in inputs.items():
         if arr.dtype.kind in "ib":

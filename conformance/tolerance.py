@@ -32,7 +32,12 @@ _FORMATS: dict[str, tuple[int, int, float]] = {
     "float64": (52, -1022, 1.7976931348623157e308),
 }
 
-__all__ = ["TOLERANCES", "Measured", "measure", "parse_ulp_ceilings", "ulp_in"]
+__all__ = ["TOLERANCES", "Measured", "measure", "parse_ulp_ceilings", "smallest_normal", "ulp_in"]
+
+
+def smallest_normal(dtype: str) -> float:
+    """2**emin of ``dtype``: below it (and above 0) a value is subnormal."""
+    return 2.0 ** _FORMATS[dtype][1]
 
 
 def ulp_in(values: np.ndarray, dtype: str) -> np.ndarray:

@@ -125,6 +125,6 @@ def test_flush_subnormals_zeroes_each_dtypes_subnormals_with_their_sign() -> Non
         out, count = flush_subnormals({"x": x.astype(np_dtype), "y_true": labels}, dtype)
         assert count == flushed and out["x"].dtype == np_dtype and out["y_true"] is labels
         y = out["x"].astype(np.float64)
-        tiny = float(np.finfo(np.float32 if dtype == "bfloat16" else np_dtype).tiny)
+        tiny = float(ml_dtypes.finfo(np_dtype).tiny)
         assert not ((y != 0) & (np.abs(y) < tiny)).any()
         assert (np.signbit(y) == np.signbit(x.astype(np_dtype).astype(np.float64))).all()
