@@ -75,6 +75,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--max-ulp: {exc}") from None
     collector.adapter_args = [arg for module in (config.option.adapter or [])
                               for arg in ("--adapter", module)]
+    global _IN_WORKER
+    _IN_WORKER = hasattr(config, "workerinput")
 
 
 def _jax_compilation_cache(option: str | None) -> None:
@@ -202,17 +204,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     find = matcher(state.registry, state.versions(), config.option.device)
     timeout = config.option.case_timeout if config.pluginmanager.hasplugin("timeout") else 0
+    timeout_mark = pytest.mark.timeout(timeout) if timeout else None
+    marks: dict[str, pytest.MarkDecorator] = {}  # one decorator per marker name, not per case
     for item in items:
         spec = _spec_of(item)
         if spec is None:
             continue
         binding, _ = state.lookup[(spec.backend, spec.api)]
         loaded = state.adapters[spec.backend]
-        if timeout:
-            item.add_marker(pytest.mark.timeout(timeout))
-        item.add_marker(getattr(pytest.mark, "plugin" if loaded.plugin else spec.backend))
-        item.add_marker(pytest.mark.gradients if is_grad(spec.check) else
-                        getattr(pytest.mark, binding.kind + ("s" if binding.kind != "loss" else "es")))
+        if timeout_mark is not None:
+            item.add_marker(timeout_mark)
+        for name in ("plugin" if loaded.plugin else spec.backend,
+                     "gradients" if is_grad(spec.check) else
+                     binding.kind + ("s" if binding.kind != "loss" else "es")):
+            if name not in marks:
+                marks[name] = getattr(pytest.mark, name)
+            item.add_marker(marks[name])
         entry = find(spec)
         if entry is not None:
             state.matched.add(entry.key)
@@ -308,8 +315,40 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     return result
 
 
+@pytest.hookimpl(tryfirst=True, specname="pytest_runtest_protocol")
+def pytest_runtest_protocol_of_a_case(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+    """A case's reports, less the setup and teardown reports of a case that went well.
+
+    Speed: pytest logs three reports per item, and every logged report is serialized to
+    the xdist controller, read back, counted and kept by its terminal reporter (the
+    controller held 92,000 empty setup and teardown reports at the end of a full run).
+    A case's setup and teardown do nothing that can go wrong quietly (no fixtures), so
+    only the ones that failed or skipped are logged, with the call's report. pytest's
+    own protocol runs the case; its reports are logged when it is done (the call's after
+    the teardown). Items of other tests, ``--junitxml`` (which reads the teardown report)
+    and ``--durations`` (which lists setup and teardown times) keep pytest's protocol.
+    """
+    option = item.config.option
+    if _spec_of(item) is None or getattr(option, "xmlpath", None) or getattr(option, "durations", None):
+        return None
+    from _pytest.runner import runtestprotocol
+
+    ihook = item.ihook
+    ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+    for report in runtestprotocol(item, log=False, nextitem=nextitem):
+        if report.when == "call" or not report.passed:
+            ihook.pytest_runtest_logreport(report=report)
+    ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+    return True
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    collector.add_report(report)
+    if not _IN_WORKER:  # under xdist the controller gathers the records: its reports are ours
+        collector.add_report(report)
+
+
+# Set by pytest_configure: whether this process is a pytest-xdist worker.
+_IN_WORKER = False
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -328,3 +367,21 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     for line in summary_lines(collector, config):
         terminalreporter.write_line(line)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Speed: an xdist worker whose session is over leaves without tearing down.
+
+    Its results are with the controller (its last message, "workerfinished", is written
+    at the end of its session, before any unconfigure hook), and the controller waits
+    for the process to end before it writes the results file: the worker's unconfigure
+    and interpreter shutdown (pytest's garbage-collection passes for unraisable
+    exceptions, TensorFlow's and JAX's exit handlers, freeing the frameworks) held a
+    full run's end for 7 to 10 s. ``CROSSCONFORM_WORKER_TEARDOWN=1`` keeps the teardown
+    (for a plugin that needs its unconfigure hook or an atexit handler in the workers).
+    """
+    if _IN_WORKER and os.environ.get("CROSSCONFORM_WORKER_TEARDOWN") != "1":
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)

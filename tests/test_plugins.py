@@ -317,6 +317,46 @@ def test_junitxml_keeps_the_case_properties(tmp_path: Path) -> None:
     assert len(records) == len(cases) and all(r["outcome"] == "pass" for r in records)
 
 
+PHASES = """
+import collections, json
+seen = collections.Counter()
+
+def pytest_runtest_logreport(report):
+    if "test_case[" in report.nodeid:
+        seen[report.when] += 1
+
+def pytest_sessionfinish(session):
+    if not hasattr(session.config, "workerinput"):  # the controller, or a run without xdist
+        with open({out!r}, "w") as fh:
+            json.dump(seen, fh)
+"""
+
+
+def test_a_case_that_went_well_logs_its_call_report_only(tmp_path: Path) -> None:
+    """Speed under xdist: a case's passing setup and teardown reports are not logged (nor
+    sent to the controller); every record still reaches the results file, the workers
+    exit once their session is over, and --durations gets pytest's three reports."""
+    import json
+
+    (tmp_path / "pl_phases.py").write_text(GOOD.format(name="phases"))
+    base = ["-m", "pytest", "conformance", "--adapter", "pl_phases", "--backend", "plugin",
+            "-q", "-p", "no:cacheprovider", "--dtype", "float64"]
+    runs = {}
+    for name, extra in (("xdist", ["-n", "2"]), ("durations", ["--durations=1"])):
+        (tmp_path / f"ph_{name}.py").write_text(PHASES.format(out=str(tmp_path / f"{name}.seen")))
+        runs[name] = _run([*base, "-p", f"ph_{name}", f"--results={tmp_path / name}.json", *extra],
+                          tmp_path)
+    texts = {name: run.communicate(timeout=180)[0] for name, run in runs.items()}
+    for name, run in runs.items():
+        assert run.returncode == 0, texts[name]
+        records = json.loads((tmp_path / f"{name}.json").read_text())["cases"]
+        assert records and all(r["outcome"] == "pass" for r in records), texts[name]
+        seen = json.loads((tmp_path / f"{name}.seen").read_text())
+        expected = ({"call": len(records)} if name == "xdist" else
+                    {"setup": len(records), "call": len(records), "teardown": len(records)})
+        assert seen == expected, (name, seen, len(records))
+
+
 LOW_PRECISION = """
 import numpy as np
 from adapters import numpy_adapter, numpy_binding
