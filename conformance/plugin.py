@@ -329,7 +329,8 @@ def pytest_runtest_protocol_of_a_case(item: pytest.Item, nextitem: pytest.Item |
     and ``--durations`` (which lists setup and teardown times) keep pytest's protocol.
     """
     option = item.config.option
-    if _spec_of(item) is None or getattr(option, "xmlpath", None) or getattr(option, "durations", None):
+    if (_spec_of(item) is None or getattr(option, "xmlpath", None)
+            or getattr(option, "durations", None) is not None):  # --durations=0 lists all
         return None
     from _pytest.runner import runtestprotocol
 

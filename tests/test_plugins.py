@@ -342,7 +342,7 @@ def test_a_case_that_went_well_logs_its_call_report_only(tmp_path: Path) -> None
     base = ["-m", "pytest", "conformance", "--adapter", "pl_phases", "--backend", "plugin",
             "-q", "-p", "no:cacheprovider", "--dtype", "float64"]
     runs = {}
-    for name, extra in (("xdist", ["-n", "2"]), ("durations", ["--durations=1"])):
+    for name, extra in (("xdist", ["-n", "2"]), ("durations", ["--durations=0"])):
         (tmp_path / f"ph_{name}.py").write_text(PHASES.format(out=str(tmp_path / f"{name}.seen")))
         runs[name] = _run([*base, "-p", f"ph_{name}", f"--results={tmp_path / name}.json", *extra],
                           tmp_path)
