@@ -27,6 +27,7 @@ from .results import collector, jsonable, summary_lines, write_results
 
 KIND_OPTIONS = {"activations": "activation", "losses": "loss", "metrics": "metric"}
 ALL_KINDS = (*KIND_OPTIONS, "gradients")
+_IN_WORKER = False  # set by pytest_configure: whether this process is a pytest-xdist worker
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -346,10 +347,6 @@ def pytest_runtest_protocol_of_a_case(item: pytest.Item, nextitem: pytest.Item |
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if not _IN_WORKER:  # under xdist the controller gathers the records: its reports are ours
         collector.add_report(report)
-
-
-# Set by pytest_configure: whether this process is a pytest-xdist worker.
-_IN_WORKER = False
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
