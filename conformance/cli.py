@@ -229,14 +229,14 @@ def cmd_repro(args: argparse.Namespace) -> int:
 def _flushed_rerun(binding: Any, backend: Any, spec: Any, result: Any) -> None:
     """Does flushing the subnormal inputs to zero explain the answer? The framework's answer on
     the zeroed inputs against its answer on the real ones, and against the reference's."""
-    from .runner import flush_subnormals, run_case
+    from .runner import flush_subnormals, run_case_on
 
     flushed, count = flush_subnormals(result.inputs, spec.dtype)
     print(f"with each subnormal of {spec.dtype} replaced by a zero of its sign:")
     if not count:
         print(f"  no input element is subnormal in {spec.dtype}: nothing to flush")
         return
-    again = run_case(binding, backend, spec, inputs=flushed)
+    again = run_case_on(binding, backend, spec, flushed)
     print(f"  {count} input element(s) replaced")
     if again.actual is None or result.actual is None:
         print(f"  outcome on the zeroed inputs: {again.outcome}: {again.message}")

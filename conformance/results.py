@@ -104,8 +104,10 @@ TIMING_FIELDS = ("created", "duration", "wall_s")
 
 def jsonable(value: Any) -> Any:
     """A JSON-safe copy: arrays to lists, non-finite floats to strings, tuples to lists."""
+    # Speed: the plain types of most of a record first, by exact type (the 45,918 records
+    # of a full run: 0.28 s, against 1.55 s through the isinstance chain below).
     kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:  # most of a record, first
+    if kind is str or kind is int or kind is bool or value is None:
         return value
     if kind is float:
         return value if math.isfinite(value) else _nonfinite(value)
@@ -436,9 +438,9 @@ def write_results(path: Path, collector: Collector, config: Any, state: Any) -> 
 def dumps_document(doc: dict[str, Any]) -> str:
     """The results document as JSON text: one line per top-level key, one per case.
 
-    Speed: ``json.dumps(..., indent=...)`` runs the pure-Python encoder (3.0 s for the
-    20,141 torch cases, in the controller after the last case has run); one C-encoded
-    line per record takes a tenth of that, and a case stays one line for grep and diff.
+    Speed: ``json.dumps(..., indent=...)`` runs the pure-Python encoder, in the controller
+    after the last case has run (0.65 s for a 15,254-case file); one C-encoded line per
+    record took 0.31 s, and a case stays one line for grep and diff.
     """
     parts = []
     for key, value in doc.items():

@@ -187,29 +187,44 @@ def _reference_vjp(binding: Binding, spec: CaseSpec, inputs: Mapping[str, np.nda
     return cot["g"], vjp
 
 
-def run_case(binding: Binding, backend: Backend, spec: CaseSpec,
-             inputs: Mapping[str, np.ndarray] | None = None) -> CaseResult:
-    """Run a value or gradient case (``paths`` cases go through :func:`run_paths`).
-
-    ``inputs``: the case's inputs replaced (already cast, same shapes: ``repro
-    --flush-subnormals``); the reference and the cotangent follow them, uncached."""
-    given = inputs is not None
+def run_case(binding: Binding, backend: Backend, spec: CaseSpec) -> CaseResult:
+    """Run a value or gradient case (``paths`` cases go through :func:`run_paths`)."""
     try:
-        if given:
-            inputs = dict(inputs)
-            expected = reference_call(binding, inputs)
-        else:
-            inputs, expected = _case_inputs(binding, spec)
+        inputs, expected = _case_inputs(binding, spec)
     except (ValueError, TypeError) as exc:
-        if not given:
-            inputs = cast_inputs(binding, raw_inputs(binding, spec.regime), spec.dtype)
-        result = CaseResult(spec, "error", inputs=dict(inputs))
-        result.message = f"harness: the reference rejected this case: {_describe_exception(exc)}"
-        return result
+        return _rejected(spec, cast_inputs(binding, raw_inputs(binding, spec.regime), spec.dtype), exc)
+    g = None
+    if is_grad(spec.check):
+        g, expected = _reference_vjp(binding, spec, inputs, expected)
+    return _run(binding, backend, spec, inputs, expected, g)
+
+
+def run_case_on(binding: Binding, backend: Backend, spec: CaseSpec,
+                inputs: Mapping[str, np.ndarray]) -> CaseResult:
+    """:func:`run_case` on other inputs (already cast, the case's shapes: ``repro
+    --flush-subnormals``); the reference and the cotangent follow them, uncached."""
+    inputs = dict(inputs)
+    try:
+        expected = reference_call(binding, inputs)
+    except (ValueError, TypeError) as exc:
+        return _rejected(spec, inputs, exc)
+    g = None
+    if is_grad(spec.check):
+        g, expected = _vjp(binding, spec, inputs, expected)
+    return _run(binding, backend, spec, inputs, expected, g)
+
+
+def _rejected(spec: CaseSpec, inputs: dict[str, np.ndarray], exc: Exception) -> CaseResult:
     result = CaseResult(spec, "error", inputs=inputs)
-    grad = is_grad(spec.check)
-    if grad:
-        g, expected = (_vjp if given else _reference_vjp)(binding, spec, inputs, expected)
+    result.message = f"harness: the reference rejected this case: {_describe_exception(exc)}"
+    return result
+
+
+def _run(binding: Binding, backend: Backend, spec: CaseSpec, inputs: dict[str, np.ndarray],
+         expected: np.ndarray, g: np.ndarray | None) -> CaseResult:
+    """The framework's call (or VJP with cotangent ``g``) on ``inputs``, against ``expected``."""
+    result = CaseResult(spec, "error", inputs=inputs)
+    grad = g is not None
     result.expected = expected
     try:
         fw_inputs = {name: backend.to_framework(arr, spec.dtype if arr.dtype.kind not in "ib" else dtype_name(arr.dtype))
