@@ -9,8 +9,9 @@ the inputs they expand to are identical to the bit (seeds from the family and re
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,12 +19,17 @@ import numpy as np
 
 from adapters._binding import Binding, reference_conventions
 
-from .families import FAMILY_OF, family_of, seed_family
+from .families import FAMILIES, FAMILY_OF, family_of, seed_family
 from .regimes import seed_of
 
 CHECKS = ("value", "grad", "paths")
+DTYPES = ("float16", "bfloat16", "float32", "float64")  # the dtypes a case can have
+PATHS_REGIME = "unsaturated"  # the one regime of a logits-vs-probabilities "paths" check
 _ID = re.compile(r"^(?P<api>.+)\[(?P<dtype>b?float\d+)-(?P<regime>[a-z0-9_]+?)"
                  r"(?:-(?P<check>grad(?:_[a-z0-9_]+)?|paths))?\]$")
+
+_LOOSE_ID = re.compile(r"^(?P<api>.+)\[(?P<dtype>[a-z0-9]+)-(?P<regime>[a-z0-9_]+)"
+                       r"(?:-(?P<check>[a-z0-9_-]+))?\]$")
 
 
 def is_grad(check: str) -> bool:
@@ -82,11 +88,47 @@ def parse_case_id(text: str) -> tuple[str, str, str, str]:
     """``(api, dtype, regime, check)`` from a case id; ValueError naming the id if malformed."""
     m = _ID.match(text.strip())
     if not m:
+        loose = _LOOSE_ID.match(text.strip())  # name the part that is wrong, if one is
+        if loose and loose["dtype"] not in DTYPES:
+            raise ValueError(not_one_of(f"case id {text!r}: dtype", loose["dtype"], DTYPES))
+        if loose and loose["check"]:
+            raise ValueError(not_one_of(f"case id {text!r}: check", loose["check"],
+                                        ("grad", "grad_NAME", "paths")))
         raise ValueError(
             f"case id {text!r} is not of the form 'api[dtype-regime]', "
             "'api[dtype-regime-grad]' (or -grad_NAME) or 'api[dtype-regime-paths]'"
         )
     return m["api"], m["dtype"], m["regime"], m["check"] or "value"
+
+
+def not_one_of(what: str, value: str, known: Sequence[str]) -> str:
+    """The message for a ``value`` of ``what`` that is none of ``known``, nearest names first."""
+    close = difflib.get_close_matches(value, list(known), n=3, cutoff=0.75)
+    hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+    return f"{what} {value!r} is not one of {', '.join(known)}{hint}"
+
+
+def check_case(binding: Binding, dtype: str, regime: str, check: str, *,
+               has_vjp: bool = True) -> None:
+    """ValueError naming the dtype, regime or check of a case id that ``binding`` has no
+    case for (the cases :func:`specs_for` and the paths check generate)."""
+    if dtype not in binding.dtypes:
+        raise ValueError(not_one_of(f"{binding.api}: dtype", dtype, binding.dtypes))
+    if check == "paths":
+        if not binding.pair:
+            raise ValueError(f"{binding.api}: no 'paths' check (it has no logits twin)")
+        if regime != PATHS_REGIME:
+            raise ValueError(not_one_of(f"{binding.api}: paths regime", regime, (PATHS_REGIME,)))
+        return
+    regimes = regimes_for(binding)
+    if regime not in regimes:
+        raise ValueError(not_one_of(f"{binding.api}: regime", regime, regimes))
+    if is_grad(check):
+        checks = grad_checks(binding) if binding.grad and has_vjp else ()
+        if not checks:
+            raise ValueError(f"{binding.api}: no gradient cases (values only)")
+        if check not in checks:
+            raise ValueError(not_one_of(f"{binding.api}: gradient check", check, checks))
 
 
 def numpy_dtype(dtype: str) -> Any:
@@ -104,6 +146,12 @@ def bfloat16_available() -> bool:
     except ImportError:
         return False
     return True
+
+
+def all_regimes() -> tuple[str, ...]:
+    """Every regime name a case can have: the families' regimes and the paths check's."""
+    names = dict.fromkeys(name for family in FAMILIES.values() for name in family.regimes)
+    return (*names, PATHS_REGIME)
 
 
 def regimes_for(binding: Binding) -> list[str]:

@@ -12,7 +12,9 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -93,6 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (AdapterError, RegistryError, ResultsFileError) as exc:
         print(f"conformance {args.command}: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader left (`... | head`): no traceback; the interpreter's own flush of
+        # stdout at exit would raise again, so it goes to /dev/null.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -124,9 +131,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     if workers not in (None, "0"):
         pytest_args += ["-n", str(workers)]
     extra = [a for a in args.pytest_args if a != "--"]
+    before = _mtime(args.output)
     code = pytest.main(pytest_args + extra, plugins=[ProgressPlugin()])
-    print(f"results: {args.output}")
+    if args.output and _mtime(args.output) not in (None, before):
+        print(f"results: {args.output}")
+    else:  # a usage or collection error: an older file by that name is not this run's
+        print(f"no results written (pytest exit code {int(code)})", file=sys.stderr)
     return int(code)
+
+
+def _mtime(path: str) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
 
 
 _PREFIXES = {"torch": ("torch.",), "tensorflow": ("tf.",), "keras": ("keras.", "tf.keras."),
@@ -160,7 +178,7 @@ def _show(name: str, arr: Any) -> None:
 
 
 def cmd_repro(args: argparse.Namespace) -> int:
-    from .cases import CaseSpec, parse_case_id, wrt_input
+    from .cases import CaseSpec, check_case, parse_case_id, wrt_input
     from .runner import run_case
 
     try:
@@ -183,6 +201,11 @@ def cmd_repro(args: argparse.Namespace) -> int:
         print(f"repro: --max-ulp: {exc}", file=sys.stderr)
         return 2
     binding, backend, loaded = _find(api, args.adapter, args.device)
+    try:
+        check_case(binding, dtype, regime, check, has_vjp=backend.vjp is not None)
+    except ValueError as exc:
+        print(f"repro: {exc}", file=sys.stderr)
+        return 2
     spec = CaseSpec(api, binding.backend, dtype, regime, check)
     if check == "paths":
         from .paths import run_paths
@@ -258,7 +281,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     backends = args.backend.split(",") if args.backend else None
     rows = []
-    for loaded in load_all(backends, args.adapter).values():
+    loaded_all = load_all(backends, args.adapter)
+    for loaded in loaded_all.values():
         if loaded.backend is None:
             print(f"# {loaded.name}: unavailable ({loaded.unavailable})", file=sys.stderr)
             continue
@@ -270,6 +294,17 @@ def cmd_list(args: argparse.Namespace) -> int:
             if args.api and args.api not in b.api:
                 continue
             rows.append(binding_info(b))
+    if not rows and (args.reference or args.api):  # a filter that names nothing: say so
+        known = sorted({b.reference if args.reference else b.api
+                        for lo in loaded_all.values() for b in lo.bindings})
+        what = "--reference" if args.reference else "--api"
+        value = args.reference or args.api
+        close = difflib.get_close_matches(value, known, n=3, cutoff=0.6)
+        print(f"conformance list: no binding matches {what} {value!r} (a substring of the "
+              f"{'reference function' if args.reference else 'API'} name)"
+              + (f"; did you mean {' or '.join(map(repr, close))}?" if close else ""),
+              file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(rows, indent=1))
         return 0

@@ -20,7 +20,16 @@ import pytest
 
 from adapters._binding import memo_by_id
 
-from .cases import CaseSpec, bfloat16_available, is_grad, specs_for
+from .cases import (
+    DTYPES,
+    PATHS_REGIME,
+    CaseSpec,
+    all_regimes,
+    bfloat16_available,
+    is_grad,
+    not_one_of,
+    specs_for,
+)
 from .loader import AdapterError, Loaded, load_all
 from .registry import Divergence, RegistryError, installed_version, load_registry, matcher
 from .results import collector, jsonable, summary_lines, write_results
@@ -113,6 +122,15 @@ def _csv(value: str | None) -> list[str] | None:
     return None if value in (None, "") else [v.strip() for v in value.split(",") if v.strip()]
 
 
+def _known(option: str, values: list[str] | None, known: tuple[str, ...]) -> list[str] | None:
+    """``values`` if each is one of ``known``; else a UsageError naming the option and the
+    value (a typo in a filter would otherwise select no case, and the run would pass)."""
+    for value in values or ():
+        if value not in known:
+            raise pytest.UsageError(not_one_of(option, value, known))
+    return values
+
+
 @dataclass
 class State:
     """What the session loaded: adapters, the registry, selected kinds."""
@@ -149,7 +167,8 @@ def get_state(config: pytest.Config) -> State:
             registry = load_registry(opt.registry) if opt.registry else load_registry()
         except (AdapterError, RegistryError) as exc:
             raise pytest.UsageError(str(exc)) from None
-        state = State(adapters, registry, kinds, _csv(opt.dtype), _csv(opt.regime))
+        state = State(adapters, registry, kinds, _known("--dtype", _csv(opt.dtype), DTYPES),
+                      _known("--regime", _csv(opt.regime), all_regimes()))
         for loaded in adapters.values():
             for binding in loaded.bindings:
                 state.lookup[(loaded.name, binding.api)] = (binding, loaded.backend)
@@ -177,8 +196,8 @@ def case_specs(state: State) -> list[CaseSpec]:
                                   has_vjp=loaded.backend.vjp is not None):
                 if state.regimes is None or spec.regime in state.regimes:
                     specs.append(spec)
-            if binding.pair and values and (state.regimes is None or "unsaturated" in state.regimes):
-                specs += [CaseSpec(binding.api, binding.backend, d, "unsaturated", "paths")
+            if binding.pair and values and (state.regimes is None or PATHS_REGIME in state.regimes):
+                specs += [CaseSpec(binding.api, binding.backend, d, PATHS_REGIME, "paths")
                           for d in bdtypes]
     return specs
 

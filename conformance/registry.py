@@ -242,6 +242,8 @@ def load_registry(path: Path | str = DEFAULT_PATH) -> list[Divergence]:
     """Parse and validate the registry: one TOML file, or every ``*.toml`` of a directory
     (in name order). RegistryError names the file and the entry."""
     path = Path(path)
+    if not path.exists():  # a mistyped --registry would otherwise run with no entries
+        raise RegistryError(f"registry {str(path)!r}: no such file or directory")
     if path.is_dir():
         # An entry is (file name, position in its file): stable while other files change.
         return [entry for file in sorted(path.glob("*.toml")) for entry in _load_file(file)]

@@ -19,6 +19,7 @@ what it lacks or says (a file cut short by an interrupt has no backend records).
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -83,13 +84,17 @@ def rematch(doc: Mapping[str, Any], entries: Iterable[Divergence], *, device: st
 
 
 def cmd_rematch(args: Any) -> int:
+    versions = {}
+    for item in args.version:  # checked before the (possibly large) results file is read
+        dist, sep, version = item.partition("=")
+        if not sep or not dist.strip() or not version.strip():
+            print(f"conformance rematch: --version takes DIST=VERSION, got {item!r}",
+                  file=sys.stderr)
+            return 2
+        versions[dist.strip().lower()] = version.strip()
     doc = load_results(args.results)
     run = run_description(doc)
-    for item in args.version:
-        dist, sep, version = item.partition("=")
-        if not sep or not dist or not version:
-            raise SystemExit(f"rematch: --version takes DIST=VERSION, got {item!r}")
-        run["versions"][dist.strip().lower()] = version.strip()
+    run["versions"].update(versions)
     if args.device:
         run["device"] = args.device
     if args.keras_backend:

@@ -221,3 +221,55 @@ def test_repro_flush_subnormals_tells_a_flushing_api_from_one_that_is_not(
     assert "input element(s) replaced" in capsys.readouterr().out
     assert main([*base[:1], "dazdemo.log1mexp[float32-typical]", *base[1:]]) == 0
     assert "no input element is subnormal in float32: nothing to flush" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("case_id", "message"), [
+    ("ccdemo.sigmoid[float33-typical]",
+     "ccdemo.sigmoid: dtype 'float33' is not one of float16, float32, float64; "
+     "did you mean 'float32'?"),
+    ("ccdemo.sigmoid[int32-typical]", "dtype 'int32' is not one of float16, bfloat16"),
+    ("ccdemo.sigmoid[float32-typicl]", "ccdemo.sigmoid: regime 'typicl' is not one of typical, "),
+    ("ccdemo.sigmoid[float32-typical-gard]",
+     "check 'gard' is not one of grad, grad_NAME, paths; did you mean 'grad'?"),
+    ("ccdemo.sigmoid[float32-typical-grad]", "ccdemo.sigmoid: no gradient cases (values only)"),
+    ("ccdemo.sigmoid[float32-typical-paths]", "ccdemo.sigmoid: no 'paths' check"),
+    ("ccdemo.ce[float32-kinks]", "ccdemo.ce: regime 'kinks' is not one of typical, "),
+])
+def test_repro_names_the_part_of_a_case_id_it_has_no_case_for(
+        plugin: str, case_id: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A mistyped dtype, regime or check is a one-line usage error naming it, never a
+    traceback from NumPy's dtype parser or a KeyError from the regime table."""
+    assert main(["repro", case_id, "--adapter", plugin]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("repro: ") and message in err and len(err.splitlines()) == 1, err
+    # the id as the suite writes it runs
+    assert main(["repro", "ccdemo.sigmoid[float32-typical]", "--adapter", plugin]) == 0
+    assert "outcome: pass" in capsys.readouterr().out
+
+
+def test_list_says_when_a_filter_names_nothing(plugin: str,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "--adapter", plugin, "--backend", "plugin", "--reference", "sigmod"]) == 1
+    err = capsys.readouterr().err
+    assert "no binding matches --reference 'sigmod'" in err and "did you mean 'sigmoid'?" in err
+    assert main(["list", "--adapter", plugin, "--backend", "plugin", "--api", "ccdemo.nope"]) == 1
+    assert "no binding matches --api 'ccdemo.nope'" in capsys.readouterr().err
+    assert main(["list", "--adapter", plugin, "--backend", "plugin", "--reference", "sig"]) == 0
+    assert "ccdemo.sigmoid" in capsys.readouterr().out
+
+
+def test_run_that_writes_no_results_does_not_name_an_old_file(tmp_path: Path) -> None:
+    """A usage error ends the run before any case: the file of an earlier run at that path
+    is not this run's results, and run says so instead of naming it."""
+    (tmp_path / "ccdemo_plugin.py").write_text(PLUGIN)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]))
+    old = tmp_path / "results.json"
+    old.write_text("{}")
+    run = subprocess.run([sys.executable, "-m", "conformance", "run", "--adapter", "ccdemo_plugin",
+                          "--backend", "plugin", "-n", "0", "-o", str(old), "--", "--regime", "typicl"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode != 0
+    assert "--regime 'typicl' is not one of typical" in run.stdout, run.stdout[-2000:]
+    assert f"results: {old}" not in run.stdout
+    assert "no results written (pytest exit code" in run.stderr
+    assert old.read_text() == "{}"

@@ -257,3 +257,10 @@ def test_installed_versions_are_read_once_per_distribution(monkeypatch) -> None:
         registry.installed_version.cache_clear()
     assert first == [real("numpy")] * 5 and missing == [None] * 3
     assert reads == ["numpy", "no-such-distribution-x"]
+
+
+def test_a_registry_path_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
+    """A mistyped --registry would otherwise run with no entries at all."""
+    with pytest.raises(RegistryError, match=r"registry '.*nope\.toml': no such file or directory"):
+        load_registry(tmp_path / "nope.toml")
+    assert load_registry(tmp_path) == []  # an existing directory without entries is a choice
