@@ -78,6 +78,9 @@ def pytest_configure(config: pytest.Config) -> None:
         limit_threads(config.option.threads)
     except ValueError as exc:
         raise pytest.UsageError(f"--threads: {exc}") from None
+    timeout = config.option.case_timeout
+    if not 0 <= timeout < float("inf"):  # NaN fails this too
+        raise pytest.UsageError(f"--case-timeout: seconds must be >= 0 (0 disables), got {timeout}")
     _jax_compilation_cache(config.option.jax_cache)
     try:  # every xdist worker sets its own
         set_ulp_ceilings(getattr(config.option, "max_ulp", None))

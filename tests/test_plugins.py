@@ -247,6 +247,24 @@ def test_collection_errors_are_one_line_without_traceback(plugin_dir: Path) -> N
     assert "Traceback" not in out["cli"]
 
 
+@pytest.mark.parametrize(("option", "message"), [
+    (["--dtype", "float32,float33"], "--dtype 'float33' is not one of float16, bfloat16, "
+                                     "float32, float64; did you mean 'float32'?"),
+    (["--regime", "typicl"], "--regime 'typicl' is not one of typical, large"),
+    (["--registry", "nope.toml"], "registry 'nope.toml': no such file or directory"),
+    (["--case-timeout", "-5"], "--case-timeout: seconds must be >= 0 (0 disables), got -5.0"),
+])
+def test_an_option_value_it_does_not_know_stops_the_run_before_any_case(
+        plugin_dir: Path, option: list[str], message: str) -> None:
+    """A typo in a filter used to select no case, and the run passed; a missing registry
+    file ran with no entries."""
+    proc = _run(["-m", "pytest", "conformance", "--adapter", "pl_good", "--backend", "plugin",
+                 "--results=", "-q", "-p", "no:cacheprovider", *option], plugin_dir)
+    out = proc.communicate(timeout=120)[0]
+    assert proc.returncode in (2, 4), out  # interrupted in collection / a usage error
+    assert message in out and "passed" not in out and "Traceback" not in out, out
+
+
 def test_installed_entry_point_end_to_end(tmp_path: Path) -> None:
     """A real installed distribution (a dist-info with entry_points.txt on sys.path)."""
     (tmp_path / "pl_installed.py").write_text(GOOD.format(name="installed"))
