@@ -20,7 +20,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from conformance.report.merge import load_results  # validates; reads .json.gz
+from conformance.report.merge import ResultsFileError, load_results  # validates; reads .json.gz
 
 
 def family(api: str) -> str:
@@ -63,7 +63,10 @@ def main() -> None:
     parser.add_argument("cpu", type=Path, help="results file of the CPU run")
     parser.add_argument("--cases", action="store_true", help="list every changed case")
     args = parser.parse_args()
-    device, cpu = load_results(args.device), load_results(args.cpu)
+    try:
+        device, cpu = load_results(args.device), load_results(args.cpu)
+    except ResultsFileError as exc:
+        parser.error(str(exc))  # one line and exit status 2, not a traceback
     out = compare(device, cpu)
     for name, doc in (("device", device), ("cpu", cpu)):
         devices = sorted({str(b.get("device")) for b in doc.get("backends", {}).values()})

@@ -81,7 +81,7 @@ def load() -> str:
 def full_run(args: argparse.Namespace) -> tuple[dict[str, Any], float, int]:
     """Run the suite as a subprocess; (results document, wall seconds, workers)."""
     if args.results:
-        doc = json.loads(Path(args.results).read_text())
+        doc = args.results_doc
         return doc, float(args.wall or doc.get("wall_s") or 0.0), args.workers
     out = Path(tempfile.mkdtemp(prefix="suite_speed.")) / "results.json"
     cmd = [sys.executable, "-m", "pytest", "conformance", "-p", "no:cacheprovider", "-q",
@@ -337,6 +337,22 @@ def main() -> None:
     p.add_argument("--regime", default="typical")
     p.add_argument("--top", type=int, default=10, help="slowest bindings to list")
     args = p.parse_args()
+    from conformance.cases import DTYPES, all_regimes, not_one_of
+
+    if args.dtype not in DTYPES:
+        p.error(not_one_of("--dtype", args.dtype, DTYPES))
+    if args.regime not in all_regimes():
+        p.error(not_one_of("--regime", args.regime, all_regimes()))
+    if args.results:
+        from conformance.report.merge import ResultsFileError, load_results
+
+        try:  # read (and checked) here, before anything is timed
+            args.results_doc = load_results(args.results)
+        except ResultsFileError as exc:
+            p.error(str(exc))
+        if not (args.wall or args.results_doc.get("wall_s")):
+            p.error(f"{args.results} records no wall time (files written before 2026-12-06 "
+                    "left wall_s empty): give the run's with --wall SECONDS")
     os.chdir(ROOT)
     per_case_pytest = None
     if not args.no_full:

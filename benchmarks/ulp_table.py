@@ -8,6 +8,7 @@ VJP, the regimes covered. Targets: <= 2 ULP elementwise, <= 4 ULP for reductions
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -19,6 +20,7 @@ from tests.test_oracle import measure
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()  # --help; no options
     value_err: dict[str, float] = defaultdict(float)
     grad_err: dict[str, float] = defaultdict(float)
     points: dict[str, int] = defaultdict(int)

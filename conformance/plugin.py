@@ -90,6 +90,10 @@ def pytest_configure(config: pytest.Config) -> None:
                               for arg in ("--adapter", module)]
     global _IN_WORKER
     _IN_WORKER = hasattr(config, "workerinput")
+    if not _IN_WORKER:  # the results file's wall_s: configuration to the file's writing
+        import time
+
+        collector.started = time.monotonic()
 
 
 def _jax_compilation_cache(option: str | None) -> None:

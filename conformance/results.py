@@ -3,8 +3,8 @@
 Schema (``schema_version`` 1)::
 
     {"schema": "crossconform-results", "schema_version": 1,
-     "created": ISO time, "environment": {python, platform, numpy, cpu, tensorflow_onednn,
-                                          xla_onednn_softmax},
+     "created": ISO time, "wall_s": seconds from the run's configuration to this file,
+     "environment": {python, platform, numpy, cpu, tensorflow_onednn, xla_onednn_softmax},
      "backends": {name: {"version", "packages", "package_versions", "device", "available", "reason", "bindings": [...],
                          "tensorflow_onednn" (TF and Keras-on-TF only),
                          "xla_onednn_softmax" (JAX and Keras-on-JAX only)}},
@@ -142,6 +142,7 @@ class Collector:
         # --adapter options of the run: a crashed case's reproducer must load its plugin.
         self.adapter_args: list[str] = []
         self.registry_cache: tuple[tuple[Any, ...], dict[str, Any]] | None = None
+        self.started: float | None = None  # time.monotonic() when the run was configured
 
     def add_report(self, report: Any) -> None:
         if report.passed and report.when != "call":
@@ -431,7 +432,10 @@ def write_results(path: Path, collector: Collector, config: Any, state: Any) -> 
                                                "threads", "max_ulp")}
     info = run_registry_info(collector, opt)
     created = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-    doc = build_document(collector, jsonable(options), info, created)
+    import time
+
+    wall = None if collector.started is None else round(time.monotonic() - collector.started, 3)
+    doc = build_document(collector, jsonable(options), info, created, wall_s=wall)
     write_atomic(path, dumps_document(doc))
 
 

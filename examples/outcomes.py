@@ -8,10 +8,8 @@ with the dtypes it fails in and the first case's message (shortened).
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 __all__ = ["main", "outcomes"]
@@ -47,7 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print(__doc__, file=sys.stderr)
         return 2
-    results = json.loads(Path(args[0]).read_text())
+    from conformance.report.merge import ResultsFileError, load_results
+
+    try:  # .json or .json.gz, checked: a missing or foreign file is one line, not a traceback
+        results = load_results(args[0])
+    except ResultsFileError as exc:
+        print(f"outcomes: {exc}", file=sys.stderr)
+        return 2
     for (binding, check), row in sorted(outcomes(results).items()):
         failing = _failing(row)
         passing = [r for r in row if all(o == "pass" for o in row[r]["dtypes"].values())]

@@ -162,6 +162,7 @@ def test_run_then_report(tmp_path: Path) -> None:
     assert results.exists(), run.stdout[-2000:] + run.stderr[-2000:]
     doc = json.loads(results.read_text())
     assert doc["backends"]["ccdemo"]["version"] == "1.0"
+    assert 0 < doc["wall_s"] < 300  # the run's own seconds (it was always null until 2026-12-06)
     outcomes = {c["binding"]: set() for c in doc["cases"]}
     for c in doc["cases"]:
         outcomes[c["binding"]].add(c["outcome"])
