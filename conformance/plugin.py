@@ -78,7 +78,7 @@ def pytest_configure(config: pytest.Config) -> None:
         limit_threads(config.option.threads)
     except ValueError as exc:
         raise pytest.UsageError(f"--threads: {exc}") from None
-    timeout = config.option.case_timeout
+    timeout = getattr(config.option, "case_timeout", 0.0)
     if not 0 <= timeout < float("inf"):  # NaN fails this too
         raise pytest.UsageError(f"--case-timeout: seconds must be >= 0 (0 disables), got {timeout}")
     _jax_compilation_cache(config.option.jax_cache)
@@ -229,7 +229,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     state = getattr(config, "_crossconform_state", None)
     if state is None:
         return
-    find = matcher(state.registry, state.versions(), config.option.device)
+    from .runner import ULP_CEILINGS
+
+    find = matcher(state.registry, state.versions(), config.option.device, ULP_CEILINGS)
     timeout = config.option.case_timeout if config.pluginmanager.hasplugin("timeout") else 0
     timeout_mark = pytest.mark.timeout(timeout) if timeout else None
     marks: dict[str, pytest.MarkDecorator] = {}  # one decorator per marker name, not per case
@@ -250,7 +252,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         entry = find(spec)
         if entry is not None:
             state.matched.add(entry.key)
-            item.add_marker(pytest.mark.xfail(strict=True, reason=entry.xfail_reason()))
+            # a precision entry absorbs the case's precision failure only: a case that
+            # misses its tolerance raises pytest's plain Failed, and fails
+            item.add_marker(pytest.mark.xfail(strict=True, reason=entry.xfail_reason(),
+                                              raises=PrecisionFailed if entry.max_ulp else None))
             item.user_properties.append(("crossconform_divergence", {
                 "index": entry.index, "file": entry.origin, "reason": entry.reason, "source": entry.source,
                 "versions": entry.versions_text}))
@@ -323,6 +328,11 @@ CONTEXT_LOST = ("device-side assert triggered", "illegal memory access",
                 "unspecified launch failure", "illegal instruction", "misaligned address")
 CONTEXT_LOST_NOTE = ("; the accelerator context of this process is lost (a sticky CUDA "
                      "error): its worker exits and pytest-xdist starts a fresh one")
+
+
+class PrecisionFailed(pytest.fail.Exception):  # type: ignore[misc, name-defined]
+    """A case within its tolerance that fails a --max-ulp ceiling (its message starts with
+    ``precision:``): what a precision entry of the registry expects, and all it expects."""
 
 
 def context_lost(message: str | None) -> bool:

@@ -20,6 +20,7 @@
                                            # ("cpu", "cuda", ...); default every device
     also = ["torch>=2.14"]                 # optional: further requirements, all to be met
                                            # (a Keras entry that depends on its backend's version)
+    max_ulp = true                         # optional: a precision entry (below)
     reason = "what differs and why, with the measured figures"
     source = "file:function of the framework, or the upstream issue"
 
@@ -36,6 +37,13 @@ CPU and build allow it; :func:`xla_onednn_softmax` asks the compiler. ``devices`
 because a CPU kernel's rounding or error rule is not its GPU kernel's (docs/device-run.md:
 76 registered CPU divergences did not occur on an H200): an entry verified on one kind of
 device names it. An entry that matches no case is reported at the end of the run.
+
+A *precision entry* (``max_ulp = true``) explains a result that is within the dtype's
+tolerance but further from the reference than a ``--max-ulp`` ceiling allows (float64
+results computed in float32 arithmetic: the default tolerance, rtol 1e-7, passes them). It
+applies only in a run with a ceiling for the case's dtype, after every ordinary entry, and
+absorbs only that ``precision:`` failure: the case xfails (strictly: within the ceiling, it
+XPASSes) while a case that misses its tolerance still fails.
 """
 
 from __future__ import annotations
@@ -62,7 +70,7 @@ else:  # pragma: no cover - Python 3.10
 
 DEFAULT_PATH = Path(__file__).with_name("divergences")
 _FIELDS = {"binding", "exclude", "check", "dtypes", "regimes", "versions", "keras_backend",
-           "onednn", "xla_onednn", "devices", "also", "reason", "source"}
+           "onednn", "xla_onednn", "devices", "also", "max_ulp", "reason", "source"}
 _REQUIRED = {"binding", "versions", "reason", "source"}
 # "grad_NAME" for every further input some family's reference differentiates
 GRAD_CHECKS = tuple(sorted({f"grad_{name}" for f in FAMILIES.values() for name in f.more_grad_inputs}))
@@ -89,6 +97,7 @@ class Divergence:
     devices: tuple[str, ...] | None = None
     also: tuple[Requirement, ...] = ()
     exclude: tuple[str, ...] = ()
+    max_ulp: bool = False  # a precision entry: only under a --max-ulp ceiling (module doc)
 
     @property
     def requirements(self) -> tuple[Requirement, ...]:
@@ -112,9 +121,12 @@ class Divergence:
         return ((api == self.binding or fnmatch.fnmatchcase(api, self.binding))
                 and not any(fnmatch.fnmatchcase(api, pattern) for pattern in self.exclude))
 
-    def matches(self, spec: CaseSpec) -> bool:
+    def matches(self, spec: CaseSpec, ceilings: Mapping[str, float] | None = None) -> bool:
+        """Whether the entry covers ``spec`` (a precision entry: only where ``ceilings``, the
+        run's --max-ulp, has one for the case's dtype)."""
         return (
-            self.matches_api(spec.api)
+            (not self.max_ulp or spec.dtype in (ceilings or ()))
+            and self.matches_api(spec.api)
             and self.check in ("any", spec.check)
             and (self.dtypes is None or spec.dtype in self.dtypes)
             and (self.regimes is None or spec.regime in self.regimes)
@@ -320,28 +332,36 @@ def _entry(path: Path, index: int, raw: Any) -> Divergence:
         raise RegistryError(f"{where}: devices are kinds such as 'cpu' or 'cuda', got {bad} "
                             f"(for {bad[0]!r} write {device_kind(bad[0])!r})")
     flags = {}
-    for key in ("onednn", "xla_onednn"):
+    for key in ("onednn", "xla_onednn", "max_ulp"):
         flags[key] = raw.get(key)
         if flags[key] is not None and not isinstance(flags[key], bool):
             raise RegistryError(f"{where}: {key} must be true or false, got {flags[key]!r}")
+    if flags["max_ulp"] and check in ("paths", "any"):
+        raise RegistryError(f"{where}: a max_ulp entry names a value or gradient check, "
+                            f"got {check!r}")
     return Divergence(index, raw["binding"], check, lists["dtypes"], lists["regimes"],
                       requirement, raw["reason"].strip(), raw["source"].strip(),
-                      lists["keras_backend"], path.name, **flags, devices=lists["devices"],
-                      also=also_reqs, exclude=lists["exclude"] or ())
+                      lists["keras_backend"], path.name, onednn=flags["onednn"],
+                      xla_onednn=flags["xla_onednn"], devices=lists["devices"],
+                      also=also_reqs, exclude=lists["exclude"] or (),
+                      max_ulp=bool(flags["max_ulp"]))
 
 
 def match(entries: list[Divergence], spec: CaseSpec, versions: Mapping[str, str],
-          device: str = "cpu") -> Divergence | None:
-    """The first applicable entry matching ``spec`` (a case run on ``device``), or None."""
-    for entry in entries:
-        if entry.matches(spec) and entry.applies(versions, device):
+          device: str = "cpu", ceilings: Mapping[str, float] | None = None) -> Divergence | None:
+    """The first applicable entry matching ``spec`` (a case run on ``device`` under the
+    --max-ulp ``ceilings``), ordinary entries before precision ones; or None."""
+    for entry in sorted(entries, key=lambda e: e.max_ulp):  # stable: registry order within
+        if entry.matches(spec, ceilings) and entry.applies(versions, device):
             return entry
     return None
 
 
-def matcher(entries: list[Divergence], versions: Mapping[str, str], device: str = "cpu") -> Any:
+def matcher(entries: list[Divergence], versions: Mapping[str, str], device: str = "cpu",
+            ceilings: Mapping[str, float] | None = None) -> Any:
     """``match`` for a whole collection: ``find(spec)`` returns what
-    ``match(entries, spec, versions, device)`` returns, without scanning every entry per case.
+    ``match(entries, spec, versions, device, ceilings)`` returns, without scanning every
+    entry per case.
 
     Speed: a run asks once per case (tens of thousands) over hundreds of entries. The
     entries naming an API (in registry order) and each entry's version verdict are
@@ -365,9 +385,10 @@ def matcher(entries: list[Divergence], versions: Mapping[str, str], device: str 
             hits = literal.get(spec.api, []) + [
                 (i, e) for i, e in patterns
                 if spec.api == e.binding or fnmatch.fnmatchcase(spec.api, e.binding)]
-            candidates = by_api[spec.api] = [e for _, e in sorted(hits, key=lambda h: h[0])]
+            candidates = by_api[spec.api] = [e for _, e in sorted(
+                hits, key=lambda h: (h[1].max_ulp, h[0]))]  # precision entries last
         for entry in candidates:
-            if entry.matches(spec):
+            if entry.matches(spec, ceilings):
                 if id(entry) not in applies:
                     applies[id(entry)] = entry.applies(versions, device)
                 if applies[id(entry)]:

@@ -28,13 +28,14 @@ from .cases import CaseSpec
 from .registry import DEFAULT_PATH, Divergence, load_registry
 from .report.merge import load_results
 from .results import CRASHED, backend_versions
+from .tolerance import parse_ulp_ceilings
 
 AGREED = ("pass", "xpass")
 
 
 def run_description(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """Device, versions (distribution -> version), Keras backend and oneDNN states of the
-    run that wrote ``doc``, as far as the file records them (as the run applied them:
+    """Device, versions (distribution -> version), Keras backend, oneDNN states and --max-ulp
+    ceilings of the run that wrote ``doc``, as far as the file records them (as the run applied them:
     :func:`conformance.results.backend_versions`)."""
     backends = doc.get("backends") or {}
     keras = None
@@ -43,8 +44,11 @@ def run_description(doc: Mapping[str, Any]) -> dict[str, Any]:
         keras = "tensorflow" if packages[1].startswith("tensorflow") else packages[1]
     states = {key: {info[key] for info in backends.values() if key in info}
               for key in ("tensorflow_onednn", "xla_onednn_softmax")}
-    device = (doc.get("options") or {}).get("device") or "cpu"
+    options = doc.get("options") or {}
+    device = options.get("device") or "cpu"
+    ceilings = parse_ulp_ceilings(options["max_ulp"]) if options.get("max_ulp") else {}
     return {"device": device, "versions": backend_versions(backends), "keras_backend": keras,
+            "ceilings": ceilings,
             **{name: (states[key].pop() if len(states[key]) == 1 else None)
                for name, key in (("onednn", "tensorflow_onednn"), ("xla_onednn", "xla_onednn_softmax"))}}
 
@@ -55,9 +59,12 @@ def crashed(case: Mapping[str, Any]) -> bool:
 
 def rematch(doc: Mapping[str, Any], entries: Iterable[Divergence], *, device: str,
             versions: Mapping[str, str], keras_backend: str | None = None,
-            onednn: bool | None = None, xla_onednn: bool | None = None) -> list[dict[str, Any]]:
+            onednn: bool | None = None, xla_onednn: bool | None = None,
+            ceilings: Mapping[str, float] | None = None) -> list[dict[str, Any]]:
     """One row per case: its recorded outcome, the verdict the registry gives it now
-    (``pass``, ``xfail``, ``XPASS``, ``fail``, ``error``) and the entry that decided it."""
+    (``pass``, ``xfail``, ``XPASS``, ``fail``, ``error``) and the entry that decided it.
+    A precision entry (under the run's --max-ulp ``ceilings``) turns only a ``precision:``
+    failure into an xfail, as in a run."""
     versions = {k.lower(): v for k, v in versions.items()}
     applicable = [e for e in entries
                   if all(r.name.lower() in versions for r in e.requirements)
@@ -67,12 +74,16 @@ def rematch(doc: Mapping[str, Any], entries: Iterable[Divergence], *, device: st
     for case in doc.get("cases", []):
         spec = CaseSpec(case["binding"], case["backend"], case["dtype"], case["regime"],
                         case.get("check", "value"))
-        if spec.api not in by_api:
-            by_api[spec.api] = [e for e in applicable if e.matches_api(spec.api)]
-        entry = next((e for e in by_api[spec.api] if e.matches(spec)), None)
+        if spec.api not in by_api:  # ordinary entries before precision ones, as in a run
+            by_api[spec.api] = sorted((e for e in applicable if e.matches_api(spec.api)),
+                                      key=lambda e: e.max_ulp)
+        entry = next((e for e in by_api[spec.api] if e.matches(spec, ceilings)), None)
         agreed = case["outcome"] in AGREED
         if crashed(case):
             verdict = "error"
+        elif (entry is not None and entry.max_ulp and not agreed
+              and not str(case.get("message", "")).startswith("precision:")):
+            verdict = "error" if case["outcome"] == "error" else "fail"
         elif entry is not None:
             verdict = "XPASS" if agreed else "xfail"
         else:

@@ -365,13 +365,17 @@ def backend_versions(backends: Mapping[str, Mapping[str, Any]]) -> dict[str, str
 
 
 def registry_info(collector: Collector, registry_path: str | None,
-                  filtered: bool = False, device: str = "cpu") -> dict[str, Any]:
+                  filtered: bool = False, device: str = "cpu",
+                  max_ulp: str | None = None) -> dict[str, Any]:
     """Applied entries, and entries that matched no case of this run (to be reported).
 
     An entry counts as *unmatched* only when its distribution's backend ran unfiltered
-    (no --kind/--dtype/--regime): otherwise it may simply not have been selected.
+    (no --kind/--dtype/--regime): otherwise it may simply not have been selected; a
+    precision entry only in a run with a --max-ulp ceiling (``max_ulp``) for its dtypes.
     """
+    from .cases import DTYPES
     from .registry import DEFAULT_PATH, device_kind, installed_version, keras_backend, load_registry
+    from .tolerance import parse_ulp_ceilings
 
     entries = load_registry(registry_path or DEFAULT_PATH)
     used = Counter((r["divergence"].get("file", ""), r["divergence"]["index"])
@@ -385,6 +389,7 @@ def registry_info(collector: Collector, registry_path: str | None,
                               else [info.get("name", ""), *info.get("packages", [])])}
     onednn = onednn_state(collector.backends)
     xla = onednn_state(collector.backends, "xla_onednn_softmax")
+    ceilings = parse_ulp_ceilings(max_ulp) if max_ulp else {}
     unmatched, not_checked = [], []
     for e in entries:
         if used[e.key]:
@@ -394,7 +399,10 @@ def registry_info(collector: Collector, registry_path: str | None,
                "dtypes": e.dtypes, "regimes": e.regimes, "versions": e.versions_text}
         installed = versions.get(dist) or installed_version(e.requirement.name)
         unmet = e.unmet(versions)
-        if e.devices is not None and device_kind(device) not in e.devices:
+        if e.max_ulp and not set(e.dtypes or DTYPES) & set(ceilings):
+            not_checked.append(row | {"why": "a precision entry: this run has no --max-ulp "
+                                             f"ceiling for {list(e.dtypes or DTYPES)}"})
+        elif e.devices is not None and device_kind(device) not in e.devices:
             not_checked.append(row | {"why": f"for devices {list(e.devices)}; this run is on {device}"})
         elif e.keras_backend is not None and keras_backend() not in e.keras_backend:
             not_checked.append(row | {"why": f"Keras backend {keras_backend()} is not one of "
@@ -460,7 +468,7 @@ def run_registry_info(collector: Collector, opt: Any) -> dict[str, Any]:
     """:func:`registry_info` for a run's options, computed once per set of records (the
     results file and the terminal summary both report it; each pass reads the registry)."""
     key = (len(collector.records), getattr(opt, "registry", None), _filtered(opt),
-           getattr(opt, "device", None) or "cpu")
+           getattr(opt, "device", None) or "cpu", getattr(opt, "max_ulp", None))
     cached = collector.registry_cache
     if cached is None or cached[0] != key:
         cached = collector.registry_cache = (key, registry_info(collector, *key[1:]))

@@ -10,7 +10,14 @@ import pytest
 
 from conformance.cases import CaseSpec
 from conformance.paths import run_paths
-from conformance.plugin import CONTEXT_LOST_NOTE, State, context_lost, get_state, reproducer
+from conformance.plugin import (
+    CONTEXT_LOST_NOTE,
+    PrecisionFailed,
+    State,
+    context_lost,
+    get_state,
+    reproducer,
+)
 from conformance.registry import (
     installed_version,
     runs_tensorflow,
@@ -45,8 +52,10 @@ def test_case(case_spec: CaseSpec, request: pytest.FixtureRequest) -> None:
     if result.outcome != "pass":
         repro = reproducer(case_spec, conformance_state.adapters[case_spec.backend],
                            request.config.option.device)
-        pytest.fail(f"{case_spec.id}: {result.outcome}: {result.message}\n  reproduce: {repro}",
-                    pytrace=False)
+        text = f"{case_spec.id}: {result.outcome}: {result.message}\n  reproduce: {repro}"
+        if result.outcome == "fail" and result.message.startswith("precision:"):
+            raise PrecisionFailed(text, pytrace=False)
+        pytest.fail(text, pytrace=False)
 
 
 def test_backend_available(adapter_name: str, conformance_state: State,

@@ -425,3 +425,64 @@ def test_max_ulp_fails_a_float64_answer_at_float32_precision(tmp_path: Path) -> 
     repro = _run(argv[1:], tmp_path)
     text = repro.communicate(timeout=120)[0]
     assert repro.returncode == 1 and "outcome: fail: precision: " in text, text
+
+
+OFF_BY_1E6 = LOW_PRECISION.replace("backend, bindings = numpy_adapter(\"low\", [", '''
+def sigmoid_off(x):
+    return sigmoid(x) * (1 + 1e-6)  # outside float64's rtol: a tolerance failure
+
+backend, bindings = numpy_adapter("low", [numpy_binding("low.sigmoid_off", sigmoid_off, "sigmoid"),
+                                          ''')
+
+PRECISION_ENTRIES = "".join(f"""
+[[divergence]]
+binding = "{api}"
+check = "value"
+dtypes = ["float64"]
+versions = "low>=0"
+max_ulp = true
+reason = "rounded once to float32"
+source = "tests/test_plugins.py"
+""" for api in ("low.sigmoid", "low.sigmoid_rounded", "low.sigmoid_off"))
+
+
+def test_a_precision_entry_absorbs_a_precision_failure_and_nothing_else(tmp_path: Path) -> None:
+    """Without a ceiling, precision entries are not applied (and say why); under
+    --max-ulp float64=2**20 the float32-rounded answer xfails, the exact one XPASSes
+    (strict: the entry is stale for it) and the answer 1e-6 off still fails: its tolerance,
+    not the ceiling, is what it misses. rematch gives the file the same verdicts."""
+    import json
+
+    from conformance.cli import main
+
+    (tmp_path / "pl_off.py").write_text(OFF_BY_1E6)
+    registry = tmp_path / "precision.toml"
+    registry.write_text(PRECISION_ENTRIES)
+    base = ["-m", "pytest", "conformance", "--adapter", "pl_off", "--backend", "plugin", "-q",
+            "-p", "no:cacheprovider", "--dtype", "float64", "--regime", "typical",
+            "--registry", str(registry)]
+    runs = {name: _run([*base, f"--results={tmp_path / name}.json", *extra], tmp_path)
+            for name, extra in {"default": [], "ceiling": ["--max-ulp", "float64=2**20"]}.items()}
+    out = {name: run.communicate(timeout=120)[0] for name, run in runs.items()}
+    doc = {name: json.loads((tmp_path / f"{name}.json").read_text()) for name in runs}
+    outcomes = {name: {c["binding"]: c["outcome"] for c in d["cases"]} for name, d in doc.items()}
+    assert outcomes["default"] == {"low.sigmoid": "pass", "low.sigmoid_rounded": "pass",
+                                   "low.sigmoid_off": "fail"}, out["default"]
+    assert [row["why"] for row in doc["default"]["registry"]["not_checked"]] == [
+        "a precision entry: this run has no --max-ulp ceiling for ['float64']"] * 3
+    assert outcomes["ceiling"] == {"low.sigmoid": "xpass", "low.sigmoid_rounded": "xfail",
+                                   "low.sigmoid_off": "fail"}, out["ceiling"]
+    # the off case and the strict XPASS fail; test_backend_available passes
+    assert "2 failed, 1 passed, 1 xfailed" in out["ceiling"], out["ceiling"]
+    off = next(c for c in doc["ceiling"]["cases"] if c["binding"] == "low.sigmoid_off")
+    assert off["message"].startswith("values:"), off["message"]
+    assert main(["rematch", str(tmp_path / "ceiling.json"), "--registry", str(registry)]) == 1
+    from conformance.registry import load_registry
+    from conformance.rematch import rematch, run_description
+
+    rows = rematch(doc["ceiling"], load_registry(registry), **run_description(doc["ceiling"]))
+    assert {r["id"].split("[")[0]: r["verdict"] for r in rows} == {
+        "low.sigmoid": "XPASS", "low.sigmoid_rounded": "xfail", "low.sigmoid_off": "fail"}
+    rows = rematch(doc["default"], load_registry(registry), **run_description(doc["default"]))
+    assert {r["id"].split("[")[0]: r["verdict"] for r in rows} == {
+        "low.sigmoid": "pass", "low.sigmoid_rounded": "pass", "low.sigmoid_off": "fail"}

@@ -264,3 +264,36 @@ def test_a_registry_path_that_does_not_exist_is_an_error(tmp_path: Path) -> None
     with pytest.raises(RegistryError, match=r"registry '.*nope\.toml': no such file or directory"):
         load_registry(tmp_path / "nope.toml")
     assert load_registry(tmp_path) == []  # an existing directory without entries is a choice
+
+
+def test_a_precision_entry_applies_under_a_ceiling_for_its_dtype_after_ordinary_ones(
+        tmp_path: Path) -> None:
+    """``max_ulp = true``: matched only in a run with a --max-ulp ceiling for the case's
+    dtype, and only where no ordinary entry matches (listed first or not)."""
+    text = _write(tmp_path / "r.toml", {"binding": "x.f"}, {"binding": "x.f"}).read_text()
+    first, second = text.split("[[divergence]]")[1:]
+    (tmp_path / "r.toml").write_text(  # the precision entry first, the ordinary one for extreme
+        "[[divergence]]" + first.replace('check = "value"', 'check = "value"\nmax_ulp = true')
+        + "[[divergence]]" + second.replace('check = "value"',
+                                            'check = "value"\nregimes = ["extreme"]'))
+    precision, ordinary = entries = load_registry(tmp_path)
+    assert precision.max_ulp and not ordinary.max_ulp
+    typical, extreme = (CaseSpec("x.f", "x", "float16", r) for r in ("typical", "extreme"))
+    versions = {"numpy": "2.0"}
+    for ceilings, want in ((None, (None, ordinary)), ({"float32": 64.0}, (None, ordinary)),
+                           ({"float16": 1.0}, (precision, ordinary))):
+        find = matcher(entries, versions, "cpu", ceilings)
+        assert (match(entries, typical, versions, "cpu", ceilings),
+                match(entries, extreme, versions, "cpu", ceilings)) == want
+        assert (find(typical), find(extreme)) == want
+
+
+@pytest.mark.parametrize(("line", "problem"), [
+    ('max_ulp = "yes"', "max_ulp must be true or false, got 'yes'"),
+    ('max_ulp = true\ncheck = "any"', "a max_ulp entry names a value or gradient check"),
+])
+def test_a_malformed_precision_entry_is_refused(tmp_path: Path, line: str, problem: str) -> None:
+    text = _write(tmp_path / "r.toml", {"binding": "x.f"}).read_text()
+    (tmp_path / "r.toml").write_text(text.replace('check = "value"\n', "") + line + "\n")
+    with pytest.raises(RegistryError, match=problem):
+        load_registry(tmp_path)
