@@ -155,8 +155,10 @@ class State:
         for loaded in self.adapters.values():
             if loaded.backend is not None:
                 out.setdefault(loaded.backend.name.lower(), loaded.backend.version)
-                for dist in loaded.backend.packages:  # each package at its own version
-                    out.setdefault(dist.lower(), installed_version(dist) or loaded.backend.version)
+                for dist in loaded.backend.packages:  # each package at its own version, if
+                    version = installed_version(dist)  # installed (never the backend's: see
+                    if version:                        # results.backend_versions)
+                        out.setdefault(dist.lower(), version)
         return out
 
 

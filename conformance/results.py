@@ -360,7 +360,11 @@ def backend_versions(backends: Mapping[str, Mapping[str, Any]]) -> dict[str, str
         own = info.get("package_versions") or {}
         for dist in [info.get("name", ""), *info.get("packages", [])]:
             version = info.get("version") if dist == info.get("name") else own.get(dist)
-            versions.setdefault(dist.lower(), version or info.get("version"))
+            # a package not installed under that name (Keras lists "tensorflow" beside
+            # "tensorflow-cpu") has no version: never the backend's own (Keras' 3.15.1 for
+            # tensorflow made every TensorFlow entry inapplicable in rematch)
+            if version:
+                versions.setdefault(dist.lower(), version)
     return versions
 
 

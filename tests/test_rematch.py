@@ -104,3 +104,25 @@ def test_versions_and_device_can_be_given_and_cli_exits_on_failures(tmp_path: Pa
     assert main(["rematch", str(bad)]) == 2  # a foreign file: one message, no traceback
     assert "'schema' is None" in capsys.readouterr().err
 
+
+
+def test_a_package_without_a_version_never_takes_its_backends() -> None:
+    """Keras lists "tensorflow" beside "tensorflow-cpu" (only the latter installed): its
+    record came first in a results file (backends sorted by name) and lent "tensorflow"
+    Keras' version, 3.15.1, under which no TensorFlow entry applied in rematch (293 of the
+    default pins' xfails turned to fails, 2026-12-06)."""
+    backends = {
+        "keras": {"name": "keras", "version": "3.15.1",
+                  "packages": ["keras", "tensorflow", "tensorflow-cpu"],
+                  "package_versions": {"keras": "3.15.1", "tensorflow": None,
+                                       "tensorflow-cpu": "2.21.0"}},
+        "tensorflow": {"name": "tensorflow", "version": "2.21.0",
+                       "packages": ["tensorflow", "tensorflow-cpu"],
+                       "package_versions": {"tensorflow": None, "tensorflow-cpu": "2.21.0"}},
+    }
+    from conformance.results import backend_versions
+
+    assert backend_versions(backends) == {"keras": "3.15.1", "tensorflow": "2.21.0",
+                                          "tensorflow-cpu": "2.21.0"}
+    del backends["tensorflow"]  # Keras alone: no tensorflow version at all, not Keras'
+    assert "tensorflow" not in backend_versions(backends)
