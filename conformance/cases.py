@@ -101,11 +101,15 @@ def parse_case_id(text: str) -> tuple[str, str, str, str]:
     return m["api"], m["dtype"], m["regime"], m["check"] or "value"
 
 
+def did_you_mean(value: str, known: Sequence[str], cutoff: float = 0.75) -> str:
+    """``"; did you mean 'a' or 'b'?"`` with the (up to three) names nearest ``value``, or ''."""
+    close = difflib.get_close_matches(value, list(known), n=3, cutoff=cutoff)
+    return f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+
+
 def not_one_of(what: str, value: str, known: Sequence[str]) -> str:
     """The message for a ``value`` of ``what`` that is none of ``known``, nearest names first."""
-    close = difflib.get_close_matches(value, list(known), n=3, cutoff=0.75)
-    hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
-    return f"{what} {value!r} is not one of {', '.join(known)}{hint}"
+    return f"{what} {value!r} is not one of {', '.join(known)}{did_you_mean(value, known)}"
 
 
 def check_case(binding: Binding, dtype: str, regime: str, check: str, *,

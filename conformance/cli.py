@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import os
 import sys
@@ -276,6 +275,7 @@ def _flushed_rerun(binding: Any, backend: Any, spec: Any, result: Any) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from .cases import did_you_mean
     from .loader import load_all
     from .test_conformance import binding_info
 
@@ -299,11 +299,9 @@ def cmd_list(args: argparse.Namespace) -> int:
                         for lo in loaded_all.values() for b in lo.bindings})
         what = "--reference" if args.reference else "--api"
         value = args.reference or args.api
-        close = difflib.get_close_matches(value, known, n=3, cutoff=0.6)
         print(f"conformance list: no binding matches {what} {value!r} (a substring of the "
               f"{'reference function' if args.reference else 'API'} name)"
-              + (f"; did you mean {' or '.join(map(repr, close))}?" if close else ""),
-              file=sys.stderr)
+              + did_you_mean(value, known, cutoff=0.6), file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(rows, indent=1))

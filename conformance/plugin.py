@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,8 +92,6 @@ def pytest_configure(config: pytest.Config) -> None:
     global _IN_WORKER
     _IN_WORKER = hasattr(config, "workerinput")
     if not _IN_WORKER:  # the results file's wall_s: configuration to the file's writing
-        import time
-
         collector.started = time.monotonic()
 
 
@@ -334,7 +333,7 @@ CONTEXT_LOST_NOTE = ("; the accelerator context of this process is lost (a stick
 
 class PrecisionFailed(pytest.fail.Exception):  # type: ignore[misc, name-defined]
     """A case within its tolerance that fails a --max-ulp ceiling (its message starts with
-    ``precision:``): what a precision entry of the registry expects, and all it expects."""
+    runner.PRECISION): what a precision entry of the registry expects, and all it expects."""
 
 
 def context_lost(message: str | None) -> bool:

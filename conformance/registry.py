@@ -40,7 +40,8 @@ device names it. An entry that matches no case is reported at the end of the run
 
 A *precision entry* (``max_ulp = true``) explains a result that is within the dtype's
 tolerance but further from the reference than a ``--max-ulp`` ceiling allows (float64
-results computed in float32 arithmetic: the default tolerance, rtol 1e-7, passes them). It
+results computed in float32 arithmetic, or by a float64 formula that cancels: the default
+tolerance, rtol 1e-7, passes them). It
 applies only in a run with a ceiling for the case's dtype, after every ordinary entry, and
 absorbs only that ``precision:`` failure: the case xfails (strictly: within the ceiling, it
 XPASSes) while a case that misses its tolerance still fails.

@@ -28,6 +28,7 @@ from .cases import CaseSpec
 from .registry import DEFAULT_PATH, Divergence, load_registry
 from .report.merge import load_results
 from .results import CRASHED, backend_versions
+from .runner import PRECISION
 from .tolerance import parse_ulp_ceilings
 
 AGREED = ("pass", "xpass")
@@ -82,7 +83,7 @@ def rematch(doc: Mapping[str, Any], entries: Iterable[Divergence], *, device: st
         if crashed(case):
             verdict = "error"
         elif (entry is not None and entry.max_ulp and not agreed
-              and not str(case.get("message", "")).startswith("precision:")):
+              and not str(case.get("message", "")).startswith(PRECISION)):
             verdict = "error" if case["outcome"] == "error" else "fail"
         elif entry is not None:
             verdict = "XPASS" if agreed else "xfail"

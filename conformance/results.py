@@ -30,6 +30,7 @@ import platform
 import re
 import shlex
 import tempfile
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -444,8 +445,6 @@ def write_results(path: Path, collector: Collector, config: Any, state: Any) -> 
                                                "threads", "max_ulp")}
     info = run_registry_info(collector, opt)
     created = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-    import time
-
     wall = None if collector.started is None else round(time.monotonic() - collector.started, 3)
     doc = build_document(collector, jsonable(options), info, created, wall_s=wall)
     write_atomic(path, dumps_document(doc))

@@ -25,7 +25,7 @@ from conformance.registry import (
     xla_onednn_softmax,
 )
 from conformance.results import jsonable
-from conformance.runner import run_case
+from conformance.runner import PRECISION, run_case
 
 
 def test_case(case_spec: CaseSpec, request: pytest.FixtureRequest) -> None:
@@ -53,7 +53,7 @@ def test_case(case_spec: CaseSpec, request: pytest.FixtureRequest) -> None:
         repro = reproducer(case_spec, conformance_state.adapters[case_spec.backend],
                            request.config.option.device)
         text = f"{case_spec.id}: {result.outcome}: {result.message}\n  reproduce: {repro}"
-        if result.outcome == "fail" and result.message.startswith("precision:"):
+        if result.outcome == "fail" and result.message.startswith(PRECISION):
             raise PrecisionFailed(text, pytrace=False)
         pytest.fail(text, pytrace=False)
 

@@ -105,7 +105,6 @@ def test_versions_and_device_can_be_given_and_cli_exits_on_failures(tmp_path: Pa
     assert "'schema' is None" in capsys.readouterr().err
 
 
-
 def test_a_package_without_a_version_never_takes_its_backends() -> None:
     """Keras lists "tensorflow" beside "tensorflow-cpu" (only the latter installed): its
     record came first in a results file (backends sorted by name) and lent "tensorflow"

@@ -353,8 +353,7 @@ def run_diff(api_a: str, api_b: str, *, dtype: str = "float32", adapters: list[s
 
 def _suggest(api: str) -> str:
     """Close binding names from the built-in adapters whose prefix matches."""
-    import difflib
-
+    from ..cases import did_you_mean
     from ..loader import load_all
 
     names = []
@@ -363,8 +362,7 @@ def _suggest(api: str) -> str:
             names += [b.api for b in loaded.bindings]
     except Exception:
         return ""
-    close = difflib.get_close_matches(api, names, n=5, cutoff=0.6)
-    return f"; did you mean one of {close}?" if close else ""
+    return did_you_mean(api, names, cutoff=0.6)
 
 
 def render_diff(r: DiffResult) -> str:
