@@ -41,6 +41,10 @@ SPARSE_LOGPROB_5 = (*_COMMON, "near_01", "extreme", "ignore_index")
 CLASS_WEIGHT = (0.5, 1.0, 2.0, 1.5, 0.25)
 # conformance/regimes.py LINEAR_FEATURES less many_classes (C = 5 everywhere else)
 LINEAR_5 = ("typical", "large", "ties", "ignore_index", "single", "vector", "empty", "nan_inf")
+# ATen's EPSILON (aten/src/ATen/native/Loss.cpp, cuda/Loss.cu: ``constexpr float EPSILON =
+# 1e-12``) is a float: every dtype, float64 included, uses 1e-12 rounded to float32,
+# 4.0e-9 below 1e-12 (float(np.float32(1e-12))).
+ATEN_EPSILON = 9.999999960041972e-13
 
 
 def clamp_grad_at_bound(version: str, bounds: str = "scalar") -> float:
@@ -219,13 +223,14 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
     # -- binary cross-entropy ---------------------------------------------------------
     family("binary_cross_entropy", "binary_cross_entropy", F.binary_cross_entropy,
            conventions={"log_clamp": -100.0}, module=("torch.nn.BCELoss()", nn.BCELoss()),
-           # The backward is (p - t) / max(p (1 - p), 1e-12), not the derivative of the
-           # clamped forward (binary_cross_entropy_backward, EPSILON = 1e-12); the target's
-           # is -logit(p), unclamped (FunctionsManual.cpp: binary_cross_entropy_target_backward).
-           grad_conventions={"grad_eps": 1e-12, "target_grad_clamped": False},
+           # The backward is (p - t) / max(p (1 - p), EPSILON), not the derivative of the
+           # clamped forward (binary_cross_entropy_backward); the target's is -logit(p),
+           # unclamped (FunctionsManual.cpp: binary_cross_entropy_target_backward).
+           grad_conventions={"grad_eps": ATEN_EPSILON, "target_grad_clamped": False},
            pair="binary_cross_entropy_with_logits",
            info={"input_space": "probabilities", "labels": "soft", "epsilon":
-                 "each log term clamped >= -100; backward divides by max(p(1-p), 1e-12)",
+                 "each log term clamped >= -100; backward divides by max(p(1-p), "
+                 "float32(1e-12))",
                  "where": (f"{FUNCTIONAL}:binary_cross_entropy",
                            f"{DECOMP}:binary_cross_entropy, binary_cross_entropy_backward")})
     bce_logits = {"input_space": "logits", "labels": "soft",
@@ -474,12 +479,12 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
                module=None if margin else ("torch.nn.MarginRankingLoss()",
                                            nn.MarginRankingLoss()))
     cosine = {"input_space": "real", "labels": "pm1", "kink_grad": clamp,
-              "epsilon": "1e-12 added to each squared norm (ATen EPSILON)",
+              "epsilon": "float32(1e-12) added to each squared norm (ATen EPSILON)",
               "where": (f"{FUNCTIONAL}:cosine_embedding_loss",
                         "aten/src/ATen/native/Loss.cpp:cosine_embedding_loss")}
     for margin in (0.0, 0.5):
         family("cosine_embedding_loss", "cosine_embedding", F.cosine_embedding_loss,
-               conventions={"margin": margin, "eps": 1e-12},
+               conventions={"margin": margin, "eps": ATEN_EPSILON},
                kwargs={"margin": margin} if margin else {},
                grad_conventions={"grad_at_margin": at_bound}, args=("x1", "x2", "y_true"),
                info={**cosine, "defaults": "margin=0.0, the last axis is the feature axis"},

@@ -171,7 +171,8 @@ def binary_cross_entropy_vjp(
     [eps, 1 - eps]; ``grad_at_clip`` exactly at a bound: 1 for torch.clamp and
     tf.clip_by_value, 0.5 for jnp.clip); zero where log_clamp is active.
     ``grad_eps``: torch BCELoss's backward is not the derivative of its clamped forward but
-    (p - t) / max(p (1 - p), grad_eps) with grad_eps = 1e-12; set it to reproduce that.
+    (p - t) / max(p (1 - p), grad_eps) with grad_eps = float32(1e-12) (ATen's EPSILON is a
+    float); set it to reproduce that.
     """
     p, t = _pair(y_pred, y_true, logits=False)
     clip_eps, log_eps, log_clamp, ls = _bce_options(clip_eps, log_eps, log_clamp, label_smoothing)
