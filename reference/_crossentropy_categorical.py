@@ -24,6 +24,7 @@ from ._crossentropy_common import (
     smooth_categorical,
     sum_except,
 )
+from ._loss_common import EXT, exact_products, exact_sums, to64
 from ._reduce import kept, reduce_loss
 from ._validate import (
     as_float64,
@@ -78,13 +79,66 @@ def _normalized_clipped(
 
 
 def _through_renormalize(
-    h: np.ndarray, q: np.ndarray, s: np.ndarray, axis: int, renormalize: bool
+    h: np.ndarray, q: np.ndarray, s: np.ndarray, p: np.ndarray, axis: int, renormalize: bool
 ) -> np.ndarray:
-    """dL/dp from h = dL/dq, q = p / S: (h_j - Σ_i h_i q_i) / S."""
+    """dL/dp from h = dL/dq, q = p / S:
+    (h_j - Σ_i h_i q_i) / S = (h_j (S - p_j) - Σ_{i≠j} h_i p_i) / S².
+
+    Formed as on the left, h_j - Σ h_i q_i cancels where q_j is near 1 (only the other
+    classes' share is left, and q's rounding is 1e-16 / (1 - q_j) of it: 1e-9 relative on
+    near_01). On the right, S - p_j and Σ_{i≠j} h_i p_i are exact sums of exact products and
+    the quotient is taken in extended precision; the left form stays where an input is not
+    finite or S = 0."""
     if not renormalize:
         return h
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (h - np.sum(_xlog(q, h), axis=axis, keepdims=True)) / s
+        plain = (h - np.sum(_xlog(q, h), axis=axis, keepdims=True)) / s
+    hl, pl = np.moveaxis(h, axis, -1), np.moveaxis(p, axis, -1)
+    s_hi, s_lo = (x[..., None] for x in exact_sums(pl))
+    r_hi, r_lo = _exact_rest(pl, s_hi, s_lo)
+    a, ae = exact_products(hl, pl)  # h_i p_i
+    hp_hi, hp_lo = (np.broadcast_to(x[..., None], pl.shape)
+                    for x in exact_sums(np.concatenate([a, ae], axis=-1)))
+    b, be = exact_products(hl, r_hi)
+    n_hi, n_lo = exact_sums(np.stack([b, be, hl * r_lo, -hp_hi, -hp_lo, a, ae], axis=-1))
+    s_ext = s_hi.astype(EXT) + s_lo.astype(EXT)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        exact = to64((n_hi.astype(EXT) + n_lo.astype(EXT)) / (s_ext * s_ext))
+    ok = np.isfinite(pl).all(axis=-1, keepdims=True) & np.isfinite(hl).all(axis=-1, keepdims=True)
+    return np.where(np.moveaxis(ok & (s_hi > 0), -1, axis), np.moveaxis(exact, -1, axis), plain)
+
+
+def _exact_rest(pl: np.ndarray, s_hi: np.ndarray, s_lo: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """S - p_j = the other classes' sum (classes on the last axis; S = s_hi + s_lo), as
+    hi + lo."""
+    shape = pl.shape
+    return exact_sums(np.stack([np.broadcast_to(s_hi, shape), np.broadcast_to(s_lo, shape), -pl],
+                               axis=-1))
+
+
+def _log_and_complement(
+    o: np.ndarray, q: np.ndarray, p: np.ndarray, ax: int, renormalize: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """(log o, 1 - o) for o = clip(q), q = p / S.
+
+    Renormalised, q is a rounded quotient: near 1 its rounding (1.1e-16 absolute) is a
+    relative error of 1e-16 / (1 - q) in log q and 1 - q. Where q > 1/2 and the clip passes
+    it, both come instead from (S - p) / S, with S - p = the other classes' sum, exact."""
+    with np.errstate(divide="ignore"):
+        log_o, u = np.log(o), 1.0 - o
+    if not renormalize:
+        return log_o, u
+    pl = np.moveaxis(p, ax, -1)
+    s_hi, s_lo = (x[..., None] for x in exact_sums(pl))
+    d_hi, d_lo = _exact_rest(pl, s_hi, s_lo)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rest = (d_hi.astype(EXT) + d_lo.astype(EXT)) / (s_hi.astype(EXT) + s_lo.astype(EXT))
+    ok = np.moveaxis(np.isfinite(pl).all(axis=-1, keepdims=True) & (s_hi > 0), -1, ax)
+    ok = ok & (o == q) & (q > 0.5)
+    rest = np.moveaxis(to64(rest), -1, ax)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(ok, np.log1p(-rest), log_o), np.where(ok, rest, u)
 
 
 def categorical_cross_entropy(
@@ -112,9 +166,9 @@ def categorical_cross_entropy(
     p, t, ax = _soft(y_pred, y_true, axis, probabilities=True, renormalize=renormalize)
     clip_eps = check_clip_eps(clip_eps)
     t = smooth_categorical(t, check_label_smoothing(label_smoothing), p.shape[ax])
-    o, _, _, _ = _normalized_clipped(p, ax, renormalize, clip_eps, 1.0)
-    with np.errstate(divide="ignore"):  # log 0 = -inf: the loss is +inf where t > 0
-        values = -np.sum(_xlog(t, np.log(o)), axis=ax)
+    o, _, q, _ = _normalized_clipped(p, ax, renormalize, clip_eps, 1.0)
+    log_o, _ = _log_and_complement(o, q, p, ax, renormalize)  # log 0 = -inf: +inf where t > 0
+    values = -np.sum(_xlog(t, log_o), axis=ax)
     return reduce_loss(values, reduction, sample_weight=sample_weight)
 
 
@@ -141,12 +195,13 @@ def categorical_cross_entropy_vjp(
     t = smooth_categorical(t, ls, p.shape[ax])
     o, mask, q, s = _normalized_clipped(p, ax, renormalize, clip_eps, grad_at_clip)
     if wrt_target(wrt):
-        with np.errstate(divide="ignore"):
-            return _per_class(g, t, ax, reduction, sample_weight, -(1.0 - ls) * np.log(o))
+        log_o, _ = _log_and_complement(o, q, p, ax, renormalize)
+        return _per_class(g, t, ax, reduction, sample_weight, -(1.0 - ls) * log_o)
     with np.errstate(divide="ignore"):
         h = -_xlog(t, mask / o)
-    d = _through_renormalize(h, q, s, ax, renormalize)
+    d = _through_renormalize(h, q, s, p, ax, renormalize)
     return _per_class(g, t, ax, reduction, sample_weight, d)
+
 
 
 def _per_class(g: Any, t: np.ndarray, ax: int, reduction: str, sample_weight: Any,
@@ -296,11 +351,11 @@ def categorical_focal_cross_entropy(
     clip_eps = check_clip_eps(clip_eps)
     a = _focal_alpha(alpha, p.shape[ax], ax, p.ndim)
     t = smooth_categorical(t, check_label_smoothing(label_smoothing), p.shape[ax])
-    o, _, _, _ = _normalized_clipped(p, ax, renormalize, clip_eps, 1.0)
-    u = 1.0 - o  # exact for o >= 1/2 (Sterbenz)
+    o, _, q, _ = _normalized_clipped(p, ax, renormalize, clip_eps, 1.0)
+    log_o, u = _log_and_complement(o, q, p, ax, renormalize)
     f = u * u if gamma == 2.0 else np.power(u, gamma)
     with np.errstate(divide="ignore", invalid="ignore"):
-        values = -np.sum(_xlog(a * t * f, np.log(o)), axis=ax)
+        values = -np.sum(_xlog(a * t * f, log_o), axis=ax)
     return reduce_loss(values, reduction, sample_weight=sample_weight)
 
 
@@ -330,16 +385,16 @@ def categorical_focal_cross_entropy_vjp(
     ls = check_label_smoothing(label_smoothing)
     t = smooth_categorical(t, ls, p.shape[ax])
     o, mask, q, s = _normalized_clipped(p, ax, renormalize, clip_eps, grad_at_clip)
-    u = 1.0 - o
+    log_o, u = _log_and_complement(o, q, p, ax, renormalize)
     with np.errstate(divide="ignore", invalid="ignore"):
         f = u * u if gamma == 2.0 else np.power(u, gamma)
         if wrt_target(wrt):
             return _per_class(g, t, ax, reduction, sample_weight,
-                              (1.0 - ls) * _xlog(a * f, -np.log(o)))
+                              (1.0 - ls) * _xlog(a * f, -log_o))
         df = 2.0 * u if gamma == 2.0 else (gamma * np.power(u, gamma - 1.0) if gamma else 0 * u)
-        inner = _xlog(df, -np.log(o)) + f / o
+        inner = _xlog(df, -log_o) + f / o
         h = -_xlog(a * t, mask * inner)
-    d = _through_renormalize(h, q, s, ax, renormalize)
+    d = _through_renormalize(h, q, s, p, ax, renormalize)
     return _per_class(g, t, ax, reduction, sample_weight, d)
 
 

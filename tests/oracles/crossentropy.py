@@ -648,6 +648,15 @@ def _build() -> list[OracleCase]:
     for fn in ("softmax_cross_entropy", "poly1_cross_entropy"):
         _add(cases, fn, "confident", (Xc, Tc))
     _add(cases, "sparse_softmax_cross_entropy", "confident", (Xc, np.array([0, 0, 0, 1])))
+    # confident probabilities renormalised (Keras): the gradient's (T - t_j / q_j) / S cancels
+    # where q_j is near 1 (the reference was 5e-10 to 1.8e-9 off here before 2026-12-06)
+    Pn = np.array([[1 - 1e-7, 4e-8, 6e-8], [0.999999, 7e-7, 3e-7], [2e-7, 1 - 3e-7, 1e-7],
+                   [0.3, 0.7 - 1e-9, 1e-9]]) * np.array([[1.0], [1.7], [0.3], [1.0]])
+    Tn = np.eye(3)[[0, 0, 1, 1]]
+    for fn in ("categorical_cross_entropy", "categorical_focal_cross_entropy"):
+        _add(cases, fn, "confident_renormalized", (Pn, Tn), renormalize=True, clip_eps=1e-7)
+        _add(cases, fn, "confident_renormalized_smoothed", (Pn, Tn), renormalize=True,
+             clip_eps=1e-7, label_smoothing=0.1)
     return cases
 
 
