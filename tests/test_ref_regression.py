@@ -12,6 +12,7 @@ import pytest
 
 import reference
 from reference import regression as R
+from tests._ulp import max_ulp
 
 # The root means (always reduced) and the Brier scores (probability inputs) have their own
 # tests at the end of this file; squared_norm takes one input (no y_true, no reduction).
@@ -163,6 +164,21 @@ def test_poisson_conventions():
     np.testing.assert_allclose(full, p - t * np.log(p + 1e-8) + stir, rtol=1e-14)
     np.testing.assert_allclose(R.poisson_nll_log_input(np.log(p[1:]), t[1:]),
                                R.poisson_nll(p[1:], t[1:]), rtol=1e-13)
+
+
+def test_poisson_log_of_rate_plus_eps_is_exact():
+    # log(p + eps) near p = 1 is ~eps: p + eps rounded (even to 64 bits) would cost 1e-12
+    # relative there (the reference was 5e-13 off before 2026-12-06); the exact sum keeps it
+    mpmath.mp.dps = 50
+    p = np.array([1.0, 1.0 - 2**-53, 0.5, 3.0, 1e-9])
+    t = np.array([2.0, 1.0, 1.0, 0.0, 4.0])
+    for eps in (1e-7, 1e-8):
+        exact = [-mpmath.log(mpmath.mpf(float(a)) + mpmath.mpf(eps)) for a in p]
+        got = reference.VJPS["poisson_nll"](np.ones(5), p, t, eps=eps, wrt="y_true")
+        assert max_ulp(got, exact) <= 1.0
+        exact = [mpmath.mpf(float(a)) - mpmath.mpf(float(b)) * (-e)
+                 for a, b, e in zip(p, t, exact, strict=True)]
+        assert max_ulp(R.poisson_nll(p, t, eps=eps), exact) <= 1.0
 
 
 def test_cosine_eps_modes():
