@@ -200,7 +200,42 @@ def categorical_cross_entropy_vjp(
     with np.errstate(divide="ignore"):
         h = -_xlog(t, mask / o)
     d = _through_renormalize(h, q, s, p, ax, renormalize)
+    if renormalize:
+        d = _renormalized_ce_grad(t * mask, p, ax, d)
     return _per_class(g, t, ax, reduction, sample_weight, d)
+
+
+def _renormalized_ce_grad(w: np.ndarray, p: np.ndarray, ax: int, d: np.ndarray) -> np.ndarray:
+    """The cross-entropy's dl/dp through q = p / S, from the inputs alone:
+    d_j = (T p_j - w_j S) / (p_j S), w = t times the clip's derivative, T = Σ w, S = Σ p.
+
+    h_i q_i = -w_i exactly (the clip passes q_i wherever w_i != 0), so the quotient rule's
+    (h_j - Σ h_i q_i) / S is (T - w_j S / p_j) / S, with no rounded q in it: T p_j - w_j S
+    is an exact sum of exact products, the quotient taken in extended precision (within
+    1 ULP where the soft-target gradient cancels, which the general form loses to q's
+    rounding: 14.6 ULP on its oracle's renormalized case). ``d`` stays where an input is
+    not finite, p_j = 0 or S = 0."""
+    wl, pl = np.moveaxis(w, ax, -1), np.moveaxis(p, ax, -1)
+    # d is homogeneous of degree -1 in p: a row whose largest p is below 1 is scaled up by
+    # a power of 2 (exactly) so that its products do not underflow, and d scaled back
+    with np.errstate(invalid="ignore"):
+        top = np.max(np.where(np.isfinite(pl), pl, 0.0), axis=-1, keepdims=True)
+    scale = np.ldexp(1.0, -np.minimum(np.frexp(top)[1], 0))
+    pl = pl * scale
+    t_hi, t_lo = (x[..., None] for x in exact_sums(wl))
+    s_hi, s_lo = (x[..., None] for x in exact_sums(pl))
+    a, ae = exact_products(pl, t_hi)
+    b, be = exact_products(wl, s_hi)
+    n_hi, n_lo = exact_sums(np.stack([a, ae, pl * t_lo, -b, -be, -wl * s_lo], axis=-1))
+    s_ext = s_hi.astype(EXT) + s_lo.astype(EXT)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # a class the clip stops (w_j = 0) gets T / S, whatever p_j's size
+        exact = to64(scale * np.where(wl == 0, (t_hi.astype(EXT) + t_lo.astype(EXT)) / s_ext,
+                                      (n_hi.astype(EXT) + n_lo.astype(EXT))
+                                      / (pl.astype(EXT) * s_ext)))
+    ok = np.isfinite(pl).all(axis=-1, keepdims=True) & np.isfinite(wl).all(axis=-1, keepdims=True)
+    ok = np.moveaxis(ok & (s_hi > 0) & (pl > 0), -1, ax)
+    return np.where(ok, np.moveaxis(exact, -1, ax), d)
 
 
 
