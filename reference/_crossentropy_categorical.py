@@ -24,7 +24,7 @@ from ._crossentropy_common import (
     smooth_categorical,
     sum_except,
 )
-from ._loss_common import EXT, exact_products, exact_sums, to64
+from ._loss_common import EXT, exact_products, exact_rest, exact_sums, normalized_log, to64
 from ._reduce import kept, reduce_loss
 from ._validate import (
     as_float64,
@@ -95,7 +95,7 @@ def _through_renormalize(
         plain = (h - np.sum(_xlog(q, h), axis=axis, keepdims=True)) / s
     hl, pl = np.moveaxis(h, axis, -1), np.moveaxis(p, axis, -1)
     s_hi, s_lo = (x[..., None] for x in exact_sums(pl))
-    r_hi, r_lo = _exact_rest(pl, s_hi, s_lo)
+    r_hi, r_lo = exact_rest(pl, s_hi, s_lo)
     a, ae = exact_products(hl, pl)  # h_i p_i
     hp_hi, hp_lo = (np.broadcast_to(x[..., None], pl.shape)
                     for x in exact_sums(np.concatenate([a, ae], axis=-1)))
@@ -108,37 +108,18 @@ def _through_renormalize(
     return np.where(np.moveaxis(ok & (s_hi > 0), -1, axis), np.moveaxis(exact, -1, axis), plain)
 
 
-def _exact_rest(pl: np.ndarray, s_hi: np.ndarray, s_lo: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """S - p_j = the other classes' sum (classes on the last axis; S = s_hi + s_lo), as
-    hi + lo."""
-    shape = pl.shape
-    return exact_sums(np.stack([np.broadcast_to(s_hi, shape), np.broadcast_to(s_lo, shape), -pl],
-                               axis=-1))
-
 
 def _log_and_complement(
     o: np.ndarray, q: np.ndarray, p: np.ndarray, ax: int, renormalize: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(log o, 1 - o) for o = clip(q), q = p / S.
-
-    Renormalised, q is a rounded quotient: near 1 its rounding (1.1e-16 absolute) is a
-    relative error of 1e-16 / (1 - q) in log q and 1 - q. Where q > 1/2 and the clip passes
-    it, both come instead from (S - p) / S, with S - p = the other classes' sum, exact."""
+    """(log o, 1 - o) for o = clip(q), q = p / S: where renormalised and the clip passes q,
+    from :func:`normalized_log` (no loss to q's rounding near 1)."""
     with np.errstate(divide="ignore"):
         log_o, u = np.log(o), 1.0 - o
     if not renormalize:
         return log_o, u
-    pl = np.moveaxis(p, ax, -1)
-    s_hi, s_lo = (x[..., None] for x in exact_sums(pl))
-    d_hi, d_lo = _exact_rest(pl, s_hi, s_lo)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rest = (d_hi.astype(EXT) + d_lo.astype(EXT)) / (s_hi.astype(EXT) + s_lo.astype(EXT))
-    ok = np.moveaxis(np.isfinite(pl).all(axis=-1, keepdims=True) & (s_hi > 0), -1, ax)
-    ok = ok & (o == q) & (q > 0.5)
-    rest = np.moveaxis(to64(rest), -1, ax)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(ok, np.log1p(-rest), log_o), np.where(ok, rest, u)
+    _, log_q, rest = normalized_log(p, ax)
+    return np.where(o == q, log_q, log_o), np.where(o == q, rest, u)
 
 
 def categorical_cross_entropy(

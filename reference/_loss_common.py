@@ -112,3 +112,34 @@ def exact_sums(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             with np.errstate(invalid="ignore", over="ignore"):
                 hi[i] = row.sum()
     return hi.reshape(terms.shape[:-1]), lo.reshape(terms.shape[:-1])
+
+
+def exact_rest(pl: np.ndarray, s_hi: np.ndarray, s_lo: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """S - p_j = the other entries' sum (entries on the last axis; S = s_hi + s_lo, its
+    exact sum), as hi + lo."""
+    shape = pl.shape
+    return exact_sums(np.stack([np.broadcast_to(s_hi, shape), np.broadcast_to(s_lo, shape), -pl],
+                               axis=-1))
+
+
+def normalized_log(p: np.ndarray, ax: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(q, log q, 1 - q) for q = p / S, S = the sum of p along ``ax``.
+
+    q is a rounded quotient: near 1 its rounding (1.1e-16 absolute) is a relative error of
+    1e-16 / (1 - q) in log q and 1 - q. Where q > 1/2 both come instead from (S - p) / S,
+    with S - p the other entries' sum, exact (rows with a non-finite entry or S = 0 keep
+    the plain forms)."""
+    s = np.sum(p, axis=ax, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = p / s
+        log_q, u = np.log(q), 1.0 - q
+    pl = np.moveaxis(p, ax, -1)
+    s_hi, s_lo = (x[..., None] for x in exact_sums(pl))
+    d_hi, d_lo = exact_rest(pl, s_hi, s_lo)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rest = (d_hi.astype(EXT) + d_lo.astype(EXT)) / (s_hi.astype(EXT) + s_lo.astype(EXT))
+    ok = np.moveaxis(np.isfinite(pl).all(axis=-1, keepdims=True) & (s_hi > 0), -1, ax) & (q > 0.5)
+    rest = np.moveaxis(to64(rest), -1, ax)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return q, np.where(ok, np.log1p(-rest), log_q), np.where(ok, rest, u)

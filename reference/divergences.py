@@ -41,7 +41,7 @@ from ._divergence_kernels import (
     normalize_vjp,
     scale,
 )
-from ._loss_common import EXT, to64
+from ._loss_common import EXT, normalized_log, to64
 from ._reduce import chain, reduce_loss
 from ._reduce import reduce_loss_vjp as reduce_vjp
 from ._validate import (
@@ -247,17 +247,26 @@ def entropy(p: Any, *, axis: int = -1, base: float | None = None, normalize: boo
     p: non-negative, any shape (...), classes along ``axis``; returns the shape with
     ``axis`` removed. ``normalize=True`` divides p by its sum first (scipy.stats.entropy).
     """
-    (p,), ax, norm = check_distributions((p,), ("p",), axis, normalize)
-    return scale(entr(norm(p)).sum(axis=ax), base)
+    (p,), ax, _ = check_distributions((p,), ("p",), axis, normalize)
+    if not normalize:
+        return scale(entr(p).sum(axis=ax), base)
+    q, log_q, _ = normalized_log(p, ax)  # log q from S - p where q is near 1
+    with np.errstate(invalid="ignore"):
+        terms = np.where(q > 0, -q * log_q, np.where(q == 0, 0.0, entr(q)))
+    return scale(terms.sum(axis=ax), base)
 
 
 def entropy_vjp(g: Any, p: Any, *, axis: int = -1, base: float | None = None,
                 normalize: bool = False) -> np.ndarray:
     """dH/dp_i = -log p_i - 1 (+inf at p_i = 0), through the normalisation if any."""
-    (p,), ax, norm = check_distributions((p,), ("p",), axis, normalize)
+    (p,), ax, _ = check_distributions((p,), ("p",), axis, normalize)
     gb = np.expand_dims(scale(as_float64(g, "g"), base), ax)
-    pn = norm(p)
-    return normalize_vjp(entr_vjp(gb, pn), p, ax, normalize)
+    if not normalize:
+        return normalize_vjp(entr_vjp(gb, p), p, ax, normalize)
+    q, log_q, _ = normalized_log(p, ax)
+    with np.errstate(invalid="ignore"):
+        local = np.where(q > 0, gb * (-log_q - 1.0), entr_vjp(gb, q))
+    return normalize_vjp(local, p, ax, normalize)
 
 
 def cross_entropy(p: Any, q: Any, *, axis: int = -1, base: float | None = None,

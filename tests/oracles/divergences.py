@@ -462,6 +462,12 @@ def _distribution_cases() -> list[OracleCase]:
             if ax == -1:
                 cases.append(OracleCase("jensen_shannon_distance", regime, (p, q), grad=True,
                                         kwargs=gk, exact=_jsd_grad, elementwise=False))
+    # normalised rows near one-hot: log(p / S) of a rounded quotient near 1 loses 1e-16 /
+    # (1 - q) (scipy.stats.entropy(pk) of [1, 1e-12, 0]: the reference was 7.7e-7 off until
+    # 2026-12-06; 2.75e10 ULP on these rows)
+    pn1 = np.array([[1.0, 1e-12, 0.0, 0.0], [3.0, 1e-9, 2e-9, 0.0], [0.5, 0.5, 1e-13, 0.0]])
+    cases.append(OracleCase("entropy", "normalised_near_one", (pn1,), ent_v,
+                            {"normalize": True}, elementwise=False))
     # Keras: clip both to [1e-7, 1]; sample weights and reductions.
     p, t = _dirichlet(30, 5, 0.3), _dirichlet(30, 5, 0.3)
     p[:5, 0], t[5:10, 1] = 0.0, 0.0
