@@ -14,7 +14,10 @@ take the reference's keywords and may ignore one they do not model (torch BCE's
 ``grad_eps`` is one: its gradients show as inf here), and an answer that cancels to a tiny
 residual of its inputs' rounding (kl_div on log inputs, t (log t - x) with x = fl(log t):
 the reference, like every framework, gives 0 where the exact value is 1e-22) counts as
-100 % off; atol covers those in the suite. Each needs a look (``python -m conformance
+100 % off; atol covers those in the suite; and a clip decided on the float64 quotient, as
+the reference and the frameworks decide it, can differ from the exact one (Keras'
+categorical_crossentropy on ``near_01``: p / S rounds to the clip bound 1e-7 exactly, where
+the exact quotient is 1e-27 below it and clipped). Each needs a look (``python -m conformance
 repro``) before it is called a reference bug: scipy.stats.entropy's reference on
 ``near_01`` was one (7.7e-7 off, fixed 2026-12-06).
 
