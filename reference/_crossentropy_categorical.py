@@ -91,8 +91,7 @@ def _through_renormalize(
     finite or S = 0."""
     if not renormalize:
         return h
-    with np.errstate(invalid="ignore", divide="ignore"):
-        plain = (h - np.sum(_xlog(q, h), axis=axis, keepdims=True)) / s
+    plain = _plain_through_renormalize(h, q, s, axis)
     hl, pl = np.moveaxis(h, axis, -1), np.moveaxis(p, axis, -1)
     s_hi, s_lo = (x[..., None] for x in exact_sums(pl))
     r_hi, r_lo = exact_rest(pl, s_hi, s_lo)
@@ -107,6 +106,12 @@ def _through_renormalize(
     ok = np.isfinite(pl).all(axis=-1, keepdims=True) & np.isfinite(hl).all(axis=-1, keepdims=True)
     return np.where(np.moveaxis(ok & (s_hi > 0), -1, axis), np.moveaxis(exact, -1, axis), plain)
 
+
+def _plain_through_renormalize(h: np.ndarray, q: np.ndarray, s: np.ndarray, axis: int
+                               ) -> np.ndarray:
+    """(h_j - Σ_i h_i q_i) / S as written: what rows with a non-finite entry or S = 0 get."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (h - np.sum(_xlog(q, h), axis=axis, keepdims=True)) / s
 
 
 def _log_and_complement(
@@ -180,9 +185,10 @@ def categorical_cross_entropy_vjp(
         return _per_class(g, t, ax, reduction, sample_weight, -(1.0 - ls) * log_o)
     with np.errstate(divide="ignore"):
         h = -_xlog(t, mask / o)
-    d = _through_renormalize(h, q, s, p, ax, renormalize)
     if renormalize:
-        d = _renormalized_ce_grad(t * mask, p, ax, d)
+        d = _renormalized_ce_grad(t * mask, p, ax, _plain_through_renormalize(h, q, s, ax))
+    else:
+        d = h
     return _per_class(g, t, ax, reduction, sample_weight, d)
 
 
@@ -217,7 +223,6 @@ def _renormalized_ce_grad(w: np.ndarray, p: np.ndarray, ax: int, d: np.ndarray) 
     ok = np.isfinite(pl).all(axis=-1, keepdims=True) & np.isfinite(wl).all(axis=-1, keepdims=True)
     ok = np.moveaxis(ok & (s_hi > 0) & (pl > 0), -1, ax)
     return np.where(ok, np.moveaxis(exact, -1, ax), d)
-
 
 
 def _per_class(g: Any, t: np.ndarray, ax: int, reduction: str, sample_weight: Any,

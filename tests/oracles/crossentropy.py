@@ -657,8 +657,9 @@ def _build() -> list[OracleCase]:
     Ps = np.array([[0.5, 0.5, 5e-324, 6e-8], [1e-300, 3e-301, 2e-300, 1e-310],
                    [1 - 3e-6, 3e-6, 1e-310, 1e-39]])
     Ts = np.eye(4)[[2, 1, 0]]
-    _add(cases, "categorical_cross_entropy", "subnormal_renormalized", (Ps, Ts),
-         renormalize=True, clip_eps=1e-7, label_smoothing=0.1)
+    for fn in ("categorical_cross_entropy", "categorical_focal_cross_entropy"):
+        _add(cases, fn, "subnormal_renormalized", (Ps, Ts), renormalize=True, clip_eps=1e-7,
+             label_smoothing=0.1)
     for fn in ("categorical_cross_entropy", "categorical_focal_cross_entropy"):
         _add(cases, fn, "confident_renormalized", (Pn, Tn), renormalize=True, clip_eps=1e-7)
         _add(cases, fn, "confident_renormalized_smoothed", (Pn, Tn), renormalize=True,
