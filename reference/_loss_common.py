@@ -129,7 +129,8 @@ def normalized_log(p: np.ndarray, ax: int) -> tuple[np.ndarray, np.ndarray, np.n
     q is a rounded quotient: near 1 its rounding (1.1e-16 absolute) is a relative error of
     1e-16 / (1 - q) in log q and 1 - q. Where q > 1/2 both come instead from (S - p) / S,
     with S - p the other entries' sum, exact (rows with a non-finite entry or S = 0 keep
-    the plain forms)."""
+    the plain forms). Where q is subnormal or flushed to 0 (p > 0), log q = log p - log S.
+    """
     s = np.sum(p, axis=ax, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         q = p / s
@@ -139,7 +140,12 @@ def normalized_log(p: np.ndarray, ax: int) -> tuple[np.ndarray, np.ndarray, np.n
     d_hi, d_lo = exact_rest(pl, s_hi, s_lo)
     with np.errstate(divide="ignore", invalid="ignore"):
         rest = (d_hi.astype(EXT) + d_lo.astype(EXT)) / (s_hi.astype(EXT) + s_lo.astype(EXT))
-    ok = np.moveaxis(np.isfinite(pl).all(axis=-1, keepdims=True) & (s_hi > 0), -1, ax) & (q > 0.5)
+    finite = np.moveaxis(np.isfinite(pl).all(axis=-1, keepdims=True) & (s_hi > 0), -1, ax)
+    ok = finite & (q > 0.5)
     rest = np.moveaxis(to64(rest), -1, ax)
+    # q subnormal or flushed to 0: its rounding is a large relative error; log p - log S
+    # has none to speak of (|log q| > 708 there, so the subtraction loses nothing)
+    tiny = finite & (q < np.finfo(np.float64).tiny) & (p > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
+        log_q = np.where(tiny, np.log(p) - np.log(np.moveaxis(s_hi, -1, ax)), log_q)
         return q, np.where(ok, np.log1p(-rest), log_q), np.where(ok, rest, u)

@@ -278,16 +278,22 @@ def cross_entropy(p: Any, q: Any, *, axis: int = -1, base: float | None = None,
     returns the shape with ``axis`` removed. VJP w.r.t. p: -log q_i.
     """
     (p, q), ax, norm = check_distributions((p, q), ("p", "q"), axis, normalize)
-    return scale(-xlogy(norm(p), norm(q)).sum(axis=ax), base)
+    if not normalize:
+        return scale(-xlogy(p, q).sum(axis=ax), base)
+    pn, log_q = norm(p), normalized_log(q, ax)[1]  # log q unhurt by q's rounding
+    with np.errstate(invalid="ignore"):
+        terms = np.where((pn == 0) & ~np.isnan(log_q), 0.0, -pn * log_q)  # as xlogy
+    return scale(terms.sum(axis=ax), base)
 
 
 def cross_entropy_vjp(g: Any, p: Any, q: Any, *, axis: int = -1, base: float | None = None,
                       normalize: bool = False) -> np.ndarray:
     """dH(P,Q)/dp_i = -log q_i (through p's normalisation if ``normalize``)."""
-    (p, q), ax, norm = check_distributions((p, q), ("p", "q"), axis, normalize)
+    (p, q), ax, _ = check_distributions((p, q), ("p", "q"), axis, normalize)
     gb = np.expand_dims(scale(as_float64(g, "g"), base), ax)
     with np.errstate(divide="ignore", invalid="ignore"):
-        local = gb * -np.log(norm(q))
+        log_q = normalized_log(q, ax)[1] if normalize else np.log(q)
+        local = gb * -log_q
     return normalize_vjp(local, p, ax, normalize)
 
 
@@ -326,11 +332,14 @@ def kl_divergence(y_pred: Any, y_true: Any, *, axis: int = -1, base: float | Non
     Computed as sum kl_div(t_i, p_i) + sum(t_i - p_i) (exact identity): non-negative terms
     and an exactly rounded (fsum) correction, so t close to p keeps its relative accuracy.
     """
-    _, _, _, _, pc, tc, ax, eps = _kl_prepare(y_pred, y_true, axis, clip_eps, normalize)
+    p, t, _, _, pc, tc, ax, eps = _kl_prepare(y_pred, y_true, axis, clip_eps, normalize)
     with np.errstate(invalid="ignore", over="ignore"):
         # sum t log(t/p) = sum kl_div(t, p) + sum(t - p). The second sum is exactly 0 for
         # normalised inputs; where it is not small it would cancel: use rel_entr there.
-        values = kl_div_elementwise(tc, pc).sum(axis=ax)
+        terms = kl_div_elementwise(tc, pc)
+        if normalize and eps is None:
+            terms = _kl_subnormal_terms(terms, p, t, tc, pc, ax)
+        values = terms.sum(axis=ax)
         if not normalize or eps is not None:
             diff = fsum(tc - pc, ax)
             close = np.abs(diff) <= 1e-3 * tc.sum(axis=ax)
@@ -338,6 +347,18 @@ def kl_divergence(y_pred: Any, y_true: Any, *, axis: int = -1, base: float | Non
             values = np.where(close, values + diff, direct)
     values = np.where(np.isinf(values), np.inf, values)  # inf + finite correction stays inf
     return reduce_loss(scale(values, base), reduction, sample_weight=sample_weight)
+
+
+def _kl_subnormal_terms(terms: np.ndarray, p: np.ndarray, t: np.ndarray, tc: np.ndarray,
+                        pc: np.ndarray, ax: int) -> np.ndarray:
+    """kl_div(t_i, p_i) of normalised t, p where p_i = P_i / S_P is subnormal or flushed to
+    0: its rounding, a relative error up to 1, would cost t_i times that in t_i log(t_i /
+    p_i). There t_i (log t_i - log p_i) - t_i + p_i, each log from the unrounded quotient."""
+    _, log_t, _ = normalized_log(t, ax)
+    _, log_p, _ = normalized_log(p, ax)
+    redo = (pc < np.finfo(np.float64).tiny) & (p > 0) & (t > 0) & np.isfinite(log_p)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.where(redo, tc * (log_t - log_p) - tc + pc, terms)
 
 
 def kl_divergence_vjp(g: Any, y_pred: Any, y_true: Any, *, axis: int = -1,

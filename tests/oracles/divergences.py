@@ -468,6 +468,17 @@ def _distribution_cases() -> list[OracleCase]:
     pn1 = np.array([[1.0, 1e-12, 0.0, 0.0], [3.0, 1e-9, 2e-9, 0.0], [0.5, 0.5, 1e-13, 0.0]])
     cases.append(OracleCase("entropy", "normalised_near_one", (pn1,), ent_v,
                             {"normalize": True}, elementwise=False))
+    # normalised rows with a subnormal or flushed quotient P_i / S (scipy.stats.entropy(pk,
+    # qk) of the `subnormal` regime: t_i log(t_i / p_i) took p_i's rounding, 6e-8 relative,
+    # and a flushed p_i gave inf; 5.3e5 ULP until 2026-12-06)
+    qs = np.array([[5e-324, 6e-8, 1.4e-45, 0.5, 0.5], [5e-324, 3.0, 1.0, 1e-310, 0.0],
+                   [0.25, 0.25, 0.25, 0.25, 1e-39]])
+    ps = np.array([[0.5, 0.5, 1.4e-45, 6e-8, 5e-324], [1.0, 1.0, 1.0, 1.0, 0.0],
+                   [1e-39, 0.25, 0.25, 0.25, 0.25]])
+    cases.append(OracleCase("kl_divergence", "normalised_subnormal", (qs, ps), _kl_value,
+                            {"normalize": True}, elementwise=False))
+    cases.append(OracleCase("cross_entropy", "normalised_subnormal", (ps, qs), ce_v,
+                            {"normalize": True}, elementwise=False))
     # Keras: clip both to [1e-7, 1]; sample weights and reductions.
     p, t = _dirichlet(30, 5, 0.3), _dirichlet(30, 5, 0.3)
     p[:5, 0], t[5:10, 1] = 0.0, 0.0
