@@ -170,9 +170,11 @@ ELEMENTWISE: dict[str, tuple[Fn, Fn, dict[str, list[float]]]] = {
                            (_m(kw["grad_at_zero"]) if x == 0 and kw.get("grad_at_zero") is not None
                             else _m(kw.get("alpha", 1.0)) * mp.exp(x))), {"kinks": [0.0]}),
     "selu": (lambda x, kw: _LAMBDA * (x if x > 0 else _ALPHA * mp.expm1(x)),
-             lambda x, kw: _LAMBDA * (1 if x > 0 else _ALPHA * mp.exp(x)), {"kinks": [0.0]}),
+             lambda x, kw: (_m(kw["grad_at_zero"]) if x == 0 and kw.get("grad_at_zero") is not None
+                            else _LAMBDA * (1 if x > 0 else _ALPHA * mp.exp(x))), {"kinks": [0.0]}),
     "celu": (lambda x, kw: x if x > 0 else _m(kw.get("alpha", 1.0)) * mp.expm1(x / _m(kw.get("alpha", 1.0))),
-             lambda x, kw: (mp.mpf(1) if x >= 0 else mp.exp(x / _m(kw.get("alpha", 1.0)))),
+             lambda x, kw: (_m(kw.get("grad_at_zero", 1.0)) if x == 0 else
+                            mp.mpf(1) if x > 0 else mp.exp(x / _m(kw.get("alpha", 1.0)))),
              {"kinks": [0.0]}),
     "squareplus": (lambda x, kw: _squareplus(x, _m(kw.get("b", 4.0))),
                    lambda x, kw: _squareplus_d(x, _m(kw.get("b", 4.0))), {}),
@@ -217,7 +219,8 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
     "softplus": [{"beta": 2.0}, {"beta": 1.7}, {"beta": 1.0, "threshold": 20.0}],
     "silu": [{"beta": 1.7}],
     "elu": [{"alpha": 2.0}, {"alpha": 0.5, "grad_at_zero": 1.0}],
-    "celu": [{"alpha": 2.5}],
+    "celu": [{"alpha": 2.5}, {"alpha": 2.5, "grad_at_zero": 2.0}],
+    "selu": [{"grad_at_zero": 1.0507009873554805}],
     "relu": [{"max_value": 6.0}, {"threshold": 1.0, "negative_slope": 0.1},
              {"max_value": 2.0, "negative_slope": 0.2, "grad_at_max": 1.0},
              {"grad_at_zero": 1.0}],

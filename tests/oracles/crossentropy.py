@@ -13,6 +13,8 @@ import mpmath as mp
 import numpy as np
 
 from tests.oracles import OracleCase
+from tests.oracles._reduce import reduce_exact as _reduce
+from tests.oracles._reduce import reduce_vjp_exact as _reduce_vjp
 
 mp.mp.dps = 50
 
@@ -63,52 +65,6 @@ def _clip(p: np.ndarray, eps: float | None) -> tuple[np.ndarray, np.ndarray]:
     pc = np.frompyfunc(lambda v: min(max(v, lo), hi), 1, 1)(p)
     mask = np.frompyfunc(lambda v: mp.mpf(1) if lo <= v <= hi else mp.mpf(0), 1, 1)(p)
     return pc, mask
-
-
-def _align(sw: Any, shape: tuple[int, ...]) -> np.ndarray:
-    if sw is None:
-        return np.full(shape, mp.mpf(1), dtype=object)
-    w = M(sw)
-    return np.broadcast_to(w.reshape(w.shape + (1,) * (len(shape) - w.ndim)), shape)
-
-
-def _reduce(v: np.ndarray, reduction: str = "none", sample_weight: Any = None,
-            mean_axis: int | None = None, denom: np.ndarray | None = None) -> np.ndarray:
-    """Exact reduce_loss; ``denom``: the per-value weights of "weighted_mean"'s denominator."""
-    if mean_axis is not None:
-        v = np.sum(v, axis=mean_axis) / v.shape[mean_axis]
-    w = _align(sample_weight, v.shape)
-    wv = _XMUL(w, v)
-    if reduction == "none":
-        return wv
-    total = mp.fsum(wv.ravel())
-    if reduction == "sum":
-        return np.array(total, dtype=object)
-    if reduction == "mean":
-        return np.array(total / v.size, dtype=object)
-    d = w if denom is None else w * denom
-    return np.array(total / mp.fsum(d.ravel()), dtype=object)
-
-
-def _reduce_vjp(g: Any, shape: tuple[int, ...], reduction: str = "none",
-                sample_weight: Any = None, mean_axis: int | None = None,
-                denom: np.ndarray | None = None) -> np.ndarray:
-    red = shape if mean_axis is None else shape[:mean_axis % len(shape)] + shape[
-        mean_axis % len(shape) + 1:]
-    w = _align(sample_weight, red)
-    if reduction == "none":
-        dv = M(g) * w
-    elif reduction == "sum":
-        dv = mp.mpf(float(g)) * w
-    elif reduction == "mean":
-        dv = mp.mpf(float(g)) * w / int(np.prod(red))
-    else:
-        d = w if denom is None else w * denom
-        dv = mp.mpf(float(g)) * w / mp.fsum(np.asarray(d).ravel())
-    if mean_axis is not None:
-        ax = mean_axis % len(shape)
-        dv = np.broadcast_to(np.expand_dims(dv / shape[ax], ax), shape)
-    return dv
 
 
 def _red_kw(kw: dict[str, Any]) -> dict[str, Any]:

@@ -37,37 +37,51 @@ def _kink(z, active_below, at, grad_at):
     return mpmath.mpf(1) if z < active_below else (mpmath.mpf(grad_at) if z == at else 0)
 
 
+def _signed(t, labels):
+    """±1 label: "01" maps 2t - 1; "auto" (Keras) maps 0 to -1 and keeps ±1 (per element
+    the same as reference.signed_labels on any valid array)."""
+    if labels == "01":
+        return 2 * t - 1
+    return -1 if labels == "auto" and t == 0 else t
+
+
 def _hinge(p, t, labels="pm1"):
-    t = 2 * t - 1 if labels == "01" else t
+    t = _signed(t, labels)
     return max(1 - t * p, mpmath.mpf(0))
 
 
 def _hinge_d(p, t, labels="pm1", grad_at_margin=0.0):
-    t = 2 * t - 1 if labels == "01" else t
+    t = _signed(t, labels)
     return -t * _kink(t * p, 1, 1, grad_at_margin)
 
 
 def _sqhinge(p, t, labels="pm1"):
+    t = _signed(t, labels)
     return max(1 - t * p, mpmath.mpf(0)) ** 2
 
 
 def _sqhinge_d(p, t, labels="pm1"):
+    t = _signed(t, labels)
     return -2 * t * max(1 - t * p, mpmath.mpf(0))
 
 
 def _perc(p, t, labels="pm1"):
+    t = _signed(t, labels)
     return max(-t * p, mpmath.mpf(0))
 
 
 def _perc_d(p, t, labels="pm1", grad_at_zero=0.0):
+    t = _signed(t, labels)
     return -t * _kink(t * p, 0, 0, grad_at_zero)
 
 
 def _soft(p, t, labels="pm1"):
+    t = _signed(t, labels)
     return mpmath.log1p(mpmath.exp(-t * p))
 
 
 def _soft_d(p, t, labels="pm1"):
+    t = _signed(t, labels)
     return -t / (1 + mpmath.exp(t * p))
 
 
@@ -286,12 +300,12 @@ def _score_regimes(onehot: bool) -> dict[str, tuple[np.ndarray, Any]]:
 
 
 def _bsm(p, t, labels="pm1"):
-    u = -mpf(t) * mpf(p) if labels == "pm1" else -(2 * mpf(t) - 1) * mpf(p)
+    u = -_signed(mpf(t), labels) * mpf(p)
     return mpmath.mpf(0) if u <= -1 else (u if u >= 1 else (u + 1) ** 2 / 4)
 
 
 def _bsm_d(p, t, labels="pm1"):
-    s = mpf(t) if labels == "pm1" else 2 * mpf(t) - 1
+    s = _signed(mpf(t), labels)
     u = -s * mpf(p)
     return -s * (mpmath.mpf(0) if u <= -1 else (mpmath.mpf(1) if u >= 1 else (u + 1) / 2))
 

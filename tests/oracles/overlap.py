@@ -14,6 +14,7 @@ import mpmath
 import numpy as np
 
 from tests.oracles import OracleCase
+from tests.oracles._reduce import reduce_exact, reduce_vjp_exact
 from tests.oracles.regression import mpf
 
 _RNG = np.random.default_rng(5151)
@@ -145,18 +146,20 @@ _LOGIT_REGIMES = {
 
 
 # ------------------------------------------------------------ generalized cross-entropy
-def _gce(y_pred, y_true, *, q=0.5, **_):
+def _gce(y_pred, y_true, *, q=0.5, reduction="none", sample_weight=None, **_):
     p = np.asarray(y_pred)
-    return [(1 - mpf(row[y]) ** mpf(q)) / mpf(q)
-            for row, y in zip(p.reshape(-1, p.shape[-1]), np.ravel(y_true), strict=True)]
+    v = [(1 - mpf(row[y]) ** mpf(q)) / mpf(q)
+         for row, y in zip(p.reshape(-1, p.shape[-1]), np.ravel(y_true), strict=True)]
+    v = np.array([*v, None], dtype=object)[:-1].reshape(np.shape(y_true))
+    return list(np.ravel(reduce_exact(v, reduction, sample_weight)))
 
 
-def _gce_d(y_pred, y_true, *, g, q=0.5, **_):
+def _gce_d(y_pred, y_true, *, g, q=0.5, reduction="none", sample_weight=None, **_):
     p = np.asarray(y_pred)
+    dv = np.ravel(reduce_vjp_exact(g, np.shape(y_true), reduction, sample_weight))
     out = []
-    for row, y, gi in zip(p.reshape(-1, p.shape[-1]), np.ravel(y_true), np.ravel(g),
-                          strict=True):
-        out += [mpf(gi) * -(mpf(v) ** (mpf(q) - 1)) if c == y else mpmath.mpf(0)
+    for row, y, gi in zip(p.reshape(-1, p.shape[-1]), np.ravel(y_true), dv, strict=True):
+        out += [gi * -(mpf(v) ** (mpf(q) - 1)) if c == y else mpmath.mpf(0)
                 for c, v in enumerate(row)]
     return out
 

@@ -22,6 +22,7 @@ import mpmath
 import numpy as np
 
 from tests.oracles import OracleCase
+from tests.oracles._reduce import reduce_exact, reduce_vjp_exact
 
 mp = mpmath.mp
 mp.dps = 50
@@ -35,42 +36,25 @@ def _flat(a: np.ndarray) -> list[float]:
     return [float(v) for v in np.asarray(a, dtype=np.float64).ravel()]
 
 
+_REDUCE = ("mean_axis", "reduction", "sample_weight")
+
+
 def _value_exact(f: Callable[..., Any]):
+    """f elementwise, then reduce_loss's reduction, sample weights and mean_axis."""
     def exact(p, t, **kw):
-        kw = {k: v for k, v in kw.items() if k not in ("mean_axis", "reduction",
-                                                      "sample_weight")}
-        return [f(mpf(a), mpf(b), **kw) for a, b in zip(_flat(p), _flat(t), strict=True)]
+        red = {k: kw.pop(k) for k in _REDUCE if k in kw}
+        v = np.array([f(mpf(a), mpf(b), **kw) for a, b in zip(_flat(p), _flat(t), strict=True)]
+                     + [None], dtype=object)[:-1].reshape(np.shape(p))
+        return list(np.ravel(reduce_exact(v, **red)))
     return exact
 
 
 def _grad_exact(df: Callable[..., Any]):
     def exact(p, t, *, g, **kw):
-        kw = {k: v for k, v in kw.items() if k not in ("mean_axis", "reduction",
-                                                      "sample_weight")}
-        return [mpf(gi) * df(mpf(a), mpf(b), **kw)
-                for gi, a, b in zip(_flat(g), _flat(p), _flat(t), strict=True)]
-    return exact
-
-
-def _reduced_value_exact(f: Callable[..., Any]):
-    """sum_n w_n mean_d f(p_nd, t_nd): reduction="sum", mean_axis=-1, sample_weight=(N,)."""
-    def exact(p, t, *, sample_weight, mean_axis, reduction, **kw):
-        total = mpmath.mpf(0)
-        for n in range(p.shape[0]):
-            row = mpmath.fsum(f(mpf(a), mpf(b), **kw) for a, b in zip(p[n], t[n], strict=True))
-            total += mpf(sample_weight[n]) * row / p.shape[1]
-        return [total]
-    return exact
-
-
-def _reduced_grad_exact(df: Callable[..., Any]):
-    def exact(p, t, *, g, sample_weight, mean_axis, reduction, **kw):
-        out = []
-        for n in range(p.shape[0]):
-            for a, b in zip(p[n], t[n], strict=True):
-                out.append(mpf(g) * mpf(sample_weight[n]) * df(mpf(a), mpf(b), **kw)
-                           / p.shape[1])
-        return out
+        red = {k: kw.pop(k) for k in _REDUCE if k in kw}
+        dv = np.ravel(reduce_vjp_exact(g, np.shape(p), **red))
+        return [c * df(mpf(a), mpf(b), **kw)
+                for c, a, b in zip(dv, _flat(p), _flat(t), strict=True)]
     return exact
 
 
@@ -98,9 +82,9 @@ def elementwise_cases(
     n = p.size // 4
     p2, t2 = p[: 4 * n].reshape(n, 4), t[: 4 * n].reshape(n, 4)
     red = {"mean_axis": -1, "reduction": "sum", "sample_weight": rng.uniform(0.5, 2.0, n)}
-    cases.append(OracleCase(name, "reduced", (p2, t2), _reduced_value_exact(f),
+    cases.append(OracleCase(name, "reduced", (p2, t2), _value_exact(f),
                             {**kwargs, **red}, elementwise=False))
-    cases.append(OracleCase(name, "reduced", (p2, t2), _reduced_grad_exact(df),
+    cases.append(OracleCase(name, "reduced", (p2, t2), _grad_exact(df),
                             {**gkw, **red, "g": np.asarray(1.7)}, grad=True,
                             elementwise=False))
     return cases
