@@ -17,7 +17,10 @@ from ._activations_common import (
     times_cotangent,
     times_exp,
 )
+from ._loss_common import EXT, to64
 from ._special import erfc, erfcx_large, two_prod, two_sum
+
+_SQRT_PI_EXT = np.longdouble("1.7724538509055160272981674833411451828")
 
 
 def _phi_cdf(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -46,7 +49,34 @@ def gelu(x: Any) -> np.ndarray:
     cdf, _ = _phi_cdf(x)
     with np.errstate(invalid="ignore"):
         out = x * cdf
+    # below x = -37.5 Phi(x) is subnormal (rounded to a grid of 5e-324) before the product
+    out = np.where((x < -37.5) & (x > -1e150), _gelu_tail(x), out)
     return np.where(np.isneginf(x), 0.0, out)
+
+
+def _gelu_tail(x: np.ndarray) -> np.ndarray:
+    """gelu(x) for x < -37.5, where Phi(x) is subnormal: x/2 erfcx(a) exp(-x^2/2), a = -x /
+    sqrt(2), in extended precision (EXT: its exponent reaches e^-745 without subnormals;
+    erfcx from its asymptotic series, t = 1/(2a^2) < 7.2e-4, 10 terms), rounded once.
+    Where EXT is float64: (x M(x) / sqrt(2 pi)) exp(-x^2/2), M = Phi/phi the Mills ratio,
+    the exponential scaled into the normal range (times_exp)."""
+    xs = np.where((x < -37.5) & (x > -1e150), x, -40.0)
+    z, z_lo = two_prod(xs, -K.INV_SQRT2[0])
+    z_lo = z_lo - xs * K.INV_SQRT2[1]
+    x2, x2_lo = two_prod(xs, xs)
+    if np.finfo(EXT).nmant > 52:
+        a = z.astype(EXT) + z_lo
+        t = 1 / (2 * a * a)
+        series = np.ones_like(a)
+        for k in range(19, 0, -2):  # 1 - t(1 - 3t(1 - 5t(... (1 - 19t))))
+            series = 1 - k * t * series
+        erfcx = series / (a * _SQRT_PI_EXT)
+        e = np.exp((-0.5 * x2).astype(EXT)) * (1 - 0.5 * x2_lo.astype(EXT))
+        return to64(0.5 * xs * erfcx * e)
+    ex = erfcx_large(z)
+    # first order in z_lo: d erfcx/dz = 2 z erfcx(z) - 2/sqrt(pi)
+    mills = 1.2533141373155003 * (ex + z_lo * (2.0 * z * ex - 1.1283791670955126))
+    return times_exp(xs * mills * K.INV_SQRT_2PI, -0.5 * x2, -0.5 * x2_lo)
 
 
 def _gelu_grad_tail(x: np.ndarray) -> np.ndarray:

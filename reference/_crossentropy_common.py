@@ -49,8 +49,10 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def log_softmax_parts(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return (m - x, log Σ exp(x - m), exp(x - m)), m the max over ``axis`` (keepdims).
+def log_softmax_parts(x: np.ndarray, axis: int, dtype: Any = np.float64
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (m - x, log Σ exp(x - m), exp(x - m)), m the max over ``axis`` (keepdims);
+    exp(x - m) in ``dtype`` (EXT for the gradients), the log of its sum in float64.
 
     -log_softmax(x) = (m - x) + log Σ exp(x - m): two non-negative terms, no cancellation.
     """
@@ -62,9 +64,9 @@ def log_softmax_parts(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray,
         b_virtual = shifted - x
         r = (x - (shifted - b_virtual)) + (-m - b_virtual)
         r = np.where(np.isfinite(r), r, 0.0)
-        e = np.exp(shifted)
+        e = np.exp(shifted.astype(dtype))
         e = e + e * r
-        lse = _log_sum_near_one(e, axis)
+        lse = _log_sum_near_one(e.astype(np.float64), axis)
     return -shifted, lse, e
 
 
@@ -113,17 +115,21 @@ def check_label_smoothing(label_smoothing: Any) -> float:
 
 
 def smooth_binary(t: np.ndarray, ls: float) -> tuple[np.ndarray, np.ndarray]:
-    """(t', 1 - t') with t' = t (1 - ls) + ls / 2 (Keras); 1 - t' computed directly."""
+    """(t', 1 - t') with t' = t (1 - ls) + ls / 2 (Keras); 1 - t' computed directly, in
+    t's precision (EXT where the caller asks)."""
+    one = np.asarray(1.0, dtype=t.dtype)
     if ls == 0.0:
-        return t, 1.0 - t
-    return t * (1.0 - ls) + 0.5 * ls, (1.0 - t) * (1.0 - ls) + 0.5 * ls
+        return t, one - t
+    ls_t = np.asarray(ls, dtype=t.dtype)
+    return t * (one - ls_t) + ls_t / 2, (one - t) * (one - ls_t) + ls_t / 2
 
 
 def smooth_categorical(t: np.ndarray, ls: float, num_classes: int) -> np.ndarray:
     """t' = t (1 - ls) + ls / C (Keras categorical, torch cross_entropy)."""
     if ls == 0.0:
         return t
-    return t * (1.0 - ls) + ls / num_classes
+    ls_t = np.asarray(ls, dtype=t.dtype)  # in t's precision (EXT where the caller asks)
+    return t * (1 - ls_t) + ls_t / num_classes
 
 
 def check_clip_eps(clip_eps: Any) -> float | None:
