@@ -184,7 +184,8 @@ def binary_cross_entropy_vjp(
             raise TypeError(f"target_grad_clamped must be a bool, got {target_grad_clamped!r}")
         clamp = log_clamp if target_grad_clamped else None
         return kept(dv, (1.0 - ls) * _bce_target_slope(p, clip_eps, log_eps, clamp, pw))
-    t1, t0 = smooth_binary(t, ls)
+    t1e, t0e = smooth_binary(t.astype(EXT), ls)  # smoothed targets, unrounded for p - t
+    t1, t0 = to64(t1e), to64(t0e)
     _, _, dlp, dlq = _bce_logs(p, clip_eps, log_eps, log_clamp, grad_at_clip)
     c1 = t1 if pw is None else pw * t1
     with np.errstate(invalid="ignore"):
@@ -198,11 +199,12 @@ def binary_cross_entropy_vjp(
             d = -(_xlog(c1, dlp) + _xlog(t0, dlq))
             if pw is None and log_clamp is None:
                 # -(t/(p+e) - (1-t)/(1-p+e)) = ((p - t) + e(1 - 2t)) / ((p+e)(1-p+e)):
-                # p - t is exact when p ≈ t (Sterbenz), so no cancellation near the minimum.
-                pc, e = clip(p, clip_eps), (log_eps or 0.0)
+                # p - t is exact when p ≈ t (Sterbenz; in EXT, so a smoothed t keeps its
+                # digits: 5.7 ULP in float64), so no cancellation near the minimum.
+                pc, e = clip(p, clip_eps).astype(EXT), (log_eps or 0.0)
                 with np.errstate(divide="ignore", invalid="ignore"):  # p in {0, 1}: kept d
-                    stable = clip_mask(p, clip_eps, grad_at_clip) * (
-                        (pc - t1) + e * (t0 - t1)) / ((pc + e) * ((1.0 - pc) + e))
+                    stable = to64(clip_mask(p, clip_eps, grad_at_clip) * (
+                        (pc - t1e) + e * (t0e - t1e)) / ((pc + e) * ((1 - pc) + e)))
                 d = np.where((t1 > 0) & (t0 > 0), stable, d)
     return kept(dv, d)
 

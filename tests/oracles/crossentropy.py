@@ -631,27 +631,23 @@ def _build() -> list[OracleCase]:
 # against a documented looser bound (LOOSE_ULP) instead of being dropped.
 LOOSE_ULP = 100.0
 _LOOSE = {
-    ("binary_cross_entropy", "smoothed", True), ("binary_cross_entropy", "double_eps", True),
     ("binary_focal_cross_entropy", "soft", False), ("binary_focal_cross_entropy", "reduced", True),
     ("binary_focal_cross_entropy", "alpha", True),
-    ("sigmoid_binary_cross_entropy", "smoothed", True),
-    ("sigmoid_binary_cross_entropy", "pos_weight", True),
     ("sigmoid_focal_loss", "typical", False), ("sigmoid_focal_loss", "typical", True),
     ("sigmoid_focal_loss", "soft", True), ("sigmoid_focal_loss", "smoothed", False),
     ("sigmoid_focal_loss", "smoothed", True), ("sigmoid_focal_loss", "alpha", False),
     # (categorical_cross_entropy's renormalized VJP: 9.93 ULP until 2026-12-06, 0.82 since
-    # it is formed from p alone, reference._crossentropy_categorical._renormalized_ce_grad)
+    # it is formed from p alone, reference._crossentropy_categorical._renormalized_ce_grad;
+    # softmax_cross_entropy's and sparse_softmax_cross_entropy's VJPs (up to 77 ULP) and
+    # sigmoid_binary_cross_entropy's smoothed and pos_weight VJPs, poly1_cross_entropy's
+    # soft VJP (56 ULP) and binary_cross_entropy's smoothed and double_eps VJPs (5.7, 2.03)
+    # left on 2026-12-06, their s - t formed in extended precision: 0.48 to 1.25 ULP since)
     ("categorical_focal_cross_entropy", "renormalized", True),
-    ("softmax_cross_entropy", "typical", True), ("softmax_cross_entropy", "soft", True),
-    ("softmax_cross_entropy", "many_classes", True), ("softmax_cross_entropy", "smoothed", True),
-    ("softmax_cross_entropy", "class_weight", True), ("softmax_cross_entropy", "spatial", True),
-    ("poly1_cross_entropy", "soft", True), ("poly1_cross_entropy", "extreme", False),
-    ("sparse_softmax_cross_entropy", "smoothed_weighted_ignore", True),
-    ("sparse_softmax_cross_entropy", "smoothed", True),
-    ("sparse_softmax_cross_entropy", "many_classes", True),
+    ("poly1_cross_entropy", "extreme", False),
     ("sparse_categorical_cross_entropy", "renormalized", False),
     ("sparse_categorical_cross_entropy", "renormalized", True),
 }
 _ALL = _build()
 CASES = [c for c in _ALL if (c.function, c.regime, c.grad) not in _LOOSE]
 LOOSE_CASES = [c for c in _ALL if (c.function, c.regime, c.grad) in _LOOSE]
+LOOSE_KEYS = sorted(_LOOSE)
