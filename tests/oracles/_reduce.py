@@ -19,7 +19,7 @@ _XMUL = np.frompyfunc(lambda c, v: mp.mpf(0) if c == 0 else c * v, 2, 1)  # 0 * 
 
 
 def _exact(a: Any) -> np.ndarray:
-    return _MPF(np.asarray(a, dtype=np.float64)).astype(object)
+    return np.asarray(_MPF(np.asarray(a, dtype=np.float64)), dtype=object)  # 0-d too
 
 
 def _align(sw: Any, shape: tuple[int, ...]) -> np.ndarray:

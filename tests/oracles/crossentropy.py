@@ -26,7 +26,7 @@ _LOG1P = np.frompyfunc(mp.log1p, 1, 1)
 
 def M(a: Any) -> np.ndarray:
     """float64 array -> object array of exact mpf."""
-    return _MPF(np.asarray(a, dtype=np.float64)).astype(object)
+    return np.asarray(_MPF(np.asarray(a, dtype=np.float64)), dtype=object)  # 0-d too
 
 
 def _div1(a: Any, b: Any) -> Any:

@@ -12,6 +12,7 @@ import mpmath
 import numpy as np
 
 from tests.oracles import OracleCase
+from tests.oracles._reduce import reduce_exact, reduce_vjp_exact
 from tests.oracles.regression import mpf
 
 _RNG = np.random.default_rng(4242)
@@ -122,18 +123,23 @@ def _trip_parts(a, p, n, margin, pn, eps, eps_mode, swap):
     return mpf(margin) + dp - min(dn, ds), dn, ds, gp, gn, gs
 
 
-def _trip(a, p, n, *, margin=1.0, p_norm=2.0, eps=1e-6, eps_mode="difference", swap=False):
-    return [max(_trip_parts(ar, pr, nr, margin, p_norm, mpf(eps), eps_mode, swap)[0],
-                mpmath.mpf(0))
-            for ar, pr, nr in zip(_rows(a), _rows(p), _rows(n), strict=True)]
+def _trip(a, p, n, *, margin=1.0, p_norm=2.0, eps=1e-6, eps_mode="difference", swap=False,
+          reduction="none", sample_weight=None):
+    v = [max(_trip_parts(ar, pr, nr, margin, p_norm, mpf(eps), eps_mode, swap)[0],
+             mpmath.mpf(0))
+         for ar, pr, nr in zip(_rows(a), _rows(p), _rows(n), strict=True)]
+    v = np.array([*v, None], dtype=object)[:-1].reshape(np.shape(a)[:-1])
+    return list(np.ravel(reduce_exact(v, reduction, sample_weight)))
 
 
 def _trip_d(a, p, n, *, g, margin=1.0, p_norm=2.0, eps=1e-6, eps_mode="difference",
-            swap=False, grad_at_margin=0.0, grad_at_swap_tie=0.5, wrt="anchor"):
+            swap=False, grad_at_margin=0.0, grad_at_swap_tie=0.5, wrt="anchor",
+            reduction="none", sample_weight=None):
     # z = margin + d(a, p) - min(d(a, n), d(p, n)); d(u, v) is a function of u - v, so
     # its v-gradient is minus its u-gradient (gp = dd(a,p)/da, gn = dd(a,n)/da, gs = dd(p,n)/dp)
     out = []
-    for ar, pr, nr, gi in zip(_rows(a), _rows(p), _rows(n), np.ravel(g), strict=True):
+    dv = np.ravel(reduce_vjp_exact(g, np.shape(a)[:-1], reduction, sample_weight))
+    for ar, pr, nr, gi in zip(_rows(a), _rows(p), _rows(n), dv, strict=True):
         z, dn, ds, gp, gn, gs = _trip_parts(ar, pr, nr, margin, p_norm, mpf(eps), eps_mode, swap)
         s = 1 if not swap or dn < ds else (mpf(grad_at_swap_tie) if dn == ds else 0)
         k = _kink(z, grad_at_margin)
@@ -143,7 +149,7 @@ def _trip_d(a, p, n, *, g, margin=1.0, p_norm=2.0, eps=1e-6, eps_mode="differenc
             terms = [-u - (1 - s) * w for u, w in zip(gp, gs, strict=True)]
         else:
             terms = [s * v + (1 - s) * w for v, w in zip(gn, gs, strict=True)]
-        out.extend(mpf(gi) * k * t for t in terms)
+        out.extend(gi * k * t for t in terms)
     return out
 
 

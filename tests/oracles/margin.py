@@ -12,6 +12,7 @@ import mpmath
 import numpy as np
 
 from tests.oracles import OracleCase
+from tests.oracles._reduce import reduce_exact, reduce_vjp_exact
 from tests.oracles.regression import elementwise_cases, mpf
 
 _RNG = np.random.default_rng(31337)
@@ -267,7 +268,22 @@ def _mlm_regimes() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     }
 
 
+def _per_sample_reduced(value, grad):
+    """(value, grad) of a per-sample (row) oracle, taking reduction= and sample_weight= as
+    reference.reduce_loss does; the samples are the rows of the first input."""
+    def v(x, *args, reduction="none", sample_weight=None, **kw):
+        rows = np.array([*value(x, *args, **kw), None], dtype=object)[:-1]
+        return list(np.ravel(reduce_exact(rows.reshape(np.shape(x)[:-1]), reduction,
+                                          sample_weight)))
+
+    def d(x, *args, g, reduction="none", sample_weight=None, **kw):
+        cot = reduce_vjp_exact(g, np.shape(x)[:-1], reduction, sample_weight)
+        return grad(x, *args, g=cot, **kw)
+    return v, d
+
+
 def _class_cases(name, value, grad, regimes, *, kwargs=None, grad_kwargs=None):
+    value, grad = _per_sample_reduced(value, grad)
     cases = []
     kwargs = dict(kwargs or {})
     for regime, (x, y) in regimes.items():

@@ -29,7 +29,8 @@ mp.dps = 50
 
 
 def mpf(x: float) -> Any:
-    return mpmath.mpf(float(x))
+    """The exact value of a float64 (an mpf passes unchanged)."""
+    return x if isinstance(x, mpmath.mpf) else mpmath.mpf(float(x))
 
 
 def _flat(a: np.ndarray) -> list[float]:
@@ -279,17 +280,31 @@ def _gaussian_cases() -> list[OracleCase]:
         "clamped": (rng.normal(0, 1, 30), rng.normal(0, 1, 30), rng.uniform(0, 2e-6, 30),
                     {"eps": 1e-6, "full": True}),
     }
-    for regime, (p, t, var, kw) in specs.items():
-        def value(p, t, *, var, **kw):
-            return [_gauss(mpf(a), mpf(b), mpf(v), **kw)
-                    for a, b, v in zip(_flat(p), _flat(t), _flat(var), strict=True)]
+    def full_var(var, shape):
+        """var as the reference takes it: y_pred's shape, one per sample, or broadcastable."""
+        var = np.asarray(var, dtype=np.float64)
+        if len(shape) and var.shape == shape[:-1] and var.shape != shape:
+            var = var[..., None]
+        return np.broadcast_to(var, shape)
 
-        def grad(p, t, *, g, var, eps=None, full=False):
-            out = []
-            for gi, a, b, v in zip(_flat(g), _flat(p), _flat(t), _flat(var), strict=True):
-                vv = mpf(v) if eps is None else max(mpf(v), mpf(eps))
-                out.append(mpf(gi) * (mpf(a) - mpf(b)) / vv)
-            return out
+    def value(p, t, *, var, **kw):
+        red = {k: kw.pop(k) for k in _REDUCE if k in kw}
+        v = [_gauss(mpf(a), mpf(b), mpf(v), **kw) for a, b, v in
+             zip(_flat(p), _flat(t), _flat(full_var(var, np.shape(p))), strict=True)]
+        v = np.array([*v, None], dtype=object)[:-1].reshape(np.shape(p))
+        return list(np.ravel(reduce_exact(v, **red)))
+
+    def grad(p, t, *, g, var, eps=None, full=False, var_grad=None, **red):
+        # var_grad picks the gradient w.r.t. var at its clamp: not this one, w.r.t. y_pred
+        dv = np.ravel(reduce_vjp_exact(g, np.shape(p), **red))
+        out = []
+        for c, a, b, v in zip(dv, _flat(p), _flat(t), _flat(full_var(var, np.shape(p))),
+                              strict=True):
+            vv = mpf(v) if eps is None else max(mpf(v), mpf(eps))
+            out.append(c * (mpf(a) - mpf(b)) / vv)
+        return out
+
+    for regime, (p, t, var, kw) in specs.items():
 
         cases.append(OracleCase("gaussian_nll", regime, (p, t), value, {"var": var, **kw}))
         g = rng.uniform(-2, 2, p.shape)
