@@ -22,6 +22,7 @@ from ._crossentropy_common import (
     log_softmax_parts,
     reduction_vjp,
     smooth_categorical,
+    smooth_categorical_lo,
     sum_except,
 )
 from ._loss_common import EXT, exact_products, exact_rest, exact_sums, normalized_log, to64
@@ -178,6 +179,7 @@ def categorical_cross_entropy_vjp(
     p, t, ax = _soft(y_pred, y_true, axis, probabilities=True, renormalize=renormalize)
     clip_eps = check_clip_eps(clip_eps)
     ls = check_label_smoothing(label_smoothing)
+    t_lo = smooth_categorical_lo(t, ls, p.shape[ax])
     t = smooth_categorical(t, ls, p.shape[ax])
     o, mask, q, s = _normalized_clipped(p, ax, renormalize, clip_eps, grad_at_clip)
     if wrt_target(wrt):
@@ -186,15 +188,19 @@ def categorical_cross_entropy_vjp(
     with np.errstate(divide="ignore"):
         h = -_xlog(t, mask / o)
     if renormalize:
-        d = _renormalized_ce_grad(t * mask, p, ax, _plain_through_renormalize(h, q, s, ax))
+        d = _renormalized_ce_grad(t * mask, p, ax, _plain_through_renormalize(h, q, s, ax),
+                                  t_lo * mask)
     else:
         d = h
     return _per_class(g, t, ax, reduction, sample_weight, d)
 
 
-def _renormalized_ce_grad(w: np.ndarray, p: np.ndarray, ax: int, d: np.ndarray) -> np.ndarray:
+def _renormalized_ce_grad(w: np.ndarray, p: np.ndarray, ax: int, d: np.ndarray,
+                          w_lo: np.ndarray | None = None) -> np.ndarray:
     """The cross-entropy's dl/dp through q = p / S, from the inputs alone:
     d_j = (T p_j - w_j S) / (p_j S), w = t times the clip's derivative, T = Σ w, S = Σ p.
+    ``w_lo``: w's rounding error where w is itself computed (smoothed labels: 58 ULP on
+    the suite's smoothed rows without it), carried into T and the products.
 
     h_i q_i = -w_i exactly (the clip passes q_i wherever w_i != 0), so the quotient rule's
     (h_j - Σ h_i q_i) / S is (T - w_j S / p_j) / S, with no rounded q in it: T p_j - w_j S
@@ -203,17 +209,19 @@ def _renormalized_ce_grad(w: np.ndarray, p: np.ndarray, ax: int, d: np.ndarray) 
     rounding: 14.6 ULP on its oracle's renormalized case). ``d`` stays where an input is
     not finite, p_j = 0 or S = 0."""
     wl, pl = np.moveaxis(w, ax, -1), np.moveaxis(p, ax, -1)
+    wl_lo = np.zeros_like(wl) if w_lo is None else np.moveaxis(w_lo, ax, -1)
     # d is homogeneous of degree -1 in p: a row whose largest p is below 1 is scaled up by
     # a power of 2 (exactly) so that its products do not underflow, and d scaled back
     with np.errstate(invalid="ignore"):
         top = np.max(np.where(np.isfinite(pl), pl, 0.0), axis=-1, keepdims=True)
     scale = np.ldexp(1.0, -np.minimum(np.frexp(top)[1], 0))
     pl = pl * scale
-    t_hi, t_lo = (x[..., None] for x in exact_sums(wl))
+    t_hi, t_lo = (x[..., None] for x in exact_sums(np.concatenate([wl, wl_lo], axis=-1)))
     s_hi, s_lo = (x[..., None] for x in exact_sums(pl))
     a, ae = exact_products(pl, t_hi)
     b, be = exact_products(wl, s_hi)
-    n_hi, n_lo = exact_sums(np.stack([a, ae, pl * t_lo, -b, -be, -wl * s_lo], axis=-1))
+    n_hi, n_lo = exact_sums(np.stack([a, ae, pl * t_lo, -b, -be, -wl * s_lo, -wl_lo * s_hi],
+                                     axis=-1))
     s_ext = s_hi.astype(EXT) + s_lo.astype(EXT)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         # a class the clip stops (w_j = 0) gets T / S, whatever p_j's size

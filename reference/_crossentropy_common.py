@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ._reduce import reduce_loss, reduce_loss_vjp
+from ._special import two_prod, two_sum
 from ._validate import (
     as_float64,
     as_int_labels,
@@ -130,6 +131,23 @@ def smooth_categorical(t: np.ndarray, ls: float, num_classes: int) -> np.ndarray
         return t
     ls_t = np.asarray(ls, dtype=t.dtype)  # in t's precision (EXT where the caller asks)
     return t * (1 - ls_t) + ls_t / num_classes
+
+
+def smooth_categorical_lo(t: np.ndarray, ls: float, num_classes: int) -> np.ndarray:
+    """The rounding error of :func:`smooth_categorical` in float64: t' = hi + lo with hi
+    its result, exactly up to ~2^-106 relative (1 - ls, t (1 - ls) and ls / C carried as
+    TwoSum / TwoProduct pairs); 0 for ls = 0 and where t is not finite."""
+    if ls == 0.0:
+        return np.zeros_like(t)
+    a, a_lo = two_sum(np.float64(1.0), np.float64(-ls))
+    prod, prod_lo = two_prod(t, a)
+    q = ls / num_classes
+    m, m_lo = two_prod(np.float64(q), np.float64(num_classes))
+    q_lo = ((ls - m) - m_lo) / num_classes
+    _, hi_lo = two_sum(prod, np.full_like(prod, q))  # hi: smooth_categorical's result
+    with np.errstate(invalid="ignore"):
+        lo = hi_lo + ((prod_lo + t * a_lo) + q_lo)
+    return np.where(np.isfinite(lo), lo, 0.0)
 
 
 def check_clip_eps(clip_eps: Any) -> float | None:

@@ -620,6 +620,14 @@ def _build() -> list[OracleCase]:
         _add(cases, fn, "confident_renormalized", (Pn, Tn), renormalize=True, clip_eps=1e-7)
         _add(cases, fn, "confident_renormalized_smoothed", (Pn, Tn), renormalize=True,
              clip_eps=1e-7, label_smoothing=0.1)
+    # renormalised rows at their smoothed targets, where the gradient T p_j - t_j S cancels
+    # and t_j = t (1 - ls) + ls / C is itself rounded (58 ULP on the suite's smoothed_labels
+    # until 2026-12-06, when its rounding error was carried along)
+    Tm = np.eye(4)[[0, 1, 2, 3, 1]]
+    Pm = (Tm * 0.9 + 0.025) * (1 + np.array([1e-9, -2e-9, 3e-10, 0.0])) * np.array(
+        [[1.0], [2.5], [0.75], [1.0], [3.0]])
+    _add(cases, "categorical_cross_entropy", "at_smoothed_targets", (Pm, Tm),
+         renormalize=True, clip_eps=1e-7, label_smoothing=0.1)
     return cases
 
 
