@@ -30,7 +30,7 @@ not the reference, got wrong (it ignored ``sample_weight`` with ``sum_over_batch
 precision, so still listed: the focal losses' and Keras circle's gradients (818 ULP on
 ``near_duplicates``). (The label-smoothed renormalised cross-entropy's, 58 ULP, was fixed
 the same day: its smoothed targets' rounding error is carried along.)
-The JAX/optax backend takes about 18 minutes (its CTC and long cases at 1,000 digits).
+The JAX/optax backend takes 15 to 18 minutes (its CTC and long cases at 1,000 digits).
 
     python benchmarks/reference_on_cases.py --backend torch --dtype float64
     python benchmarks/reference_on_cases.py --regime near_01,subnormal --above 4
