@@ -80,7 +80,7 @@ def _normalized_clipped(
 
 
 def _through_renormalize(
-    h: np.ndarray, q: np.ndarray, s: np.ndarray, p: np.ndarray, axis: int, renormalize: bool
+    h: np.ndarray, q: np.ndarray, s: np.ndarray, p: np.ndarray, axis: int
 ) -> np.ndarray:
     """dL/dp from h = dL/dq, q = p / S:
     (h_j - Σ_i h_i q_i) / S = (h_j (S - p_j) - Σ_{i≠j} h_i p_i) / S².
@@ -90,8 +90,6 @@ def _through_renormalize(
     near_01). On the right, S - p_j and Σ_{i≠j} h_i p_i are exact sums of exact products and
     the quotient is taken in extended precision; the left form stays where an input is not
     finite or S = 0."""
-    if not renormalize:
-        return h
     plain = _plain_through_renormalize(h, q, s, axis)
     hl, pl = np.moveaxis(h, axis, -1), np.moveaxis(p, axis, -1)
     s_hi, s_lo = (x[..., None] for x in exact_sums(pl))
@@ -188,19 +186,19 @@ def categorical_cross_entropy_vjp(
     with np.errstate(divide="ignore"):
         h = -_xlog(t, mask / o)
     if renormalize:
-        d = _renormalized_ce_grad(t * mask, p, ax, _plain_through_renormalize(h, q, s, ax),
-                                  t_lo * mask)
+        d = _renormalized_ce_grad(t * mask, t_lo * mask, p, ax,
+                                  _plain_through_renormalize(h, q, s, ax))
     else:
         d = h
     return _per_class(g, t, ax, reduction, sample_weight, d)
 
 
-def _renormalized_ce_grad(w: np.ndarray, p: np.ndarray, ax: int, d: np.ndarray,
-                          w_lo: np.ndarray | None = None) -> np.ndarray:
+def _renormalized_ce_grad(w: np.ndarray, w_lo: np.ndarray, p: np.ndarray, ax: int,
+                          d: np.ndarray) -> np.ndarray:
     """The cross-entropy's dl/dp through q = p / S, from the inputs alone:
     d_j = (T p_j - w_j S) / (p_j S), w = t times the clip's derivative, T = Σ w, S = Σ p.
-    ``w_lo``: w's rounding error where w is itself computed (smoothed labels: 58 ULP on
-    the suite's smoothed rows without it), carried into T and the products.
+    ``w_lo``: w's rounding error (smoothed labels: 58 ULP on the suite's smoothed rows
+    without it; 0 without smoothing), carried into T and the products.
 
     h_i q_i = -w_i exactly (the clip passes q_i wherever w_i != 0), so the quotient rule's
     (h_j - Σ h_i q_i) / S is (T - w_j S / p_j) / S, with no rounded q in it: T p_j - w_j S
@@ -209,7 +207,7 @@ def _renormalized_ce_grad(w: np.ndarray, p: np.ndarray, ax: int, d: np.ndarray,
     rounding: 14.6 ULP on its oracle's renormalized case). ``d`` stays where an input is
     not finite, p_j = 0 or S = 0."""
     wl, pl = np.moveaxis(w, ax, -1), np.moveaxis(p, ax, -1)
-    wl_lo = np.zeros_like(wl) if w_lo is None else np.moveaxis(w_lo, ax, -1)
+    wl_lo = np.moveaxis(w_lo, ax, -1)
     # d is homogeneous of degree -1 in p: a row whose largest p is below 1 is scaled up by
     # a power of 2 (exactly) so that its products do not underflow, and d scaled back
     with np.errstate(invalid="ignore"):
@@ -426,7 +424,7 @@ def categorical_focal_cross_entropy_vjp(
         df = 2.0 * u if gamma == 2.0 else (gamma * np.power(u, gamma - 1.0) if gamma else 0 * u)
         inner = _xlog(df, -log_o) + f / o
         h = -_xlog(a * t, mask * inner)
-    d = _through_renormalize(h, q, s, p, ax, renormalize)
+    d = _through_renormalize(h, q, s, p, ax) if renormalize else h
     return _per_class(g, t, ax, reduction, sample_weight, d)
 
 

@@ -28,7 +28,7 @@ from ._crossentropy_common import (
     smooth_categorical,
     sum_except,
 )
-from ._loss_common import EXT
+from ._loss_common import EXT, to64
 from ._reduce import kept
 from ._validate import as_float64, check_nonnegative, check_probabilities
 
@@ -163,19 +163,8 @@ def sparse_categorical_cross_entropy_vjp(
 def _smoothed_weighted_one_hot(
     x: np.ndarray, labels: np.ndarray, ax: int, w: np.ndarray, label_smoothing: Any
 ) -> np.ndarray:
-    ls = check_label_smoothing(label_smoothing)
-    C = x.shape[ax]
-    c = one_hot(labels, C, ax, x.ndim)
-    if ls:
-        c = c * (1.0 - ls) + ls / C
-    return c * w
-
-
-def _smoothed_weighted_one_hot_ext(
-    x: np.ndarray, labels: np.ndarray, ax: int, w: np.ndarray, label_smoothing: Any
-) -> np.ndarray:
-    """The same targets in extended precision (EXT) for the gradient: 1 - ls and ls / C
-    rounded to float64 would be relative errors of the cancelling s_j Σ c - c_j."""
+    """w ⊙ (one-hot (1 - ls) + ls / C), in extended precision (EXT): 1 - ls and ls / C
+    rounded to float64 would be relative errors of the gradient's cancelling s_j Σ c - c_j."""
     ls = check_label_smoothing(label_smoothing)
     c = smooth_categorical(one_hot(labels, x.shape[ax], ax, x.ndim).astype(EXT), ls,
                            x.shape[ax])
@@ -203,7 +192,7 @@ def sparse_softmax_cross_entropy(
     """
     x, labels, valid, ax = _sparse(y_pred, y_true, axis, ignore_index)
     w, w_y = _class_weights(class_weight, x, labels, valid, ax)
-    c = _smoothed_weighted_one_hot(x, labels, ax, w, label_smoothing)
+    c = to64(_smoothed_weighted_one_hot(x, labels, ax, w, label_smoothing))
     neg_shift, lse, _ = log_softmax_parts(x, ax)
     with np.errstate(invalid="ignore"):
         terms = np.where(c == 0, 0.0, c * np.where(c == 0, 0.0, neg_shift + lse))
@@ -226,7 +215,7 @@ def sparse_softmax_cross_entropy_vjp(
     """VJP w.r.t. the logits: s_j Σ_c c_c - c_j with c = w ⊙ smoothed one-hot (0 where ignored)."""
     x, labels, valid, ax = _sparse(y_pred, y_true, axis, ignore_index)
     w, w_y = _class_weights(class_weight, x, labels, valid, ax)
-    c = _smoothed_weighted_one_hot_ext(x, labels, ax, w, label_smoothing)
+    c = _smoothed_weighted_one_hot(x, labels, ax, w, label_smoothing)
     d = softmax_ce_grad(x, c, ax)
     dv = _per_sample_vjp(g, valid, reduction, sample_weight, w_y, ax)
     return kept(dv, d)

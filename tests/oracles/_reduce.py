@@ -1,7 +1,9 @@
 """Exact (mpmath, object-array) counterparts of reference/_reduce.py's reductions.
 
 ``reduce_exact(v, ...)`` reduces exact per-element losses as ``reduce_loss`` does;
-``reduce_vjp_exact(g, shape, ...)`` gives the exact cotangent of each element. Reductions:
+``reduce_vjp_exact(g, shape, ...)`` gives the exact cotangent of each element. With the
+object-array helpers the oracles share: ``exact_array`` (float64 -> exact mpf),
+``object_array`` (a list of mpf in a shape), ``xmul`` (c * v, 0 where c = 0). Reductions:
 "none" (weighted values), "sum", "mean" and "sum_over_batch_size" (total / number of
 values), "batchmean" (total / leading dimension), "weighted_mean" (total / sum of the
 weights, times ``denom`` where given: the per-value weights of its denominator).
@@ -15,18 +17,26 @@ import mpmath as mp
 import numpy as np
 
 _MPF = np.frompyfunc(lambda v: mp.mpf(float(v)), 1, 1)
-_XMUL = np.frompyfunc(lambda c, v: mp.mpf(0) if c == 0 else c * v, 2, 1)  # 0 * inf = 0
+xmul = np.frompyfunc(lambda c, v: mp.mpf(0) if c == 0 else c * v, 2, 1)  # 0 * log 0 = 0
 
 
-def _exact(a: Any) -> np.ndarray:
-    return np.asarray(_MPF(np.asarray(a, dtype=np.float64)), dtype=object)  # 0-d too
+def exact_array(a: Any) -> np.ndarray:
+    """float64 array -> object array of exact mpf (0-d too)."""
+    return np.asarray(_MPF(np.asarray(a, dtype=np.float64)), dtype=object)
+
+
+def object_array(values: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """A list of mpf as an object array of ``shape`` (np.array would try to unpack them)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = list(values)
+    return out.reshape(shape)
 
 
 def _align(sw: Any, shape: tuple[int, ...]) -> np.ndarray:
     """sample_weight aligned on the leading axes of ``shape`` (ones where None)."""
     if sw is None:
         return np.full(shape, mp.mpf(1), dtype=object)
-    w = _exact(sw)
+    w = exact_array(sw)
     return np.broadcast_to(w.reshape(w.shape + (1,) * (len(shape) - w.ndim)), shape)
 
 
@@ -46,7 +56,7 @@ def reduce_exact(v: np.ndarray, reduction: str = "none", sample_weight: Any = No
     if mean_axis is not None:
         v = np.sum(v, axis=mean_axis) / v.shape[mean_axis]
     w = _align(sample_weight, v.shape)
-    wv = _XMUL(w, v)
+    wv = xmul(w, v)
     if reduction == "none":
         return wv
     total = mp.fsum(wv.ravel())
@@ -63,7 +73,7 @@ def reduce_vjp_exact(g: Any, shape: tuple[int, ...], reduction: str = "none",
         mean_axis % len(shape) + 1:]
     w = _align(sample_weight, red)
     if reduction == "none":
-        dv = _exact(g) * w
+        dv = exact_array(g) * w
     elif reduction == "sum":
         dv = mp.mpf(float(g)) * w
     else:

@@ -13,20 +13,17 @@ import mpmath as mp
 import numpy as np
 
 from tests.oracles import OracleCase
+from tests.oracles._reduce import exact_array, xmul
 from tests.oracles._reduce import reduce_exact as _reduce
 from tests.oracles._reduce import reduce_vjp_exact as _reduce_vjp
 
 mp.mp.dps = 50
 
-_MPF = np.frompyfunc(lambda v: mp.mpf(float(v)), 1, 1)
 _LOG = np.frompyfunc(mp.log, 1, 1)
 _EXP = np.frompyfunc(mp.exp, 1, 1)
 _LOG1P = np.frompyfunc(mp.log1p, 1, 1)
-
-
-def M(a: Any) -> np.ndarray:
-    """float64 array -> object array of exact mpf."""
-    return np.asarray(_MPF(np.asarray(a, dtype=np.float64)), dtype=object)  # 0-d too
+M = exact_array  # float64 array -> object array of exact mpf
+_XMUL = xmul     # c * v with 0 where c == 0 (0 · log 0 = 0)
 
 
 def _div1(a: Any, b: Any) -> Any:
@@ -36,13 +33,6 @@ def _div1(a: Any, b: Any) -> Any:
 
 
 _DIV = np.frompyfunc(_div1, 2, 1)
-
-
-def _xmul1(c: Any, v: Any) -> Any:
-    return mp.mpf(0) if c == 0 else c * v
-
-
-_XMUL = np.frompyfunc(_xmul1, 2, 1)   # c * v with 0 where c == 0 (0 · log 0 = 0)
 
 
 def flat(a: Any) -> list[Any]:

@@ -12,7 +12,7 @@ import mpmath
 import numpy as np
 
 from tests.oracles import OracleCase
-from tests.oracles._reduce import reduce_exact, reduce_vjp_exact
+from tests.oracles._reduce import object_array, reduce_exact, reduce_vjp_exact
 from tests.oracles.regression import mpf
 
 _RNG = np.random.default_rng(4242)
@@ -128,7 +128,7 @@ def _trip(a, p, n, *, margin=1.0, p_norm=2.0, eps=1e-6, eps_mode="difference", s
     v = [max(_trip_parts(ar, pr, nr, margin, p_norm, mpf(eps), eps_mode, swap)[0],
              mpmath.mpf(0))
          for ar, pr, nr in zip(_rows(a), _rows(p), _rows(n), strict=True)]
-    v = np.array([*v, None], dtype=object)[:-1].reshape(np.shape(a)[:-1])
+    v = object_array(v, np.shape(a)[:-1])
     return list(np.ravel(reduce_exact(v, reduction, sample_weight)))
 
 

@@ -12,7 +12,7 @@ import mpmath
 import numpy as np
 
 from tests.oracles import OracleCase
-from tests.oracles._reduce import reduce_exact, reduce_vjp_exact
+from tests.oracles._reduce import object_array, reduce_exact, reduce_vjp_exact
 from tests.oracles.regression import elementwise_cases, mpf
 
 _RNG = np.random.default_rng(31337)
@@ -272,9 +272,8 @@ def _per_sample_reduced(value, grad):
     """(value, grad) of a per-sample (row) oracle, taking reduction= and sample_weight= as
     reference.reduce_loss does; the samples are the rows of the first input."""
     def v(x, *args, reduction="none", sample_weight=None, **kw):
-        rows = np.array([*value(x, *args, **kw), None], dtype=object)[:-1]
-        return list(np.ravel(reduce_exact(rows.reshape(np.shape(x)[:-1]), reduction,
-                                          sample_weight)))
+        rows = object_array(value(x, *args, **kw), np.shape(x)[:-1])
+        return list(np.ravel(reduce_exact(rows, reduction, sample_weight)))
 
     def d(x, *args, g, reduction="none", sample_weight=None, **kw):
         cot = reduce_vjp_exact(g, np.shape(x)[:-1], reduction, sample_weight)

@@ -14,7 +14,7 @@ import mpmath
 import numpy as np
 
 from tests.oracles import OracleCase
-from tests.oracles._reduce import reduce_exact, reduce_vjp_exact
+from tests.oracles._reduce import object_array, reduce_exact, reduce_vjp_exact
 from tests.oracles.regression import mpf
 
 _RNG = np.random.default_rng(5151)
@@ -150,7 +150,7 @@ def _gce(y_pred, y_true, *, q=0.5, reduction="none", sample_weight=None, **_):
     p = np.asarray(y_pred)
     v = [(1 - mpf(row[y]) ** mpf(q)) / mpf(q)
          for row, y in zip(p.reshape(-1, p.shape[-1]), np.ravel(y_true), strict=True)]
-    v = np.array([*v, None], dtype=object)[:-1].reshape(np.shape(y_true))
+    v = object_array(v, np.shape(y_true))
     return list(np.ravel(reduce_exact(v, reduction, sample_weight)))
 
 

@@ -22,7 +22,7 @@ import mpmath
 import numpy as np
 
 from tests.oracles import OracleCase
-from tests.oracles._reduce import reduce_exact, reduce_vjp_exact
+from tests.oracles._reduce import object_array, reduce_exact, reduce_vjp_exact
 
 mp = mpmath.mp
 mp.dps = 50
@@ -44,8 +44,8 @@ def _value_exact(f: Callable[..., Any]):
     """f elementwise, then reduce_loss's reduction, sample weights and mean_axis."""
     def exact(p, t, **kw):
         red = {k: kw.pop(k) for k in _REDUCE if k in kw}
-        v = np.array([f(mpf(a), mpf(b), **kw) for a, b in zip(_flat(p), _flat(t), strict=True)]
-                     + [None], dtype=object)[:-1].reshape(np.shape(p))
+        v = object_array([f(mpf(a), mpf(b), **kw) for a, b in zip(_flat(p), _flat(t),
+                                                                  strict=True)], np.shape(p))
         return list(np.ravel(reduce_exact(v, **red)))
     return exact
 
@@ -291,7 +291,7 @@ def _gaussian_cases() -> list[OracleCase]:
         red = {k: kw.pop(k) for k in _REDUCE if k in kw}
         v = [_gauss(mpf(a), mpf(b), mpf(v), **kw) for a, b, v in
              zip(_flat(p), _flat(t), _flat(full_var(var, np.shape(p))), strict=True)]
-        v = np.array([*v, None], dtype=object)[:-1].reshape(np.shape(p))
+        v = object_array(v, np.shape(p))
         return list(np.ravel(reduce_exact(v, **red)))
 
     def grad(p, t, *, g, var, eps=None, full=False, var_grad=None, **red):
