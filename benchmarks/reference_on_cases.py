@@ -116,7 +116,7 @@ def measure_case(binding: Any, spec: Any, exact: Callable[..., Any], max_element
             try:
                 want = exact(*args, **kwargs)
             except Exception as exc:  # the oracle does not take these conventions
-                return f"oracle: {type(exc).__name__}", float("nan")
+                return f"oracle: {type(exc).__name__}: {exc}"[:160], float("nan")
             if len(want) != computed.size:
                 return "oracle shape", float("nan")
             if not all(mpmath.isfinite(w) for w in want):
@@ -135,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--above", type=float, default=4.0, help="list cases above this ULP")
     parser.add_argument("--max-elements", type=int, default=3000)
     parser.add_argument("--no-grad", action="store_true", help="values only")
+    parser.add_argument("--uncovered", action="store_true",
+                        help="list the cases not covered, with the reason")
     args = parser.parse_args(argv)
     if args.dtype not in DTYPES:
         parser.error(not_one_of("--dtype", args.dtype, DTYPES))
@@ -149,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     worst: dict[str, float] = defaultdict(float)
     counts: dict[str, int] = defaultdict(int)
     above: list[tuple[float, str]] = []
+    uncovered: list[str] = []
     for entry in loaded.values():
         for binding in entry.bindings:
             for spec in specs_for(binding, (args.dtype,), grads=not args.no_grad):
@@ -172,7 +175,13 @@ def main(argv: list[str] | None = None) -> int:
                 except (ValueError, TypeError) as exc:  # the reference rejects the case
                     status, ulp = f"rejected: {type(exc).__name__}", float("nan")
                 if status != "ok":
-                    counts[f"not covered: {status}"] += 1
+                    kind = status.split(":")[0] + (
+                        f": {status.split(':')[1].strip()}" if status.startswith("oracle:")
+                        else "")
+                    counts[f"not covered: {kind}"] += 1
+                    if args.uncovered:
+                        uncovered.append(f"{binding.api}[{spec.dtype}-{spec.regime}-"
+                                         f"{spec.check}]: {status}")
                     continue
                 counts["measured"] += 1
                 label = f"{binding.reference}{' VJP' if grad else ''}"
@@ -185,6 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\ncases above {args.above:g} ULP (one binding per distinct reference call):")
     for ulp, case in sorted(above, reverse=True):
         print(f"  {ulp:12.4g}  {case}")
+    if uncovered:
+        print("\nnot covered:")
+        print("\n".join(f"  {line}" for line in uncovered))
     print("\n" + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
     print(f"{time.perf_counter() - start:.1f} s")
     return 0
