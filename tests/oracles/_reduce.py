@@ -6,7 +6,9 @@ object-array helpers the oracles share: ``exact_array`` (float64 -> exact mpf),
 ``object_array`` (a list of mpf in a shape), ``xmul`` (c * v, 0 where c = 0). Reductions:
 "none" (weighted values), "sum", "mean" and "sum_over_batch_size" (total / number of
 values), "batchmean" (total / leading dimension), "weighted_mean" (total / sum of the
-weights, times ``denom`` where given: the per-value weights of its denominator).
+weights, times ``denom`` where given: the per-value weights of its denominator). A mean
+over zero values or zero total weight is ``mean_of_empty`` (its cotangent NaN when that is
+NaN, else 0), as in reference/_reduce.py.
 """
 
 from __future__ import annotations
@@ -50,24 +52,36 @@ def _denominator(reduction: str, shape: tuple[int, ...], w: np.ndarray,
     return mp.fsum(np.asarray(d).ravel())
 
 
+def _axis_mean(v: np.ndarray, axis: int, mean_of_empty: float) -> np.ndarray:
+    """The mean over ``axis`` as an object array (0-d too), ``mean_of_empty`` where empty."""
+    rest = v.shape[:axis] + v.shape[axis + 1:]
+    if v.shape[axis] == 0:
+        return np.full(rest, mp.mpf(mean_of_empty), dtype=object)
+    return np.asarray(np.sum(v, axis=axis) / v.shape[axis], dtype=object).reshape(rest)
+
+
 def reduce_exact(v: np.ndarray, reduction: str = "none", sample_weight: Any = None,
-                 mean_axis: int | None = None, denom: np.ndarray | None = None) -> np.ndarray:
+                 mean_axis: int | None = None, denom: np.ndarray | None = None,
+                 mean_of_empty: float = float("nan")) -> np.ndarray:
     """Exact reduce_loss of the object array ``v``."""
+    v = np.asarray(v, dtype=object)
     if mean_axis is not None:
-        v = np.sum(v, axis=mean_axis) / v.shape[mean_axis]
+        v = _axis_mean(v, mean_axis % v.ndim, mean_of_empty)
     w = _align(sample_weight, v.shape)
     wv = xmul(w, v)
     if reduction == "none":
-        return wv
-    total = mp.fsum(wv.ravel())
+        return np.asarray(wv, dtype=object)
+    total = mp.fsum(np.ravel(wv))
     if reduction == "sum":
         return np.array(total, dtype=object)
-    return np.array(total / _denominator(reduction, v.shape, w, denom), dtype=object)
+    d = _denominator(reduction, v.shape, w, denom)
+    return np.array(total / d if d != 0 else mp.mpf(mean_of_empty), dtype=object)
 
 
 def reduce_vjp_exact(g: Any, shape: tuple[int, ...], reduction: str = "none",
                      sample_weight: Any = None, mean_axis: int | None = None,
-                     denom: np.ndarray | None = None) -> np.ndarray:
+                     denom: np.ndarray | None = None,
+                     mean_of_empty: float = float("nan")) -> np.ndarray:
     """The exact cotangent of each of the ``shape`` values under ``g``."""
     red = shape if mean_axis is None else shape[:mean_axis % len(shape)] + shape[
         mean_axis % len(shape) + 1:]
@@ -77,8 +91,12 @@ def reduce_vjp_exact(g: Any, shape: tuple[int, ...], reduction: str = "none",
     elif reduction == "sum":
         dv = mp.mpf(float(g)) * w
     else:
-        dv = mp.mpf(float(g)) * w / _denominator(reduction, red, w, denom)
+        d = _denominator(reduction, red, w, denom)
+        # a mean over nothing is the constant mean_of_empty: no cotangent (NaN if NaN)
+        dv = mp.mpf(float(g)) * w / d if d != 0 else np.full(
+            red, mp.mpf(mean_of_empty) * 0, dtype=object)
+    dv = np.asarray(dv, dtype=object)
     if mean_axis is not None:
         ax = mean_axis % len(shape)
-        dv = np.broadcast_to(np.expand_dims(dv / shape[ax], ax), shape)
+        dv = np.broadcast_to(np.expand_dims(dv / max(shape[ax], 1), ax), shape)
     return dv

@@ -13,6 +13,7 @@ import mpmath
 import numpy as np
 
 from tests.oracles import OracleCase
+from tests.oracles._reduce import object_array, reduce_exact
 from tests.oracles.regression import mpf
 
 _RNG = np.random.default_rng(8080)
@@ -113,13 +114,22 @@ def _circle_rows(rows, y, gamma, margin, remove_diagonal, refs=None, ref_y=None)
     return out
 
 
-def _circle_reduce(values, reduction, mean_over):
-    if reduction == "none":
-        return values
-    if reduction == "sum":
-        return mpmath.fsum(values)
-    kept = [v for v in values if v > 0] if mean_over == "positive" else values
-    return mpmath.fsum(kept) / len(kept)
+def _circle_reduce(values, reduction, mean_over, sample_weight=None,
+                   mean_of_empty=float("nan"), keep=None):
+    """reduce_loss of the rows' losses; the Circle class's mean (mean_over="positive") sums
+    the weighted rows with a positive loss (``keep``: fixed at the point differentiated)
+    and divides by their count, ``mean_of_empty`` when there are none."""
+    if reduction == "none" or reduction == "sum" or mean_over == "all":
+        out = reduce_exact(object_array(values, (len(values),)), reduction, sample_weight,
+                           mean_of_empty=mean_of_empty)
+        return list(out) if reduction == "none" else out[()]
+    keep = [v > 0 for v in values] if keep is None else keep
+    w = [mpf(1)] * len(values) if sample_weight is None else [
+        mpf(v) for v in np.broadcast_to(np.ravel(sample_weight), (len(values),))]
+    count = sum(keep)
+    if count == 0:
+        return mpf(mean_of_empty)
+    return mpmath.fsum(wi * v for wi, v, k in zip(w, values, keep, strict=True) if k) / count
 
 
 def _refs(ref_embeddings):
@@ -127,16 +137,17 @@ def _refs(ref_embeddings):
 
 
 def _circle(x, y, *, gamma=80.0, margin=0.4, remove_diagonal=True, mean_over="all",
-            reduction="none", ref_embeddings=None, ref_labels=None):
+            mean_of_empty=float("nan"), reduction="none", sample_weight=None,
+            ref_embeddings=None, ref_labels=None):
     out = _circle_reduce(_circle_rows(_rows(x), y, gamma, margin, remove_diagonal,
                                       _refs(ref_embeddings), ref_labels),
-                         reduction, mean_over)
+                         reduction, mean_over, sample_weight, mean_of_empty)
     return out if reduction == "none" else [out]
 
 
 def _circle_d(x, y, *, g, gamma=80.0, margin=0.4, remove_diagonal=True, mean_over="all",
-              reduction="none", grad_at_clip=0.0, ref_embeddings=None, ref_labels=None,
-              wrt="y_pred"):
+              mean_of_empty=float("nan"), reduction="none", sample_weight=None,
+              grad_at_clip=0.0, ref_embeddings=None, ref_labels=None, wrt="y_pred"):
     gs = [mpf(v) for v in np.ravel(g)]
     refs = _refs(ref_embeddings)
     # the Circle class's mask (loss > 0) is piecewise constant: fixed at x
@@ -146,12 +157,10 @@ def _circle_d(x, y, *, g, gamma=80.0, margin=0.4, remove_diagonal=True, mean_ove
     def scalar(moved):
         rows, ref_rows = (_rows(x), moved) if wrt == "ref_embeddings" else (moved, refs)
         values = _circle_rows(rows, y, gamma, margin, remove_diagonal, ref_rows, ref_labels)
+        out = _circle_reduce(values, reduction, mean_over, sample_weight, mean_of_empty, keep)
         if reduction == "none":
-            return mpmath.fsum(a * b for a, b in zip(gs, values, strict=True))
-        if reduction == "sum":
-            return gs[0] * mpmath.fsum(values)
-        used = [v for v, k in zip(values, keep, strict=True) if k or mean_over == "all"]
-        return gs[0] * mpmath.fsum(used) / len(used)
+            return mpmath.fsum(a * b for a, b in zip(gs, out, strict=True))
+        return gs[0] * out if not (mean_over == "positive" and not any(keep)) else mpf(0)
     return _grad_of(scalar, ref_embeddings if wrt == "ref_embeddings" else x)
 
 
@@ -219,6 +228,12 @@ CASES: list[OracleCase] = [
     *_cases("circle", _circle, _circle_d, {"mean_positive": _R["typical"]},
             kwargs={"reduction": "mean", "mean_over": "positive"}),
     *_cases("circle", _circle, _circle_d, {"sum": _R["typical"]}, kwargs={"reduction": "sum"}),
+    # the Circle class with sample weights (Keras: mean over the positive losses, 0 if none)
+    *[c for regime in ("typical", "no_negatives") for c in _cases(
+        "circle", _circle, _circle_d, {f"mean_positive_weighted_{regime}": _R[regime]},
+        kwargs={"reduction": "sum_over_batch_size", "mean_over": "positive",
+                "mean_of_empty": 0.0,
+                "sample_weight": _REF_RNG.uniform(0.2, 2, len(_R[regime][1]))})],
     # a separate reference set (Keras' ref_embeddings / ref_labels): rows 0-2 of the batch
     # share their label with reference row 0-2 (index-diagonal pairs remove_diagonal drops)
     *_cases("circle", _circle, _circle_d, {"ref_set": _R["typical"]}, kwargs=_REF,

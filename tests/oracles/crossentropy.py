@@ -58,7 +58,8 @@ def _clip(p: np.ndarray, eps: float | None) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _red_kw(kw: dict[str, Any]) -> dict[str, Any]:
-    return {k: kw[k] for k in ("reduction", "sample_weight", "mean_axis") if k in kw}
+    return {k: kw[k] for k in ("reduction", "sample_weight", "mean_axis", "mean_of_empty")
+            if k in kw}
 
 
 def _smooth_b(t: np.ndarray, ls: float) -> tuple[np.ndarray, np.ndarray]:
@@ -94,6 +95,12 @@ def ex_bce(p, t, **kw):
 def ex_bce_grad(p, t, g, **kw):
     t1, t0, _, _, dlp, dlq = _bce_parts(p, t, kw)
     d = -(_XMUL(t1, dlp) + _XMUL(t0, dlq))
+    if kw.get("grad_eps") is not None:
+        # torch BCELoss's backward: (p - t) / max(p (1 - p), grad_eps) inside the clip
+        pc, mask = _clip(M(p), kw.get("clip_eps"))
+        floor = mp.mpf(kw["grad_eps"])
+        d = np.frompyfunc(lambda m, a, b: m * (a - b) / max(a * (1 - a), floor), 3, 1)(
+            mask, pc, t1)
     return flat(_XMUL(_reduce_vjp(g, np.shape(p), **_red_kw(kw)), d))
 
 
@@ -618,6 +625,14 @@ def _build() -> list[OracleCase]:
         [[1.0], [2.5], [0.75], [1.0], [3.0]])
     _add(cases, "categorical_cross_entropy", "at_smoothed_targets", (Pm, Tm),
          renormalize=True, clip_eps=1e-7, label_smoothing=0.1)
+    # torch BCELoss's backward, (p - t) / max(p (1 - p), float32(1e-12)): p near 0 and 1,
+    # where the floor decides, with its clamp of the logs at -100
+    pt = np.array([1e-300, 1e-13, 1e-12, 1e-7, 0.3, 1 - 1e-7, 1 - 1e-13, 1.0, 0.0])
+    tt = np.array([0.0, 1.0, 0.3, 1.0, 0.7, 0.0, 1.0, 0.4, 0.6])
+    kw = {"log_clamp": -100.0, "grad_eps": float(np.float32(1e-12))}
+    cases.append(OracleCase("binary_cross_entropy", "torch_grad_eps", (pt, tt), ex_bce_grad,
+                            {**kw, "g": _g_for("binary_cross_entropy", (pt, tt), kw)},
+                            grad=True))
     return cases
 
 

@@ -12,6 +12,7 @@ import mpmath
 import numpy as np
 
 from tests.oracles import OracleCase
+from tests.oracles._reduce import object_array, reduce_exact, reduce_vjp_exact
 from tests.oracles.regression import mpf
 
 _RNG = np.random.default_rng(777)
@@ -71,33 +72,93 @@ def _split(y_true, input_lengths, label_lengths):
             for row, n, k in zip(np.asarray(y_true), input_lengths, label_lengths, strict=True)]
 
 
-def ctc_exact(z, y_true, input_lengths, label_lengths, *, blank=0, input_space="logits", **_):
+def _per_sample(z, y_true, input_lengths, label_lengths, blank, input_space, log_epsilon):
+    """Each sample's exact loss: -log p(l | x) (+inf where no alignment exists), or under a
+    finite log_epsilon optax's -log of the closed blank state after the label."""
     out = []
     for zi, (frames, label) in zip(np.asarray(z), _split(y_true, input_lengths, label_lengths),
                                    strict=True):
+        if log_epsilon != -np.inf:
+            p = probabilities(zi[:frames], input_space)
+            rows = forward_rows(p, label, frames, len(zi), blank, _eps(log_epsilon), True)
+            out.append(-_log(rows[-1][0][len(label)]))
+            continue
         total = lattice(probabilities(zi[:frames], input_space), label, blank)[3]
         out.append(mpmath.inf if total == 0 else -mpmath.log(total))
     return out
 
 
+def _scales(label_lengths, per_label):
+    """per_label: each loss divided by max(label length, 1) (torch's mean)."""
+    return [mpmath.mpf(1) / max(int(k), 1) if per_label else mpmath.mpf(1)
+            for k in label_lengths]
+
+
+def ctc_exact(z, y_true, input_lengths, label_lengths, *, blank=0, input_space="logits",
+              per_label=False, zero_infinity=False, reduction="none", sample_weight=None,
+              log_epsilon=-np.inf):
+    v = _per_sample(z, y_true, input_lengths, label_lengths, blank, input_space, log_epsilon)
+    if zero_infinity:
+        v = [mpmath.mpf(0) if x == mpmath.inf else x for x in v]
+    v = [x * c for x, c in zip(v, _scales(label_lengths, per_label), strict=True)]
+    return list(np.ravel(reduce_exact(object_array(v, (len(v),)), reduction, sample_weight)))
+
+
 def ctc_grad_exact(z, y_true, input_lengths, label_lengths, *, g, blank=0, input_space="logits",
-                   **_):
-    out = []
+                   per_label=False, zero_infinity=False, reduction="none", sample_weight=None,
+                   log_epsilon=-np.inf):
     z = np.asarray(z)
-    for zi, gi, (frames, label) in zip(z, np.ravel(g),
-                                       _split(y_true, input_lengths, label_lengths), strict=True):
+    cot = reduce_vjp_exact(g, (len(z),), reduction, sample_weight)
+    scales = _scales(label_lengths, per_label)
+    if log_epsilon != -np.inf:  # optax's closed-state loss: differentiated numerically
+        return _eps_grad(z, y_true, input_lengths, label_lengths, blank, input_space,
+                         log_epsilon, [c * s for c, s in zip(cot, scales, strict=True)])
+    out = []
+    for zi, gi, sc, (frames, label) in zip(z, cot, scales,
+                                           _split(y_true, input_lengths, label_lengths),
+                                           strict=True):
         p = probabilities(zi[:frames], input_space)
         ext, alpha, beta, total = lattice(p, label, blank)
         c = z.shape[-1]
         for t in range(z.shape[1]):
             for k in range(c):
-                if t >= frames:
+                if t >= frames or gi == 0:
                     out.append(mpmath.mpf(0))
+                    continue
+                if total == 0:  # no alignment: no derivative (0 under zero_infinity)
+                    out.append(mpmath.mpf(0) if zero_infinity else mpmath.nan)
                     continue
                 gamma = mpmath.fsum(alpha[t][s] * beta[t][s] for s in range(len(ext))
                                     if ext[s] == k) / total
                 soft = p[t][k] if input_space == "logits" else 0
-                out.append(mpf(gi) * (soft - gamma))
+                out.append(mpf(gi) * sc * (soft - gamma))
+    return out
+
+
+def _eps_grad(z, y_true, input_lengths, label_lengths, blank, input_space, log_epsilon, cot):
+    """d/dz of sum_i cot_i loss_i under a finite log_epsilon, by central differences at
+    160 digits (step 1e-70: the truncation error is ~1e-140)."""
+    out = []
+    with mpmath.workdps(160):
+        h = mpmath.mpf(10) ** -70
+        for zi, ci, (frames, label) in zip(z, cot, _split(y_true, input_lengths, label_lengths),
+                                           strict=True):
+            base = [[mpf(v) for v in r] for r in zi]
+
+            def f(zm, frames=frames, label=label):
+                p = _probs_mp(zm[:frames], input_space)
+                rows = forward_rows(p, label, frames, len(zm), blank, _eps(log_epsilon), True)
+                return -_log(rows[-1][0][len(label)])
+            for t in range(len(base)):
+                for k in range(len(base[0])):
+                    if t >= frames or ci == 0:
+                        out.append(mpmath.mpf(0))
+                        continue
+                    up = [r[:] for r in base]
+                    down = [r[:] for r in base]
+                    up[t][k] += h
+                    down[t][k] -= h
+                    out.append(ci * (f(up) - f(down)) / (2 * h))
     return out
 
 
@@ -141,6 +202,15 @@ for _space, _transform in (("logits", lambda c: c), ("log_probabilities", _logpr
             continue
         CASES.append(OracleCase("ctc", f"{_regime}-{_space}", _inputs, ctc_grad_exact,
                                 {**_kw, "g": _g}, grad=True, elementwise=False))
+# the reductions: torch's "mean" (each loss over its label length, then the batch mean),
+# a sum with sample weights (one weighted out)
+for _tag, _kw in (("per_label_mean", {"per_label": True, "reduction": "mean"}),
+                  ("weighted_sum", {"reduction": "sum",
+                                    "sample_weight": np.array([0.7, 0.0, 1.9])})):
+    _inputs = _REGIMES["varied_lengths"]
+    CASES += [OracleCase("ctc", _tag, _inputs, ctc_exact, dict(_kw), elementwise=False),
+              OracleCase("ctc", _tag, _inputs, ctc_grad_exact, {**_kw, "g": np.asarray(1.3)},
+                         grad=True, elementwise=False)]
 
 
 # -- the forward lattice in optax's split (reference/_ctc_lattice.py) ----------------------
@@ -243,18 +313,6 @@ def lattice_grad_exact(z, y_true, input_lengths, label_lengths, *, g, which, bla
     return out
 
 
-def ctc_eps_exact(z, y_true, input_lengths, label_lengths, *, blank=0, input_space="logits",
-                  log_epsilon=-np.inf, **_):
-    """optax's loss under a finite log_epsilon: -log of the closed blank state after the label."""
-    out = []
-    for zi, (frames, label) in zip(np.asarray(z), _split(y_true, input_lengths, label_lengths),
-                                   strict=True):
-        p = probabilities(zi[:frames], input_space)
-        rows = forward_rows(p, label, frames, len(zi), blank, _eps(log_epsilon), True)
-        out.append(-_log(rows[-1][0][len(label)]))
-    return out
-
-
 _LATTICE = {
     # label slots past label_lengths are 0 (the blank): the lattice runs over them
     "typical": (_RNG.normal(0, 1, (2, 6, 4)), np.array([[1, 2, 2], [3, 1, 0]]),
@@ -291,5 +349,17 @@ for _regime, _inputs in _LATTICE.items():
                     lambda *a, _w=_which, **k: lattice_grad_exact(*a, which=_w, **k),
                     {**_kw, "g": _g}, grad=True, elementwise=False))
     if _regime != "no_frames":
-        CASES.append(OracleCase("ctc", f"{_regime}-eps-1e5", _inputs, ctc_eps_exact,
+        CASES.append(OracleCase("ctc", f"{_regime}-eps-1e5", _inputs, ctc_exact,
                                 {"log_epsilon": -1e5}, elementwise=False))
+    if _regime in ("typical", "infeasible"):
+        CASES.append(OracleCase("ctc", f"{_regime}-eps-1e5", _inputs, ctc_grad_exact,
+                                {"log_epsilon": -1e5, "g": _RNG.uniform(-2, 2, 2)},
+                                grad=True, elementwise=False))
+# an infeasible sample (label longer than its frames allow) under zero_infinity: loss 0,
+# gradient 0; the feasible one as usual
+_inf = _LATTICE["infeasible"]
+CASES += [OracleCase("ctc", "infeasible-zero_infinity", _inf, ctc_exact,
+                     {"zero_infinity": True}, elementwise=False),
+          OracleCase("ctc", "infeasible-zero_infinity", _inf, ctc_grad_exact,
+                     {"zero_infinity": True, "reduction": "mean", "g": np.asarray(0.8)},
+                     grad=True, elementwise=False)]

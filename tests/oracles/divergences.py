@@ -8,6 +8,7 @@ import mpmath as mp
 import numpy as np
 
 from tests.oracles import OracleCase
+from tests.oracles._reduce import object_array, reduce_exact, reduce_vjp_exact
 
 mp.mp.dps = 50
 INF = mp.inf
@@ -243,29 +244,19 @@ def _kl_value(y_pred, y_true, *, axis=-1, base=None, normalize=False, clip_eps=N
 
 
 def _reduce(vals, reduction, sample_weight):
-    w = [mp.mpf(1)] * len(vals) if sample_weight is None else [_m(v) for v in sample_weight]
-    wv = [a * b for a, b in zip(w, vals, strict=True)]
-    if reduction == "none":
-        return wv
-    if reduction == "sum":
-        return [mp.fsum(wv)]
-    if reduction == "weighted_mean":
-        return [mp.fsum(wv) / mp.fsum(w)]
-    return [mp.fsum(wv) / len(vals)]
+    """reduce_loss of one value per row (sample_weight: one per row)."""
+    v = object_array(vals, (len(vals),))
+    return list(np.ravel(reduce_exact(v, reduction, sample_weight)))
 
 
 def _reduce_coeff(n, reduction, sample_weight):
-    w = [mp.mpf(1)] * n if sample_weight is None else [_m(v) for v in sample_weight]
-    if reduction in ("none", "sum"):
-        return w
-    if reduction == "weighted_mean":
-        total = mp.fsum(w)
-        return [v / total for v in w]
-    return [v / n for v in w]
+    """d(reduced)/d(value_i) for each of n rows (times g_i where reduction="none")."""
+    return list(reduce_vjp_exact(1.0, (n,), "sum" if reduction == "none" else reduction,
+                                 sample_weight))
 
 
 def _kl_grad(y_pred, y_true, *, g, axis=-1, base=None, normalize=False, clip_eps=None,
-             reduction="none", sample_weight=None):
+             reduction="none", sample_weight=None, grad_at_clip=1.0):
     rows_p, rows_t = _rows(y_pred, axis), _rows(y_true, axis)
     gs = [_m(v) for v in np.ravel(g)]
     coeff = _reduce_coeff(len(rows_p), reduction, sample_weight)
@@ -276,7 +267,9 @@ def _kl_grad(y_pred, y_true, *, g, axis=-1, base=None, normalize=False, clip_eps
         if clip_eps is not None:
             e = _m(clip_eps)
             tc = [min(max(v, e), 1) for v in t]
-            gp = [gi * -_div(b, min(max(a, e), 1)) * (1 if e <= a <= 1 else 0)
+            # d clip(p, e, 1)/dp: 1 inside, grad_at_clip at a bound, 0 outside
+            gp = [gi * -_div(b, min(max(a, e), 1)) * (
+                      1 if e < a < 1 else _m(grad_at_clip) if a in (e, 1) else 0)
                   for a, b in zip(p, tc, strict=True)]
         else:
             gp = [mp.mpf(0) if b == 0 else gi * -_div(b, a) for a, b in zip(p, t, strict=True)]
@@ -293,33 +286,34 @@ def _unmove(rows: list[list[Any]], shape: tuple[int, ...], axis: int) -> list[An
     ax = axis % len(shape)
     moved = np.moveaxis(np.empty(shape), ax, -1).shape
     arr = np.empty(moved, dtype=object)
+    if arr.size == 0:
+        return []
     arr.reshape(-1, moved[-1])[...] = np.array(rows, dtype=object)
     return list(np.moveaxis(arr, -1, ax).ravel())
 
 
-def _kl_log_value(y_pred, y_true, *, log_target=False, reduction="none", sample_weight=None):
-    vals = []
-    for y, t in zip(np.ravel(y_pred), np.ravel(y_true), strict=True):
-        y, t = _m(y), _m(t)
-        if log_target:
-            vals.append(mp.exp(t) * (t - y))
-        else:
-            vals.append(mp.mpf(0) if t == 0 else t * (mp.log(t) - y))
-    if reduction == "batchmean":
-        n0 = np.shape(y_pred)[0]
-        return [mp.fsum(vals) / n0]
-    return _reduce(vals, reduction, sample_weight)
+def _kl_log_value(y_pred, y_true, *, log_target=False, axis=None, mean_axis=None,
+                  reduction="none", sample_weight=None):
+    """The pointwise terms (summed over ``axis`` when given), then reduce_loss."""
+    terms = object_array([_kl_log_term(y, t, log_target) for y, t in
+                          zip(np.ravel(y_pred), np.ravel(y_true), strict=True)],
+                         np.shape(y_pred))
+    if axis is not None:
+        terms = np.asarray(np.sum(terms, axis=axis), dtype=object)
+    return list(np.ravel(reduce_exact(terms, reduction, sample_weight, mean_axis)))
 
 
-def _kl_log_grad(y_pred, y_true, *, g, log_target=False, reduction="none",
-                 sample_weight=None):
-    n = np.size(y_pred)
-    coeff = ([mp.mpf(1) / np.shape(y_pred)[0]] * n if reduction == "batchmean"
-             else _reduce_coeff(n, reduction, sample_weight))
-    gs = [_m(v) for v in np.ravel(g)]
-    return [(gs[i] if reduction == "none" else gs[0]) * coeff[i]
-            * (-mp.exp(_m(t)) if log_target else -_m(t))
-            for i, t in enumerate(np.ravel(y_true))]
+def _kl_log_grad(y_pred, y_true, *, g, log_target=False, axis=None, mean_axis=None,
+                 reduction="none", sample_weight=None):
+    """d/dy_pred of each term: -t (-exp(t) for log targets), times its cotangent."""
+    shape = np.shape(y_pred)
+    ax = None if axis is None else axis % len(shape)
+    summed = shape if ax is None else shape[:ax] + shape[ax + 1:]
+    cot = reduce_vjp_exact(g, summed, reduction, sample_weight, mean_axis)
+    if ax is not None:
+        cot = np.broadcast_to(np.expand_dims(cot, ax), shape)
+    return [c * (-mp.exp(_m(t)) if log_target else -_m(t))
+            for c, t in zip(np.ravel(cot), np.ravel(y_true), strict=True)]
 
 
 def _kl_log_term(y, t, log_target=False):
@@ -383,10 +377,16 @@ def _elementwise_cases() -> list[OracleCase]:
     x = np.concatenate([X_TYPICAL, SPECIAL, [-1.0, -0.0, np.inf, np.nan]])
     cases.append(OracleCase("entr", "typical+extreme", (x,), lambda x: _pairs(_entr, x)))
     xg = np.concatenate([X_TYPICAL, SPECIAL, [-1.0]])
-    cases.append(OracleCase(
-        "entr", "typical+extreme", (xg,), grad=True, kwargs={"g": _g(xg.shape)},
-        exact=lambda x, g: [_m(gi) * (-mp.log(_m(v)) - 1 if v > 0 else (INF if v == 0 else 0))
-                            for gi, v in zip(g, x, strict=True)]))
+    def entr_grad(x, *, g, grad_at_zero=None, grad_at_negative=0.0):
+        """-log x - 1; at 0 +inf or grad_at_zero; below 0 (entr = -inf) grad_at_negative."""
+        at_zero = INF if grad_at_zero is None else _m(grad_at_zero)
+        return [_m(gi) * (-mp.log(_m(v)) - 1 if v > 0 else
+                          at_zero if v == 0 else _m(grad_at_negative))
+                for gi, v in zip(np.ravel(g), np.ravel(x), strict=True)]
+
+    for kw in ({}, {"grad_at_zero": 0.0, "grad_at_negative": np.nan}):
+        cases.append(OracleCase("entr", "typical+extreme", (xg,), grad=True, exact=entr_grad,
+                                kwargs={"g": _g(xg.shape), **kw}))
     for regime, (a, b) in _pair_inputs().items():
         cases.append(OracleCase("rel_entr", regime, (a, b), lambda x, y: _pairs(_rel_entr, x, y)))
         cases.append(OracleCase("kl_div_elementwise", regime, (a, b),
@@ -412,16 +412,34 @@ def _elementwise_cases() -> list[OracleCase]:
     def xlog1py_exact(x, y):
         return [mp.mpf(0) if u == 0 else _m(u) * _ln1p(_m(v)) for u, v in zip(x, y, strict=True)]
 
+    def x_log_grad(log, pole):
+        """d/dx of x log(y): log y; grad_at_zero where x = 0 and y is at or past the
+        log's pole, zero_x_grad wherever x = 0 (TensorFlow's)."""
+        def exact(x, y, *, g, grad_at_zero=None, zero_x_grad=None):
+            out = []
+            for gi, u, v in zip(np.ravel(g), np.ravel(x), np.ravel(y), strict=True):
+                if u == 0 and zero_x_grad is not None:
+                    d = _m(zero_x_grad)
+                elif u == 0 and v <= pole and grad_at_zero is not None:
+                    d = _m(grad_at_zero)
+                else:
+                    d = log(_m(v))
+                out.append(_m(gi) * d)
+            return out
+        return exact
+
     cases += [
         OracleCase("xlogy", "typical+extreme", (xs, ys), xlogy_exact),
         OracleCase("xlog1py", "typical+extreme", (xs, y1), xlog1py_exact),
-        OracleCase("xlogy", "typical+extreme", (xs, ys), grad=True, kwargs={"g": _g(xs.shape)},
-                   exact=lambda x, y, g: [_m(gi) * _ln(_m(v)) for gi, v in zip(g, y, strict=True)]),
-        OracleCase("xlog1py", "typical+extreme", (xs, y1), grad=True,
-                   kwargs={"g": _g(xs.shape)},
-                   exact=lambda x, y, g: [_m(gi) * _ln1p(_m(v))
-                                          for gi, v in zip(g, y, strict=True)]),
     ]
+    # the conventions at x = 0: none (jax), torch's grad_at_zero=0, TensorFlow's zero_x_grad=0
+    for kw in ({}, {"grad_at_zero": 0.0}, {"zero_x_grad": 0.0}):
+        cases += [
+            OracleCase("xlogy", "typical+extreme", (xs, ys), grad=True,
+                       kwargs={"g": _g(xs.shape), **kw}, exact=x_log_grad(_ln, 0)),
+            OracleCase("xlog1py", "typical+extreme", (xs, y1), grad=True,
+                       kwargs={"g": _g(xs.shape), **kw}, exact=x_log_grad(_ln1p, -1)),
+        ]
     return cases
 
 
@@ -489,6 +507,20 @@ def _distribution_cases() -> list[OracleCase]:
         name = "+".join(kw)
         cases.append(OracleCase("kl_divergence", name, (p, t), _kl_value, kw, elementwise=False))
         cases.append(OracleCase("kl_divergence", name, (p, t), _kl_grad, {**kw, "g": g},
+                                grad=True, elementwise=False))
+    # unnormalised rows whose terms t log(t / p) have both signs and cancel (Keras'
+    # `unnormalised` regime: 24 ULP until 2026-12-06, the terms rounded one by one)
+    rc = np.random.default_rng(6060)
+    tu = rc.uniform(0.1, 1, (12, 6))
+    pu = tu * np.exp(rc.normal(0, 0.3, tu.shape))
+    cases.append(OracleCase("kl_divergence", "unnormalised_cancel", (pu, tu), _kl_value,
+                            {"clip_eps": 1e-7}, elementwise=False))
+    # p exactly at the clip bounds (1e-7 and 1): the gradient there is grad_at_clip's
+    pb = p[:6].copy()
+    pb[:3, 1], pb[3:, 2], pb[0, 3] = 1e-7, 1.0, 5e-8
+    for tie in (1.0, 0.5):
+        cases.append(OracleCase("kl_divergence", f"at_clip_bounds_{tie}", (pb, t[:6]), _kl_grad,
+                                {"clip_eps": 1e-7, "grad_at_clip": tie, "g": _g((6,))},
                                 grad=True, elementwise=False))
     # torch F.kl_div pointwise. t (log t - y) cancels where y = log t: float64 cannot give
     # 2 ULP there (log t carries 0.5 ULP of |log t|); those points are covered by the

@@ -27,21 +27,27 @@ def _kink(z: Any, grad_at: float) -> Any:
 
 
 def _rows(x: np.ndarray) -> list[list[Any]]:
-    return [[mpf(v) for v in row] for row in np.asarray(x).reshape(-1, np.shape(x)[-1])]
+    n = int(np.prod(np.shape(x)[:-1]))
+    return [[mpf(v) for v in row] for row in np.asarray(x).reshape(n, np.shape(x)[-1])]
 
 
 # --------------------------------------------------------------------------- ranking
 
 
-def _rank(x1, x2, y, *, margin=0.0, **_):
-    return [max(-mpf(t) * (mpf(a) - mpf(b)) + mpf(margin), mpmath.mpf(0))
-            for a, b, t in zip(np.ravel(x1), np.ravel(x2), np.ravel(y), strict=True)]
+def _rank(x1, x2, y, *, margin=0.0, reduction="none", sample_weight=None):
+    x1, x2, y = np.broadcast_arrays(x1, x2, y)
+    v = [max(-mpf(t) * (mpf(a) - mpf(b)) + mpf(margin), mpmath.mpf(0))
+         for a, b, t in zip(np.ravel(x1), np.ravel(x2), np.ravel(y), strict=True)]
+    return list(np.ravel(reduce_exact(object_array(v, x1.shape), reduction, sample_weight)))
 
 
-def _rank_d(x1, x2, y, *, g, margin=0.0, grad_at_margin=0.0, wrt="x1", **_):
+def _rank_d(x1, x2, y, *, g, margin=0.0, grad_at_margin=0.0, wrt="x1", reduction="none",
+            sample_weight=None):
+    x1, x2, y = np.broadcast_arrays(x1, x2, y)
+    cot = np.ravel(reduce_vjp_exact(g, x1.shape, reduction, sample_weight))
     side = -1 if wrt == "x1" else 1  # z = -y (x1 - x2) + margin
     out = []
-    for a, b, t, gi in zip(np.ravel(x1), np.ravel(x2), np.ravel(y), np.ravel(g), strict=True):
+    for a, b, t, gi in zip(np.ravel(x1), np.ravel(x2), np.ravel(y), cot, strict=True):
         z = -mpf(t) * (mpf(a) - mpf(b)) + mpf(margin)
         out.append(mpf(gi) * side * mpf(t) * _kink(z, grad_at_margin))
     return out
@@ -71,19 +77,22 @@ def _cos(xr, yr, eps):
     return sxy, sxx, syy, sxy / mpmath.sqrt(sxx * syy)
 
 
-def _cemb(x1, x2, y, *, margin=0.0, eps=1e-12, **_):
+def _cemb(x1, x2, y, *, margin=0.0, eps=1e-12, reduction="none", sample_weight=None):
     out = []
     for xr, yr, t in zip(_rows(x1), _rows(x2), np.ravel(y), strict=True):
         c = _cos(xr, yr, mpf(eps))[-1]
         out.append(1 - c if t == 1 else max(c - mpf(margin), mpmath.mpf(0)))
-    return out
+    v = object_array(out, np.shape(x1)[:-1])
+    return list(np.ravel(reduce_exact(v, reduction, sample_weight)))
 
 
-def _cemb_d(x1, x2, y, *, g, margin=0.0, eps=1e-12, grad_at_margin=0.0, wrt="x1", **_):
+def _cemb_d(x1, x2, y, *, g, margin=0.0, eps=1e-12, grad_at_margin=0.0, wrt="x1",
+            reduction="none", sample_weight=None):
     if wrt == "x2":  # d/dx2 of cos(x1, x2) = d/dx1 of cos(x2, x1): the same with the roles swapped
         x1, x2 = x2, x1
+    cot = np.ravel(reduce_vjp_exact(g, np.shape(x1)[:-1], reduction, sample_weight))
     out = []
-    for xr, yr, t, gi in zip(_rows(x1), _rows(x2), np.ravel(y), np.ravel(g), strict=True):
+    for xr, yr, t, gi in zip(_rows(x1), _rows(x2), np.ravel(y), cot, strict=True):
         sxy, a, b, c = _cos(xr, yr, mpf(eps))
         side = -1 if t == 1 else _kink(c - mpf(margin), grad_at_margin)
         r = mpmath.sqrt(a * b)
@@ -186,7 +195,8 @@ def _cases(name, value, grad, regimes, *, kwargs=None, grad_kwargs=None, oracle_
                                 elementwise=elementwise))
         if regime in values_only:
             continue
-        g = _RNG.uniform(-2, 2, np.shape(inputs[-1]) if elementwise else inputs[0].shape[:-1])
+        g = _RNG.uniform(-2, 2, () if kwargs.get("reduction", "none") != "none" else
+                         np.shape(inputs[-1]) if elementwise else inputs[0].shape[:-1])
         for wrt in (None, *wrts):
             cases.append(OracleCase(name, regime if wrt is None else f"{regime}_wrt_{wrt}",
                                     inputs, exact_of(grad),
@@ -216,6 +226,16 @@ CASES: list[OracleCase] = [
     *_cases("cosine_embedding", _cemb, _cemb_d,
             {"margin": (_RNG.normal(0, 1, (20, 3)), _RNG.normal(0, 1, (20, 3)), _pm1(20))},
             kwargs={"margin": 0.3}, wrts=("x2",)),
+    # torch's default mean, a weighted sum (sample weights, one weighted out)
+    *_cases("margin_ranking", _rank, _rank_d, {"mean": _R["typical"]},
+            kwargs={"reduction": "mean", "margin": 0.2}, wrts=("x2",)),
+    *_cases("cosine_embedding", _cemb, _cemb_d, {"weighted_sum": _cemb_regimes()["typical"]},
+            kwargs={"reduction": "sum", "margin": 0.1,
+                    "sample_weight": np.r_[0.0, _RNG.uniform(0, 2, 39)]}, wrts=("x2",)),
+    *_cases("triplet_margin", _trip, _trip_d, {"weighted_mean": _T["typical"]},
+            kwargs={"reduction": "weighted_mean",
+                    "sample_weight": _RNG.uniform(0, 2, len(_T["typical"][0]))},
+            oracle_kwargs=_TRIP, wrts=_TRIP_WRT),
     *_cases("triplet_margin", _trip, _trip_d, _T, oracle_kwargs=_TRIP, wrts=_TRIP_WRT),
     *_cases("triplet_margin", _trip, _trip_d, {"p1": _T["typical"]},
             kwargs={"p": 1.0}, oracle_kwargs=_TRIP, wrts=_TRIP_WRT),

@@ -45,7 +45,8 @@ def _groups(a: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     """(kept..., summed) with the summed axes flattened last."""
     keep = [i for i in range(a.ndim) if i not in axes]
     moved = np.transpose(a, keep + list(axes))
-    return moved.reshape((*tuple(a.shape[i] for i in keep), -1))
+    summed = int(np.prod([a.shape[i] for i in axes]))
+    return moved.reshape((*tuple(a.shape[i] for i in keep), summed))
 
 
 def _ratio_parts(p, t, alpha, beta, dice):
@@ -57,33 +58,62 @@ def _ratio_parts(p, t, alpha, beta, dice):
     return inter, inter + alpha * fp + beta * fn
 
 
+def _class_weights(class_weight: Any, t: np.ndarray) -> np.ndarray | None:
+    """Exact per-class weights: an array, or optax's inverse square frequency
+    1 / (F_c^2 + 1e-7) scaled to mean 1 (F_c: t summed over every axis but the last)."""
+    if class_weight is None:
+        return None
+    if isinstance(class_weight, str):
+        tm = np.vectorize(mpf, otypes=[object])(np.asarray(t)).reshape(-1, np.shape(t)[-1])
+        w = [1 / (mpmath.fsum(col) ** 2 + mpf(1e-7)) for col in tm.T]
+        return np.array([v * len(w) / mpmath.fsum(w) for v in w], dtype=object)
+    return np.vectorize(mpf, otypes=[object])(np.asarray(class_weight, dtype=np.float64))
+
+
+_REDUCE = ("reduction", "sample_weight", "mean_axis")
+
+
 def _loss(dice: bool):
+    """The ratio's complement per kept index, times class_weight along the last kept axis,
+    then mean_axis / reduction / sample_weight as reduce_loss does."""
     def exact(y_pred, y_true, *, axis=None, smooth=0.0, eps=0.0, alpha=0.5, beta=0.5,
-              input_space="probabilities", **_):
+              input_space="probabilities", class_weight=None, **red):
         axes = _axes(axis, np.ndim(y_pred))
+        kept = tuple(n for i, n in enumerate(np.shape(y_pred)) if i not in axes)
         p = _groups(_probs(np.asarray(y_pred), input_space), axes)
         t = _groups(np.vectorize(mpf, otypes=[object])(np.asarray(y_true)), axes)
         s, e = mpf(smooth), mpf(eps)
         out = []
-        for pr, tr in zip(p.reshape(-1, p.shape[-1]), t.reshape(-1, t.shape[-1]), strict=True):
+        n_rows = int(np.prod(kept))
+        for pr, tr in zip(p.reshape(n_rows, -1), t.reshape(n_rows, -1), strict=True):
             n, d = _ratio_parts(list(pr), list(tr), mpf(alpha), mpf(beta), dice)
             out.append(1 - (n + s) / (d + s + e))
-        return out
+        v = object_array(out, kept)
+        cw = _class_weights(class_weight, y_true)
+        if cw is not None:
+            v = v * cw
+        return list(np.ravel(reduce_exact(v, **{k: red[k] for k in _REDUCE if k in red})))
     return exact
 
 
 def _loss_d(dice: bool):
     def exact(y_pred, y_true, *, g, axis=None, smooth=0.0, eps=0.0, alpha=0.5, beta=0.5,
-              input_space="probabilities", **_):
+              input_space="probabilities", class_weight=None, **red):
         z = np.asarray(y_pred)
         axes = _axes(axis, z.ndim)
         pm = _probs(z, input_space)
         tm = np.vectorize(mpf, otypes=[object])(np.asarray(y_true))
         a, b, s, e = mpf(alpha), mpf(beta), mpf(smooth), mpf(eps)
         keep = [i for i in range(z.ndim) if i not in axes]
+        kept = tuple(z.shape[i] for i in keep)
         gp = np.empty(z.shape, dtype=object)
-        gflat = np.asarray(g, dtype=np.float64).reshape(tuple(z.shape[i] for i in keep))
-        for kidx in np.ndindex(*[z.shape[i] for i in keep]):
+        # the cotangent of each value: the reduction's, times its class weight (the
+        # weights depend on y_true only: constants here)
+        cot = reduce_vjp_exact(g, kept, **{k: red[k] for k in _REDUCE if k in red})
+        cw = _class_weights(class_weight, y_true)
+        if cw is not None:
+            cot = cot * cw
+        for kidx in np.ndindex(*kept):
             sel = [slice(None)] * z.ndim
             for i, k in zip(keep, kidx, strict=True):
                 sel[i] = k
@@ -95,7 +125,7 @@ def _loss_d(dice: bool):
                 dn, dd = 2 * tr, np.ones(tr.shape, dtype=object)
             else:
                 dn, dd = tr, tr + a * (1 - tr) - b * tr
-            gp[sel] = mpf(gflat[kidx]) * -(dn * d - n * dd) / (d * d)
+            gp[sel] = cot[kidx] * -(dn * d - n * dd) / (d * d)
         if input_space == "probabilities":
             out = gp
         elif input_space == "sigmoid_logits":
@@ -113,6 +143,11 @@ def _cases(name: str, regimes: dict[str, tuple[np.ndarray, ...]], kwargs: dict[s
     for regime, (p, t) in regimes.items():
         axes = _axes(kwargs.get("axis"), p.ndim)
         gshape = tuple(n for i, n in enumerate(p.shape) if i not in axes)
+        if kwargs.get("mean_axis") is not None:
+            gshape = gshape[:kwargs["mean_axis"] % len(gshape)] + gshape[
+                kwargs["mean_axis"] % len(gshape) + 1:]
+        if kwargs.get("reduction", "none") != "none":
+            gshape = ()
         g = _RNG.uniform(0.5, 2.0, gshape)
         out.append(OracleCase(name, regime + suffix, (p, t), _loss(dice), dict(kwargs),
                               elementwise=False))
@@ -196,5 +231,19 @@ CASES: list[OracleCase] = [
                                         "input_space": "softmax_logits"}),
     *_cases("dice", _LOGIT_REGIMES, {"axis": "per_sample", "smooth": 1.0,
                                      "input_space": "sigmoid_logits"}),
+    # optax's reductions: class weights (given, or from the targets' frequencies, constants
+    # of the VJP w.r.t. y_pred), then a mean over the classes and over the batch
+    *_cases("dice", {k: _LOGIT_REGIMES[k] for k in ("logits",)},
+            {"axis": "spatial", "smooth": 1.0, "input_space": "softmax_logits",
+             "class_weight": np.array([0.5, 1.0, 2.0]), "mean_axis": -1,
+             "reduction": "mean"}, "_class_weight"),
+    *_cases("dice", {k: _PROB_REGIMES[k] for k in ("spatial",)},
+            {"axis": "spatial", "smooth": 1.0, "class_weight": "inverse_square_frequency",
+             "mean_axis": -1, "reduction": "sum"}, "_inverse_frequency"),
+    # Keras' Dice / Tversky classes: one value per sample (axis=(1, 2, 3)), weighted mean
+    *_cases("tversky", {k: _PROB_REGIMES[k] for k in ("spatial",)},
+            {"axis": (1, 2, 3), "alpha": 0.3, "beta": 0.7, "eps": 1e-7,
+             "reduction": "sum_over_batch_size", "sample_weight": np.array([0.3, 1.7])},
+            "_weighted"),
     *_gce_cases(),
 ]

@@ -37,7 +37,7 @@ def _flat(a: np.ndarray) -> list[float]:
     return [float(v) for v in np.asarray(a, dtype=np.float64).ravel()]
 
 
-_REDUCE = ("mean_axis", "reduction", "sample_weight")
+_REDUCE = ("mean_axis", "reduction", "sample_weight", "mean_of_empty")
 
 
 def _value_exact(f: Callable[..., Any]):
@@ -391,9 +391,44 @@ def _relative_cases() -> list[OracleCase]:
 # --------------------------------------------------------------------------- cosine
 
 
+def _rows(a: np.ndarray) -> np.ndarray:
+    """(..., d) -> (n, d); n = 0 or d = 0 included."""
+    a = np.asarray(a)
+    return a.reshape(int(np.prod(a.shape[:-1])), a.shape[-1])
+
+
+def _along_axis(rows_fn):
+    """rows_fn(x, y, **kw) -> one value per row of (n, d) inputs, lifted to vectors along
+    ``axis`` and reduce_loss's reduction and sample weights."""
+    def exact(x, y, *, axis=-1, reduction="none", sample_weight=None, keepdims=False, **kw):
+        xm, ym = (np.moveaxis(np.asarray(a, dtype=np.float64), axis, -1) for a in (x, y))
+        rows = object_array(rows_fn(_rows(xm), _rows(ym), **kw), xm.shape[:-1])
+        return list(np.ravel(reduce_exact(rows, reduction, sample_weight)))
+    return exact
+
+
+def _along_axis_grad(grad_fn):
+    """grad_fn(x, y, cot, **kw) -> d/dx of the (n, d) rows (flat, C order) for the
+    per-row cotangents ``cot``, lifted as :func:`_along_axis` lifts the value;
+    ``wrt="y_true"`` swaps x and y (every form here is symmetric in them)."""
+    def exact(x, y, *, g, axis=-1, reduction="none", sample_weight=None, keepdims=False,
+              wrt="y_pred", **kw):
+        if wrt == "y_true":
+            x, y = y, x
+        xm, ym = (np.moveaxis(np.asarray(a, dtype=np.float64), axis, -1) for a in (x, y))
+        if reduction == "none":  # g has the output's shape (keepdims: a 1 at axis)
+            gm = np.asarray(g, dtype=np.float64)
+            g = np.moveaxis(gm, axis, -1) if gm.ndim == xm.ndim else gm
+            g = g.reshape(xm.shape[:-1])
+        cot = np.ravel(reduce_vjp_exact(g, xm.shape[:-1], reduction, sample_weight))
+        flat = grad_fn(_rows(xm), _rows(ym), cot, **kw)
+        return list(np.ravel(np.moveaxis(object_array(flat, xm.shape), -1, axis)))
+    return exact
+
+
 def _cos_rows(x, y, eps=None, eps_mode="separate", negate=False):
     out = []
-    for xr, yr in zip(x.reshape(-1, x.shape[-1]), y.reshape(-1, y.shape[-1]), strict=True):
+    for xr, yr in zip(_rows(x), _rows(y), strict=True):
         xm, ym = [mpf(v) for v in xr], [mpf(v) for v in yr]
         dot = mpmath.fsum(a * b for a, b in zip(xm, ym, strict=True))
         nx = mpmath.sqrt(mpmath.fsum(a * a for a in xm))
@@ -410,8 +445,8 @@ def _cos_rows(x, y, eps=None, eps_mode="separate", negate=False):
 
 def _cos_grad_rows(x, y, g, eps=None, eps_mode="separate", negate=False):
     out = []
-    for xr, yr, gi in zip(x.reshape(-1, x.shape[-1]), y.reshape(-1, y.shape[-1]),
-                          _flat(g), strict=True):
+    for xr, yr, gi in zip(_rows(x), _rows(y), np.ravel(np.asarray(g, dtype=object)),
+                          strict=True):
         xm, ym = [mpf(v) for v in xr], [mpf(v) for v in yr]
         dot = mpmath.fsum(a * b for a, b in zip(xm, ym, strict=True))
         nx = mpmath.sqrt(mpmath.fsum(a * a for a in xm))
@@ -444,20 +479,30 @@ def _cosine_cases() -> list[OracleCase]:
     }
     cases = []
     for regime, (x, y, kw) in specs.items():
-        cases.append(OracleCase(
-            "cosine_similarity", regime, (x, y),
-            lambda x, y, **kw: _cos_rows(x, y, **kw), kw, elementwise=False))
+        cases.append(OracleCase("cosine_similarity", regime, (x, y), _along_axis(_cos_rows),
+                                kw, elementwise=False))
         g = rng.uniform(-2, 2, x.shape[:-1])
-        cases.append(OracleCase(
-            "cosine_similarity", regime, (x, y),
-            lambda x, y, *, g, **kw: _cos_grad_rows(x, y, g, **kw), {**kw, "g": g},
-            grad=True, elementwise=False))
+        cases.append(OracleCase("cosine_similarity", regime, (x, y),
+                                _along_axis_grad(_cos_grad_rows), {**kw, "g": g},
+                                grad=True, elementwise=False))
         # d/dy: cos (and each clamp) is symmetric in x and y, so the x-gradient with the two
         # swapped (the "clamped" rows clamp x in some rows and y in others)
         cases.append(OracleCase(
             "cosine_similarity", f"{regime}_wrt_y_true", (x, y),
-            lambda x, y, *, g, wrt, **kw: _cos_grad_rows(y, x, g, **kw),
-            {**kw, "g": g, "wrt": "y_true"}, grad=True, elementwise=False))
+            _along_axis_grad(_cos_grad_rows), {**kw, "g": g, "wrt": "y_true"}, grad=True,
+            elementwise=False))
+    # vectors along axis 0 (torch's dim=0), then a weighted reduction of the 7 values (all
+    # positive: a sum of mixed signs would measure its own cancellation, not the wiring)
+    x = rng.normal(0, 1, (5, 7))
+    y = x + rng.normal(0, 0.5, (5, 7))
+    kw = {"axis": 0, "reduction": "sum", "sample_weight": rng.uniform(0, 2, 7)}
+    cases += [
+        OracleCase("cosine_similarity", "axis0_reduced", (x, y), _along_axis(_cos_rows), kw,
+                   elementwise=False),
+        OracleCase("cosine_similarity", "axis0_reduced", (x, y),
+                   _along_axis_grad(_cos_grad_rows), {**kw, "g": np.asarray(-1.3)},
+                   grad=True, elementwise=False),
+    ]
     return cases
 
 
@@ -477,27 +522,37 @@ def _groups(p, t, w, multioutput):
 
 
 def _root_exact(diff):
-    def exact(p, t, *, multioutput="pooled", sample_weight=None):
+    """A group of zero total weight (or no rows) is ``mean_of_empty``, as a mean of no
+    groups is."""
+    def exact(p, t, *, multioutput="pooled", sample_weight=None, mean_of_empty=float("nan")):
         roots = []
         for ps, ts, ws in _groups(p, t, sample_weight, multioutput):
             total = mpmath.fsum(mpf(w) * diff(mpf(a), mpf(b)) ** 2
                                 for a, b, w in zip(ps, ts, ws, strict=True))
-            roots.append(mpmath.sqrt(total / mpmath.fsum(mpf(w) for w in ws)))
+            wsum = mpmath.fsum(mpf(w) for w in ws)
+            roots.append(mpmath.sqrt(total / wsum) if wsum else mpf(mean_of_empty))
         if multioutput == "raw_values":
             return roots
-        return [mpmath.fsum(roots) / len(roots)]
+        return [mpmath.fsum(roots) / len(roots) if roots else mpf(mean_of_empty)]
     return exact
 
 
 def _root_grad_exact(diff, ddiff):
-    def exact(p, t, *, g, multioutput="pooled", sample_weight=None):
+    def exact(p, t, *, g, multioutput="pooled", sample_weight=None,
+              mean_of_empty=float("nan"), grad_at_zero=0.0):
         groups = _groups(p, t, sample_weight, multioutput)
         gs = _flat(g) if multioutput == "raw_values" else [float(g) / len(groups)] * len(groups)
         cols = []
         for gj, (ps, ts, ws) in zip(gs, groups, strict=True):
             wsum = mpmath.fsum(mpf(w) for w in ws)
+            if not wsum:  # a constant (mean_of_empty): no gradient
+                cols.append([mpf(0)] * len(ps))
+                continue
             r = mpmath.sqrt(mpmath.fsum(mpf(w) * diff(mpf(a), mpf(b)) ** 2
                                         for a, b, w in zip(ps, ts, ws, strict=True)) / wsum)
+            if not r:  # the root's kink: grad_at_zero (module docstring of the reference)
+                cols.append([mpf(gj) * mpf(grad_at_zero) if w else mpf(0) for w in ws])
+                continue
             cols.append([mpf(gj) * mpf(w) * diff(mpf(a), mpf(b)) * ddiff(mpf(a)) / (wsum * r)
                          for a, b, w in zip(ps, ts, ws, strict=True)])
         if multioutput == "pooled":
@@ -555,25 +610,27 @@ _ROOT_CASES = [
 # --------------------------------------------------------------------------- Brier
 
 
-def _multiclass_brier_exact(p, y, *, scale=1.0, reduction="none", sample_weight=None):
-    rows = [mpf(scale) * mpmath.fsum((mpf(pc) - (1 if c == yi else 0)) ** 2
-                                     for c, pc in enumerate(row))
-            for row, yi in zip(np.asarray(p), np.asarray(y), strict=True)]
-    if reduction == "none":
-        return rows
-    w = [mpf(1)] * len(rows) if sample_weight is None else [mpf(v) for v in sample_weight]
-    return [mpmath.fsum(r * wi for r, wi in zip(rows, w, strict=True)) / mpmath.fsum(w)]
+def _brier_rows(p, y, axis):
+    """(rows of p with the class axis last, labels, the rows' shape)."""
+    pm = np.moveaxis(np.asarray(p, dtype=np.float64), axis, -1)
+    return _rows(pm), np.ravel(y), pm.shape[:-1]
 
 
-def _multiclass_brier_grad_exact(p, y, *, g, scale=1.0, reduction="none", sample_weight=None):
-    n = len(y)
-    if reduction == "none":
-        cot = [mpf(v) for v in _flat(g)]
-    else:
-        w = [mpf(1)] * n if sample_weight is None else [mpf(v) for v in sample_weight]
-        cot = [mpf(g) * wi / mpmath.fsum(w) for wi in w]
-    return [cot[i] * 2 * mpf(scale) * (mpf(pc) - (1 if c == y[i] else 0))
-            for i, row in enumerate(np.asarray(p)) for c, pc in enumerate(row)]
+def _multiclass_brier_exact(p, y, *, axis=-1, scale=1.0, reduction="none", sample_weight=None):
+    rows, labels, shape = _brier_rows(p, y, axis)
+    v = [mpf(scale) * mpmath.fsum((mpf(pc) - (1 if c == yi else 0)) ** 2
+                                  for c, pc in enumerate(row))
+         for row, yi in zip(rows, labels, strict=True)]
+    return list(np.ravel(reduce_exact(object_array(v, shape), reduction, sample_weight)))
+
+
+def _multiclass_brier_grad_exact(p, y, *, g, axis=-1, scale=1.0, reduction="none",
+                                 sample_weight=None):
+    rows, labels, shape = _brier_rows(p, y, axis)
+    cot = np.ravel(reduce_vjp_exact(g, shape, reduction, sample_weight))
+    out = [ci * 2 * mpf(scale) * (mpf(pc) - (1 if c == yi else 0))
+           for ci, row, yi in zip(cot, rows, labels, strict=True) for c, pc in enumerate(row)]
+    return list(np.ravel(np.moveaxis(object_array(out, (*shape, np.shape(p)[axis])), -1, axis)))
 
 
 def _simplex(n, c, scale=2.0):
@@ -615,6 +672,15 @@ def _brier_cases():
             OracleCase("multiclass_brier_score", regime, (p, y), _multiclass_brier_grad_exact,
                        {**kw, **red, "g": np.asarray(1.7)}, grad=True, elementwise=False),
         ]
+    # the classes along axis 0, a plain mean
+    p, y = _simplex(6, 4).T.copy(), rng.integers(0, 4, 6)
+    kw = {"axis": 0, "reduction": "mean"}
+    cases += [
+        OracleCase("multiclass_brier_score", "axis0", (p, y), _multiclass_brier_exact, kw,
+                   elementwise=False),
+        OracleCase("multiclass_brier_score", "axis0", (p, y), _multiclass_brier_grad_exact,
+                   {**kw, "g": np.asarray(-0.9)}, grad=True, elementwise=False),
+    ]
     return cases
 
 
@@ -623,24 +689,22 @@ def _cosine_distance_cases() -> list[OracleCase]:
     accuracy there), and unit_cosine_distance, 1 - x.y (TF v1); VJPs -d cos/dx and -y."""
     rng = np.random.default_rng(12)
 
+    @_along_axis
     def dist(x, y, **kw):
         return [1 - c for c in _cos_rows(x, y, **kw)]
 
-    def unit_dist(x, y, *, keepdims=False):
+    @_along_axis
+    def unit_dist(x, y):
         return [1 - mpmath.fsum(mpf(a) * mpf(b) for a, b in zip(xr, yr, strict=True))
-                for xr, yr in zip(x.reshape(-1, x.shape[-1]), y.reshape(-1, y.shape[-1]),
-                                  strict=True)]
+                for xr, yr in zip(x, y, strict=True)]
 
-    def grad(x, y, *, g, wrt="y_pred", **kw):
-        if wrt == "y_true":  # both forms are symmetric in x and y
-            x, y = y, x
-        return _cos_grad_rows(x, y, g, negate=True, **kw)
+    @_along_axis_grad
+    def grad(x, y, cot, **kw):
+        return _cos_grad_rows(x, y, cot, negate=True, **kw)
 
-    def unit_grad(x, y, *, g, keepdims=False, wrt="y_pred"):
-        if wrt == "y_true":
-            x, y = y, x
-        return [-mpf(gi) * mpf(b) for gi, yr in zip(_flat(g), y.reshape(-1, y.shape[-1]),
-                                                      strict=True) for b in yr]
+    @_along_axis_grad
+    def unit_grad(x, y, cot):
+        return [-mpf(gi) * mpf(b) for gi, yr in zip(cot, y, strict=True) for b in yr]
 
     x = rng.normal(0, 1, (20, 5))
     near = x[:8] * (1 + rng.normal(0, 1e-7, (8, 5)))  # 1 - cos ~ 1e-15
@@ -678,9 +742,10 @@ def _pairwise_cases() -> list[OracleCase]:
     rng = np.random.default_rng(13)
 
     def rows(p, t):
+        n = p.shape[0] if p.ndim else 1
+        m = p.size // n if n else 0
         return [[mpf(a) - mpf(b) for a, b in zip(rp, rt, strict=True)]
-                for rp, rt in zip(p.reshape(p.shape[0], -1), t.reshape(t.shape[0], -1),
-                                  strict=True)]
+                for rp, rt in zip(p.reshape(n, m), t.reshape(n, m), strict=True)]
 
     def value(p, t, *, no_pairs=float("nan"), reduction="none", sample_weight=None):
         vals = []
@@ -688,18 +753,16 @@ def _pairwise_cases() -> list[OracleCase]:
             n = len(d)
             pairs = [(d[i] - d[j]) ** 2 for i in range(n) for j in range(i + 1, n)]
             vals.append(mpmath.fsum(pairs) / len(pairs) if pairs else mpf(no_pairs))
-        w = [mpf(1)] * len(vals) if sample_weight is None else [mpf(v) for v in sample_weight]
-        wv = [a * b for a, b in zip(w, vals, strict=True)]
-        return wv if reduction == "none" else [mpmath.fsum(wv)]
+        v = object_array(vals, (len(vals),))
+        return list(np.ravel(reduce_exact(v, reduction, sample_weight)))
 
     def grad(p, t, *, g, no_pairs=float("nan"), reduction="none", sample_weight=None):
+        d_rows = rows(p, t)
+        cot = reduce_vjp_exact(g, (len(d_rows),), reduction, sample_weight)
         out = []
-        gs = _flat(g)
-        w = [mpf(1)] * p.shape[0] if sample_weight is None else [mpf(v) for v in sample_weight]
-        for k, d in enumerate(rows(p, t)):
+        for gk, d in zip(cot, d_rows, strict=True):
             n = len(d)
-            gk = (mpf(gs[k]) if reduction == "none" else mpf(gs[0])) * w[k]
-            mean = mpmath.fsum(d) / n
+            mean = mpmath.fsum(d) / n if n else 0
             out.extend(gk * 4 * (v - mean) / (n - 1) if n > 1 else mpf(0) for v in d)
         return out
 
@@ -712,6 +775,12 @@ def _pairwise_cases() -> list[OracleCase]:
         "sum_weighted": (rng.normal(0, 1e3, (5, 4)), rng.normal(0, 1e3, (5, 4)),
                          {"reduction": "sum", "sample_weight": rng.uniform(0, 2, 5)}),
         "no_pairs": (rng.normal(0, 1, 6), rng.normal(0, 1, 6), {"no_pairs": 0.0}),
+        # a row spanning 1e-39 to 1e-45 whose centring d_k - mean(d) cancels (the suite's
+        # `subnormal` regime: 50 ULP until 2026-12-06, the pair differences summed in EXT)
+        "wide_scales": (np.array([[1e-39, -1e-39, 1.4e-45, -1.4e-45],
+                                  [1e-300, -3e-300, 2e-310, 7.0],
+                                  [3e-6, -3e-6, 6e-8, -6e-8]]), np.zeros((3, 4)),
+                        {"reduction": "sum"}),
     }
     cases = []
     for regime, (a, b, kw) in specs.items():
