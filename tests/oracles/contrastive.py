@@ -186,6 +186,18 @@ def _regimes() -> dict[str, tuple[np.ndarray, np.ndarray]]:
                             np.tile(np.arange(4), 2)),
         "clipped_norm": (tiny, np.array([0, 0, 1, 1, 2, 2])),
         "no_negatives": (_unit(_RNG.normal(0, 1, (4, 3))), np.zeros(4, dtype=np.int64)),
+        # the suite's near_duplicates rows (Keras): pairs 1e-6 apart whose losses are ~1e-11
+        # (sigmoid of -24), so a row's gradient is the positive pair's 2 gamma d term (818
+        # ULP until 2026-12-06, when (m - d) - (m + d) was formed as such)
+        "quiet_duplicates": (_unit(np.array([
+            [-0.23726213, -0.60837927, 0.51528666, 0.55503243],
+            [-0.41292727, -0.08279003, 0.60272317, -0.67776225],
+            [-0.08369023, 0.63386798, -0.7451485, 0.18963394],
+            [0.90814174, -0.41488458, -0.03393421, 0.04469708],
+            [-0.23774031, -0.6084805, 0.51463111, 0.55532499],
+            [-0.41258671, -0.08346692, 0.60304431, -0.67760094],
+            [-0.08338734, 0.6344047, -0.74454181, 0.1903542],
+            [0.90799218, -0.41517632, -0.03350055, 0.04534912]])), np.arange(8) % 4),
     }
 
 
@@ -244,4 +256,9 @@ CASES: list[OracleCase] = [
             grad_kwargs={"wrt": "ref_embeddings"}, g_shape="rows"),
     *_cases("circle", _circle, _circle_d, {"ref_set_sum_wrt_ref": _R["views"]},
             kwargs={**_REF_VIEWS, "reduction": "sum"}, grad_kwargs={"wrt": "ref_embeddings"}),
+    # last, so that the cases above keep their cotangents: drawn before it, the weighted
+    # mean_positive case's gave an element 150 times smaller than its row 17 ULP off
+    # (circle_vjp's docstring)
+    *_cases("circle", _circle, _circle_d, {"quiet_duplicates": _R["quiet_duplicates"]},
+            g_shape="rows"),
 ]
