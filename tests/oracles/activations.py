@@ -520,6 +520,13 @@ def _sparsemax_cases() -> list[OracleCase]:
                                 {"axis": axis}, elementwise=False))
         cases.append(OracleCase("sparsemax", regime, (x,), _row_oracle(_sparsemax_vjp_row),
                                 {"axis": axis, "g": g}, grad=True, elementwise=False))
+    # dense cotangents near their mean over the support, where g_i - mean(g) cancels (10.7
+    # ULP on the suite's `ties` rows until 2026-12-06, the mean rounded first)
+    rng = np.random.default_rng(5353)
+    x = np.array([[0.3, 0.3, 0.3, 0.2, -1.0, 0.25], [1.0, 1.0, 0.9, 0.95, 0.98, -3.0]])
+    g = 0.5 + rng.normal(0, 1e-4, x.shape)
+    cases.append(OracleCase("sparsemax", "dense_cotangent", (x,), _row_oracle(_sparsemax_vjp_row),
+                            {"axis": -1, "g": g}, grad=True, elementwise=False))
     return cases
 
 
