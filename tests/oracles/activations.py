@@ -416,6 +416,16 @@ def _softmax_cases() -> list[OracleCase]:
             gg = _RNG.normal(0, 1, np.split(x, 2, axis=axis)[0].shape)
             cases.append(OracleCase("glu", regime, (x,), _glu_vjp_exact,
                                     {"axis": axis, "g": gg}, grad=True))
+    # dense cotangents (the suite's), where g_i - sum(g s) may cancel: the VJPs form it in
+    # extended precision since 2026-12-06 (one-hot cotangents above hid 130 to 288 ULP)
+    rng = np.random.default_rng(5454)
+    for regime in ("typical", "ties", "large"):
+        x = _softmax_inputs()[regime]
+        g = rng.normal(0, 1, x.shape)
+        g[0] = 0.7 + rng.normal(0, 1e-6, x.shape[1:])  # nearly constant: g_i - sum(g s) ~ 1e-6
+        for name, (_, df) in row_funcs.items():
+            cases.append(OracleCase(name, f"{regime}_dense_cotangent", (x,), _row_oracle(df),
+                                    {"axis": -1, "g": g}, grad=True, elementwise=False))
     return cases
 
 
