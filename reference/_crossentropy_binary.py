@@ -378,24 +378,33 @@ def binary_focal_cross_entropy_vjp(
     gamma, alpha = _focal_options(gamma, alpha)
     clip_eps, log_eps, _, _ = _bce_options(clip_eps, log_eps, None, 0.0)
     ls = check_label_smoothing(label_smoothing)
-    t1, t0 = smooth_binary(t, ls)
-    lp, lq, dlp, dlq = _bce_logs(p, clip_eps, log_eps, None, grad_at_clip)
-    f, df = _focal_factor(t1 * (1.0 - p) + t0 * p, gamma)
     dv = reduction_vjp(g, p.shape, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
-    with np.errstate(invalid="ignore"):
-        bce = -(_xlog(t1, lp) + _xlog(t0, lq))
-        if wrt_target(wrt):
+    if wrt_target(wrt):
+        t1, t0 = smooth_binary(t, ls)
+        lp, lq, _, _ = _bce_logs(p, clip_eps, log_eps, None, grad_at_clip)
+        f, df = _focal_factor(t1 * (1.0 - p) + t0 * p, gamma)
+        with np.errstate(invalid="ignore"):
+            bce = -(_xlog(t1, lp) + _xlog(t0, lq))
             slope = _bce_target_slope(p, clip_eps, log_eps, None, None)
             # 1 - 2p: exact for p in [1/4, 1] (Sterbenz), one rounding below
             d = _xlog(df * (1.0 - 2.0 * p), bce) + _xlog(f, slope)
             if alpha is not None:
                 d = (alpha * t1 + (1.0 - alpha) * t0) * d + (2.0 * alpha - 1.0) * _xlog(f, bce)
-            return kept(dv, (1.0 - ls) * d)
+        return kept(dv, (1.0 - ls) * d)
+    # the two terms have opposite signs on soft labels (dbce changes sign at p = t) and
+    # dbce itself is a difference there: all of it in extended precision, rounded once
+    # (5.7 ULP in float64 on Keras' soft_labels)
+    pe = p.astype(EXT)
+    t1, t0 = smooth_binary(t.astype(EXT), ls)
+    lp, lq, dlp, dlq = _bce_logs(pe, clip_eps, log_eps, None, grad_at_clip)
+    f, df = _focal_factor(t1 * (1 - pe) + t0 * pe, gamma)
+    with np.errstate(invalid="ignore", over="ignore"):
+        bce = -(_xlog(t1, lp) + _xlog(t0, lq))
         dbce = -(_xlog(t1, dlp) + _xlog(t0, dlq))
         d = _xlog(df * (t0 - t1), bce) + _xlog(f, dbce)
         if alpha is not None:
-            d = (alpha * t1 + (1.0 - alpha) * t0) * d
-    return kept(dv, d)
+            d = (alpha * t1 + (1 - alpha) * t0) * d
+    return kept(dv, to64(d))
 
 
 def sigmoid_focal_loss(

@@ -644,8 +644,9 @@ def _build() -> list[OracleCase]:
 # against a documented looser bound (LOOSE_ULP) instead of being dropped.
 LOOSE_ULP = 100.0
 _LOOSE = {
-    ("binary_focal_cross_entropy", "soft", False), ("binary_focal_cross_entropy", "reduced", True),
-    ("binary_focal_cross_entropy", "alpha", True),
+    ("binary_focal_cross_entropy", "soft", False),
+    # (binary_focal_cross_entropy's reduced and alpha VJPs left on 2026-12-06, formed in
+    # extended precision: 1.39 and 1.14 ULP since)
     ("sigmoid_focal_loss", "typical", False), ("sigmoid_focal_loss", "typical", True),
     ("sigmoid_focal_loss", "soft", True), ("sigmoid_focal_loss", "smoothed", False),
     ("sigmoid_focal_loss", "smoothed", True), ("sigmoid_focal_loss", "alpha", False),
