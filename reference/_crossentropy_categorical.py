@@ -114,16 +114,21 @@ def _plain_through_renormalize(h: np.ndarray, q: np.ndarray, s: np.ndarray, axis
 
 
 def _log_and_complement(
-    o: np.ndarray, q: np.ndarray, p: np.ndarray, ax: int, renormalize: bool
-) -> tuple[np.ndarray, np.ndarray]:
+    o: np.ndarray, q: np.ndarray, p: np.ndarray, ax: int, renormalize: bool,
+    dtype: Any = None,
+) -> tuple[np.ndarray, ...]:
     """(log o, 1 - o) for o = clip(q), q = p / S: where renormalised and the clip passes q,
-    from :func:`normalized_log` (no loss to q's rounding near 1)."""
+    from :func:`normalized_log` (no loss to q's rounding near 1). ``dtype=EXT``:
+    (o, log o, 1 - o) in extended precision, o the unrounded quotient where unclipped."""
+    oe = o if dtype is None else o.astype(dtype)
     with np.errstate(divide="ignore"):
-        log_o, u = np.log(o), 1.0 - o
-    if not renormalize:
-        return log_o, u
-    _, log_q, rest = normalized_log(p, ax)
-    return np.where(o == q, log_q, log_o), np.where(o == q, rest, u)
+        log_o, u = np.log(oe), 1 - oe
+    if renormalize:
+        qd, log_q, rest = normalized_log(p, ax, dtype or np.float64)
+        kept_q = o == q
+        oe, log_o, u = (np.where(kept_q, qd, oe), np.where(kept_q, log_q, log_o),
+                        np.where(kept_q, rest, u))
+    return (log_o, u) if dtype is None else (oe, log_o, u)
 
 
 def categorical_cross_entropy(
@@ -415,16 +420,28 @@ def categorical_focal_cross_entropy_vjp(
     ls = check_label_smoothing(label_smoothing)
     t = smooth_categorical(t, ls, p.shape[ax])
     o, mask, q, s = _normalized_clipped(p, ax, renormalize, clip_eps, grad_at_clip)
-    log_o, u = _log_and_complement(o, q, p, ax, renormalize)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        f = u * u if gamma == 2.0 else np.power(u, gamma)
-        if wrt_target(wrt):
+    if wrt_target(wrt):
+        log_o, u = _log_and_complement(o, q, p, ax, renormalize)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = u * u if gamma == 2.0 else np.power(u, gamma)
             return _per_class(g, t, ax, reduction, sample_weight,
                               (1.0 - ls) * _xlog(a * f, -log_o))
-        df = 2.0 * u if gamma == 2.0 else (gamma * np.power(u, gamma - 1.0) if gamma else 0 * u)
-        inner = _xlog(df, -log_o) + f / o
-        h = -_xlog(a * t, mask * inner)
-    d = _through_renormalize(h, q, s, p, ax) if renormalize else h
+    # h = dl/do in extended precision (o, log o, 1 - o from the exact row sum where
+    # renormalised): the renormalisation's h_j - sum_i h_i q_i cancels on soft labels and
+    # takes h's rounding with it (67 ULP on Keras' soft_labels with h in float64). h = hi +
+    # lo, each through the (linear) renormalisation: hi exactly, lo's share as written.
+    o_e, log_o, u = _log_and_complement(o, q, p, ax, renormalize, EXT)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        f = u * u if gamma == 2.0 else np.power(u, gamma)
+        df = 2 * u if gamma == 2.0 else (gamma * np.power(u, gamma - 1) if gamma else 0 * u)
+        inner = _xlog(df, -log_o) + f / o_e
+        h = -_xlog(a * t.astype(EXT), mask * inner)
+        hi = to64(h)
+        lo = np.where(np.isfinite(hi), to64(h - hi), 0.0)
+    if not renormalize:
+        return _per_class(g, t, ax, reduction, sample_weight, hi)
+    d = _through_renormalize(hi, q, s, p, ax) + np.where(
+        np.isfinite(hi), _plain_through_renormalize(lo, q, s, ax), 0.0)
     return _per_class(g, t, ax, reduction, sample_weight, d)
 
 

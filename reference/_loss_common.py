@@ -123,29 +123,36 @@ def exact_rest(pl: np.ndarray, s_hi: np.ndarray, s_lo: np.ndarray
                                axis=-1))
 
 
-def normalized_log(p: np.ndarray, ax: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def normalized_log(p: np.ndarray, ax: int, dtype: Any = np.float64
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(q, log q, 1 - q) for q = p / S, S = the sum of p along ``ax``.
 
     q is a rounded quotient: near 1 its rounding (1.1e-16 absolute) is a relative error of
     1e-16 / (1 - q) in log q and 1 - q. Where q > 1/2 both come instead from (S - p) / S,
     with S - p the other entries' sum, exact (rows with a non-finite entry or S = 0 keep
     the plain forms). Where q is subnormal or flushed to 0 (p > 0), log q = log p - log S.
+    ``dtype=EXT``: the three in extended precision (q from the exact S), for gradients
+    that cancel; q is still compared in float64 for the choice of forms.
     """
     s = np.sum(p, axis=ax, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         q = p / s
-        log_q, u = np.log(q), 1.0 - q
     pl = np.moveaxis(p, ax, -1)
     s_hi, s_lo = (x[..., None] for x in exact_sums(pl))
     d_hi, d_lo = exact_rest(pl, s_hi, s_lo)
+    s_ext = s_hi.astype(EXT) + s_lo.astype(EXT)
     with np.errstate(divide="ignore", invalid="ignore"):
-        rest = (d_hi.astype(EXT) + d_lo.astype(EXT)) / (s_hi.astype(EXT) + s_lo.astype(EXT))
-    finite = np.moveaxis(np.isfinite(pl).all(axis=-1, keepdims=True) & (s_hi > 0), -1, ax)
+        rest = (d_hi.astype(EXT) + d_lo.astype(EXT)) / s_ext
+        qd = q if dtype == np.float64 else np.moveaxis(pl.astype(EXT) / s_ext, -1, ax)
+        finite = np.moveaxis(np.isfinite(pl).all(axis=-1, keepdims=True) & (s_hi > 0), -1, ax)
+        qd = np.where(finite, qd, q)
+        log_q, u = np.log(qd), 1 - qd
     ok = finite & (q > 0.5)
-    rest = np.moveaxis(to64(rest), -1, ax)
+    rest = np.moveaxis(rest.astype(dtype), -1, ax)
     # q subnormal or flushed to 0: its rounding is a large relative error; log p - log S
     # has none to speak of (|log q| > 708 there, so the subtraction loses nothing)
     tiny = finite & (q < np.finfo(np.float64).tiny) & (p > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        log_q = np.where(tiny, np.log(p) - np.log(np.moveaxis(s_hi, -1, ax)), log_q)
-        return q, np.where(ok, np.log1p(-rest), log_q), np.where(ok, rest, u)
+        log_q = np.where(tiny, np.log(p.astype(dtype)) - np.log(np.moveaxis(
+            s_hi if dtype == np.float64 else s_ext, -1, ax)), log_q)
+        return qd, np.where(ok, np.log1p(-rest), log_q), np.where(ok, rest, u)
