@@ -85,7 +85,8 @@ def _loss(dice: bool):
         s, e = mpf(smooth), mpf(eps)
         out = []
         n_rows = int(np.prod(kept))
-        for pr, tr in zip(p.reshape(n_rows, -1), t.reshape(n_rows, -1), strict=True):
+        for pr, tr in zip(p.reshape(n_rows, p.shape[-1]), t.reshape(n_rows, t.shape[-1]),
+                          strict=True):
             n, d = _ratio_parts(list(pr), list(tr), mpf(alpha), mpf(beta), dice)
             out.append(1 - (n + s) / (d + s + e))
         v = object_array(out, kept)
