@@ -345,20 +345,40 @@ def _relative_cases() -> list[OracleCase]:
     }
     cases = []
 
-    def value(p, t, n, **kw):
-        return [_relative(mpf(a), mpf(b), mpf(c))
-                for a, b, c in zip(_flat(p), _flat(t), _flat(n), strict=True)]
+    def value(p, t, n, **red):
+        p, t, n = np.broadcast_arrays(p, t, n)
+        v = object_array([_relative(mpf(a), mpf(b), mpf(c)) for a, b, c in
+                          zip(_flat(p), _flat(t), _flat(n), strict=True)], p.shape)
+        return list(np.ravel(reduce_exact(v, **red)))
+
+    def grad(p, t, n, *, g, wrt="y_pred", grad_at_zero=0.0, **red):
+        # (y_pred and y_true only: the normalizer's gradient sums over its broadcast axes,
+        # grad_nb below)
+        p, t, n = np.broadcast_arrays(p, t, n)
+        cot = np.ravel(reduce_vjp_exact(g, p.shape, **red))
+        out = []
+        for c, a, b, m in zip(cot, _flat(p), _flat(t), _flat(n), strict=True):
+            kink = wrt != "normalizer" and a == b and m != 0
+            out.append(c * (mpf(grad_at_zero) / mpf(m) * (-1 if wrt == "y_true" else 1)
+                            if kink else _relative_d(mpf(a), mpf(b), mpf(m), wrt)))
+        return out
 
     for regime, (p, t, n) in specs.items():
         cases.append(OracleCase("relative_error", regime, (p, t, n), value))
         g = rng.uniform(-2, 2, p.shape)
         for wrt in ("y_pred", "y_true", "normalizer"):
-            def grad(p, t, n, *, g, wrt=wrt, **kw):
-                return [mpf(gi) * _relative_d(mpf(a), mpf(b), mpf(c), wrt)
-                        for gi, a, b, c in zip(_flat(g), _flat(p), _flat(t), _flat(n),
-                                               strict=True)]
             cases.append(OracleCase("relative_error", f"{regime}-{wrt}", (p, t, n), grad,
                                     {"g": g, "wrt": wrt}, grad=True))
+    # Keras 3's MeanRelativeError-like mean over the last axis, then a weighted sum
+    p, t = rng.normal(0, 2, (5, 4)), rng.normal(0, 2, (5, 4))
+    t[0, 0] = p[0, 0]  # the kink: grad_at_zero
+    nm = rng.uniform(0.5, 3, (5, 4))
+    red = {"mean_axis": -1, "reduction": "sum", "sample_weight": rng.uniform(0, 2, 5)}
+    cases += [OracleCase("relative_error", "reduced", (p, t, nm), value, red,
+                         elementwise=False),
+              OracleCase("relative_error", "reduced", (p, t, nm), grad,
+                         {**red, "g": np.asarray(0.9), "grad_at_zero": 0.5}, grad=True,
+                         elementwise=False)]
     # a normalizer of shape (1, 4) broadcast over 6 rows; its gradient sums the rows
     p, t = rng.normal(0, 2, (6, 4)), rng.normal(0, 2, (6, 4))
     nb = np.array([[0.5, 0.0, -2.0, 1e-100]])
