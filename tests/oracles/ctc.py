@@ -271,7 +271,7 @@ def _lattice_sample(zi, labels, frames, t_max, blank, input_space, log_epsilon, 
 
 
 def lattice_exact(z, y_true, input_lengths, label_lengths, *, which, blank=0,
-                  input_space="logits", log_epsilon=-np.inf, close_last_frame=False, **_):
+                  input_space="logits", log_epsilon=-np.inf, close_last_frame=False):
     z = np.asarray(z)
     out = []
     for zi, row, frames in zip(z, np.asarray(y_true), input_lengths, strict=True):
@@ -282,7 +282,7 @@ def lattice_exact(z, y_true, input_lengths, label_lengths, *, which, blank=0,
 
 
 def lattice_grad_exact(z, y_true, input_lengths, label_lengths, *, g, which, blank=0,
-                       input_space="logits", log_epsilon=-np.inf, close_last_frame=False, **_):
+                       input_space="logits", log_epsilon=-np.inf, close_last_frame=False):
     """d sum(g * lattice) / d z; log 0 outputs (constant -inf) contribute nothing."""
     z = np.asarray(z)
     g = np.asarray(g)

@@ -160,7 +160,7 @@ def _norm(row: list[Any], normalize: bool) -> list[Any]:
 def _dist_value(kernel):
     """exact(p, q, axis, base, normalize) for a per-row reduction of kernel(P, Q)."""
 
-    def exact(*arrays, axis=-1, base=None, normalize=False, **_):
+    def exact(*arrays, axis=-1, base=None, normalize=False):
         rows = [_rows(a, axis) for a in arrays]
         return [mp.fsum(kernel(*(_norm(r, normalize) for r in rs))) / _lnb(base)
                 for rs in zip(*rows, strict=True)]
@@ -172,7 +172,7 @@ def _dist_grad(local):
     """exact gradient w.r.t. the first array: local(P, Q) per element, chained through the
     normalisation (gP - sum P gP) / sum p. Returns C-order over the original array."""
 
-    def exact(*arrays, g, axis=-1, base=None, normalize=False, **_):
+    def exact(*arrays, g, axis=-1, base=None, normalize=False):
         ax = axis % arrays[0].ndim
         rows = [_rows(a, ax) for a in arrays]
         grows = [_m(v) for v in np.ravel(g)]

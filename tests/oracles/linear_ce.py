@@ -7,6 +7,7 @@ import mpmath
 import numpy as np
 
 from tests.oracles import OracleCase
+from tests.oracles._reduce import object_array, reduce_exact, reduce_vjp_exact
 from tests.oracles.regression import mpf
 
 mpmath.mp.dps = 50
@@ -28,17 +29,15 @@ def _rows(x, w, y, linear_bias, class_weight, ignore_index):
     return out
 
 
-def _reduce(values, weights, reduction):
-    if reduction == "none":
-        return values
-    total = mpmath.fsum(values)
-    if reduction == "sum":
-        return [total]
-    return [total / mpmath.fsum(weights)]  # weighted_mean
+def _reduce(values, weights, reduction, sample_weight, shape):
+    """reduce_loss of per-sample values that carry their class weights; weighted_mean
+    divides by sum(sample_weight * class weight of the target) (torch)."""
+    return list(np.ravel(reduce_exact(object_array(values, shape), reduction, sample_weight,
+                                      denom=object_array(weights, shape))))
 
 
 def _lce(x, w, y, *, linear_bias=None, class_weight=None, ignore_index=None,
-         reduction="none", **_):
+         reduction="none", sample_weight=None):
     values, weights = [], []
     for z, yi, wy in _rows(x, w, y, linear_bias, class_weight, ignore_index):
         if wy is None:
@@ -50,17 +49,15 @@ def _lce(x, w, y, *, linear_bias=None, class_weight=None, ignore_index=None,
         values.append(wy * mpmath.log1p(mpmath.fsum(mpmath.exp(v - z[yi])
                                                     for k, v in enumerate(z) if k != yi)))
         weights.append(wy)
-    return _reduce(values, weights, reduction)
+    return _reduce(values, weights, reduction, sample_weight, np.shape(y))
 
 
 def _lce_d(x, w, y, *, g, linear_bias=None, class_weight=None, ignore_index=None,
-           reduction="none", wrt="x", **_):
+           reduction="none", sample_weight=None, wrt="x"):
     rows = _rows(x, w, y, linear_bias, class_weight, ignore_index)
     weights = [mpf(0) if wy is None else wy for _, _, wy in rows]
-    n = len(rows)
-    gs = [mpf(v) for v in np.ravel(g)] if reduction == "none" else [mpf(np.ravel(g)[0])] * n
-    if reduction == "weighted_mean":
-        gs = [v / mpmath.fsum(weights) for v in gs]
+    gs = list(np.ravel(reduce_vjp_exact(g, np.shape(y), reduction, sample_weight,
+                                        denom=object_array(weights, np.shape(y)))))
     if wrt == "linear_weight":
         return _lce_dw(x, w, rows, gs)
     out = []
@@ -129,3 +126,10 @@ CASES: list[OracleCase] = [
     *_case("many", _RNG.normal(0, 1, (2, 8)), _RNG.normal(0, 1, (300, 8)), _labels(2, 300)),
     *_case("vector", _RNG.normal(0, 1.5, 4), _W5, np.array(3)),
 ]
+# sample weights with class weights and an ignored target (torch's weighted mean divides by
+# sum(sample_weight * class weight)); a generator of its own keeps the draws above
+_SW_RNG = np.random.default_rng(4343)
+CASES += _case("sample_weighted", _SW_RNG.normal(0, 1.5, (6, 4)), _W5,
+               np.array([0, -100, 4, 2, 3, 1]), ignore_index=-100,
+               class_weight=np.array([0.5, 1.0, 2.0, 1.5, 0.25]), reduction="weighted_mean",
+               sample_weight=_SW_RNG.uniform(0, 2, 6))

@@ -118,7 +118,7 @@ def _max_mask(z, ties="split"):
     return [mpmath.mpf(h) / c for h in hit]
 
 
-def _cat_hinge(x, t, **_):
+def _cat_hinge(x, t):
     out = []
     for xr, tr in zip(_rows(x), _rows(t), strict=True):
         pos = mpmath.fsum(a * b for a, b in zip(xr, tr, strict=True))
@@ -127,7 +127,7 @@ def _cat_hinge(x, t, **_):
     return out
 
 
-def _cat_hinge_d(x, t, *, g, ties="split", grad_at_margin=0.0, **_):
+def _cat_hinge_d(x, t, *, g, ties="split", grad_at_margin=0.0):
     out = []
     for xr, tr, gi in zip(_rows(x), _rows(t), np.ravel(g), strict=True):
         pos = mpmath.fsum(a * b for a, b in zip(xr, tr, strict=True))
@@ -139,7 +139,7 @@ def _cat_hinge_d(x, t, *, g, ties="split", grad_at_margin=0.0, **_):
     return out
 
 
-def _mm(x, y, *, p=1, margin=1.0, class_weight=None, **_):
+def _mm(x, y, *, p=1, margin=1.0, class_weight=None):
     out = []
     for xr, yi in zip(_rows(x), np.ravel(y), strict=True):
         c = len(xr)
@@ -150,7 +150,7 @@ def _mm(x, y, *, p=1, margin=1.0, class_weight=None, **_):
     return out
 
 
-def _mm_d(x, y, *, g, p=1, margin=1.0, class_weight=None, grad_at_margin=0.0, **_):
+def _mm_d(x, y, *, g, p=1, margin=1.0, class_weight=None, grad_at_margin=0.0):
     out = []
     for xr, yi, gi in zip(_rows(x), np.ravel(y), np.ravel(g), strict=True):
         c = len(xr)
@@ -169,14 +169,14 @@ def _mm_d(x, y, *, g, p=1, margin=1.0, class_weight=None, grad_at_margin=0.0, **
     return out
 
 
-def _mc(x, y, *, margin=1, **_):
+def _mc(x, y, *, margin=1):
     out = []
     for xr, yi in zip(_rows(x), np.ravel(y), strict=True):
         out.append(max(xr[j] + margin * (0 if j == yi else 1) for j in range(len(xr))) - xr[yi])
     return out
 
 
-def _mc_d(x, y, *, g, margin=1, ties="split", **_):
+def _mc_d(x, y, *, g, margin=1, ties="split"):
     out = []
     for xr, yi, gi in zip(_rows(x), np.ravel(y), np.ravel(g), strict=True):
         z = [xr[j] + margin * (0 if j == yi else 1) for j in range(len(xr))]
@@ -189,7 +189,7 @@ def _sp(v):
     return mpmath.log1p(mpmath.exp(v))
 
 
-def _mlsm(x, t, *, class_weight=None, **_):
+def _mlsm(x, t, *, class_weight=None):
     out = []
     for xr, tr in zip(_rows(x), _rows(t), strict=True):
         c = len(xr)
@@ -199,7 +199,7 @@ def _mlsm(x, t, *, class_weight=None, **_):
     return out
 
 
-def _mlsm_d(x, t, *, g, class_weight=None, **_):
+def _mlsm_d(x, t, *, g, class_weight=None):
     out = []
     for xr, tr, gi in zip(_rows(x), _rows(t), np.ravel(g), strict=True):
         c = len(xr)
@@ -217,7 +217,7 @@ def _mlm_pairs(xr, yr):
     return [(j, i) for j in targets for i in others]
 
 
-def _mlm(x, y, **_):
+def _mlm(x, y):
     out = []
     for xr, yr in zip(_rows(x), np.reshape(y, (-1, np.shape(y)[-1])), strict=True):
         out.append(mpmath.fsum(max(1 - xr[j] + xr[i], mpmath.mpf(0))
@@ -225,7 +225,7 @@ def _mlm(x, y, **_):
     return out
 
 
-def _mlm_d(x, y, *, g, grad_at_margin=0.0, **_):
+def _mlm_d(x, y, *, g, grad_at_margin=0.0):
     out = []
     for xr, yr, gi in zip(_rows(x), np.reshape(y, (-1, np.shape(y)[-1])), np.ravel(g),
                           strict=True):
@@ -268,16 +268,28 @@ def _mlm_regimes() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     }
 
 
+def _class_last(axis, x, *args):
+    """x and the inputs of x's shape (one-hot or multi-label targets) with the class axis
+    moved last; sparse labels (one fewer dimension) as they are."""
+    def move(a):
+        return np.moveaxis(np.asarray(a), axis, -1) if np.ndim(a) == np.ndim(x) else a
+    return move(x), [move(a) for a in args]
+
+
 def _per_sample_reduced(value, grad):
-    """(value, grad) of a per-sample (row) oracle, taking reduction= and sample_weight= as
-    reference.reduce_loss does; the samples are the rows of the first input."""
-    def v(x, *args, reduction="none", sample_weight=None, **kw):
-        rows = object_array(value(x, *args, **kw), np.shape(x)[:-1])
+    """(value, grad) of a per-sample (row) oracle, taking axis= (the class axis),
+    reduction= and sample_weight= as the reference does; the samples are the rows of the
+    first input with its class axis last."""
+    def v(x, *args, axis=-1, reduction="none", sample_weight=None, **kw):
+        xm, am = _class_last(axis, x, *args)
+        rows = object_array(value(xm, *am, **kw), np.shape(xm)[:-1])
         return list(np.ravel(reduce_exact(rows, reduction, sample_weight)))
 
-    def d(x, *args, g, reduction="none", sample_weight=None, **kw):
-        cot = reduce_vjp_exact(g, np.shape(x)[:-1], reduction, sample_weight)
-        return grad(x, *args, g=cot, **kw)
+    def d(x, *args, g, axis=-1, reduction="none", sample_weight=None, **kw):
+        xm, am = _class_last(axis, x, *args)
+        cot = reduce_vjp_exact(g, np.shape(xm)[:-1], reduction, sample_weight)
+        flat = object_array(grad(xm, *am, g=cot, **kw), np.shape(xm))
+        return list(np.ravel(np.moveaxis(flat, -1, axis)))
     return v, d
 
 
@@ -287,7 +299,9 @@ def _class_cases(name, value, grad, regimes, *, kwargs=None, grad_kwargs=None):
     kwargs = dict(kwargs or {})
     for regime, (x, y) in regimes.items():
         cases.append(OracleCase(name, regime, (x, y), value, dict(kwargs), elementwise=False))
-        g = _RNG.uniform(-2, 2, x.shape[:-1])
+        axis = kwargs.get("axis", -1) % x.ndim
+        g = _RNG.uniform(-2, 2, () if kwargs.get("reduction", "none") != "none" else
+                         x.shape[:axis] + x.shape[axis + 1:])
         cases.append(OracleCase(name, regime, (x, y), grad,
                                 {**kwargs, **(grad_kwargs or {}), "g": g}, grad=True,
                                 elementwise=False))
@@ -335,7 +349,7 @@ def _sparsemax_row(xr):
     return [max(v - tau, mpmath.mpf(0)) for v in xr]
 
 
-def _msm(x, y, **_):
+def _msm(x, y):
     # the definition, at 50 digits: <p, z> + (1 - ||p||^2) / 2 - z_y
     out = []
     for xr, yi in zip(_rows(x), np.ravel(y), strict=True):
@@ -345,7 +359,7 @@ def _msm(x, y, **_):
     return out
 
 
-def _msm_d(x, y, *, g, **_):
+def _msm_d(x, y, *, g):
     out = []
     for xr, yi, gi in zip(_rows(x), np.ravel(y), np.ravel(g), strict=True):
         p = _sparsemax_row(xr)
@@ -417,4 +431,16 @@ CASES: list[OracleCase] = [
     # one sample as a 1-D vector (torch's 1-D form): a scalar loss
     *_class_cases("multilabel_margin", _mlm, _mlm_d,
                   {"vector": (np.array([0.1, 0.2, 0.4, 0.8]), np.array([3, 0, -1, 1]))}),
+]
+# the class axis first (classes along axis 0 of a (C, N) array, its labels (N,)), reduced
+_AX_RNG = np.random.default_rng(6161)
+_XA = _AX_RNG.normal(0, 1.5, (5, 7))
+_YA = _AX_RNG.integers(0, 5, 7)
+CASES += [
+    *_class_cases("multi_margin", _mm, _mm_d, {"axis0": (_XA, _YA)},
+                  kwargs={"axis": 0, "reduction": "mean"}),
+    *_class_cases("categorical_hinge", _cat_hinge, _cat_hinge_d,
+                  {"axis0": (_XA, np.eye(5)[_YA].T.copy())},
+                  kwargs={"axis": 0, "reduction": "sum",
+                          "sample_weight": _AX_RNG.uniform(0, 2, 7)}),
 ]

@@ -182,22 +182,22 @@ _LOGIT_REGIMES = {
 
 
 # ------------------------------------------------------------ generalized cross-entropy
-def _gce(y_pred, y_true, *, q=0.5, reduction="none", sample_weight=None, **_):
-    p = np.asarray(y_pred)
+def _gce(y_pred, y_true, *, q=0.5, axis=-1, reduction="none", sample_weight=None):
+    p = np.moveaxis(np.asarray(y_pred), axis, -1)
     v = [(1 - mpf(row[y]) ** mpf(q)) / mpf(q)
          for row, y in zip(p.reshape(-1, p.shape[-1]), np.ravel(y_true), strict=True)]
     v = object_array(v, np.shape(y_true))
     return list(np.ravel(reduce_exact(v, reduction, sample_weight)))
 
 
-def _gce_d(y_pred, y_true, *, g, q=0.5, reduction="none", sample_weight=None, **_):
-    p = np.asarray(y_pred)
+def _gce_d(y_pred, y_true, *, g, q=0.5, axis=-1, reduction="none", sample_weight=None):
+    p = np.moveaxis(np.asarray(y_pred), axis, -1)
     dv = np.ravel(reduce_vjp_exact(g, np.shape(y_true), reduction, sample_weight))
     out = []
     for row, y, gi in zip(p.reshape(-1, p.shape[-1]), np.ravel(y_true), dv, strict=True):
         out += [gi * -(mpf(v) ** (mpf(q) - 1)) if c == y else mpmath.mpf(0)
                 for c, v in enumerate(row)]
-    return out
+    return list(np.ravel(np.moveaxis(object_array(out, p.shape), -1, axis)))
 
 
 def _gce_cases() -> list[OracleCase]:
