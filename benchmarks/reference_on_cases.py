@@ -6,12 +6,13 @@ regimes, the bindings' conventions), and a reference that loses bits there (the
 renormalised cross-entropy's gradient near 1 did, 1.8e-9 off, until 2026-12-06) shows up
 as a framework's error. This script runs the oracle's exact functions on each case's cast
 inputs, with the conventions the runner gives the reference, and prints the worst ULP per
-reference function and every case above the threshold. Cases whose conventions the
-oracle does not take, and arrays above ``--max-elements``, are counted as not covered.
+reference function and every case above the threshold. Gradients w.r.t. a further input
+(``grad_y_true``, ...) are measured where an oracle case differentiates w.r.t. it. Cases
+whose conventions the oracle does not take (it raises on a keyword it does not model:
+``--uncovered`` lists them with the oracle's error), gradients w.r.t. an input no oracle
+case covers, and arrays above ``--max-elements`` are counted as not covered.
 
-A case above the threshold is a candidate, not a verdict: the oracle's exact functions
-take the reference's keywords and may ignore one they do not model (torch BCE's
-``grad_eps`` is one: its gradients show as inf here), and an answer that cancels to a tiny
+A case above the threshold is a candidate, not a verdict: an answer that cancels to a tiny
 residual of its inputs' rounding (kl_div on log inputs, t (log t - x) with x = fl(log t):
 the reference, like every framework, gives 0 where the exact value is 1e-22) counts as
 100 % off; atol covers those in the suite; and a clip decided on the float64 quotient, as
@@ -24,12 +25,13 @@ Each needs a look (``python -m conformance repro``) before it is called a refere
 The ones that were (all fixed 2026-12-06): scipy.stats.entropy(pk) on ``near_01`` (7.7e-7
 off), entropy(pk, qk) on ``subnormal`` (a subnormal P / S rounded to 6e-8 of itself), the
 softmax-family and soft-target cross-entropy gradients on ``many_classes`` and smoothed
-labels (up to 812 ULP), gelu below -37.5. So were about 100 Keras cases that the oracle,
-not the reference, got wrong (it ignored ``sample_weight`` with ``sum_over_batch_size``,
-``labels="01"`` and selu's and celu's ``grad_at_zero``). Not yet formed in extended
-precision, so still listed: the focal losses' and Keras circle's gradients (818 ULP on
-``near_duplicates``). (The label-smoothed renormalised cross-entropy's, 58 ULP, was fixed
-the same day: its smoothed targets' rounding error is carried along.)
+labels (up to 812 ULP), gelu below -37.5, the label-smoothed renormalised cross-entropy's
+gradient (58 ULP); then, once the oracle took every convention it is called with: Keras'
+kl_divergence on unnormalised rows (24 ULP), circle's gradient on near duplicates (818),
+the focal losses' gradients (67), sparsemax's VJP (10.7), TF v1 mean_pairwise_squared_error's
+VJP on subnormal rows (50). So were about 100 Keras cases that the oracle, not the
+reference, got wrong (it ignored ``sample_weight`` with ``sum_over_batch_size``,
+``labels="01"`` and selu's and celu's ``grad_at_zero``).
 The JAX/optax backend takes 15 to 18 minutes (its CTC and long cases at 1,000 digits).
 
     python benchmarks/reference_on_cases.py --backend torch --dtype float64
@@ -52,22 +54,23 @@ import mpmath
 import numpy as np
 
 from conformance import runner
-from conformance.cases import DTYPES, all_regimes, is_grad, not_one_of, specs_for
+from conformance.cases import DTYPES, all_regimes, is_grad, not_one_of, specs_for, wrt_input
 from conformance.families import family_of
 from conformance.loader import load_all
 from tests._ulp import max_ulp
 from tests.oracles import all_cases
 
 
-def oracles() -> tuple[dict[str, Callable[..., Any]], dict[str, Callable[..., Any]]]:
-    """(value, VJP w.r.t. the first input) exact functions per reference function: the
-    first oracle case of each kind that takes no ``wrt``."""
+def oracles() -> tuple[dict[str, Callable[..., Any]],
+                       dict[tuple[str, str | None], Callable[..., Any]]]:
+    """(value, VJP) exact functions: values per reference function, VJPs per (reference
+    function, wrt) with wrt None for the first input; the first oracle case of each."""
     value: dict[str, Callable[..., Any]] = {}
-    grad: dict[str, Callable[..., Any]] = {}
+    grad: dict[tuple[str, str | None], Callable[..., Any]] = {}
     for case in all_cases():
-        if case.grad and "wrt" not in case.kwargs:
-            grad.setdefault(case.function, case.exact)
-        elif not case.grad:
+        if case.grad:
+            grad.setdefault((case.function, case.kwargs.get("wrt")), case.exact)
+        else:
             value.setdefault(case.function, case.exact)
     return value, grad
 
@@ -101,6 +104,8 @@ def measure_case(binding: Any, spec: Any, exact: Callable[..., Any], max_element
         g, computed = runner._reference_vjp(binding, spec, inputs, value)
         args, kwargs = _reference_args(binding, inputs, vjp=True)
         kwargs["g"] = runner._as_reference_array(g, False)
+        if spec.check != "grad":
+            kwargs["wrt"] = wrt_input(binding, spec.check)
     else:
         computed = value
         args, kwargs = _reference_args(binding, inputs, vjp=False)
@@ -158,12 +163,15 @@ def main(argv: list[str] | None = None) -> int:
                 if regimes is not None and spec.regime not in regimes:
                     continue
                 grad = is_grad(spec.check)
-                if grad and spec.check != "grad":
-                    counts["not covered: gradient w.r.t. another input"] += 1
-                    continue
-                exact = (grad_oracle if grad else value_oracle).get(binding.reference)
+                if grad:
+                    wrt = None if spec.check == "grad" else wrt_input(binding, spec.check)
+                    exact = grad_oracle.get((binding.reference, wrt))
+                else:
+                    exact = value_oracle.get(binding.reference)
                 if exact is None:
-                    counts["not covered: no oracle"] += 1
+                    counts["not covered: no oracle" + (
+                        " (gradient w.r.t. another input)" if spec.check not in
+                        ("grad", "value") else "")] += 1
                     continue
                 key = (*runner._binding_keys(binding)[grad], spec.regime, spec.check)
                 if key in seen:
