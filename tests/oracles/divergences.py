@@ -71,14 +71,17 @@ def _kl_div(x: Any, y: Any) -> Any:
     return y if (x == 0 and y >= 0) else INF
 
 
-def _d_kl(x: Any, y: Any) -> Any:
-    """d/dx kl_div (rel_entr's is + 1): log(x/y); -inf at 0 < y; 0 where constant inf."""
+def _d_kl(x: Any, y: Any, grad_at_zero: float | None = None) -> Any:
+    """d/dx kl_div (rel_entr's is + 1): log(x/y); at 0 < y -inf or grad_at_zero (jax: 0);
+    0 where the kernel is the constant inf."""
     if x > 0 and y > 0:
         return mp.log(x / y)
-    return -INF if (x == 0 and y > 0) else mp.mpf(0)
+    if x == 0 and y > 0:
+        return -INF if grad_at_zero is None else _m(grad_at_zero)
+    return mp.mpf(0)
 
 
-def _pairs(fn, *arrays, **_ignored):
+def _pairs(fn, *arrays):
     return [fn(*(_m(a) for a in vals)) for vals in zip(*(np.ravel(a) for a in arrays), strict=True)]
 
 
@@ -394,14 +397,17 @@ def _elementwise_cases() -> list[OracleCase]:
         if regime == "edges":
             continue
         g = _g(a.shape)
-        cases.append(OracleCase(
-            "rel_entr", regime, (a, b), grad=True, kwargs={"g": g},
-            exact=lambda x, y, g: [_m(gi) * (_d_kl(_m(u), _m(v)) + (1 if u > 0 and v > 0 else 0))
-                                   for gi, u, v in zip(g, x, y, strict=True)]))
-        cases.append(OracleCase(
-            "kl_div_elementwise", regime, (a, b), grad=True, kwargs={"g": g},
-            exact=lambda x, y, g: [_m(gi) * _d_kl(_m(u), _m(v))
-                                   for gi, u, v in zip(g, x, y, strict=True)]))
+        for kw in ({}, {"grad_at_zero": 0.0}):  # the limit -inf at x = 0; jax's 0
+            cases.append(OracleCase(
+                "rel_entr", regime, (a, b), grad=True, kwargs={"g": g, **kw},
+                exact=lambda x, y, g, grad_at_zero=None: [
+                    _m(gi) * (_d_kl(_m(u), _m(v), grad_at_zero) + (1 if u > 0 and v > 0 else 0))
+                    for gi, u, v in zip(np.ravel(g), np.ravel(x), np.ravel(y), strict=True)]))
+            cases.append(OracleCase(
+                "kl_div_elementwise", regime, (a, b), grad=True, kwargs={"g": g, **kw},
+                exact=lambda x, y, g, grad_at_zero=None: [
+                    _m(gi) * _d_kl(_m(u), _m(v), grad_at_zero)
+                    for gi, u, v in zip(np.ravel(g), np.ravel(x), np.ravel(y), strict=True)]))
     xs = np.concatenate([RNG.uniform(-3, 3, 40), [0.0, 0.0, 0.0, 1e-300, 1.0, 1e300]])
     ys = np.concatenate([RNG.uniform(0, 3, 40), [0.0, 1e-300, 2.0, 1 - 1e-16, 1 + 2e-16, 1e-300]])
     y1 = np.concatenate([RNG.uniform(-0.9, 3, 40), [-1.0, 1e-300, -1 + 1e-16, 1e-17, 1e300, 5.0]])

@@ -845,7 +845,8 @@ def _sq(p, t, scale=1.0):
 
 
 CASES: list[OracleCase] = [
-    *elementwise_cases("squared_error", _sq, lambda p, t: 2 * (p - t), _std_regimes([0.0])),
+    *elementwise_cases("squared_error", _sq, lambda p, t, scale=1.0: 2 * mpf(scale) * (p - t),
+                       _std_regimes([0.0])),
     # optax's l2_loss: 0.5 (p - t)^2
     *elementwise_cases("squared_error", _sq, lambda p, t, scale=1.0: 2 * mpf(scale) * (p - t),
                        {"l2_" + k: v for k, v in _std_regimes([0.0]).items()},
