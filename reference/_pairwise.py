@@ -74,7 +74,9 @@ def mean_pairwise_squared_error_vjp(
     with np.errstate(invalid="ignore", over="ignore"):
         # n d_k - sum d, from the exact d and a double-double sum: the signed sum of the
         # pair differences cancels (a row spanning 1e-39 to 1e-45 lost 50 ULP in EXT)
-        centred = ((EXT(n) * hi - s_hi[:, None]) + (EXT(n) * lo - s_lo[:, None]))
+        # arrays, not an EXT scalar times a float64 array: NumPy 1.x would keep float64
+        nh, nl = n * hi.astype(EXT), n * lo.astype(EXT)
+        centred = (nh - s_hi[:, None]) + (nl - s_lo[:, None])
         local = to64(4 * centred / EXT(n * (n - 1)))
         # rows with inf / NaN: the pair differences give their NaN / inf pattern
         local = np.where(finite[:, None], local,
