@@ -44,7 +44,7 @@ def main() -> None:
     from tests.oracles.crossentropy import LOOSE_CASES, LOOSE_ULP
 
     print(f"\nCases that miss the target, held to {LOOSE_ULP:g} ULP instead "
-          "(ill-conditioned soft-target gradients; see tests/oracles/crossentropy.py):")
+          "(compound products of rounded factors; see tests/oracles/crossentropy.py):")
     for case in LOOSE_CASES:
         print(f"  {case.function:34} {'VJP' if case.grad else 'value':5} {case.regime:30} "
               f"{measure(case):8.2f} ULP")
