@@ -149,16 +149,24 @@ def _eps_grad(z, y_true, input_lengths, label_lengths, blank, input_space, log_e
                 p = _probs_mp(zm[:frames], input_space)
                 rows = forward_rows(p, label, frames, len(zm), blank, _eps(log_epsilon), True)
                 return -_log(rows[-1][0][len(label)])
-            for t in range(len(base)):
-                for k in range(len(base[0])):
-                    if t >= frames or ci == 0:
-                        out.append(mpmath.mpf(0))
-                        continue
-                    up = [r[:] for r in base]
-                    down = [r[:] for r in base]
-                    up[t][k] += h
-                    down[t][k] -= h
-                    out.append(ci * (f(up) - f(down)) / (2 * h))
+            out += [ci * d for d in _central_differences(f, base, frames if ci else 0, h)]
+    return out
+
+
+def _central_differences(f, base, frames, h):
+    """(f(z + h e_tk) - f(z - h e_tk)) / 2h for every (t, k) of the (T, C) rows ``base``,
+    C order; 0 for the frames at or past ``frames``."""
+    out = []
+    for t in range(len(base)):
+        for k in range(len(base[0])):
+            if t >= frames:
+                out.append(mpmath.mpf(0))
+                continue
+            up = [r[:] for r in base]
+            down = [r[:] for r in base]
+            up[t][k] += h
+            down[t][k] -= h
+            out.append((f(up) - f(down)) / (2 * h))
     return out
 
 
@@ -300,16 +308,7 @@ def lattice_grad_exact(z, y_true, input_lengths, label_lengths, *, g, which, bla
                                        log_epsilon, close_last_frame, which)
                 return mpmath.fsum(gk * v for gk, v in zip(gi, vals, strict=True)
                                    if v != -mpmath.inf)
-            for t in range(z.shape[1]):
-                for k in range(z.shape[2]):
-                    if t >= frames:
-                        out.append(mpmath.mpf(0))
-                        continue
-                    up = [r[:] for r in base]
-                    down = [r[:] for r in base]
-                    up[t][k] += h
-                    down[t][k] -= h
-                    out.append((f(up) - f(down)) / (2 * h))
+            out += _central_differences(f, base, frames, h)
     return out
 
 
