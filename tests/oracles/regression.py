@@ -50,6 +50,17 @@ def _value_exact(f: Callable[..., Any]):
     return exact
 
 
+def _wrt_y_true(df: Callable[..., Any]):
+    """The VJP w.r.t. y_true of a loss of y_pred - y_true: minus df, ``wrt`` required."""
+    exact_d = _grad_exact(lambda p, t, **kw: -df(p, t, **kw))
+
+    def exact(p, t, *, g, wrt, **kw):
+        if wrt != "y_true":
+            raise TypeError(f"this oracle differentiates w.r.t. y_true, not {wrt!r}")
+        return exact_d(p, t, g=g, **kw)
+    return exact
+
+
 def _grad_exact(df: Callable[..., Any]):
     def exact(p, t, *, g, **kw):
         red = {k: kw.pop(k) for k in _REDUCE if k in kw}
@@ -68,8 +79,11 @@ def elementwise_cases(
     kwargs: dict[str, Any] | None = None,
     grad_kwargs: dict[str, Any] | None = None,
     seed: int = 0,
+    of_difference: bool = False,
 ) -> list[OracleCase]:
-    """Value and VJP cases of an elementwise loss over ``regimes`` plus one reduced case."""
+    """Value and VJP cases of an elementwise loss over ``regimes`` plus one reduced case.
+    ``of_difference``: the loss is a function of y_pred - y_true, so its VJP w.r.t. y_true
+    is minus the one w.r.t. y_pred (the kinks' conventions included): cases for it too."""
     kwargs = dict(kwargs or {})
     gkw = {**kwargs, **(grad_kwargs or {})}
     rng = np.random.default_rng(seed)
@@ -79,6 +93,9 @@ def elementwise_cases(
         g = rng.uniform(0.5, 2.0, p.shape) * rng.choice([-1.0, 1.0], p.shape)
         cases.append(OracleCase(name, regime, (p, t), _grad_exact(df), {**gkw, "g": g},
                                 grad=True))
+        if of_difference:
+            cases.append(OracleCase(name, f"{regime}_wrt_y_true", (p, t), _wrt_y_true(df),
+                                    {**gkw, "g": g, "wrt": "y_true"}, grad=True))
     p, t = next(iter(regimes.values()))
     n = p.size // 4
     p2, t2 = p[: 4 * n].reshape(n, 4), t[: 4 * n].reshape(n, 4)
@@ -846,32 +863,37 @@ def _sq(p, t, scale=1.0):
 
 CASES: list[OracleCase] = [
     *elementwise_cases("squared_error", _sq, lambda p, t, scale=1.0: 2 * mpf(scale) * (p - t),
-                       _std_regimes([0.0])),
+                       _std_regimes([0.0]), of_difference=True),
     # optax's l2_loss: 0.5 (p - t)^2
     *elementwise_cases("squared_error", _sq, lambda p, t, scale=1.0: 2 * mpf(scale) * (p - t),
                        {"l2_" + k: v for k, v in _std_regimes([0.0]).items()},
                        kwargs={"scale": 0.5}),
     *elementwise_cases("absolute_error", lambda p, t: abs(p - t),
                        lambda p, t, grad_at_zero=0.0: _sign(p - t, grad_at_zero),
-                       _std_regimes([0.0])),
+                       _std_regimes([0.0]), of_difference=True),
     *elementwise_cases("absolute_error", lambda p, t: abs(p - t),
                        lambda p, t, grad_at_zero=0.0: _sign(p - t, grad_at_zero),
-                       {"kinks_jax": _kinks([0.0], 5)}, grad_kwargs={"grad_at_zero": 1.0}),
-    *elementwise_cases("huber", _huber, _huber_d, _std_regimes([0.0, 1.0, -1.0])),
+                       {"kinks_jax": _kinks([0.0], 5)}, grad_kwargs={"grad_at_zero": 1.0},
+                       of_difference=True),
+    *elementwise_cases("huber", _huber, _huber_d, _std_regimes([0.0, 1.0, -1.0]),
+                       of_difference=True),
     *elementwise_cases("huber", _huber, _huber_d, {"delta": _kinks([0.25, -0.25, 0.0])},
                        kwargs={"delta": 0.25}),
-    *elementwise_cases("smooth_l1", _smooth, _smooth_d, _std_regimes([0.0, 1.0, -1.0])),
+    *elementwise_cases("smooth_l1", _smooth, _smooth_d, _std_regimes([0.0, 1.0, -1.0]),
+                       of_difference=True),
     *elementwise_cases("smooth_l1", _smooth, _smooth_d, {"beta": _kinks([0.5, -0.5, 0.0])},
                        kwargs={"beta": 0.5}),
     *elementwise_cases("smooth_l1", _smooth, _smooth_d, {"beta0": _kinks([0.0, 1.0])},
                        kwargs={"beta": 0.0}),
-    *elementwise_cases("pseudo_huber", _pseudo, _pseudo_d, _std_regimes([0.0, 1.0])),
+    *elementwise_cases("pseudo_huber", _pseudo, _pseudo_d, _std_regimes([0.0, 1.0]),
+                       of_difference=True),
     *elementwise_cases("pseudo_huber", _pseudo, _pseudo_d, {"delta": _typical(40)},
                        kwargs={"delta": 0.1}),
     *elementwise_cases("log_cosh", lambda p, t: mpmath.log(mpmath.cosh(p - t)),
                        lambda p, t: mpmath.tanh(p - t),
                        {**_std_regimes([0.0, 4.0, -4.0]),
-                        "small": (_RNG.normal(0, 1e-6, 40), np.zeros(40))}),
+                        "small": (_RNG.normal(0, 1e-6, 40), np.zeros(40))},
+                       of_difference=True),
     *elementwise_cases("absolute_percentage_error", _ape, _ape_d,
                        {**_std_regimes([0.0]), "zeros": _zeros()}),
     *elementwise_cases("absolute_percentage_error", _ape, _ape_d,
