@@ -115,20 +115,19 @@ def _plain_through_renormalize(h: np.ndarray, q: np.ndarray, s: np.ndarray, axis
 
 def _log_and_complement(
     o: np.ndarray, q: np.ndarray, p: np.ndarray, ax: int, renormalize: bool,
-    dtype: Any = None,
-) -> tuple[np.ndarray, ...]:
-    """(log o, 1 - o) for o = clip(q), q = p / S: where renormalised and the clip passes q,
-    from :func:`normalized_log` (no loss to q's rounding near 1). ``dtype=EXT``:
-    (o, log o, 1 - o) in extended precision, o the unrounded quotient where unclipped."""
-    oe = o if dtype is None else o.astype(dtype)
+    dtype: Any = np.float64,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(o, log o, 1 - o) in ``dtype`` for o = clip(q), q = p / S: where renormalised and the
+    clip passes q, from :func:`normalized_log` (no loss to q's rounding near 1; with
+    dtype=EXT, o is there the unrounded quotient too)."""
+    oe = o.astype(dtype)
     with np.errstate(divide="ignore"):
         log_o, u = np.log(oe), 1 - oe
-    if renormalize:
-        qd, log_q, rest = normalized_log(p, ax, dtype or np.float64)
-        kept_q = o == q
-        oe, log_o, u = (np.where(kept_q, qd, oe), np.where(kept_q, log_q, log_o),
-                        np.where(kept_q, rest, u))
-    return (log_o, u) if dtype is None else (oe, log_o, u)
+    if not renormalize:
+        return oe, log_o, u
+    qd, log_q, rest = normalized_log(p, ax, dtype)
+    kept_q = o == q
+    return np.where(kept_q, qd, oe), np.where(kept_q, log_q, log_o), np.where(kept_q, rest, u)
 
 
 def categorical_cross_entropy(
@@ -157,7 +156,7 @@ def categorical_cross_entropy(
     clip_eps = check_clip_eps(clip_eps)
     t = smooth_categorical(t, check_label_smoothing(label_smoothing), p.shape[ax])
     o, _, q, _ = _normalized_clipped(p, ax, renormalize, clip_eps, 1.0)
-    log_o, _ = _log_and_complement(o, q, p, ax, renormalize)  # log 0 = -inf: +inf where t > 0
+    _, log_o, _ = _log_and_complement(o, q, p, ax, renormalize)  # log 0 = -inf: +inf where t > 0
     values = -np.sum(_xlog(t, log_o), axis=ax)
     return reduce_loss(values, reduction, sample_weight=sample_weight)
 
@@ -186,7 +185,7 @@ def categorical_cross_entropy_vjp(
     t = smooth_categorical(t, ls, p.shape[ax])
     o, mask, q, s = _normalized_clipped(p, ax, renormalize, clip_eps, grad_at_clip)
     if wrt_target(wrt):
-        log_o, _ = _log_and_complement(o, q, p, ax, renormalize)
+        _, log_o, _ = _log_and_complement(o, q, p, ax, renormalize)
         return _per_class(g, t, ax, reduction, sample_weight, -(1.0 - ls) * log_o)
     with np.errstate(divide="ignore"):
         h = -_xlog(t, mask / o)
@@ -387,7 +386,7 @@ def categorical_focal_cross_entropy(
     a = _focal_alpha(alpha, p.shape[ax], ax, p.ndim)
     t = smooth_categorical(t, check_label_smoothing(label_smoothing), p.shape[ax])
     o, _, q, _ = _normalized_clipped(p, ax, renormalize, clip_eps, 1.0)
-    log_o, u = _log_and_complement(o, q, p, ax, renormalize)
+    _, log_o, u = _log_and_complement(o, q, p, ax, renormalize)
     f = u * u if gamma == 2.0 else np.power(u, gamma)
     with np.errstate(divide="ignore", invalid="ignore"):
         values = -np.sum(_xlog(a * t * f, log_o), axis=ax)
@@ -421,7 +420,7 @@ def categorical_focal_cross_entropy_vjp(
     t = smooth_categorical(t, ls, p.shape[ax])
     o, mask, q, s = _normalized_clipped(p, ax, renormalize, clip_eps, grad_at_clip)
     if wrt_target(wrt):
-        log_o, u = _log_and_complement(o, q, p, ax, renormalize)
+        _, log_o, u = _log_and_complement(o, q, p, ax, renormalize)
         with np.errstate(divide="ignore", invalid="ignore"):
             f = u * u if gamma == 2.0 else np.power(u, gamma)
             return _per_class(g, t, ax, reduction, sample_weight,

@@ -73,14 +73,14 @@ def mean_pairwise_squared_error_vjp(
     s_hi, s_lo, finite = _exact_row_sums(hi, lo)
     with np.errstate(invalid="ignore", over="ignore"):
         # n d_k - sum d, from the exact d and a double-double sum: the signed sum of the
-        # pair differences cancels (a row spanning 1e-39 to 1e-45 lost 50 ULP in EXT)
-        # arrays, not an EXT scalar times a float64 array: NumPy 1.x would keep float64
+        # pair differences cancels (a row spanning 1e-39 to 1e-45 lost 50 ULP in EXT).
+        # EXT arrays, not an EXT scalar times a float64 array (NumPy 1.x keeps float64)
         nh, nl = n * hi.astype(EXT), n * lo.astype(EXT)
         centred = (nh - s_hi[:, None]) + (nl - s_lo[:, None])
         local = to64(4 * centred / EXT(n * (n - 1)))
-        # rows with inf / NaN: the pair differences give their NaN / inf pattern
-        local = np.where(finite[:, None], local,
-                         to64(4 * np.sum(_pair_diffs(hi, lo), axis=2) / EXT(n * (n - 1))))
+        if not finite.all():  # rows with inf / NaN: the pair differences' NaN / inf pattern
+            local = np.where(finite[:, None], local,
+                             to64(4 * np.sum(_pair_diffs(hi, lo), axis=2) / EXT(n * (n - 1))))
     return chain(cot[:, None], dead[:, None], local).reshape(p.shape)
 
 
