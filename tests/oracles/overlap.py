@@ -119,7 +119,8 @@ def _loss_d(dice: bool):
             for i, k in zip(keep, kidx, strict=True):
                 sel[i] = k
             sel = tuple(sel)
-            pr, tr = pm[sel], tm[sel]
+            # (no summed axis left: a single element, made a 0-d array)
+            pr, tr = (np.asarray(m[sel], dtype=object) for m in (pm, tm))
             n, d = _ratio_parts(list(pr.ravel()), list(tr.ravel()), a, b, dice)
             n, d = n + s, d + s + e
             if dice:
