@@ -20,7 +20,11 @@ the reference and the frameworks decide it, can differ from the exact one (Keras
 categorical_crossentropy on ``near_01``: p / S rounds to the clip bound 1e-7 exactly, where
 the exact quotient is 1e-27 below it and clipped). An ill-conditioned answer counts too:
 jax.nn.logmeanexp of a row of 1e-6-sized logits is 1e-12, and a rounding of the logits
-moves it by |max| / |result| = 3e6 ULP; the reference's last addition does the same.
+moves it by |max| / |result| = 3e6 ULP; the reference's last addition does the same. So
+is optax dice_loss's logits gradient on a pixel where the classes' terms of the softmax
+chain cancel (``spatial``: 5.5e-8 from terms near 1e-3; one ULP of one logit moves it by
+1,200 to 2,300 ULP, measured with the oracle; the reference, in extended precision, is
+7.5 ULP off).
 Each needs a look (``python -m conformance repro``) before it is called a reference bug.
 The ones that were (all fixed 2026-12-06): scipy.stats.entropy(pk) on ``near_01`` (7.7e-7
 off), entropy(pk, qk) on ``subnormal`` (a subnormal P / S rounded to 6e-8 of itself), the
@@ -29,10 +33,12 @@ labels (up to 812 ULP), gelu below -37.5, the label-smoothed renormalised cross-
 gradient (58 ULP); then, once the oracle took every convention it is called with: Keras'
 kl_divergence on unnormalised rows (24 ULP), circle's gradient on near duplicates (818),
 the focal losses' gradients (67), sparsemax's VJP (10.7), TF v1 mean_pairwise_squared_error's
-VJP on subnormal rows (50). So were about 100 Keras cases that the oracle, not the
+VJP on subnormal rows (50), optax multiclass_generalized_dice_loss's gradient on soft
+labels (30: the class weights rounded to float64 before the softmax chain differenced the
+cotangents they scale). So were about 100 Keras cases that the oracle, not the
 reference, got wrong (it ignored ``sample_weight`` with ``sum_over_batch_size``,
 ``labels="01"`` and selu's and celu's ``grad_at_zero``).
-The JAX/optax backend takes 15 to 18 minutes (its CTC and long cases at 1,000 digits).
+The JAX/optax backend takes 15 to 29 minutes (its CTC and long cases at 1,000 digits).
 
     python benchmarks/reference_on_cases.py --backend torch --dtype float64
     python benchmarks/reference_on_cases.py --regime near_01,subnormal --above 4

@@ -141,7 +141,9 @@ def _inputs(y_pred: Any, y_true: Any, axis: Any, input_space: str, smooth: Any, 
 
 def _inverse_square_frequency(t: np.ndarray) -> np.ndarray:
     """optax's multiclass_generalized_dice_loss weights: w_c = 1 / (F_c^2 + 1e-7), F_c the
-    targets summed over every axis but the last, scaled to mean 1 (w C / Σ w)."""
+    targets summed over every axis but the last, scaled to mean 1 (w C / Σ w). In extended
+    precision: the softmax chain differences the per-class cotangents they scale, and a
+    float64 rounding of each weight became 30 ULP of the logits' gradient (soft labels)."""
     _, w = _frequency_weights(t)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         return w / np.sum(w) * w.shape[0]
@@ -149,8 +151,8 @@ def _inverse_square_frequency(t: np.ndarray) -> np.ndarray:
 
 def _frequency_weights(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(F, w'): the class frequencies F_c (t summed over every axis but the last) and the
-    unnormalised weights w'_c = 1 / (F_c^2 + 1e-7)."""
-    f = np.sum(t, axis=tuple(range(t.ndim - 1)))
+    unnormalised weights w'_c = 1 / (F_c^2 + 1e-7), in extended precision."""
+    f = np.sum(t.astype(EXT), axis=tuple(range(t.ndim - 1)))
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         return f, 1.0 / (f * f + FREQUENCY_EPS)
 
@@ -169,7 +171,7 @@ def _sums(p: np.ndarray, q: np.ndarray, t: np.ndarray,
 def _finish(values: np.ndarray, cw: np.ndarray | None, reduction: str, sample_weight: Any,
             mean_axis: Any) -> np.ndarray:
     if cw is not None:
-        values = values * cw
+        values = to64(values * cw)
     return reduce_loss(values, reduction, sample_weight=sample_weight, mean_axis=mean_axis)
 
 
@@ -222,7 +224,7 @@ def _target_vjp(g: Any, p: np.ndarray, q: np.ndarray, t: np.ndarray, axes: tuple
             # d(C w'_k / Σ w')/dF_c = C (δ_kc dw_c Σ - w'_k dw_c) / Σ^2
             per_class = c * dw * (h * total - np.sum(h * w)) / (total * total)
         grad = grad + np.broadcast_to(per_class, t.shape)
-    return grad
+    return to64(grad)
 
 
 def dice(
