@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ._loss_common import EXT
 from ._reduce import reduce_loss, reduce_loss_vjp
 from ._special import two_prod, two_sum
 from ._validate import (
@@ -28,6 +29,7 @@ __all__ = [
     "clip_mask",
     "labels_along",
     "log_softmax_parts",
+    "neg_log_softmax_ext",
     "one_hot",
     "reduce_per_sample",
     "reduction_vjp",
@@ -57,6 +59,16 @@ def log_softmax_parts(x: np.ndarray, axis: int, dtype: Any = np.float64
 
     -log_softmax(x) = (m - x) + log Σ exp(x - m): two non-negative terms, no cancellation.
     """
+    shifted, r = _shifted(x, axis)
+    with np.errstate(invalid="ignore"):
+        e = np.exp(shifted.astype(dtype))
+        e = e + e * r
+        lse = _log_sum_near_one(e.astype(np.float64), axis)
+    return -shifted, lse, e
+
+
+def _shifted(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """(fl(x - m), r) with x - m = fl(x - m) + r exactly, m the max over ``axis``."""
     with np.errstate(invalid="ignore"):  # a row holding +inf: inf - inf is NaN (IEEE)
         m = np.max(x, axis=axis, keepdims=True)
         shifted = x - m  # max shift: exp never overflows
@@ -64,11 +76,18 @@ def log_softmax_parts(x: np.ndarray, axis: int, dtype: Any = np.float64
         # rounding of x - m (up to ulp(|x - m|)) does not become a relative error of e.
         b_virtual = shifted - x
         r = (x - (shifted - b_virtual)) + (-m - b_virtual)
-        r = np.where(np.isfinite(r), r, 0.0)
-        e = np.exp(shifted.astype(dtype))
+    return shifted, np.where(np.isfinite(r), r, 0.0)
+
+
+def neg_log_softmax_ext(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """(-log_softmax(x), exp(x - m)), both in extended precision: (m - x) carried exactly
+    (its TwoSum remainder) plus log Σ exp(x - m) in EXT. For sums that cancel against
+    -log_softmax (poly1's target gradient with ε < 0: 4.9 ULP in float64)."""
+    shifted, r = _shifted(x, axis)
+    with np.errstate(invalid="ignore"):
+        e = np.exp(shifted.astype(EXT))
         e = e + e * r
-        lse = _log_sum_near_one(e.astype(np.float64), axis)
-    return -shifted, lse, e
+        return _log_sum_near_one(e, axis) - (shifted.astype(EXT) + r), e
 
 
 def _log_sum_near_one(e: np.ndarray, axis: int) -> np.ndarray:

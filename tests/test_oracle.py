@@ -66,3 +66,56 @@ def test_every_vjp_has_an_oracle() -> None:
     covered = {c.function for c in CASES if c.grad}
     missing = sorted(set(reference.VJPS) - covered)
     assert not missing, f"reference VJPs without an oracle case: {missing}"
+
+
+# ------------------------------------------------- the target-gradient oracle (affine losses)
+
+
+def _affine_loss(y_pred, y_true, *, scale=1.0):
+    """a + b t with |a| / |b| = 1e60: the difference cancels 60 digits."""
+    import mpmath
+
+    return [mpmath.mpf(10) ** 30 * mpmath.mpf(float(p)) + mpmath.mpf(10) ** -30
+            * mpmath.mpf(float(t)) * mpmath.mpf(scale) * mpmath.mpf(float(p))
+            for p, t in zip(np.ravel(y_pred), np.ravel(y_true), strict=True)]
+
+
+def test_affine_target_vjp_is_exact_through_a_60_digit_cancellation() -> None:
+    import mpmath
+
+    from tests.oracles._target import affine_target_vjp
+
+    vjp = affine_target_vjp(_affine_loss)
+    p, t, g = np.array([1.5, -3.0]), np.array([0.1, 0.9]), np.array([2.0, 0.5])
+    got = vjp(p, t, g=g, wrt="y_true", scale=3.0)
+    want = [mpmath.mpf(10) ** -30 * 3 * mpmath.mpf(pv) * mpmath.mpf(gv)
+            for pv, gv in zip(p, g, strict=True)]
+    # 50 digits right, where a difference at the caller's precision would keep none
+    assert all(abs(a - b) <= abs(b) * mpmath.mpf(10) ** -48 for a, b in zip(got, want,
+                                                                          strict=True))
+
+
+def test_affine_target_vjp_refuses_other_inputs_and_large_targets() -> None:
+    from tests.oracles._target import MAX_ELEMENTS, affine_target_vjp
+
+    vjp = affine_target_vjp(_affine_loss)
+    with pytest.raises(ValueError, match="wrt='y_pred'"):
+        vjp(np.ones(2), np.ones(2), g=np.ones(2))
+    with pytest.raises(ValueError, match=f"more than this oracle's {MAX_ELEMENTS}"):
+        vjp(np.ones(MAX_ELEMENTS + 1), np.ones(MAX_ELEMENTS + 1), g=1.0, wrt="y_true")
+
+
+def test_crossentropy_oracles_refuse_conventions_they_do_not_model() -> None:
+    from tests.oracles.crossentropy import _EXACT, _TARGET_VJP
+
+    p, t = np.full((2, 3), 1 / 3), np.eye(3)[[0, 2]]
+    with pytest.raises(TypeError, match="does not model \\['from_logits'\\]"):
+        _EXACT["categorical_cross_entropy"][0](p, t, from_logits=True)
+    with pytest.raises(TypeError, match="grad_at_clip"):
+        _EXACT["softmax_cross_entropy"][1](p, t, g=np.ones(2), grad_at_clip=0.5)
+    with pytest.raises(TypeError, match="label_gradient"):
+        _TARGET_VJP["categorical_cross_entropy"](p, t, g=np.ones(2), wrt="y_true",
+                                                 label_gradient=False)
+    # TF v1's stop_gradient on the labels: exactly 0, and the logits' gradient unchanged
+    assert _TARGET_VJP["softmax_cross_entropy"](p, t, g=np.ones(2), wrt="y_true",
+                                                label_gradient=False) == [0] * 6

@@ -16,6 +16,7 @@ from tests.oracles import OracleCase
 from tests.oracles._reduce import exact_array, xmul
 from tests.oracles._reduce import reduce_exact as _reduce
 from tests.oracles._reduce import reduce_vjp_exact as _reduce_vjp
+from tests.oracles._target import affine_target_vjp
 
 mp.mp.dps = 50
 
@@ -47,13 +48,16 @@ def _softplus(x: np.ndarray) -> np.ndarray:
     return np.frompyfunc(lambda v: mp.log1p(mp.exp(v)), 1, 1)(x)
 
 
-def _clip(p: np.ndarray, eps: float | None) -> tuple[np.ndarray, np.ndarray]:
-    """(clip(p), d clip / dp) with the bounds eps and fl(1 - eps); gradient 1 at a bound."""
+def _clip(p: np.ndarray, eps: float | None, tie: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """(clip(p), d clip / dp) with the bounds eps and fl(1 - eps); gradient ``tie`` exactly
+    at a bound (the VJPs' grad_at_clip: 1 for torch.clamp, 0.5 for jnp.clip)."""
     if eps is None:
         return p, np.full(p.shape, mp.mpf(1), dtype=object)
     lo, hi = mp.mpf(eps), mp.mpf(1.0 - eps)
     pc = np.frompyfunc(lambda v: min(max(v, lo), hi), 1, 1)(p)
-    mask = np.frompyfunc(lambda v: mp.mpf(1) if lo <= v <= hi else mp.mpf(0), 1, 1)(p)
+    mask = np.frompyfunc(
+        lambda v: mp.mpf(tie) if v in (lo, hi) else mp.mpf(1) if lo < v < hi else mp.mpf(0),
+        1, 1)(p)
     return pc, mask
 
 
@@ -71,7 +75,7 @@ def _smooth_b(t: np.ndarray, ls: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _bce_parts(p, t, kw):
-    pc, mask = _clip(M(p), kw.get("clip_eps"))
+    pc, mask = _clip(M(p), kw.get("clip_eps"), kw.get("grad_at_clip", 1.0))
     e = mp.mpf(kw.get("log_eps") or 0.0)
     t1, t0 = _smooth_b(M(t), kw.get("label_smoothing", 0.0))
     if kw.get("pos_weight") is not None:
@@ -97,7 +101,7 @@ def ex_bce_grad(p, t, g, **kw):
     d = -(_XMUL(t1, dlp) + _XMUL(t0, dlq))
     if kw.get("grad_eps") is not None:
         # torch BCELoss's backward: (p - t) / max(p (1 - p), grad_eps) inside the clip
-        pc, mask = _clip(M(p), kw.get("clip_eps"))
+        pc, mask = _clip(M(p), kw.get("clip_eps"), kw.get("grad_at_clip", 1.0))
         floor = mp.mpf(kw["grad_eps"])
         d = np.frompyfunc(lambda m, a, b: m * (a - b) / max(a * (1 - a), floor), 3, 1)(
             mask, pc, t1)
@@ -196,7 +200,7 @@ def _normclip(p, ax, kw):
     pm = M(p)
     s = np.sum(pm, axis=ax, keepdims=True) if kw.get("renormalize") else mp.mpf(1)
     q = pm / s
-    o, mask = _clip(q, kw.get("clip_eps"))
+    o, mask = _clip(q, kw.get("clip_eps"), kw.get("grad_at_clip", 1.0))
     return q, s, o, mask
 
 
@@ -412,21 +416,100 @@ def ex_nll_grad(lp, y, g, **kw):
 
 # ------------------------------------------------------------------------------ cases
 
-_RNG = np.random.default_rng(20240611)
-_EXACT = {
-    "binary_cross_entropy": (ex_bce, ex_bce_grad),
-    "sigmoid_binary_cross_entropy": (ex_sbce, ex_sbce_grad),
-    "binary_focal_cross_entropy": (ex_bfocal, ex_bfocal_grad),
-    "sigmoid_focal_loss": (ex_sfocal, ex_sfocal_grad),
-    "categorical_cross_entropy": (ex_cce, ex_cce_grad),
-    "softmax_cross_entropy": (ex_sce, ex_sce_grad),
-    "log_softmax_cross_entropy": (ex_lsce, ex_lsce_grad),
-    "categorical_focal_cross_entropy": (ex_cfocal, ex_cfocal_grad),
-    "poly1_cross_entropy": (ex_poly1, ex_poly1_grad),
-    "sparse_categorical_cross_entropy": (ex_scce, ex_scce_grad),
-    "sparse_softmax_cross_entropy": (ex_ssce, ex_ssce_grad),
-    "nll_loss": (ex_nll, ex_nll_grad),
+# The conventions each exact function models (the keywords it reads); any other keyword is
+# refused (TypeError), so that a case is never measured against an exact value that ignored
+# one of its conventions. The VJPs (w.r.t. y_pred) take these and the _GRAD_KEYS.
+_RED = {"reduction", "sample_weight"}
+_BINARY = {"clip_eps", "log_eps", "label_smoothing", "mean_axis"} | _RED
+_KEYS = {
+    "binary_cross_entropy": _BINARY | {"log_clamp", "pos_weight"},
+    "sigmoid_binary_cross_entropy": {"label_smoothing", "pos_weight", "mean_axis"} | _RED,
+    "binary_focal_cross_entropy": _BINARY | {"gamma", "alpha"},
+    "sigmoid_focal_loss": {"label_smoothing", "gamma", "alpha", "mean_axis"} | _RED,
+    "categorical_cross_entropy": {"axis", "clip_eps", "renormalize", "label_smoothing"} | _RED,
+    "softmax_cross_entropy": {"axis", "label_smoothing", "class_weight"} | _RED,
+    "log_softmax_cross_entropy": {"axis"} | _RED,
+    "categorical_focal_cross_entropy": {"axis", "clip_eps", "renormalize", "label_smoothing",
+                                        "gamma", "alpha"} | _RED,
+    "poly1_cross_entropy": {"axis", "epsilon"} | _RED,
+    "sparse_categorical_cross_entropy": {"axis", "clip_eps", "renormalize",
+                                         "normalize_after_clip", "ignore_index"} | _RED,
+    "sparse_softmax_cross_entropy": {"axis", "class_weight", "ignore_index",
+                                     "label_smoothing"} | _RED,
+    "nll_loss": {"axis", "class_weight", "ignore_index"} | _RED,
 }
+# (target_grad_clamped and label_gradient concern the gradient w.r.t. the targets only)
+_GRAD_KEYS = {"binary_cross_entropy": {"grad_at_clip", "grad_eps", "target_grad_clamped"},
+              "softmax_cross_entropy": {"label_gradient"},
+              "binary_focal_cross_entropy": {"grad_at_clip"},
+              "categorical_cross_entropy": {"grad_at_clip"},
+              "categorical_focal_cross_entropy": {"grad_at_clip"},
+              "sparse_categorical_cross_entropy": {"grad_at_clip"}}
+
+
+def _strict(fn: Any, name: str, keys: set[str]) -> Any:
+    def exact(*args: Any, **kw: Any) -> list[Any]:
+        unknown = sorted(set(kw) - keys - {"g"})
+        if unknown:
+            raise TypeError(f"the {name} oracle does not model {unknown}")
+        return fn(*args, **kw)
+    return exact
+
+
+def _target_conventions(name: str) -> Any:
+    """The y_true VJP's keywords -> the value oracle's: the y_pred-only conventions dropped;
+    torch's unclamped target gradient (target_grad_clamped=False) is the derivative of the
+    loss without log_clamp."""
+    def conventions(kw: dict[str, Any]) -> dict[str, Any]:
+        clamped = kw.pop("target_grad_clamped", True)
+        for key in _GRAD_KEYS.get(name, set()) - {"label_gradient"}:
+            kw.pop(key, None)
+        if not clamped:
+            kw.pop("log_clamp", None)
+        return kw
+    return conventions
+
+
+def _stopped_or(vjp: Any) -> Any:
+    """TF v1's labels stop_gradient (label_gradient=False): the exact gradient is 0."""
+    def exact(y_pred: Any, y_true: Any, *, g: Any, wrt: str = "y_pred",
+              label_gradient: bool = True, **kw: Any) -> list[Any]:
+        if label_gradient:
+            return vjp(y_pred, y_true, g=g, wrt=wrt, **kw)
+        if wrt != "y_true":
+            raise ValueError(f"this oracle differentiates w.r.t. y_true only, got wrt={wrt!r}")
+        return [mp.mpf(0)] * np.size(y_true)
+    return exact
+
+
+_VALUES = {"binary_cross_entropy": ex_bce, "sigmoid_binary_cross_entropy": ex_sbce,
+           "binary_focal_cross_entropy": ex_bfocal, "sigmoid_focal_loss": ex_sfocal,
+           "categorical_cross_entropy": ex_cce, "softmax_cross_entropy": ex_sce,
+           "log_softmax_cross_entropy": ex_lsce, "categorical_focal_cross_entropy": ex_cfocal,
+           "poly1_cross_entropy": ex_poly1, "sparse_categorical_cross_entropy": ex_scce,
+           "sparse_softmax_cross_entropy": ex_ssce, "nll_loss": ex_nll}
+_GRADS = {"binary_cross_entropy": ex_bce_grad, "sigmoid_binary_cross_entropy": ex_sbce_grad,
+          "binary_focal_cross_entropy": ex_bfocal_grad, "sigmoid_focal_loss": ex_sfocal_grad,
+          "categorical_cross_entropy": ex_cce_grad, "softmax_cross_entropy": ex_sce_grad,
+          "log_softmax_cross_entropy": ex_lsce_grad,
+          "categorical_focal_cross_entropy": ex_cfocal_grad,
+          "poly1_cross_entropy": ex_poly1_grad,
+          "sparse_categorical_cross_entropy": ex_scce_grad,
+          "sparse_softmax_cross_entropy": ex_ssce_grad, "nll_loss": ex_nll_grad}
+_EXACT = {name: (_strict(value, name, _KEYS[name]),
+                 _strict(_GRADS[name], name + " VJP", _KEYS[name] | _GRAD_KEYS.get(name, set())))
+          for name, value in _VALUES.items()}
+# the losses affine in their (soft) targets, whose y_true VJP is the value's difference
+# (tests/oracles/_target.py); the focal losses of p_t = t p + (1 - t)(1 - p) are not
+_AFFINE_IN_TARGETS = ("binary_cross_entropy", "sigmoid_binary_cross_entropy",
+                      "categorical_cross_entropy", "softmax_cross_entropy",
+                      "categorical_focal_cross_entropy", "poly1_cross_entropy")
+_TARGET_VJP = {
+    name: affine_target_vjp(_EXACT[name][0], _target_conventions(name))
+    for name in _AFFINE_IN_TARGETS}
+_TARGET_VJP["softmax_cross_entropy"] = _stopped_or(_TARGET_VJP["softmax_cross_entropy"])
+
+_RNG = np.random.default_rng(20240611)
 
 
 _ELEMENTWISE = ("binary_cross_entropy", "sigmoid_binary_cross_entropy",
@@ -630,10 +713,63 @@ def _build() -> list[OracleCase]:
     pt = np.array([1e-300, 1e-13, 1e-12, 1e-7, 0.3, 1 - 1e-7, 1 - 1e-13, 1.0, 0.0])
     tt = np.array([0.0, 1.0, 0.3, 1.0, 0.7, 0.0, 1.0, 0.4, 0.6])
     kw = {"log_clamp": -100.0, "grad_eps": float(np.float32(1e-12))}
-    cases.append(OracleCase("binary_cross_entropy", "torch_grad_eps", (pt, tt), ex_bce_grad,
+    cases.append(OracleCase("binary_cross_entropy", "torch_grad_eps", (pt, tt),
+                            _EXACT["binary_cross_entropy"][1],
                             {**kw, "g": _g_for("binary_cross_entropy", (pt, tt), kw)},
                             grad=True))
+    # gradients w.r.t. the soft targets (last, for the same reason)
+    _add_target(cases, "binary_cross_entropy", "soft", (p, ts))
+    _add_target(cases, "binary_cross_entropy", "clipped", (ep, et), clip_eps=1e-7,
+                grad_at_clip=0.0)
+    _add_target(cases, "binary_cross_entropy", "smoothed_pos_weight", (p, ts),
+                label_smoothing=0.1, pos_weight=r.uniform(0.5, 3, 5), reduction="mean")
+    # torch: the target gradient -logit(p) ignores the forward's clamp of the logs at -100
+    _add_target(cases, "binary_cross_entropy", "torch_unclamped", (pt[1:-2], tt[1:-2]),
+                log_clamp=-100.0, target_grad_clamped=False)
+    _add_target(cases, "binary_cross_entropy", "log_clamp", (pt[1:-2], tt[1:-2]),
+                log_clamp=-100.0)
+    _add_target(cases, "sigmoid_binary_cross_entropy", "soft", (x, ts))
+    _add_target(cases, "sigmoid_binary_cross_entropy", "extreme_pos_weight", (xe2, te2),
+                pos_weight=r.uniform(0.5, 3, 9), label_smoothing=0.1)
+    _add_target(cases, "sigmoid_binary_cross_entropy", "reduced", (x, ts), reduction="mean",
+                mean_axis=-1)
+    # logits around the root of 2 softplus(-x) = softplus(x) (x = 0.96), where the target
+    # gradient's two terms cancel (19.9 ULP on torch's pos_weight=2 case before 2026-12-06)
+    _add_target(cases, "sigmoid_binary_cross_entropy", "pos_weight_near_root",
+                (r.uniform(0.5, 1.5, (8, 5)), ts), pos_weight=2.0, label_smoothing=0.1)
+    for fn in ("categorical_cross_entropy", "categorical_focal_cross_entropy"):
+        _add_target(cases, fn, "soft", (P, TS))
+        _add_target(cases, fn, "clipped", (Pe, Te), clip_eps=1e-7)
+        _add_target(cases, fn, "renormalized_smoothed", (P * r.uniform(0.5, 2, (6, 1)), TS),
+                    renormalize=True, clip_eps=1e-7, label_smoothing=0.1)
+        _add_target(cases, fn, "axis0", (P.T.copy(), TS.T.copy()), axis=0, reduction="sum")
+    _add_target(cases, "categorical_focal_cross_entropy", "alpha", (P, TS),
+                alpha=r.uniform(0.1, 1, 5), gamma=1.5)
+    _add_target(cases, "categorical_focal_cross_entropy", "unnormalised",
+                (r.uniform(0.01, 1, (8, 5)), r.uniform(0, 1, (8, 5))), renormalize=True,
+                clip_eps=1e-7, alpha=0.25)
+    for fn in ("softmax_cross_entropy", "poly1_cross_entropy"):
+        _add_target(cases, fn, "soft", (X, TS))
+        _add_target(cases, fn, "confident", (Xc, Tc))
+    _add_target(cases, "poly1_cross_entropy", "extreme", (Xe, Te), epsilon=-1.0)
+    _add_target(cases, "softmax_cross_entropy", "extreme", (Xe, Te))
+    _add_target(cases, "softmax_cross_entropy", "class_weight", (X, TS), label_smoothing=0.1,
+                class_weight=r.uniform(0.2, 2, 5), reduction="mean")
+    _add_target(cases, "softmax_cross_entropy", "spatial",
+                (r.normal(size=(2, 4, 3, 2)),
+                 _probs(12, 4).reshape(2, 3, 2, 4).transpose(0, 3, 1, 2)), axis=1)
     return cases
+
+
+def _add_target(cases: list, fn: str, regime: str, inputs: tuple, **kw: Any) -> None:
+    """The VJP w.r.t. the soft targets (wrt="y_true") of a loss affine in them."""
+    value_kw = _target_conventions(fn)(dict(kw))
+    g = _g_for(fn, inputs, value_kw)
+    # (the focal target gradients too: a product formed in extended precision, rounded once)
+    elementwise = kw.get("reduction", "none") == "none" and kw.get("mean_axis") is None
+    cases.append(OracleCase(fn, regime + "_wrt_y_true", inputs, _TARGET_VJP[fn],
+                            {**kw, "g": g, "wrt": "y_true"}, grad=True,
+                            elementwise=elementwise))
 
 
 # Cases measured above the 2/4 ULP targets (see the report / test_ref_crossentropy.py):
