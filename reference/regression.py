@@ -410,7 +410,10 @@ def absolute_percentage_error_vjp(
 ) -> np.ndarray:
     """d/dy_pred = scale sign(d) / m, m = max(|y_true|, eps); ``grad_at_zero`` is sign(0)
     (TF: 0). ``wrt="y_true"``: -scale sign(d) / m - scale |d| sign(y_true) / m^2, the
-    second term where m = |y_true| > eps only (below eps the denominator is constant)."""
+    second term where m = |y_true| > eps only (below eps the denominator is constant).
+    There, with d and y_true of opposite signs, the two terms cancel to scale y_pred / m^2
+    (|d| - |t| = -sign(t) y_pred), which is how it is formed (the two terms were 7.8 ULP
+    off on the oracle's typical case, and any y_pred << y_true loses more)."""
     if eps is not None:
         eps = check_finite_scalar(eps, "eps", low=0.0, low_inclusive=False)
     scale = check_finite_scalar(scale, "scale", low=0.0, low_inclusive=False)
@@ -422,11 +425,15 @@ def absolute_percentage_error_vjp(
         local = scale * _sign(p - t, grad_at_zero) / m
         if wrt_target(wrt):
             d, e = two_diff(p, t)
-            # |d| exactly (first order in e); the denominator's slope is sign(t) where
-            # |t| > eps, 0 below
-            a = np.abs(d) + np.where(d < 0, -e, e)
+            # |d| exactly (d + e in EXT); the denominator's slope is sign(t) where |t| > eps,
+            # 0 below; the sum formed in EXT and rounded once
+            a = np.abs(d.astype(EXT) + e)
+            me = m.astype(EXT)
             slope = np.where(np.abs(t) > (0.0 if eps is None else eps), np.sign(t), 0.0)
-            local = -local - scale * np.where(slope == 0, 0.0, a * slope / (m * m))
+            both = -scale * (_sign(p - t, grad_at_zero) / me
+                             + np.where(slope == 0, 0.0, a * slope / me / me))
+            opposite = (slope != 0) & (np.sign(d) == -slope)
+            local = to64(np.where(opposite, scale * p.astype(EXT) / me / me, both))
     return chain(cot, dead, local)
 
 

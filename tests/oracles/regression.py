@@ -50,9 +50,10 @@ def _value_exact(f: Callable[..., Any]):
     return exact
 
 
-def _wrt_y_true(df: Callable[..., Any]):
-    """The VJP w.r.t. y_true of a loss of y_pred - y_true: minus df, ``wrt`` required."""
-    exact_d = _grad_exact(lambda p, t, **kw: -df(p, t, **kw))
+def _wrt_y_true(dt: Callable[..., Any]):
+    """The VJP w.r.t. y_true from the elementwise derivative dt(p, t) = dL/dt, ``wrt``
+    required."""
+    exact_d = _grad_exact(dt)
 
     def exact(p, t, *, g, wrt, **kw):
         if wrt != "y_true":
@@ -80,10 +81,14 @@ def elementwise_cases(
     grad_kwargs: dict[str, Any] | None = None,
     seed: int = 0,
     of_difference: bool = False,
+    dt: Callable[..., Any] | None = None,
 ) -> list[OracleCase]:
     """Value and VJP cases of an elementwise loss over ``regimes`` plus one reduced case.
     ``of_difference``: the loss is a function of y_pred - y_true, so its VJP w.r.t. y_true
-    is minus the one w.r.t. y_pred (the kinks' conventions included): cases for it too."""
+    is minus the one w.r.t. y_pred (the kinks' conventions included): cases for it too.
+    ``dt``: the derivative w.r.t. y_true, dt(p, t, **kw), for cases w.r.t. y_true."""
+    if of_difference:
+        dt = lambda p, t, **kw: -df(p, t, **kw)  # noqa: E731
     kwargs = dict(kwargs or {})
     gkw = {**kwargs, **(grad_kwargs or {})}
     rng = np.random.default_rng(seed)
@@ -93,8 +98,8 @@ def elementwise_cases(
         g = rng.uniform(0.5, 2.0, p.shape) * rng.choice([-1.0, 1.0], p.shape)
         cases.append(OracleCase(name, regime, (p, t), _grad_exact(df), {**gkw, "g": g},
                                 grad=True))
-        if of_difference:
-            cases.append(OracleCase(name, f"{regime}_wrt_y_true", (p, t), _wrt_y_true(df),
+        if dt is not None:
+            cases.append(OracleCase(name, f"{regime}_wrt_y_true", (p, t), _wrt_y_true(dt),
                                     {**gkw, "g": g, "wrt": "y_true"}, grad=True))
     p, t = next(iter(regimes.values()))
     n = p.size // 4
@@ -196,6 +201,15 @@ def _ape_d(p, t, eps=None, scale=100.0, grad_at_zero=0.0):
     return scale * _sign(p - t, grad_at_zero) / den
 
 
+def _ape_dt(p, t, eps=None, scale=100.0, grad_at_zero=0.0):
+    """-scale sign(d) / m - scale |d| sign(t) / m^2, m = max(|t|, eps): the second term
+    only where m = |t| (above eps); at m = 0 minus the y_pred gradient's infinity."""
+    den = abs(t) if eps is None else max(abs(t), mpf(eps))
+    if den == 0 or (eps is not None and abs(t) <= eps):
+        return -_ape_d(p, t, eps, scale, grad_at_zero)
+    return -scale * _sign(p - t, grad_at_zero) / den - scale * abs(p - t) * mpmath.sign(t) / den**2
+
+
 def _sle(p, t, clip_eps=None):
     if clip_eps is not None:
         p, t = max(p, mpf(clip_eps)), max(t, mpf(clip_eps))
@@ -213,6 +227,11 @@ def _sle_d(p, t, clip_eps=None, grad_at_clip=1.0):
     return c * 2 * a / (1 + p)
 
 
+def _sle_dt(p, t, clip_eps=None, grad_at_clip=1.0):
+    """-2 (log1p(P) - log1p(T)) / (1 + T), the clip's rule at T's clip."""
+    return _sle_d(t, p, clip_eps, grad_at_clip)  # symmetric: d/dT of (a - b)^2 = -2(a - b)
+
+
 def _stirling(t):
     return t * mpmath.log(t) - t + mpmath.log(2 * mpmath.pi * t) / 2 if t > 1 else 0
 
@@ -228,6 +247,19 @@ def _poisson_d(p, t, eps=None, stirling=False):
     if t == 0:
         return mpmath.mpf(1)
     return -mpmath.inf if q == 0 else 1 - t / q
+
+
+def _stirling_dt(t):
+    return mpmath.log(t) + 1 / (2 * t) if t > 1 else 0
+
+
+def _poisson_dt(p, t, eps=None, stirling=False):
+    q = p if eps is None else p + mpf(eps)
+    return (mpmath.inf if q == 0 else -mpmath.log(q)) + (_stirling_dt(t) if stirling else 0)
+
+
+def _poisson_log_dt(p, t, stirling=False):
+    return -p + (_stirling_dt(t) if stirling else 0)
 
 
 def _poisson_log(p, t, stirling=False):
@@ -895,33 +927,36 @@ CASES: list[OracleCase] = [
                         "small": (_RNG.normal(0, 1e-6, 40), np.zeros(40))},
                        of_difference=True),
     *elementwise_cases("absolute_percentage_error", _ape, _ape_d,
-                       {**_std_regimes([0.0]), "zeros": _zeros()}),
+                       {**_std_regimes([0.0]), "zeros": _zeros()}, dt=_ape_dt),
     *elementwise_cases("absolute_percentage_error", _ape, _ape_d,
                        {"keras": (_RNG.normal(0, 1, 40), _RNG.normal(0, 1e-7, 40)),
                         "zeros": _zeros()},
-                       kwargs={"eps": 1e-7}),
+                       kwargs={"eps": 1e-7}, dt=_ape_dt),
     *elementwise_cases("absolute_percentage_error", _ape, _ape_d,
                        {"sklearn": _typical(40)},
-                       kwargs={"eps": float(np.finfo(np.float64).eps), "scale": 1.0}),
+                       kwargs={"eps": float(np.finfo(np.float64).eps), "scale": 1.0},
+                       dt=_ape_dt),
     *elementwise_cases("squared_log_error", _sle, _sle_d, {
         "typical": (np.exp(_RNG.normal(0, 2, 120)) - 0.5, np.exp(_RNG.normal(0, 2, 120)) - 0.5),
         "close": (np.linspace(0.5, 3, 40), np.linspace(0.5, 3, 40) * (1 + 1e-9)),
         "large": (_RNG.uniform(0, 1e8, 40), _RNG.uniform(0, 1e8, 40)),
         "tiny": (_RNG.uniform(0, 1e-300, 40), _RNG.uniform(0, 1e-300, 40)),
         "zeros": (np.array([0.0, -0.0, -1.0, 0.0]), np.array([0.0, 0.0, 0.0, -1.0])),
-    }),
+    }, dt=_sle_dt),
     *elementwise_cases("squared_log_error", _sle, _sle_d, {
         "clip": (np.array([-0.5, 0.0, 1e-7, 1e-8, 2.0, 1e-7]),
                  np.array([1.0, -3.0, 0.5, 0.0, 1e-9, 1e-7])),
-    }, kwargs={"clip_eps": 1e-7}),
-    *elementwise_cases("poisson_nll", _poisson, _poisson_d, _poisson_regimes(False)),
+    }, kwargs={"clip_eps": 1e-7}, dt=_sle_dt),
+    *elementwise_cases("poisson_nll", _poisson, _poisson_d, _poisson_regimes(False),
+                       dt=_poisson_dt),
     *elementwise_cases("poisson_nll", _poisson, _poisson_d,
                        _poisson_regimes(False, eps=1e-8, stirling=True),
-                       kwargs={"eps": 1e-8, "stirling": True}),
+                       kwargs={"eps": 1e-8, "stirling": True}, dt=_poisson_dt),
     *elementwise_cases("poisson_nll_log_input", _poisson_log, _poisson_log_d,
-                       _poisson_regimes(True)),
+                       _poisson_regimes(True), dt=_poisson_log_dt),
     *elementwise_cases("poisson_nll_log_input", _poisson_log, _poisson_log_d,
-                       _poisson_regimes(True, stirling=True), kwargs={"stirling": True}),
+                       _poisson_regimes(True, stirling=True), kwargs={"stirling": True},
+                       dt=_poisson_log_dt),
     *_gaussian_cases(),
     *_relative_cases(),
     *_cosine_cases(),
