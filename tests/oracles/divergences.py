@@ -307,8 +307,13 @@ def _kl_log_value(y_pred, y_true, *, log_target=False, axis=None, mean_axis=None
 
 
 def _kl_log_grad(y_pred, y_true, *, g, log_target=False, axis=None, mean_axis=None,
-                 reduction="none", sample_weight=None):
-    """d/dy_pred of each term: -t (-exp(t) for log targets), times its cotangent."""
+                 reduction="none", sample_weight=None, wrt="y_pred"):
+    """d/dy_pred of each term: -t (-exp(t) for log targets), times its cotangent;
+    ``wrt="y_true"``: :func:`_kl_log_local_t`."""
+    if _wrt_target(wrt):
+        return _kl_log_grad_t(y_pred, y_true, g=g, log_target=log_target, axis=axis,
+                              mean_axis=mean_axis, reduction=reduction,
+                              sample_weight=sample_weight)
     shape = np.shape(y_pred)
     ax = None if axis is None else axis % len(shape)
     summed = shape if ax is None else shape[:ax] + shape[ax + 1:]
@@ -317,6 +322,39 @@ def _kl_log_grad(y_pred, y_true, *, g, log_target=False, axis=None, mean_axis=No
         cot = np.broadcast_to(np.expand_dims(cot, ax), shape)
     return [c * (-mp.exp(_m(t)) if log_target else -_m(t))
             for c, t in zip(np.ravel(cot), np.ravel(y_true), strict=True)]
+
+
+def _wrt_target(wrt: str) -> bool:
+    if wrt not in ("y_pred", "y_true"):
+        raise ValueError(f"wrt must be 'y_pred' or 'y_true', got {wrt!r}")
+    return wrt == "y_true"
+
+
+def _kl_log_grad_t(y_pred, y_true, *, g, log_target, axis, mean_axis, reduction,
+                   sample_weight):
+    shape = np.shape(y_pred)
+    ax = None if axis is None else axis % len(shape)
+    summed = shape if ax is None else shape[:ax] + shape[ax + 1:]
+    cot = reduce_vjp_exact(g, summed, reduction, sample_weight, mean_axis)
+    if ax is not None:
+        cot = np.broadcast_to(np.expand_dims(cot, ax), shape)
+    return [c * _kl_log_local_t(y, t, log_target)
+            for c, y, t in zip(np.ravel(cot), np.ravel(y_pred), np.ravel(y_true), strict=True)]
+
+
+def _kl_log_local_t(y, t, log_target=False):
+    """d/dt of t (log t - y): log t - y + 1, -inf at t = 0 (the one-sided limit); of
+    exp(τ)(τ - y): exp(τ)(τ - y + 1)."""
+    y, t = _m(y), _m(t)
+    if log_target:
+        return mp.exp(t) * (t - y + 1)
+    return -INF if t == 0 else mp.log(t) - y + 1
+
+
+def _gkl_local_t(y, t):
+    """d/dt of t (log t - y) - t + exp(y): log t - y, -inf at t = 0."""
+    y, t = _m(y), _m(t)
+    return -INF if t == 0 else mp.log(t) - y
 
 
 def _kl_log_term(y, t, log_target=False):
@@ -344,16 +382,22 @@ def _per_sample(term):
     return value
 
 
-def _per_sample_grad(local):
-    """Exact d/dy_pred of a per-sample sum: the sample's cotangent times local(y, t)."""
-    def grad(y_pred, y_true, *, g, axis=-1, reduction="none", sample_weight=None, **kw):
+def _per_sample_grad(local, local_t):
+    """Exact d/dy_pred of a per-sample sum: the sample's cotangent times local(y, t)
+    (``wrt="y_true"``: local_t(y, t), d/dt of the term)."""
+    def grad(y_pred, y_true, *, g, axis=-1, reduction="none", sample_weight=None,
+             wrt="y_pred", **kw):
+        if _wrt_target(wrt):
+            local_fn = local_t
+        else:
+            local_fn = local
         rows_y, rows_t = _rows(y_pred, axis), _rows(y_true, axis)
         gs = [_m(v) for v in np.ravel(g)]
         coeff = _reduce_coeff(len(rows_y), reduction, sample_weight)
         out = []
         for i, (ry, rt) in enumerate(zip(rows_y, rows_t, strict=True)):
             gi = (gs[i] if reduction == "none" else gs[0]) * coeff[i]
-            out.append([gi * local(a, b, **kw) for a, b in zip(ry, rt, strict=True)])
+            out.append([gi * local_fn(a, b, **kw) for a, b in zip(ry, rt, strict=True)])
         return _unmove(out, y_pred.shape, axis)
     return grad
 
@@ -564,7 +608,7 @@ def _log_input_sum_cases() -> list[OracleCase]:
     lt = np.log(_dirichlet(12, 6))
     ly = lt - RNG.uniform(1, 3, lt.shape) * np.maximum(1, np.abs(lt))
     w = RNG.uniform(0, 2, 12)
-    kl_v, kl_g = _per_sample(_kl_log_term), _per_sample_grad(_kl_log_local)
+    kl_v, kl_g = _per_sample(_kl_log_term), _per_sample_grad(_kl_log_local, _kl_log_local_t)
     for regime, (a, b, kw) in {
         "axis": (y, t, {"axis": -1}),
         "axis0": (y.T.copy(), t.T.copy(), {"axis": 0}),
@@ -586,7 +630,7 @@ def _log_input_sum_cases() -> list[OracleCase]:
     gt[4:6, :2] = 0.0
     edge_y = np.array([[-745.0, 3.0, -1e-300, 0.0, 700.0, -50.0]])
     edge_t = np.array([[1e-300, 1e-310, 1.0, 0.0, 1e300, 2.0]])
-    gkl_v, gkl_g = _per_sample(_gkl_term), _per_sample_grad(_gkl_local)
+    gkl_v, gkl_g = _per_sample(_gkl_term), _per_sample_grad(_gkl_local, _gkl_local_t)
     for regime, (a, b, kw) in {
         "typical": (gy, gt, {}),
         "axis0": (gy.T.copy(), gt.T.copy(), {"axis": 0}),
@@ -602,4 +646,98 @@ def _log_input_sum_cases() -> list[OracleCase]:
     return cases
 
 
-CASES: list[OracleCase] = _elementwise_cases() + _distribution_cases()
+def _d_rel_entr_y(x: Any, y: Any) -> Any:
+    """d/dy of x log(x / y): -x / y where x, y > 0; 0 at x = 0 (rel_entr(0, y >= 0) = 0)
+    and where rel_entr is the constant inf (x < 0 or y < 0); -inf at y = 0 < x."""
+    if mp.isnan(x) or mp.isnan(y):
+        return NAN
+    if x > 0 and y > 0:
+        return NAN if mp.isinf(x) and mp.isinf(y) else -x / y
+    if x > 0 and y == 0:
+        return -INF
+    return mp.mpf(0)
+
+
+def _d_kl_div_y(x: Any, y: Any) -> Any:
+    """d/dy of x log(x / y) - x + y: 1 - x / y; 1 at x = 0 (kl_div(0, y >= 0) = y);
+    -inf at y = 0 < x; 0 where kl_div is the constant inf."""
+    if mp.isnan(x) or mp.isnan(y):
+        return NAN
+    if x > 0 and y > 0:  # (the limits: -inf at x = inf, 1 at y = inf)
+        return NAN if mp.isinf(x) and mp.isinf(y) else 1 - x / y
+    if x == 0 and y >= 0:
+        return mp.mpf(1)
+    return -INF if (x > 0 and y == 0) else mp.mpf(0)
+
+
+def _d_xlog_y(pole: int):
+    """d/dy of x log(y - pole): x / (y - pole); 0 where x = 0; NaN past the pole (x != 0)."""
+    def d(x: Any, y: Any) -> Any:
+        if x == 0:
+            return mp.mpf(0)
+        if y < pole:
+            return NAN
+        return x / (y - pole) if y != pole else mp.sign(x) * INF
+    return d
+
+
+def _pairwise_t(d):
+    """The VJP w.r.t. the second input of an elementwise kernel with derivative d(x, y)."""
+    def exact(x, y, *, g, wrt="y_pred", **kw):
+        if not _wrt_target(wrt):
+            raise ValueError(f"this oracle differentiates w.r.t. y_true only, got {wrt!r}")
+        return [_m(gi) * d(_m(u), _m(v), **kw)
+                for gi, u, v in zip(np.ravel(g), np.ravel(x), np.ravel(y), strict=True)]
+    return exact
+
+
+def _wrt_second_input_cases() -> list[OracleCase]:
+    """Gradients w.r.t. the second input (``wrt="y_true"``: y of rel_entr / kl_div / xlogy
+    / xlog1py, the targets of the KL divergences from log-predictions). Last, with their
+    own cotangents, so that the cases above keep theirs."""
+    rng = np.random.default_rng(20261206)
+    cases: list[OracleCase] = []
+    for regime, (a, b) in _pair_inputs().items():
+        g = rng.uniform(-2, 2, a.shape)
+        for name, d in (("rel_entr", _d_rel_entr_y), ("kl_div_elementwise", _d_kl_div_y)):
+            cases.append(OracleCase(name, regime + "_wrt_y", (a, b), _pairwise_t(d),
+                                    {"g": g, "wrt": "y_true"}, grad=True))
+    xs = np.concatenate([RNG.uniform(-3, 3, 40), [0.0, 0.0, 0.0, 1e-300, 1.0, 1e300, -2.0]])
+    ys = np.concatenate([RNG.uniform(0, 3, 40), [0.0, 1e-300, 2.0, 1 - 1e-16, 0.0, 1e-300, -1.0]])
+    y1 = np.concatenate([RNG.uniform(-0.9, 3, 40),
+                         [-1.0, 1e-300, -1 + 1e-16, 1e-17, -1.0, 5.0, -2.0]])
+    g = rng.uniform(-2, 2, xs.shape)
+    cases += [OracleCase("xlogy", "typical+extreme_wrt_y", (xs, ys), _pairwise_t(_d_xlog_y(0)),
+                         {"g": g, "wrt": "y_true"}, grad=True),
+              OracleCase("xlog1py", "typical+extreme_wrt_y", (xs, y1),
+                         _pairwise_t(_d_xlog_y(-1)), {"g": g, "wrt": "y_true"}, grad=True)]
+    # the targets of torch's kl_div (t log t - t y; log_target: exp(τ)(τ - y)) and optax's
+    # generalized KL: log t - y (+ 1) cancels where y = log t (+ 1), kept away from it here
+    t = _dirichlet(20, 5)
+    y = np.log(t) + 1 + (RNG.choice([-1, 1], t.shape) * RNG.uniform(1, 3, t.shape)
+                         * np.maximum(1, np.abs(np.log(t))))
+    t[:4, 0] = 0.0
+    lt = np.log(_dirichlet(20, 5))
+    ly = lt + 1 + RNG.uniform(1, 3, lt.shape) * np.maximum(1, np.abs(lt))
+    for regime, (a, b, kw) in {"typical": (y, t, {}),
+                               "log_target": (ly, lt, {"log_target": True}),
+                               "batchmean": (y, t, {"reduction": "batchmean"}),
+                               "axis": (y, t, {"axis": -1})}.items():
+        gshape = () if "reduction" in kw else a.shape[:1] if "axis" in kw else a.shape
+        elementwise = not kw or kw == {"log_target": True}
+        cases.append(OracleCase("kl_div_log_input", regime + "_wrt_y_true", (a, b),
+                                _kl_log_grad, {**kw, "g": rng.uniform(-2, 2, gshape),
+                                               "wrt": "y_true"},
+                                grad=True, elementwise=elementwise))
+    gt = _dirichlet(12, 6) * RNG.uniform(0.5, 2, (12, 1))
+    gy = np.log(gt) + RNG.choice([-1, 1], gt.shape) * RNG.uniform(0.5, 2, gt.shape)
+    gt[4:6, :2] = 0.0
+    cases.append(OracleCase("generalized_kl_div_log_input", "typical_wrt_y_true", (gy, gt),
+                            _per_sample_grad(_gkl_local, _gkl_local_t),
+                            {"g": rng.uniform(-2, 2, 12), "wrt": "y_true"}, grad=True,
+                            elementwise=False))
+    return cases
+
+
+CASES: list[OracleCase] = (_elementwise_cases() + _distribution_cases()
+                           + _wrt_second_input_cases())

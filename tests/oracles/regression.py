@@ -343,15 +343,31 @@ def _gaussian_cases() -> list[OracleCase]:
         v = object_array(v, np.shape(p))
         return list(np.ravel(reduce_exact(v, **red)))
 
-    def grad(p, t, *, g, var, eps=None, full=False, var_grad=None, **red):
-        # var_grad picks the gradient w.r.t. var at its clamp: not this one, w.r.t. y_pred
+    def grad(p, t, *, g, var, eps=None, full=False, var_grad="clamp", wrt="y_pred", **red):
+        """w.r.t. y_pred (y_true: its negation): (p - t) / V, V = max(var, eps); w.r.t. var:
+        (V - (p - t)^2) / (2 V^2) where var >= eps, below it 0 (var_grad="clamp") or the
+        same formula at V = eps ("straight_through"), summed over var's broadcast axes."""
+        if wrt not in ("y_pred", "y_true", "var") or var_grad not in ("clamp",
+                                                                     "straight_through"):
+            raise ValueError(f"wrt={wrt!r}, var_grad={var_grad!r}: not modelled")
         dv = np.ravel(reduce_vjp_exact(g, np.shape(p), **red))
         out = []
         for c, a, b, v in zip(dv, _flat(p), _flat(t), _flat(full_var(var, np.shape(p))),
                               strict=True):
             vv = mpf(v) if eps is None else max(mpf(v), mpf(eps))
-            out.append(c * (mpf(a) - mpf(b)) / vv)
-        return out
+            r = mpf(a) - mpf(b)
+            if wrt == "var":
+                clamped = eps is not None and v < eps and var_grad == "clamp"
+                out.append(mpmath.mpf(0) if clamped else c * (vv - r * r) / (2 * vv * vv))
+            else:
+                out.append(c * r / vv * (-1 if wrt == "y_true" else 1))
+        if wrt != "var":
+            return out
+        full = object_array(out, np.shape(p))
+        var = np.asarray(var, dtype=np.float64)
+        if var.shape != np.shape(p):  # one variance per sample: summed over the last axis
+            full = np.sum(full, axis=-1)
+        return list(np.ravel(full))
 
     for regime, (p, t, var, kw) in specs.items():
 
@@ -359,6 +375,19 @@ def _gaussian_cases() -> list[OracleCase]:
         g = rng.uniform(-2, 2, p.shape)
         cases.append(OracleCase("gaussian_nll", regime, (p, t), grad,
                                 {"var": var, **kw, "g": g}, grad=True))
+    # the further inputs (last: their own cotangents, the cases above keep theirs)
+    rng2 = np.random.default_rng(20261206)
+    per_sample = (rng2.normal(0, 3, (10, 4)), rng2.normal(0, 3, (10, 4)),
+                  np.exp(rng2.uniform(0, 3, 10)), {"reduction": "mean"})
+    for regime, (p, t, var, kw) in {**specs, "per_sample_var": per_sample}.items():
+        g = rng2.uniform(-2, 2, p.shape) if "reduction" not in kw else 1.3
+        wrts = [{"wrt": "y_true"}, {"wrt": "var"}]
+        if "eps" in kw:
+            wrts.append({"wrt": "var", "var_grad": "straight_through"})
+        for w in wrts:
+            cases.append(OracleCase("gaussian_nll", f"{regime}_wrt_{w['wrt']}", (p, t), grad,
+                                    {"var": var, **kw, **w, "g": g}, grad=True,
+                                    elementwise="reduction" not in kw))
     return cases
 
 
