@@ -119,3 +119,23 @@ def test_crossentropy_oracles_refuse_conventions_they_do_not_model() -> None:
     # TF v1's stop_gradient on the labels: exactly 0, and the logits' gradient unchanged
     assert _TARGET_VJP["softmax_cross_entropy"](p, t, g=np.ones(2), wrt="y_true",
                                                 label_gradient=False) == [0] * 6
+
+
+def test_smooth_target_vjp_through_a_200_digit_cancellation() -> None:
+    """L = 1 + 1e-200 p t^3 (the scale of Dice on predictions of 1e-200): the central
+    differences cancel 200 digits plus h's; the precision rises until they are exact."""
+    import mpmath
+
+    from tests.oracles._target import smooth_target_vjp
+
+    def loss(y_pred, y_true):
+        return [1 + mpmath.mpf(10) ** -200 * mpmath.mpf(float(p)) * t ** 3
+                for p, t in zip(np.ravel(y_pred), np.ravel(y_true), strict=True)]
+
+    vjp = smooth_target_vjp(loss)
+    p, t, g = np.array([1.5, -3.0]), np.array([0.1, 0.9]), np.array([2.0, 0.5])
+    got = vjp(p, t, g=g, wrt="y_true")
+    want = [mpmath.mpf(10) ** -200 * 3 * mpmath.mpf(pv) * mpmath.mpf(tv) ** 2 * mpmath.mpf(gv)
+            for pv, tv, gv in zip(p, t, g, strict=True)]
+    assert all(abs(a - b) <= abs(b) * mpmath.mpf(10) ** -45 for a, b in zip(got, want,
+                                                                          strict=True))

@@ -15,6 +15,7 @@ import numpy as np
 
 from tests.oracles import OracleCase
 from tests.oracles._reduce import object_array, reduce_exact, reduce_vjp_exact
+from tests.oracles._target import smooth_target_vjp
 from tests.oracles.regression import mpf
 
 _RNG = np.random.default_rng(5151)
@@ -73,6 +74,14 @@ def _class_weights(class_weight: Any, t: np.ndarray) -> np.ndarray | None:
 _REDUCE = ("reduction", "sample_weight", "mean_axis")
 
 
+def _reduction(red: dict[str, Any]) -> dict[str, Any]:
+    """The reduction's keywords; any other keyword is a convention not modelled here."""
+    unknown = sorted(set(red) - set(_REDUCE))
+    if unknown:
+        raise TypeError(f"the overlap oracle does not model {unknown}")
+    return red
+
+
 def _loss(dice: bool):
     """The ratio's complement per kept index, times class_weight along the last kept axis,
     then mean_axis / reduction / sample_weight as reduce_loss does."""
@@ -93,13 +102,24 @@ def _loss(dice: bool):
         cw = _class_weights(class_weight, y_true)
         if cw is not None:
             v = v * cw
-        return list(np.ravel(reduce_exact(v, **{k: red[k] for k in _REDUCE if k in red})))
+        return list(np.ravel(reduce_exact(v, **_reduction(red))))
     return exact
 
 
 def _loss_d(dice: bool):
+    """w.r.t. y_pred (its probabilities, then the chain through softmax / sigmoid); w.r.t.
+    y_true by central differences of the exact loss (tests/oracles/_target.py), which
+    differentiates the inverse-frequency class weights too."""
+    by_targets = smooth_target_vjp(_loss(dice))
+
     def exact(y_pred, y_true, *, g, axis=None, smooth=0.0, eps=0.0, alpha=0.5, beta=0.5,
-              input_space="probabilities", class_weight=None, **red):
+              input_space="probabilities", class_weight=None, wrt="y_pred", **red):
+        if wrt == "y_true":
+            return by_targets(y_pred, y_true, g=g, wrt=wrt, axis=axis, smooth=smooth,
+                              eps=eps, alpha=alpha, beta=beta, input_space=input_space,
+                              class_weight=class_weight, **_reduction(red))
+        if wrt != "y_pred":
+            raise ValueError(f"wrt must be 'y_pred' or 'y_true', got {wrt!r}")
         z = np.asarray(y_pred)
         axes = _axes(axis, z.ndim)
         pm = _probs(z, input_space)
@@ -110,7 +130,7 @@ def _loss_d(dice: bool):
         gp = np.empty(z.shape, dtype=object)
         # the cotangent of each value: the reduction's, times its class weight (the
         # weights depend on y_true only: constants here)
-        cot = reduce_vjp_exact(g, kept, **{k: red[k] for k in _REDUCE if k in red})
+        cot = reduce_vjp_exact(g, kept, **_reduction(red))
         cw = _class_weights(class_weight, y_true)
         if cw is not None:
             cot = cot * cw
@@ -156,6 +176,28 @@ def _cases(name: str, regimes: dict[str, tuple[np.ndarray, ...]], kwargs: dict[s
         out.append(OracleCase(name, regime + suffix, (p, t), _loss_d(dice),
                               {**kwargs, "g": g}, grad=True, elementwise=False))
     return out
+
+
+def _target_cases(name: str, regimes: dict[str, tuple[np.ndarray, ...]],
+                  kwargs: dict[str, Any], suffix: str = "") -> list[OracleCase]:
+    """VJP cases w.r.t. y_true (wrt="y_true"), their cotangents from their own generator
+    (the cases above keep theirs)."""
+    out = []
+    for regime, (p, t) in regimes.items():
+        axes = _axes(kwargs.get("axis"), p.ndim)
+        gshape = tuple(n for i, n in enumerate(p.shape) if i not in axes)
+        if kwargs.get("mean_axis") is not None:
+            m = kwargs["mean_axis"] % len(gshape)
+            gshape = gshape[:m] + gshape[m + 1:]
+        if kwargs.get("reduction", "none") != "none":
+            gshape = ()
+        out.append(OracleCase(name, regime + suffix + "_wrt_y_true", (p, t), _loss_d(
+            name == "dice"), {**kwargs, "g": _TARGET_RNG.uniform(0.5, 2.0, gshape),
+                              "wrt": "y_true"}, grad=True, elementwise=False))
+    return out
+
+
+_TARGET_RNG = np.random.default_rng(20261206)
 
 
 def _onehot(shape: tuple[int, ...]) -> np.ndarray:
@@ -248,6 +290,22 @@ CASES: list[OracleCase] = [
              "reduction": "sum_over_batch_size", "sample_weight": np.array([0.3, 1.7])},
             "_weighted"),
     *_gce_cases(),
+    # gradients w.r.t. the targets (soft masks trained too), optax's and Keras' conventions
+    *_target_cases("dice", _PROB_REGIMES, {}),
+    *_target_cases("dice", _PROB_REGIMES, {"axis": -1, "eps": 1e-7}, "_keras_axis"),
+    *_target_cases("tversky", _PROB_REGIMES, {"alpha": 0.3, "beta": 0.7, "eps": 1e-7}),
+    *_target_cases("tversky", _LOGIT_REGIMES, {"axis": "spatial", "smooth": 1.0,
+                                               "input_space": "softmax_logits"}),
+    *_target_cases("dice", _LOGIT_REGIMES, {"axis": "per_sample", "smooth": 1.0,
+                                            "input_space": "sigmoid_logits"}),
+    *_target_cases("dice", {k: _LOGIT_REGIMES[k] for k in ("logits",)},
+                   {"axis": "spatial", "smooth": 1.0, "input_space": "softmax_logits",
+                    "class_weight": np.array([0.5, 1.0, 2.0]), "mean_axis": -1,
+                    "reduction": "mean"}, "_class_weight"),
+    # the inverse-frequency weights are functions of the targets: differentiated too
+    *_target_cases("dice", {k: _PROB_REGIMES[k] for k in ("spatial", "soft_labels")},
+                   {"axis": "spatial", "smooth": 1.0, "class_weight": "inverse_square_frequency",
+                    "reduction": "mean"}, "_generalized"),
     # optax's multiclass_generalized_dice_loss on soft labels through the softmax: the chain
     # differences the class-weighted cotangents, so a float64 rounding of each weight (and
     # of its class sum) showed as 30 ULP of the logits' gradient (this case: 14.3 ULP before 2026-12-06)
