@@ -157,6 +157,12 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(not_one_of("--regime", r, all_regimes()))
     value_oracle, grad_oracle = oracles()
     loaded = load_all(None if args.backend is None else args.backend.split(","))
+    for name, entry in loaded.items():
+        if entry.unavailable:  # not installed here: say so, not an empty table
+            print(f"{name}: unavailable ({entry.unavailable})", file=sys.stderr)
+    if not any(entry.bindings for entry in loaded.values()):
+        print("no binding to measure: no selected backend is installed", file=sys.stderr)
+        return 1
     start = time.perf_counter()
     seen: set[tuple[Any, ...]] = set()
     worst: dict[str, float] = defaultdict(float)

@@ -44,3 +44,16 @@ def test_bad_arguments_name_the_option(capsys) -> None:
     with pytest.raises(SystemExit):
         roc.main(["--dtype", "float33"])
     assert "--dtype" in capsys.readouterr().err
+
+
+def test_a_backend_that_is_not_installed_is_named_not_an_empty_table(monkeypatch,
+                                                                      capsys) -> None:
+    from conformance.loader import Loaded
+
+    gone = Loaded(name="torch", module="adapters.torch_adapter", plugin=False,
+                  unavailable="ModuleNotFoundError: No module named 'torch'")
+    monkeypatch.setattr(roc, "load_all", lambda backends: {"torch": gone})
+    assert roc.main(["--backend", "torch"]) == 1
+    err = capsys.readouterr().err
+    assert "torch: unavailable (ModuleNotFoundError" in err
+    assert "no selected backend is installed" in err
