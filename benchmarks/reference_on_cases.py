@@ -24,7 +24,8 @@ moves it by |max| / |result| = 3e6 ULP; the reference's last addition does the s
 is optax dice_loss's logits gradient on a pixel where the classes' terms of the softmax
 chain cancel (``spatial``: 5.5e-8 from terms near 1e-3; one ULP of one logit moves it by
 1,200 to 2,300 ULP, measured with the oracle; the reference, in extended precision, is
-7.5 ULP off).
+7.5 ULP off), and Keras' dice(axis=-1) target gradient on ``near_01`` (9.8e-9 from terms
+near 0.25; one ULP of a prediction moves it by 3e6 to 3e7 ULP; the reference is 3.3e3 off).
 Each needs a look (``python -m conformance repro``) before it is called a reference bug.
 The ones that were (all fixed 2026-12-06): scipy.stats.entropy(pk) on ``near_01`` (7.7e-7
 off), entropy(pk, qk) on ``subnormal`` (a subnormal P / S rounded to 6e-8 of itself), the

@@ -683,10 +683,12 @@ def _d_xlog_y(pole: int):
 
 def _pairwise_t(d):
     """The VJP w.r.t. the second input of an elementwise kernel with derivative d(x, y)."""
-    def exact(x, y, *, g, wrt="y_pred", **kw):
+    def exact(x, y, *, g, wrt="y_pred", grad_at_zero=None, zero_x_grad=None):
+        # grad_at_zero and zero_x_grad are conventions of the gradient w.r.t. x (at x = 0):
+        # taken, and without effect on y's
         if not _wrt_target(wrt):
             raise ValueError(f"this oracle differentiates w.r.t. y_true only, got {wrt!r}")
-        return [_m(gi) * d(_m(u), _m(v), **kw)
+        return [_m(gi) * d(_m(u), _m(v))
                 for gi, u, v in zip(np.ravel(g), np.ravel(x), np.ravel(y), strict=True)]
     return exact
 
@@ -707,10 +709,13 @@ def _wrt_second_input_cases() -> list[OracleCase]:
     y1 = np.concatenate([RNG.uniform(-0.9, 3, 40),
                          [-1.0, 1e-300, -1 + 1e-16, 1e-17, -1.0, 5.0, -2.0]])
     g = rng.uniform(-2, 2, xs.shape)
-    cases += [OracleCase("xlogy", "typical+extreme_wrt_y", (xs, ys), _pairwise_t(_d_xlog_y(0)),
-                         {"g": g, "wrt": "y_true"}, grad=True),
-              OracleCase("xlog1py", "typical+extreme_wrt_y", (xs, y1),
-                         _pairwise_t(_d_xlog_y(-1)), {"g": g, "wrt": "y_true"}, grad=True)]
+    for kw in ({}, {"grad_at_zero": 0.0}, {"zero_x_grad": 0.0}):  # (x's conventions)
+        cases += [OracleCase("xlogy", "typical+extreme_wrt_y", (xs, ys),
+                             _pairwise_t(_d_xlog_y(0)), {"g": g, "wrt": "y_true", **kw},
+                             grad=True),
+                  OracleCase("xlog1py", "typical+extreme_wrt_y", (xs, y1),
+                             _pairwise_t(_d_xlog_y(-1)), {"g": g, "wrt": "y_true", **kw},
+                             grad=True)]
     # the targets of torch's kl_div (t log t - t y; log_target: exp(τ)(τ - y)) and optax's
     # generalized KL: log t - y (+ 1) cancels where y = log t (+ 1), kept away from it here
     t = _dirichlet(20, 5)
