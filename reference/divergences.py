@@ -401,7 +401,29 @@ def kl_divergence_vjp(g: Any, y_pred: Any, y_true: Any, *, axis: int = -1,
         x, xn = p, pn
     local = local * _clip_factor(xn, eps, grad_at_clip)
     grad = normalize_vjp(chain(cot, np.expand_dims(dead, ax), local), x, ax, normalize)
+    if wrt_target(wrt) and normalize and eps is None:
+        grad = np.where(_positive_rows(p, t, ax), _kl_target_normalized(p, t, ax, cot), grad)
     return np.where(np.expand_dims(dead, ax), 0.0, grad)
+
+
+def _positive_rows(p: np.ndarray, t: np.ndarray, ax: int) -> np.ndarray:
+    ok = (p > 0) & (t > 0) & np.isfinite(p) & np.isfinite(t)
+    return np.all(ok, axis=ax, keepdims=True)
+
+
+def _kl_target_normalized(p: np.ndarray, t: np.ndarray, ax: int, cot: np.ndarray
+                          ) -> np.ndarray:
+    """dKL/dt of rows all > 0 through tau = t / S: (g_i - Σ_j tau_j g_j) / S with
+    g = cot log(tau / P), in extended precision from the exact sums. The + 1 of
+    log(tau / P) + 1 contributes exactly 0 through the normalisation (Σ tau = 1) and is left
+    out: with it, and with tau and P rounded to float64 first, the centring lost 87 ULP on
+    the oracle's normalize case."""
+    tau, log_tau, _ = normalized_log(t, ax, EXT)
+    _, log_pn, _ = normalized_log(p, ax, EXT)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        gt = cot * (log_tau - log_pn)
+        centred = gt - np.sum(tau * gt, axis=ax, keepdims=True)
+        return to64(centred / np.sum(t.astype(EXT), axis=ax, keepdims=True))
 
 
 def kl_div_log_input(y_pred: Any, y_true: Any, *, log_target: bool = False,

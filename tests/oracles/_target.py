@@ -105,13 +105,15 @@ def affine_target_vjp(value: Callable[..., list[Any]],
 def smooth_target_vjp(value: Callable[..., list[Any]]) -> Callable[..., list[Any]]:
     """The VJP w.r.t. ``y_true`` of ``value(y_pred, y_true, **kw)``, a loss analytic in
     ``y_true`` whose oracle takes an object array of mpf targets as they are: central
-    differences (L(t + h e_i) - L(t - h e_i)) / 2h with h = 10^-(dps + 10). The truncation
-    error, h^2 |d^3 L / dt^3| / 6, is below the caller's precision for any loss whose third
-    derivative stays under 10^dps; the two values agree to about log10(|L| / |2 h L'|)
-    digits, which the subtraction cancels, so they are evaluated with that many and dps + 20
-    more (2 dps + 40 first, more where a difference lost more: Dice on predictions of 1e-200
-    has L' / L ~ 1e-200). Cost: two value evaluations per target element (``MAX_ELEMENTS``
-    at most)."""
+    differences D(h) = (L(t + h e_i) - L(t - h e_i)) / 2h, element by element.
+
+    The truncation error, h^2 |d^3 L / dt^3| / 6, is small only where h is small against
+    the scale on which L varies (a focal loss at a prediction of 1e-300 varies on 1e-300),
+    so h starts at 10^-(dps + 10) and shrinks by 10^-20 until two successive D agree to
+    dps + 5 digits (``ValueError`` if they never do). The two values of a difference agree
+    to about log10(|L| / |2 h L'|) digits, which the subtraction cancels: they are
+    evaluated with that many and dps + 20 more (up to ``MAX_DIGITS``). Cost: four value
+    evaluations or more per target element (``MAX_ELEMENTS`` at most)."""
 
     def exact(y_pred: Any, y_true: Any, *, g: Any, wrt: str = "y_pred",
               **kw: Any) -> list[Any]:
@@ -120,35 +122,43 @@ def smooth_target_vjp(value: Callable[..., list[Any]]) -> Callable[..., list[Any
         t = np.asarray(y_true, dtype=np.float64)
         if t.size > MAX_ELEMENTS:
             raise ValueError(f"y_true has {t.size} elements, more than this oracle's "
-                             f"{MAX_ELEMENTS} (two value evaluations per element)")
+                             f"{MAX_ELEMENTS} (four value evaluations per element)")
         dps = mp.mp.dps
         gs = [mp.mpf(float(v)) for v in np.ravel(np.asarray(g, dtype=np.float64))]
-        digits = 2 * dps + 40
-        while True:
-            with mp.workdps(digits):
-                out, lost = _central_differences(value, y_pred, t, gs, dps, kw)
-            retry = _more_digits(digits, lost, dps + 20)
-            if retry is None:
-                return [+v for v in out]
-            digits = retry
+        return [+_derivative(value, y_pred, t, i, gs, dps, kw) for i in range(t.size)]
 
     return exact
 
 
-def _central_differences(value: Callable[..., list[Any]], y_pred: Any, t: np.ndarray,
-                         gs: list[Any], dps: int, kw: dict[str, Any]) -> tuple[list[Any], float]:
-    """(Σ_j g_j dL_j/dt_i for every i, the most digits a difference cancelled)."""
-    h = mp.mpf(10) ** -(dps + 10)
-    exact_t = np.empty(t.shape, dtype=object)
-    exact_t.flat[:] = [mp.mpf(float(v)) for v in t.flat]
-    out, lost = [], 0.0
-    for i in range(t.size):
-        up, down = exact_t.copy(), exact_t.copy()
-        up.flat[i] += h
-        down.flat[i] -= h
-        hi, lo = value(y_pred, up, **kw), value(y_pred, down, **kw)
-        lost = max(lost, _lost_digits(hi, lo))
-        weights = gs * len(hi) if len(gs) == 1 else gs
-        out.append(mp.fsum(w * (a - b) for w, a, b in zip(weights, hi, lo, strict=True))
-                   / (2 * h))
-    return out, lost
+def _derivative(value: Callable[..., list[Any]], y_pred: Any, t: np.ndarray, i: int,
+                gs: list[Any], dps: int, kw: dict[str, Any]) -> Any:
+    """Σ_j g_j dL_j/dt_i: central differences with a shrinking step, until two agree."""
+    h_exp, digits, previous = dps + 10, 2 * dps + 40, None
+    for _ in range(16):
+        while True:
+            with mp.workdps(digits):
+                d, lost = _central_difference(value, y_pred, t, i, gs, h_exp, kw)
+            retry = _more_digits(digits, lost, dps + 20)
+            if retry is None:
+                break
+            digits = retry
+        if previous is not None and abs(d - previous) <= abs(d) * mp.mpf(10) ** -(dps + 5):
+            return d
+        previous, h_exp, digits = d, h_exp + 20, min(digits + 20, MAX_DIGITS)
+    raise ValueError(f"the central differences w.r.t. y_true element {i} do not converge")
+
+
+def _central_difference(value: Callable[..., list[Any]], y_pred: Any, t: np.ndarray, i: int,
+                        gs: list[Any], h_exp: int, kw: dict[str, Any]) -> tuple[Any, float]:
+    """(Σ_j g_j (L_j(t + h e_i) - L_j(t - h e_i)) / 2h, the digits the difference cancelled)
+    with h = 10^-h_exp, at the working precision."""
+    h = mp.mpf(10) ** -h_exp
+    up = np.empty(t.shape, dtype=object)
+    up.flat[:] = [mp.mpf(float(v)) for v in t.flat]
+    down = up.copy()
+    up.flat[i] += h
+    down.flat[i] -= h
+    hi, lo = value(y_pred, up, **kw), value(y_pred, down, **kw)
+    weights = gs * len(hi) if len(gs) == 1 else gs
+    return (mp.fsum(w * (a - b) for w, a, b in zip(weights, hi, lo, strict=True)) / (2 * h),
+            _lost_digits(hi, lo))

@@ -16,7 +16,7 @@ from tests.oracles import OracleCase
 from tests.oracles._reduce import exact_array, xmul
 from tests.oracles._reduce import reduce_exact as _reduce
 from tests.oracles._reduce import reduce_vjp_exact as _reduce_vjp
-from tests.oracles._target import affine_target_vjp
+from tests.oracles._target import affine_target_vjp, smooth_target_vjp
 
 mp.mp.dps = 50
 
@@ -470,6 +470,12 @@ def _target_conventions(name: str) -> Any:
     return conventions
 
 
+def _with_conventions(vjp: Any, conventions: Any) -> Any:
+    def exact(y_pred: Any, y_true: Any, *, g: Any, wrt: str = "y_pred", **kw: Any) -> list[Any]:
+        return vjp(y_pred, y_true, g=g, wrt=wrt, **conventions(kw))
+    return exact
+
+
 def _stopped_or(vjp: Any) -> Any:
     """TF v1's labels stop_gradient (label_gradient=False): the exact gradient is 0."""
     def exact(y_pred: Any, y_true: Any, *, g: Any, wrt: str = "y_pred",
@@ -508,6 +514,11 @@ _TARGET_VJP = {
     name: affine_target_vjp(_EXACT[name][0], _target_conventions(name))
     for name in _AFFINE_IN_TARGETS}
 _TARGET_VJP["softmax_cross_entropy"] = _stopped_or(_TARGET_VJP["softmax_cross_entropy"])
+# the binary focal losses, smooth in their targets (p_t = t p + (1 - t)(1 - p)): central
+# differences of the exact value at raised precision
+for _name in ("binary_focal_cross_entropy", "sigmoid_focal_loss"):
+    _TARGET_VJP[_name] = _with_conventions(smooth_target_vjp(_EXACT[_name][0]),
+                                           _target_conventions(_name))
 
 _RNG = np.random.default_rng(20240611)
 
@@ -743,6 +754,16 @@ def _build() -> list[OracleCase]:
         _add_target(cases, fn, "renormalized_smoothed", (P * r.uniform(0.5, 2, (6, 1)), TS),
                     renormalize=True, clip_eps=1e-7, label_smoothing=0.1)
         _add_target(cases, fn, "axis0", (P.T.copy(), TS.T.copy()), axis=0, reduction="sum")
+    for fn in ("binary_focal_cross_entropy",):
+        _add_target(cases, fn, "soft", (p, ts))
+        _add_target(cases, fn, "clipped", (np.where(safe, ep, 0.5), et), clip_eps=1e-7)
+        _add_target(cases, fn, "alpha_smoothed", (p, ts), alpha=0.25, gamma=1.5,
+                    label_smoothing=0.1, reduction="mean")
+    _add_target(cases, "sigmoid_focal_loss", "soft", (x, ts))
+    # (gamma = 2: u^gamma stays analytic across the targets 0 and 1; |x| <= 40: beyond,
+    # u = sigma(-|x|) varies on a scale under 1e-348 that the differences would need)
+    _add_target(cases, "sigmoid_focal_loss", "alpha_large", (xe2[:, 2:7], te2[:, 2:7]),
+                alpha=0.25)
     _add_target(cases, "categorical_focal_cross_entropy", "alpha", (P, TS),
                 alpha=r.uniform(0.1, 1, 5), gamma=1.5)
     _add_target(cases, "categorical_focal_cross_entropy", "unnormalised",

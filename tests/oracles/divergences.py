@@ -9,6 +9,7 @@ import numpy as np
 
 from tests.oracles import OracleCase
 from tests.oracles._reduce import object_array, reduce_exact, reduce_vjp_exact
+from tests.oracles._target import smooth_target_vjp
 
 mp.mp.dps = 50
 INF = mp.inf
@@ -17,7 +18,8 @@ RNG = np.random.default_rng(20240607)
 
 
 def _m(v: float) -> Any:
-    return mp.mpf(float(v))
+    """The exact value of a float64 (an mpf, a target oracle's perturbed input, as it is)."""
+    return v if isinstance(v, mp.mpf) else mp.mpf(float(v))
 
 
 def _ln(v: Any) -> Any:
@@ -744,5 +746,29 @@ def _wrt_second_input_cases() -> list[OracleCase]:
     return cases
 
 
+def _kl_target_cases() -> list[OracleCase]:
+    """KL(t || p) w.r.t. t (log(t_i / p_i) + 1 through the clip and the normalisation), by
+    central differences of the exact value (tests/oracles/_target.py): targets > 0, or
+    clipped (the right derivative at t = 0, -inf, is a convention, not a difference)."""
+    rng = np.random.default_rng(20261207)
+    p, t = _dirichlet(12, 5, 0.5), _dirichlet(12, 5, 0.5)
+    tz = t.copy()
+    tz[:3, 1] = 0.0
+    vjp = smooth_target_vjp(_kl_value)
+    cases = []
+    for name, (a, b, kw) in {
+        "typical": (p, t, {}),
+        "clip_eps_zeros": (p, tz, {"clip_eps": 1e-7}),
+        "normalize": (p * rng.uniform(0.5, 2, (12, 1)), t * rng.uniform(0.5, 2, (12, 1)),
+                      {"normalize": True}),
+        "weighted_mean_base2": (p, t, {"reduction": "weighted_mean",
+                                       "sample_weight": rng.uniform(0, 2, 12), "base": 2}),
+    }.items():
+        g = rng.uniform(-2, 2, (12,)) if "reduction" not in kw else rng.uniform(-2, 2, ())
+        cases.append(OracleCase("kl_divergence", name + "_wrt_y_true", (a, b), vjp,
+                                {**kw, "g": g, "wrt": "y_true"}, grad=True, elementwise=False))
+    return cases
+
+
 CASES: list[OracleCase] = (_elementwise_cases() + _distribution_cases()
-                           + _wrt_second_input_cases())
+                           + _wrt_second_input_cases() + _kl_target_cases())

@@ -13,6 +13,7 @@ import numpy as np
 
 from tests.oracles import OracleCase
 from tests.oracles._reduce import object_array, reduce_exact, reduce_vjp_exact
+from tests.oracles._target import affine_target_vjp, smooth_target_vjp
 from tests.oracles.regression import elementwise_cases, mpf
 
 _RNG = np.random.default_rng(31337)
@@ -443,4 +444,41 @@ CASES += [
                   {"axis0": (_XA, np.eye(5)[_YA].T.copy())},
                   kwargs={"axis": 0, "reduction": "sum",
                           "sample_weight": _AX_RNG.uniform(0, 2, 7)}),
+]
+# gradients w.r.t. the targets (wrt="y_true"), with their own cotangents (the cases above
+# keep theirs): multilabel_soft_margin is affine in them; categorical_hinge piecewise
+# linear, differentiated by central differences away from its kinks
+_T_RNG = np.random.default_rng(20261206)
+
+
+def _target_cases(name, value, target_vjp, regimes, kwargs=None):
+    v, _ = _per_sample_reduced(value, None)
+    vjp = target_vjp(v)
+    kwargs = dict(kwargs or {})
+    cases = []
+    for regime, (x, y) in regimes.items():
+        axis = kwargs.get("axis", -1) % x.ndim
+        g = _T_RNG.uniform(-2, 2, () if kwargs.get("reduction", "none") != "none" else
+                           x.shape[:axis] + x.shape[axis + 1:])
+        cases.append(OracleCase(name, regime + "_wrt_y_true", (x, y), vjp,
+                                {**kwargs, "g": g, "wrt": "y_true"}, grad=True,
+                                elementwise=False))
+    return cases
+
+
+_CH = _score_regimes(True)
+CASES += [
+    *_target_cases("categorical_hinge", _cat_hinge, smooth_target_vjp,
+                   {k: _CH[k] for k in ("typical", "large", "tiny")}),
+    *_target_cases("categorical_hinge", _cat_hinge, smooth_target_vjp,
+                   {"axis0": (_XA, np.eye(5)[_YA].T.copy())},
+                   kwargs={"axis": 0, "reduction": "sum",
+                           "sample_weight": _AX_RNG.uniform(0, 2, 7)}),
+    *_target_cases("multilabel_soft_margin", _mlsm, affine_target_vjp, {
+        "soft": (_T_RNG.normal(0, 2, (20, 4)), _T_RNG.uniform(0, 1, (20, 4))),
+        "extreme": (_T_RNG.uniform(-1e4, 1e4, (10, 4)), _T_RNG.uniform(0, 1, (10, 4))),
+    }),
+    *_target_cases("multilabel_soft_margin", _mlsm, affine_target_vjp, {
+        "weighted": (_T_RNG.normal(0, 2, (20, 4)), _T_RNG.uniform(0, 1, (20, 4))),
+    }, kwargs={"class_weight": _W, "reduction": "mean"}),
 ]

@@ -13,6 +13,7 @@ import mpmath
 import numpy as np
 
 from tests.oracles import OracleCase
+from tests.oracles._target import affine_target_vjp
 from tests.oracles.regression import mpf
 
 _RNG = np.random.default_rng(5151)
@@ -128,4 +129,24 @@ def _cases() -> list[OracleCase]:
     return cases
 
 
-CASES: list[OracleCase] = _cases()
+def _target_cases() -> list[OracleCase]:
+    """VJPs w.r.t. the relevance labels (wrt="y_true"): the loss is affine in them
+    (tests/oracles/_target.py), the count of lists holding a valid item is not a function of
+    them. Their own cotangents: the cases above keep theirs."""
+    rng = np.random.default_rng(20261206)
+    vjp = affine_target_vjp(_loss)
+    cases = []
+    for regime in ("typical", "dominant", "masked_weighted"):
+        inputs, kw = _regimes()[regime]
+        for reduction in ("none", "mean"):
+            kwargs = {**kw, "reduction": reduction}
+            if reduction == "mean" and "where" in kw:
+                kwargs["mean_of_empty"] = 0.0
+            g = rng.normal(0, 1, inputs[0].shape[:-1]) if reduction == "none" else -0.75
+            cases.append(OracleCase(_FN, regime + "_wrt_y_true", inputs, vjp,
+                                    {**kwargs, "g": g, "wrt": "y_true"}, grad=True,
+                                    elementwise=False))
+    return cases
+
+
+CASES: list[OracleCase] = _cases() + _target_cases()

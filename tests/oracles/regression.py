@@ -887,7 +887,19 @@ def _pairwise_cases() -> list[OracleCase]:
         g = rng.uniform(-2, 2, (a.shape[0],)) if "reduction" not in kw else rng.uniform(-2, 2, ())
         cases.append(OracleCase("mean_pairwise_squared_error", regime, (a, b), grad,
                                 {**kw, "g": g}, grad=True, elementwise=False))
+        # a function of y_pred - y_true: the gradient w.r.t. y_true is the negation
+        cases.append(OracleCase("mean_pairwise_squared_error", regime + "_wrt_y_true", (a, b),
+                                _negated(grad), {**kw, "g": g, "wrt": "y_true"}, grad=True,
+                                elementwise=False))
     return cases
+
+
+def _negated(grad):
+    def exact(p, t, *, g, wrt, **kw):
+        if wrt != "y_true":
+            raise ValueError(f"this oracle differentiates w.r.t. y_true only, got {wrt!r}")
+        return [-v for v in grad(p, t, g=g, **kw)]
+    return exact
 
 
 # --------------------------------------------------------------------------- CASES
