@@ -3,7 +3,8 @@
 ``reduce_exact(v, ...)`` reduces exact per-element losses as ``reduce_loss`` does;
 ``reduce_vjp_exact(g, shape, ...)`` gives the exact cotangent of each element. With the
 object-array helpers the oracles share: ``exact_array`` (float64 -> exact mpf),
-``object_array`` (a list of mpf in a shape), ``xmul`` (c * v, 0 where c = 0). Reductions:
+``object_array`` (a list of mpf in a shape), ``exact_rows`` (the rows along the last
+axis as lists of mpf), ``xmul`` (c * v, 0 where c = 0). Reductions:
 "none" (weighted values), "sum", "mean" and "sum_over_batch_size" (total / number of
 values), "batchmean" (total / leading dimension), "weighted_mean" (total / sum of the
 weights, times ``denom`` where given: the per-value weights of its denominator). A mean
@@ -28,6 +29,15 @@ def exact_array(a: Any) -> np.ndarray:
     if isinstance(a, np.ndarray) and a.dtype == object:
         return a
     return np.asarray(_MPF(np.asarray(a, dtype=np.float64)), dtype=object)
+
+
+def exact_rows(x: Any) -> list[list[Any]]:
+    """The rows along the last axis (every leading axis flattened, empty batches too) as
+    lists of exact mpf; mpf entries (a target oracle's perturbed input) as they are."""
+    a = np.asarray(x)
+    n = int(np.prod(a.shape[:-1]))
+    return [[v if isinstance(v, mp.mpf) else mp.mpf(float(v)) for v in row]
+            for row in a.reshape(n, a.shape[-1])]
 
 
 def object_array(values: Any, shape: tuple[int, ...]) -> np.ndarray:

@@ -13,14 +13,11 @@ import mpmath
 import numpy as np
 
 from tests.oracles import OracleCase
+from tests.oracles._reduce import exact_rows as _rows
 from tests.oracles._reduce import object_array, reduce_exact
 from tests.oracles.regression import mpf
 
 _RNG = np.random.default_rng(8080)
-
-
-def _rows(x: np.ndarray) -> list[list[Any]]:
-    return [[mpf(v) for v in row] for row in np.asarray(x)]
 
 
 def _dot(a: list[Any], b: list[Any]) -> Any:

@@ -12,6 +12,7 @@ import mpmath
 import numpy as np
 
 from tests.oracles import OracleCase
+from tests.oracles._reduce import exact_rows as _rows
 from tests.oracles._reduce import object_array, reduce_exact, reduce_vjp_exact
 from tests.oracles.regression import mpf
 
@@ -24,11 +25,6 @@ def _pm1(shape: Any) -> np.ndarray:
 
 def _kink(z: Any, grad_at: float) -> Any:
     return mpmath.mpf(1) if z > 0 else (mpf(grad_at) if z == 0 else mpmath.mpf(0))
-
-
-def _rows(x: np.ndarray) -> list[list[Any]]:
-    n = int(np.prod(np.shape(x)[:-1]))
-    return [[mpf(v) for v in row] for row in np.asarray(x).reshape(n, np.shape(x)[-1])]
 
 
 # --------------------------------------------------------------------------- ranking

@@ -12,6 +12,7 @@ import mpmath
 import numpy as np
 
 from tests.oracles import OracleCase
+from tests.oracles._reduce import exact_rows as _rows
 from tests.oracles._reduce import object_array, reduce_exact, reduce_vjp_exact
 from tests.oracles._target import affine_target_vjp, smooth_target_vjp
 from tests.oracles.regression import elementwise_cases, mpf
@@ -103,10 +104,6 @@ def _labels01(pt):
 
 
 # --------------------------------------------------------------------------- multi-class
-
-
-def _rows(x):
-    return [[mpf(v) for v in row] for row in np.asarray(x).reshape(-1, np.shape(x)[-1])]
 
 
 def _max_mask(z, ties="split"):
