@@ -30,6 +30,19 @@ MAX_DIGITS = 1000
 _SPARE_DIGITS = 40
 
 
+def _targets_and_cotangents(y_true: Any, g: Any, wrt: str, cost: str
+                            ) -> tuple[np.ndarray, list[Any]]:
+    """(the float64 targets, the exact cotangents); ValueError for another ``wrt`` or more
+    than MAX_ELEMENTS targets (``cost``: the value evaluations each one takes)."""
+    if wrt != "y_true":
+        raise ValueError(f"this oracle differentiates w.r.t. y_true only, got wrt={wrt!r}")
+    t = np.array(y_true, dtype=np.float64)
+    if t.size > MAX_ELEMENTS:
+        raise ValueError(f"y_true has {t.size} elements, more than this oracle's "
+                         f"{MAX_ELEMENTS} ({cost} per element)")
+    return t, [mp.mpf(float(v)) for v in np.ravel(np.asarray(g, dtype=np.float64))]
+
+
 def _lost_digits(moved: list[Any], base: list[Any]) -> float:
     """Digits the differences moved - base cancel; inf where every difference is exactly 0
     but the values are not (a change below the working precision, or none at all: the
@@ -82,14 +95,8 @@ def affine_target_vjp(value: Callable[..., list[Any]],
 
     def exact(y_pred: Any, y_true: Any, *, g: Any, wrt: str = "y_pred",
               **kw: Any) -> list[Any]:
-        if wrt != "y_true":
-            raise ValueError(f"this oracle differentiates w.r.t. y_true only, got wrt={wrt!r}")
-        t = np.array(y_true, dtype=np.float64)
-        if t.size > MAX_ELEMENTS:
-            raise ValueError(f"y_true has {t.size} elements, more than this oracle's "
-                             f"{MAX_ELEMENTS} (one value evaluation per element)")
+        t, gs = _targets_and_cotangents(y_true, g, wrt, "one value evaluation")
         vkw = conventions(dict(kw)) if conventions is not None else kw
-        gs = [mp.mpf(float(v)) for v in np.ravel(np.asarray(g, dtype=np.float64))]
         digits = mp.mp.dps + _SPARE_DIGITS
         while True:
             with mp.workdps(digits):
@@ -117,14 +124,8 @@ def smooth_target_vjp(value: Callable[..., list[Any]]) -> Callable[..., list[Any
 
     def exact(y_pred: Any, y_true: Any, *, g: Any, wrt: str = "y_pred",
               **kw: Any) -> list[Any]:
-        if wrt != "y_true":
-            raise ValueError(f"this oracle differentiates w.r.t. y_true only, got wrt={wrt!r}")
-        t = np.asarray(y_true, dtype=np.float64)
-        if t.size > MAX_ELEMENTS:
-            raise ValueError(f"y_true has {t.size} elements, more than this oracle's "
-                             f"{MAX_ELEMENTS} (four value evaluations per element)")
+        t, gs = _targets_and_cotangents(y_true, g, wrt, "four value evaluations or more")
         dps = mp.mp.dps
-        gs = [mp.mpf(float(v)) for v in np.ravel(np.asarray(g, dtype=np.float64))]
         return [+_derivative(value, y_pred, t, i, gs, dps, kw) for i in range(t.size)]
 
     return exact

@@ -312,36 +312,22 @@ def _kl_log_grad(y_pred, y_true, *, g, log_target=False, axis=None, mean_axis=No
                  reduction="none", sample_weight=None, wrt="y_pred"):
     """d/dy_pred of each term: -t (-exp(t) for log targets), times its cotangent;
     ``wrt="y_true"``: :func:`_kl_log_local_t`."""
-    if _wrt_target(wrt):
-        return _kl_log_grad_t(y_pred, y_true, g=g, log_target=log_target, axis=axis,
-                              mean_axis=mean_axis, reduction=reduction,
-                              sample_weight=sample_weight)
+    target = _wrt_target(wrt)
     shape = np.shape(y_pred)
     ax = None if axis is None else axis % len(shape)
     summed = shape if ax is None else shape[:ax] + shape[ax + 1:]
     cot = reduce_vjp_exact(g, summed, reduction, sample_weight, mean_axis)
     if ax is not None:
         cot = np.broadcast_to(np.expand_dims(cot, ax), shape)
-    return [c * (-mp.exp(_m(t)) if log_target else -_m(t))
-            for c, t in zip(np.ravel(cot), np.ravel(y_true), strict=True)]
+    return [c * (_kl_log_local_t(y, t, log_target) if target else
+                 -mp.exp(_m(t)) if log_target else -_m(t))
+            for c, y, t in zip(np.ravel(cot), np.ravel(y_pred), np.ravel(y_true), strict=True)]
 
 
 def _wrt_target(wrt: str) -> bool:
     if wrt not in ("y_pred", "y_true"):
         raise ValueError(f"wrt must be 'y_pred' or 'y_true', got {wrt!r}")
     return wrt == "y_true"
-
-
-def _kl_log_grad_t(y_pred, y_true, *, g, log_target, axis, mean_axis, reduction,
-                   sample_weight):
-    shape = np.shape(y_pred)
-    ax = None if axis is None else axis % len(shape)
-    summed = shape if ax is None else shape[:ax] + shape[ax + 1:]
-    cot = reduce_vjp_exact(g, summed, reduction, sample_weight, mean_axis)
-    if ax is not None:
-        cot = np.broadcast_to(np.expand_dims(cot, ax), shape)
-    return [c * _kl_log_local_t(y, t, log_target)
-            for c, y, t in zip(np.ravel(cot), np.ravel(y_pred), np.ravel(y_true), strict=True)]
 
 
 def _kl_log_local_t(y, t, log_target=False):
