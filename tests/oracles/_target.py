@@ -56,11 +56,17 @@ def _lost_digits(moved: list[Any], base: list[Any]) -> float:
     return worst if changed or not any(moved) else float("inf")
 
 
-def _more_digits(digits: int, lost: float, needed: int) -> int | None:
+def _digit_cap() -> int:
+    """MAX_DIGITS, or more when the caller works at more (reference_on_cases' retry at
+    1,000 digits: the cap must not undercut the precision asked for)."""
+    return max(MAX_DIGITS, 3 * mp.mp.dps + 100)
+
+
+def _more_digits(digits: int, lost: float, needed: int, cap: int) -> int | None:
     """The precision to retry with, or None when ``digits`` suffice (or nothing more can
     be done: an exactly zero derivative looks like a change below any precision)."""
     if lost == float("inf"):
-        return None if digits >= MAX_DIGITS else min(2 * digits, MAX_DIGITS)
+        return None if digits >= cap else min(2 * digits, cap)
     return None if digits - lost >= needed else int(lost) + needed + 10
 
 
@@ -97,11 +103,11 @@ def affine_target_vjp(value: Callable[..., list[Any]],
               **kw: Any) -> list[Any]:
         t, gs = _targets_and_cotangents(y_true, g, wrt, "one value evaluation")
         vkw = conventions(dict(kw)) if conventions is not None else kw
-        digits = mp.mp.dps + _SPARE_DIGITS
+        digits, cap = mp.mp.dps + _SPARE_DIGITS, _digit_cap()
         while True:
             with mp.workdps(digits):
                 grads, lost = _differences(value, y_pred, t, gs, vkw)
-            retry = _more_digits(digits, lost, mp.mp.dps + 20)
+            retry = _more_digits(digits, lost, mp.mp.dps + 20, cap)
             if retry is None:
                 return [+v for v in grads]  # rounded to the caller's precision
             digits = retry
@@ -134,18 +140,19 @@ def smooth_target_vjp(value: Callable[..., list[Any]]) -> Callable[..., list[Any
 def _derivative(value: Callable[..., list[Any]], y_pred: Any, t: np.ndarray, i: int,
                 gs: list[Any], dps: int, kw: dict[str, Any]) -> Any:
     """Σ_j g_j dL_j/dt_i: central differences with a shrinking step, until two agree."""
+    cap = _digit_cap()
     h_exp, digits, previous = dps + 10, 2 * dps + 40, None
     for _ in range(16):
         while True:
             with mp.workdps(digits):
                 d, lost = _central_difference(value, y_pred, t, i, gs, h_exp, kw)
-            retry = _more_digits(digits, lost, dps + 20)
+            retry = _more_digits(digits, lost, dps + 20, cap)
             if retry is None:
                 break
             digits = retry
         if previous is not None and abs(d - previous) <= abs(d) * mp.mpf(10) ** -(dps + 5):
             return d
-        previous, h_exp, digits = d, h_exp + 20, min(digits + 20, MAX_DIGITS)
+        previous, h_exp, digits = d, h_exp + 20, min(digits + 20, cap)
     raise ValueError(f"the central differences w.r.t. y_true element {i} do not converge")
 
 

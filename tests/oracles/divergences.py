@@ -732,6 +732,20 @@ def _wrt_second_input_cases() -> list[OracleCase]:
     return cases
 
 
+def _kl_target_vjp(y_pred, y_true, *, g, wrt="y_pred", grad_at_clip=None, **kw):
+    """KL's VJP w.r.t. the targets (central differences of the exact value). grad_at_clip,
+    the clip's derivative exactly at a bound, is not a difference: refused where a target
+    sits on a bound (or may, after normalisation), taken without effect elsewhere."""
+    if grad_at_clip is not None and kw.get("clip_eps") is not None:
+        t = np.asarray(y_true, dtype=np.float64)
+        if kw.get("normalize") or np.any((t == kw["clip_eps"]) | (t == 1.0)):
+            raise TypeError("the KL target oracle does not model grad_at_clip at a clip bound")
+    return _KL_TARGET(y_pred, y_true, g=g, wrt=wrt, **kw)
+
+
+_KL_TARGET = smooth_target_vjp(_kl_value)
+
+
 def _kl_target_cases() -> list[OracleCase]:
     """KL(t || p) w.r.t. t (log(t_i / p_i) + 1 through the clip and the normalisation), by
     central differences of the exact value (tests/oracles/_target.py): targets > 0, or
@@ -740,7 +754,7 @@ def _kl_target_cases() -> list[OracleCase]:
     p, t = _dirichlet(12, 5, 0.5), _dirichlet(12, 5, 0.5)
     tz = t.copy()
     tz[:3, 1] = 0.0
-    vjp = smooth_target_vjp(_kl_value)
+    vjp = _kl_target_vjp
     cases = []
     for name, (a, b, kw) in {
         "typical": (p, t, {}),
