@@ -139,3 +139,15 @@ def test_smooth_target_vjp_through_a_200_digit_cancellation() -> None:
             for pv, tv, gv in zip(p, t, g, strict=True)]
     assert all(abs(a - b) <= abs(b) * mpmath.mpf(10) ** -45 for a, b in zip(got, want,
                                                                           strict=True))
+
+
+def test_kink_conventions_are_refused_on_a_kink_only() -> None:
+    from tests.oracles.margin import _CH, _cat_hinge, _smooth_off_kinks
+    from tests.oracles.margin import _per_sample_reduced as lift
+
+    vjp = _smooth_off_kinks(lift(_cat_hinge, None)[0])
+    x, y = _CH["kinks"]  # rows with tied largest negative scores
+    with pytest.raises(TypeError, match="on a kink"):
+        vjp(x, y, g=np.ones(len(x)), wrt="y_true", grad_at_margin=1.0)
+    x, y = _CH["tiny"]  # no kink: the convention has no effect
+    assert len(vjp(x, y, g=np.ones(len(x)), wrt="y_true", grad_at_margin=1.0)) == x.size
