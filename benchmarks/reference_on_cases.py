@@ -7,7 +7,8 @@ renormalised cross-entropy's gradient near 1 did, 1.8e-9 off, until 2026-12-06) 
 as a framework's error. This script runs the oracle's exact functions on each case's cast
 inputs, with the conventions the runner gives the reference, and prints the worst ULP per
 reference function and every case above the threshold. Gradients w.r.t. a further input
-(``grad_y_true``, ...) are measured where an oracle case differentiates w.r.t. it. Cases
+(``grad_y_true``, ...) are measured where an oracle case differentiates w.r.t. it (the
+first such case's exact function, called with the case's conventions). Cases
 whose conventions the oracle does not take (it raises on a keyword it does not model:
 ``--uncovered`` lists them with the oracle's error), gradients w.r.t. an input no oracle
 case covers, and arrays above ``--max-elements`` are counted as not covered.
@@ -36,7 +37,12 @@ kl_divergence on unnormalised rows (24 ULP), circle's gradient on near duplicate
 the focal losses' gradients (67), sparsemax's VJP (10.7), TF v1 mean_pairwise_squared_error's
 VJP on subnormal rows (50), optax multiclass_generalized_dice_loss's gradient on soft
 labels (30: the class weights rounded to float64 before the softmax chain differenced the
-cotangents they scale). So were about 100 Keras cases that the oracle, not the
+cotangents they scale); then, once the oracles differentiated w.r.t. the targets
+(tests/oracles/_target.py), the target gradients of Dice / Tversky on rows of tiny
+predictions (5e3), kl_divergence through normalize (87), the Poisson losses' Stirling term
+(92), the sigmoid cross-entropy with pos_weight (19.9), the absolute percentage error
+(9.5e-15 for 0), poly1 with epsilon < 0 (9.2), the focal losses (7.7 on NumPy 1.24), BCE
+with pos_weight (6.5) and the Gaussian NLL's variance (4.8). So were about 100 Keras cases that the oracle, not the
 reference, got wrong (it ignored ``sample_weight`` with ``sum_over_batch_size``,
 ``labels="01"`` and selu's and celu's ``grad_at_zero``).
 The JAX/optax backend takes 15 to 29 minutes (its CTC and long cases at 1,000 digits).
