@@ -488,23 +488,22 @@ def _stopped_or(vjp: Any) -> Any:
     return exact
 
 
-_VALUES = {"binary_cross_entropy": ex_bce, "sigmoid_binary_cross_entropy": ex_sbce,
-           "binary_focal_cross_entropy": ex_bfocal, "sigmoid_focal_loss": ex_sfocal,
-           "categorical_cross_entropy": ex_cce, "softmax_cross_entropy": ex_sce,
-           "log_softmax_cross_entropy": ex_lsce, "categorical_focal_cross_entropy": ex_cfocal,
-           "poly1_cross_entropy": ex_poly1, "sparse_categorical_cross_entropy": ex_scce,
-           "sparse_softmax_cross_entropy": ex_ssce, "nll_loss": ex_nll}
-_GRADS = {"binary_cross_entropy": ex_bce_grad, "sigmoid_binary_cross_entropy": ex_sbce_grad,
-          "binary_focal_cross_entropy": ex_bfocal_grad, "sigmoid_focal_loss": ex_sfocal_grad,
-          "categorical_cross_entropy": ex_cce_grad, "softmax_cross_entropy": ex_sce_grad,
-          "log_softmax_cross_entropy": ex_lsce_grad,
-          "categorical_focal_cross_entropy": ex_cfocal_grad,
-          "poly1_cross_entropy": ex_poly1_grad,
-          "sparse_categorical_cross_entropy": ex_scce_grad,
-          "sparse_softmax_cross_entropy": ex_ssce_grad, "nll_loss": ex_nll_grad}
 _EXACT = {name: (_strict(value, name, _KEYS[name]),
-                 _strict(_GRADS[name], name + " VJP", _KEYS[name] | _GRAD_KEYS.get(name, set())))
-          for name, value in _VALUES.items()}
+                 _strict(grad, name + " VJP", _KEYS[name] | _GRAD_KEYS.get(name, set())))
+          for name, (value, grad) in {
+              "binary_cross_entropy": (ex_bce, ex_bce_grad),
+              "sigmoid_binary_cross_entropy": (ex_sbce, ex_sbce_grad),
+              "binary_focal_cross_entropy": (ex_bfocal, ex_bfocal_grad),
+              "sigmoid_focal_loss": (ex_sfocal, ex_sfocal_grad),
+              "categorical_cross_entropy": (ex_cce, ex_cce_grad),
+              "softmax_cross_entropy": (ex_sce, ex_sce_grad),
+              "log_softmax_cross_entropy": (ex_lsce, ex_lsce_grad),
+              "categorical_focal_cross_entropy": (ex_cfocal, ex_cfocal_grad),
+              "poly1_cross_entropy": (ex_poly1, ex_poly1_grad),
+              "sparse_categorical_cross_entropy": (ex_scce, ex_scce_grad),
+              "sparse_softmax_cross_entropy": (ex_ssce, ex_ssce_grad),
+              "nll_loss": (ex_nll, ex_nll_grad),
+          }.items()}
 # the losses affine in their (soft) targets, whose y_true VJP is the value's difference
 # (tests/oracles/_target.py); the focal losses of p_t = t p + (1 - t)(1 - p) are not
 _AFFINE_IN_TARGETS = ("binary_cross_entropy", "sigmoid_binary_cross_entropy",

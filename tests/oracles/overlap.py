@@ -264,23 +264,32 @@ def _gce_cases() -> list[OracleCase]:
     return out
 
 
-CASES: list[OracleCase] = [
-    *_cases("dice", _PROB_REGIMES, {}),
-    *_cases("dice", _PROB_REGIMES, {"axis": -1, "eps": 1e-7}, "_keras_axis"),
-    *_cases("dice", _PROB_REGIMES, {"axis": "per_sample", "smooth": 1.0}, "_smooth"),
-    *_cases("tversky", _PROB_REGIMES, {"alpha": 0.3, "beta": 0.7, "eps": 1e-7}),
-    *_cases("tversky", _PROB_REGIMES, {"axis": "per_sample", "alpha": 1.0, "beta": 0.2},
-            "_per_sample"),
-    *_cases("tversky", _LOGIT_REGIMES, {"axis": "spatial", "smooth": 1.0,
-                                        "input_space": "softmax_logits"}),
-    *_cases("dice", _LOGIT_REGIMES, {"axis": "per_sample", "smooth": 1.0,
-                                     "input_space": "sigmoid_logits"}),
+# (name, regimes, conventions, suffix) of the cases for the VJPs w.r.t. y_pred and y_true
+_SPECS = {
+    "dice": ("dice", _PROB_REGIMES, {}),
+    "dice_keras_axis": ("dice", _PROB_REGIMES, {"axis": -1, "eps": 1e-7}, "_keras_axis"),
+    "tversky": ("tversky", _PROB_REGIMES, {"alpha": 0.3, "beta": 0.7, "eps": 1e-7}),
+    "tversky_logits": ("tversky", _LOGIT_REGIMES, {"axis": "spatial", "smooth": 1.0,
+                                                   "input_space": "softmax_logits"}),
+    "dice_sigmoid": ("dice", _LOGIT_REGIMES, {"axis": "per_sample", "smooth": 1.0,
+                                              "input_space": "sigmoid_logits"}),
     # optax's reductions: class weights (given, or from the targets' frequencies, constants
     # of the VJP w.r.t. y_pred), then a mean over the classes and over the batch
-    *_cases("dice", {k: _LOGIT_REGIMES[k] for k in ("logits",)},
-            {"axis": "spatial", "smooth": 1.0, "input_space": "softmax_logits",
-             "class_weight": np.array([0.5, 1.0, 2.0]), "mean_axis": -1,
-             "reduction": "mean"}, "_class_weight"),
+    "dice_class_weight": ("dice", {k: _LOGIT_REGIMES[k] for k in ("logits",)},
+                          {"axis": "spatial", "smooth": 1.0, "input_space": "softmax_logits",
+                           "class_weight": np.array([0.5, 1.0, 2.0]), "mean_axis": -1,
+                           "reduction": "mean"}, "_class_weight"),
+}
+CASES: list[OracleCase] = [
+    *_cases(*_SPECS["dice"]),
+    *_cases(*_SPECS["dice_keras_axis"]),
+    *_cases("dice", _PROB_REGIMES, {"axis": "per_sample", "smooth": 1.0}, "_smooth"),
+    *_cases(*_SPECS["tversky"]),
+    *_cases("tversky", _PROB_REGIMES, {"axis": "per_sample", "alpha": 1.0, "beta": 0.2},
+            "_per_sample"),
+    *_cases(*_SPECS["tversky_logits"]),
+    *_cases(*_SPECS["dice_sigmoid"]),
+    *_cases(*_SPECS["dice_class_weight"]),
     *_cases("dice", {k: _PROB_REGIMES[k] for k in ("spatial",)},
             {"axis": "spatial", "smooth": 1.0, "class_weight": "inverse_square_frequency",
              "mean_axis": -1, "reduction": "sum"}, "_inverse_frequency"),
@@ -291,17 +300,7 @@ CASES: list[OracleCase] = [
             "_weighted"),
     *_gce_cases(),
     # gradients w.r.t. the targets (soft masks trained too), optax's and Keras' conventions
-    *_target_cases("dice", _PROB_REGIMES, {}),
-    *_target_cases("dice", _PROB_REGIMES, {"axis": -1, "eps": 1e-7}, "_keras_axis"),
-    *_target_cases("tversky", _PROB_REGIMES, {"alpha": 0.3, "beta": 0.7, "eps": 1e-7}),
-    *_target_cases("tversky", _LOGIT_REGIMES, {"axis": "spatial", "smooth": 1.0,
-                                               "input_space": "softmax_logits"}),
-    *_target_cases("dice", _LOGIT_REGIMES, {"axis": "per_sample", "smooth": 1.0,
-                                            "input_space": "sigmoid_logits"}),
-    *_target_cases("dice", {k: _LOGIT_REGIMES[k] for k in ("logits",)},
-                   {"axis": "spatial", "smooth": 1.0, "input_space": "softmax_logits",
-                    "class_weight": np.array([0.5, 1.0, 2.0]), "mean_axis": -1,
-                    "reduction": "mean"}, "_class_weight"),
+    *(case for spec in _SPECS.values() for case in _target_cases(*spec)),
     # the inverse-frequency weights are functions of the targets: differentiated too
     *_target_cases("dice", {k: _PROB_REGIMES[k] for k in ("spatial", "soft_labels")},
                    {"axis": "spatial", "smooth": 1.0, "class_weight": "inverse_square_frequency",
