@@ -1,5 +1,6 @@
 """Private numerical kernels of ``divergences.py``: accurate log(x/y), the kl_div series,
-the exactly rounded sum, validation of distributions and the normalisation's VJP."""
+the exactly rounded sum, validation of distributions (the normalisation's kernels are in
+_normalized.py)."""
 
 from __future__ import annotations
 
@@ -86,18 +87,27 @@ def kl_div_kernel(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         d = xs - ys
         bv = d - xs
         e = (xs - (d - bv)) + (-ys - bv)  # d + e = xs - ys exactly
-        tot = xs + ys
-        s = d / tot
-        near = (s >= _S_LOW) & (s <= _S_HIGH)
-        sn = np.where(near, s, 0.0)
-        s_lo = np.where(near & np.isfinite(e), e / tot, 0.0)
-        u = np.zeros_like(sn)
-        for c in reversed(_U_COEFFS):
-            u = u * sn + c
-        series = (d * sn + (d * s_lo + e * sn)) * u * np.where(half, 2.0, 1.0)
+        series, near = kl_div_series(d, e, xs + ys)
+        series = series * np.where(half, 2.0, 1.0)
+        s = d / (xs + ys)
         high = x * _log_ratio_e(x, y, False) + y
         low = x * log_ratio(x, y) + (y - x)
         return np.where(near, series, np.where(s > 0, high, low))
+
+
+def kl_div_series(d: np.ndarray, e: np.ndarray, tot: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """(kl_div(x, y), near) from d + e = x - y (a double-double) and tot = x + y where
+    1/7 <= x/y <= 3 (``near``; elsewhere the first is meaningless): (x - y)^2/(x + y) U(s),
+    s = (x - y)/(x + y). Callers suppress warnings."""
+    s = d / tot
+    near = (s >= _S_LOW) & (s <= _S_HIGH)
+    sn = np.where(near, s, 0.0)
+    s_lo = np.where(near & np.isfinite(e), e / tot, 0.0)
+    u = np.zeros_like(sn)
+    for c in reversed(_U_COEFFS):
+        u = u * sn + c
+    return (d * sn + (d * s_lo + e * sn)) * u, near
 
 
 def fsum(x: np.ndarray, axis: int) -> np.ndarray:
@@ -150,14 +160,3 @@ def check_distributions(
             return a / a.sum(axis=ax, keepdims=True)
 
     return out, ax, norm
-
-
-def normalize_vjp(g_norm: np.ndarray, p: np.ndarray, ax: int, normalize: bool) -> np.ndarray:
-    """Pull a cotangent on P = p / sum(p) back to p: (gP - sum(P gP)) / sum(p)."""
-    if not normalize:
-        return np.asarray(g_norm, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        s = p.sum(axis=ax, keepdims=True)
-        pn = p / s
-        inner = np.where(pn == 0, 0.0, pn * g_norm).sum(axis=ax, keepdims=True)
-        return (g_norm - inner) / s

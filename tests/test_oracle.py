@@ -11,9 +11,11 @@ import pytest
 
 import reference
 from tests._ulp import max_ulp
-from tests.oracles import OracleCase, all_cases
+from tests.oracles import LOOSE_ULP, OracleCase, all_cases, all_loose_cases
 
 CASES = all_cases()
+LOOSE_CASES = all_loose_cases()
+LOOSE_KEYS = sorted({(c.function, c.regime, c.grad) for c in LOOSE_CASES})
 
 
 def measure(case: OracleCase) -> float:
@@ -52,6 +54,22 @@ def test_reference_matches_oracle(case: OracleCase) -> None:
         f"{case.function}{' VJP' if case.grad else ''} [{case.regime}] kwargs={case.kwargs}: "
         f"{err:.3g} ULP > {target(case)} ULP"
     )
+
+
+@pytest.mark.parametrize("key", LOOSE_KEYS,
+                         ids=[f"{f}{'-vjp' if g else ''}-{r}" for f, r, g in LOOSE_KEYS])
+def test_loose_oracle_cases(key) -> None:
+    """Cases above the 2/4 ULP targets (the modules' LOOSE_CASES, with their reasons):
+    still bounded, and not well within the target: a key whose cases are all within 3/4 of
+    it goes back to the strict list (the loose list must not hide an improvement, nor a
+    regression up to 100 ULP). 3/4, not 1: the last bits of exp and log differ between
+    machines and NumPy versions (poly1_cross_entropy's extreme value: 2.30 ULP on NumPy
+    2.4, 1.70 on 1.24.4)."""
+    cases = [c for c in LOOSE_CASES if (c.function, c.regime, c.grad) == key]
+    errors = [measure(c) for c in cases]
+    assert max(errors) <= LOOSE_ULP
+    assert any(e > 0.75 * target(c) for e, c in zip(errors, cases, strict=True)), (
+        f"{key} is well within its target now ({max(errors):.3g} ULP): remove it from _LOOSE")
 
 
 def test_every_function_has_an_oracle() -> None:

@@ -17,6 +17,11 @@ from typing import Any
 
 import numpy as np
 
+# Cases measured above their target stay measured, held to this looser bound, listed by a
+# module as LOOSE_CASES with the reason beside them (tests/test_oracle.py,
+# benchmarks/ulp_table.py): a case is never dropped for missing its target.
+LOOSE_ULP = 100.0
+
 MODULES = ("activations", "crossentropy", "divergences", "regression", "margin", "embedding",
            "ctc", "linear_ce", "overlap", "ranking", "contrastive")
 
@@ -32,15 +37,22 @@ class OracleCase:
     elementwise: bool = True           # target 2 ULP if True, else 4 ULP (reductions)
 
 
-def all_cases() -> list[OracleCase]:
-    """Every oracle case of every module that exists."""
-    cases: list[OracleCase] = []
+def _modules() -> list[Any]:
+    out = []
     for name in MODULES:
         try:
-            module = importlib.import_module(f"tests.oracles.{name}")
+            out.append(importlib.import_module(f"tests.oracles.{name}"))
         except ModuleNotFoundError as exc:
-            if exc.name == f"tests.oracles.{name}":
-                continue
-            raise
-        cases.extend(module.CASES)
-    return cases
+            if exc.name != f"tests.oracles.{name}":
+                raise
+    return out
+
+
+def all_cases() -> list[OracleCase]:
+    """Every oracle case of every module that exists (the loose ones apart)."""
+    return [case for module in _modules() for case in module.CASES]
+
+
+def all_loose_cases() -> list[OracleCase]:
+    """The cases the modules hold to LOOSE_ULP instead of their target."""
+    return [case for module in _modules() for case in getattr(module, "LOOSE_CASES", [])]

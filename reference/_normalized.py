@@ -1,0 +1,156 @@
+"""Private kernels for distributions normalised along an axis (``normalize=True`` of the
+divergences): the difference of two normalised distributions and the centred logarithm,
+both accurate where they cancel, and the normalisation's VJP in extended precision.
+
+With P = p / S (S = sum p) the rounded quotients P_i carry 1.1e-16 relative error each.
+Anything that subtracts two of them, or two logs of them, loses that error times the
+cancellation: P_i - Q_i of two near-equal distributions (1e6 ULP on rows 1e-6 apart) and
+log P_i - sum_j P_j log P_j of a row with equal entries (exactly 0 for a uniform row) are
+formed here from p, q and their exact sums instead.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._loss_common import EXT, exact_sums, to64
+
+# Veltkamp's splitter for EXT: a float64 splits into two halves of at most 32 significant
+# bits, so the product of two halves is exact in a 64-bit significand (x86-64's long
+# double; wider ones too). Where long double is float64 the products round and the
+# results below are only as accurate as float64 arithmetic.
+_SPLIT = EXT(2**32 + 1)
+# Cancellation (|terms| / |result|) beyond which centred_log recomputes a lane pairwise.
+_REFINE = 2.0**8
+_BLOCK = 1 << 20  # elements per block of the pairwise recomputation
+
+
+def _rows(x: np.ndarray, ax: int) -> np.ndarray:
+    return np.moveaxis(x, ax, -1)
+
+
+def _clean_rows(*xs: np.ndarray) -> np.ndarray:
+    """Rows (last axis, keepdims) where every entry is finite and every sum is positive."""
+    ok = np.ones((*xs[0].shape[:-1], 1), dtype=bool)
+    for x in xs:
+        ok &= np.isfinite(x).all(axis=-1, keepdims=True) & (x.sum(axis=-1, keepdims=True) > 0)
+    return ok
+
+
+def _split(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x = hi + lo exactly, each with at most 32 significant bits (x float64, in EXT)."""
+    c = _SPLIT * x
+    hi = c - (c - x)
+    return hi, x - hi
+
+
+def _sum_ext(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(hi, lo) of the exact sum over the last axis (keepdims), as EXT."""
+    hi, lo = exact_sums(x)
+    return hi[..., None].astype(EXT), lo[..., None].astype(EXT)
+
+
+def normalized_difference(a: np.ndarray, b: np.ndarray, ax: int) -> np.ndarray:
+    """a / A - b / B (A, B the sums along ``ax``) in EXT, accurate where the two cancel.
+
+    = (a_i B - b_i A) / (A B), with A and B exact (hi + lo) and the products a_i B_hi,
+    b_i A_hi exact as sums of products of halves: their leading parts differ exactly
+    (Sterbenz) where they are close, so the difference keeps its relative accuracy however
+    near a / A and b / B are (the plain quotients lose 1e-16 / |a/A - b/B| relative).
+    Rows with a non-finite entry or a zero sum: the plain quotients' difference.
+    """
+    al, bl = _rows(a, ax), _rows(b, ax)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        plain = al.astype(EXT) / al.sum(-1, keepdims=True) - bl.astype(EXT) / bl.sum(-1, keepdims=True)
+    ok = _clean_rows(al, bl)
+    ae, be = np.where(ok, al, 0.0).astype(EXT), np.where(ok, bl, 0.0).astype(EXT)
+    a_hi, a_lo = _sum_ext(np.where(ok, al, 1.0))
+    b_hi, b_lo = _sum_ext(np.where(ok, bl, 1.0))
+    a1, a2 = _split(ae)
+    b1, b2 = _split(be)
+    sa1, sa2 = _split(a_hi)
+    sb1, sb2 = _split(b_hi)
+    # a_i B_hi - b_i A_hi: the leading products are exact and subtract exactly when close
+    lead = a1 * sb1 - b1 * sa1
+    rest = (a1 * sb2 + a2 * sb1 + a2 * sb2) - (b1 * sa2 + b2 * sa1 + b2 * sa2)
+    num = lead + (rest + (ae * b_lo - be * a_lo))
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        exact = num / ((a_hi + a_lo) * (b_hi + b_lo))
+    return np.moveaxis(np.where(ok, exact, plain), -1, ax)
+
+
+def sum_ext(p: np.ndarray, ax: int) -> np.ndarray:
+    """The exact sum of float64 ``p`` along ``ax`` (keepdims), rounded to EXT; the plain sum
+    where it is not finite."""
+    pl = _rows(p, ax)
+    hi, lo = _sum_ext(np.where(np.isfinite(pl), pl, 0.0))
+    with np.errstate(invalid="ignore", over="ignore"):
+        plain = pl.sum(axis=-1, keepdims=True).astype(EXT)
+    return np.moveaxis(np.where(np.isfinite(plain), hi + lo, plain), -1, ax)
+
+
+def _log_ratio_ext(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """log(x / y) in EXT for float64 x, y > 0: log1p((x - y) / y) where y/2 <= x <= 2y (x - y
+    exact, Sterbenz), else log x - log y (at least log 2 apart: no cancellation to speak
+    of); exactly 0 at x = y."""
+    near = (x >= 0.5 * y) & (x <= 2.0 * y)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fine = np.log1p((x - y).astype(EXT) / y.astype(EXT))
+        far = np.log(x.astype(EXT)) - np.log(y.astype(EXT))
+    return np.where(near, fine, far)
+
+
+def centred_log(w: np.ndarray, x: np.ndarray, ax: int) -> np.ndarray:
+    """c_i = log x_i - sum_j W_j log x_j, W = w / sum w, along ``ax``, in EXT.
+
+    (= log X_i - sum_j W_j log X_j for X = x / sum x: the normalisation of x cancels.)
+    With p = w = x it is log P_i + H(P); with w = p, x = q it is log Q_i + H(P, Q). In
+    EXT first; lanes where that cancels by more than 2^8 are recomputed as
+    sum_j W_j log(x_i / x_j), each log ratio accurate near 1 (exactly 0 for x_j = x_i: a
+    uniform row gives exactly 0). Terms with W_j = 0 are left out. Lanes with x_i <= 0, and
+    rows where x_j <= 0 < W_j or an entry is not finite, are NaN: the caller keeps its own
+    form there.
+    """
+    wl, xl = _rows(w, ax), _rows(x, ax)
+    ok = _clean_rows(wl, xl) & np.all((xl > 0) | (wl == 0), axis=-1, keepdims=True)
+    w_hi, w_lo = _sum_ext(np.where(ok, wl, 1.0))
+    weights = np.where(ok, wl, 0.0).astype(EXT) / (w_hi + w_lo)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.log(xl.astype(EXT))
+        mean = np.sum(np.where(weights > 0, weights * logs, EXT(0)), axis=-1, keepdims=True)
+        c = logs - mean
+        coarse = (np.abs(logs) + np.abs(mean)) > _REFINE * np.abs(c)
+    lanes = np.argwhere(np.broadcast_to(ok, xl.shape) & (xl > 0) & coarse)
+    if lanes.size:
+        flat_x = xl.reshape(-1, xl.shape[-1])
+        flat_w = weights.reshape(-1, xl.shape[-1])
+        row = np.ravel_multi_index(lanes[:, :-1].T, xl.shape[:-1]) if xl.ndim > 1 else \
+            np.zeros(len(lanes), dtype=np.intp)
+        col = lanes[:, -1]
+        step = max(1, _BLOCK // xl.shape[-1])
+        fixed = np.empty(len(lanes), dtype=EXT)
+        for s in range(0, len(lanes), step):
+            r, k = row[s:s + step], col[s:s + step]
+            xr, wr = flat_x[r], flat_w[r]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                terms = np.where(wr > 0, wr * _log_ratio_ext(xr[np.arange(len(r)), k][:, None], xr),
+                                 EXT(0))
+            fixed[s:s + step] = terms.sum(axis=-1)
+        c = c.copy()
+        c[tuple(lanes.T)] = fixed
+    c = np.where(ok & (xl > 0), c, EXT(np.nan))
+    return np.moveaxis(c, -1, ax)
+
+
+def normalize_vjp(g_norm: np.ndarray, p: np.ndarray, ax: int, normalize: bool) -> np.ndarray:
+    """Pull a cotangent on P = p / sum(p) back to p: (gP - sum(P gP)) / sum(p), the centring
+    in EXT from the exact sum (``g_norm`` float64 or EXT), rounded once."""
+    if not normalize:
+        return np.asarray(g_norm, dtype=np.float64)
+    pl, gl = _rows(p, ax), _rows(np.broadcast_to(g_norm, p.shape), ax)
+    s = _rows(sum_ext(p, ax), ax)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        pn = pl.astype(EXT) / s
+        gl = gl.astype(EXT)
+        inner = np.where(pn == 0, EXT(0), pn * gl).sum(axis=-1, keepdims=True)
+        return np.moveaxis(to64((gl - inner) / s), -1, ax)
