@@ -11,6 +11,8 @@ formed here from p, q and their exact sums instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from ._loss_common import EXT, exact_sums, to64
@@ -117,29 +119,49 @@ def centred_log(w: np.ndarray, x: np.ndarray, ax: int) -> np.ndarray:
     weights = np.where(ok, wl, 0.0).astype(EXT) / (w_hi + w_lo)
     with np.errstate(divide="ignore", invalid="ignore"):
         logs = np.log(xl.astype(EXT))
-        mean = np.sum(np.where(weights > 0, weights * logs, EXT(0)), axis=-1, keepdims=True)
-        c = logs - mean
-        coarse = (np.abs(logs) + np.abs(mean)) > _REFINE * np.abs(c)
-    lanes = np.argwhere(np.broadcast_to(ok, xl.shape) & (xl > 0) & coarse)
+    c = _centre(weights, logs, xl, ok & (xl > 0), _log_ratio_ext)
+    return np.moveaxis(c, -1, ax)
+
+
+def centred_values(w: np.ndarray, v: np.ndarray, ax: int) -> np.ndarray:
+    """c_i = v_i - sum_j w_j v_j along ``ax`` for weights ``w`` that sum to 1 and finite
+    ``v`` (float64 or EXT), in EXT; lanes that cancel by more than 2^8 recomputed as
+    sum_j w_j (v_i - v_j) (exactly 0 where the v_j with w_j > 0 equal v_i; each difference
+    exact in EXT where the two are close). Rows with a non-finite v or w: NaN."""
+    wl, vl = _rows(w, ax), _rows(v, ax)
+    ok = np.isfinite(vl).all(axis=-1, keepdims=True) & np.isfinite(wl).all(axis=-1, keepdims=True)
+    ve = np.where(ok, vl, 0.0).astype(EXT)
+    c = _centre(np.where(ok, wl, 0.0).astype(EXT), ve, ve, np.broadcast_to(ok, vl.shape),
+                lambda a, b: a - b)
+    return np.moveaxis(c, -1, ax)
+
+
+def _centre(weights: np.ndarray, values: np.ndarray, x: np.ndarray, ok: np.ndarray,
+            pair: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+    """values_i - sum_j weights_j values_j over the last axis (EXT), NaN where not ``ok``;
+    lanes that cancel by more than _REFINE recomputed as sum_j weights_j pair(x_i, x_j)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        mean = np.sum(np.where(weights > 0, weights * values, EXT(0)), axis=-1, keepdims=True)
+        c = values - mean
+        coarse = (np.abs(values) + np.abs(mean)) > _REFINE * np.abs(c)
+    lanes = np.argwhere(ok & coarse)
     if lanes.size:
-        flat_x = xl.reshape(-1, xl.shape[-1])
-        flat_w = weights.reshape(-1, xl.shape[-1])
-        row = np.ravel_multi_index(lanes[:, :-1].T, xl.shape[:-1]) if xl.ndim > 1 else \
+        flat_x = x.reshape(-1, x.shape[-1])
+        flat_w = weights.reshape(-1, x.shape[-1])
+        row = np.ravel_multi_index(tuple(lanes[:, :-1].T), x.shape[:-1]) if x.ndim > 1 else \
             np.zeros(len(lanes), dtype=np.intp)
         col = lanes[:, -1]
-        step = max(1, _BLOCK // xl.shape[-1])
+        step = max(1, _BLOCK // x.shape[-1])
         fixed = np.empty(len(lanes), dtype=EXT)
         for s in range(0, len(lanes), step):
             r, k = row[s:s + step], col[s:s + step]
             xr, wr = flat_x[r], flat_w[r]
             with np.errstate(divide="ignore", invalid="ignore"):
-                terms = np.where(wr > 0, wr * _log_ratio_ext(xr[np.arange(len(r)), k][:, None], xr),
-                                 EXT(0))
+                terms = np.where(wr > 0, wr * pair(xr[np.arange(len(r)), k][:, None], xr), EXT(0))
             fixed[s:s + step] = terms.sum(axis=-1)
         c = c.copy()
         c[tuple(lanes.T)] = fixed
-    c = np.where(ok & (xl > 0), c, EXT(np.nan))
-    return np.moveaxis(c, -1, ax)
+    return np.where(ok, c, EXT(np.nan))
 
 
 def normalize_vjp(g_norm: np.ndarray, p: np.ndarray, ax: int, normalize: bool) -> np.ndarray:

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ._crossentropy_common import clip_mask
 from ._divergence_kernels import (
     check_base,
     check_distributions,
@@ -41,6 +42,7 @@ from ._divergence_kernels import (
     log_ratio_plus_one,
     scale,
 )
+from ._entropy_logits import softmax_entropy, softmax_entropy_vjp
 from ._loss_common import EXT, normalized_log, to64
 from ._normalized import centred_log, normalize_vjp, normalized_difference, sum_ext
 from ._reduce import chain, reduce_loss
@@ -241,14 +243,22 @@ def xlog1py_vjp(g: Any, x: Any, y: Any, *, grad_at_zero: float | None = None,
 # ------------------------------------------------------------ distribution functions
 
 
-def entropy(p: Any, *, axis: int = -1, base: float | None = None, normalize: bool = False
-            ) -> np.ndarray:
+def entropy(p: Any, *, axis: int = -1, base: float | None = None, normalize: bool = False,
+            log_clip_eps: float | None = None) -> np.ndarray:
     """Shannon entropy H(P) = -sum_i p_i log p_i over ``axis``, with 0 log 0 = 0.
 
     p: non-negative, any shape (...), classes along ``axis``; returns the shape with
     ``axis`` removed. ``normalize=True`` divides p by its sum first (scipy.stats.entropy).
+    ``log_clip_eps``: -sum_i p_i log(clip(p_i, eps, 1 - eps)), the weights unclipped
+    (torch.distributions.Categorical(probs=p).entropy(), eps = finfo(dtype).eps: a one-hot
+    row has entropy -log(1 - eps) ~ eps, not 0).
     """
     (p,), ax, _ = check_distributions((p,), ("p",), axis, normalize)
+    if log_clip_eps is not None:
+        q, log_c = _clipped_log(p, ax, normalize, log_clip_eps)
+        with np.errstate(invalid="ignore"):
+            terms = np.where(q == 0, 0.0, -q * log_c)
+        return scale(terms.sum(axis=ax), base)
     if not normalize:
         return scale(entr(p).sum(axis=ax), base)
     q, log_q, _ = normalized_log(p, ax)  # log q from S - p where q is near 1
@@ -258,17 +268,70 @@ def entropy(p: Any, *, axis: int = -1, base: float | None = None, normalize: boo
 
 
 def entropy_vjp(g: Any, p: Any, *, axis: int = -1, base: float | None = None,
-                normalize: bool = False) -> np.ndarray:
+                normalize: bool = False, log_clip_eps: float | None = None,
+                grad_at_clip: float = 1.0) -> np.ndarray:
     """dH/dp_i = -log p_i - 1 (+inf at p_i = 0), through the normalisation if any:
-    -(log P_i + H(P)) / sum p, P = p / sum p (the -1 drops out: sum P = 1)."""
+    -(log P_i + H(P)) / sum p, P = p / sum p (the -1 drops out: sum P = 1).
+    ``log_clip_eps``: -log p_i - 1 inside (eps, 1 - eps), -log(bound) beyond a bound (the
+    clip passes no gradient), -log(bound) - ``grad_at_clip`` at it."""
     (p,), ax, _ = check_distributions((p,), ("p",), axis, normalize)
     gb = np.expand_dims(scale(as_float64(g, "g"), base), ax)
+    if log_clip_eps is not None:
+        q, log_c = _clipped_log(p, ax, normalize, log_clip_eps)
+        eps = float(log_clip_eps)
+        m = clip_mask(q, eps, check_finite_scalar(grad_at_clip, "grad_at_clip"))
+        with np.errstate(invalid="ignore"):
+            local = gb * _minus_log_clipped_plus_slope(q, log_c, m, eps)
+        if not normalize:
+            return normalize_vjp(local, p, ax, normalize)
+        return _centred_or(normalize_vjp(local, p, ax, normalize), gb,
+                           _clipped_centred(p, q, ax, eps, m), p, ax)
     if not normalize:
         return normalize_vjp(entr_vjp(gb, p), p, ax, normalize)
     q, log_q, _ = normalized_log(p, ax)
     with np.errstate(invalid="ignore"):
         local = np.where(q > 0, gb * (-log_q - 1.0), entr_vjp(gb, q))
     return _centred_or(normalize_vjp(local, p, ax, normalize), gb, centred_log(p, p, ax), p, ax)
+
+
+def _clipped_log(p: np.ndarray, ax: int, normalize: bool, eps: Any
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """(P, log clip(P, eps, 1 - eps)), P = p or p / sum p; log P from normalized_log inside."""
+    eps = check_finite_scalar(eps, "log_clip_eps", low=0.0, high=0.5, low_inclusive=False,
+                              high_inclusive=False)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q, log_q = normalized_log(p, ax)[:2] if normalize else (p, np.log(p))
+        log_c = np.where(q < eps, np.log(eps), np.where(q > 1.0 - eps, np.log1p(-eps), log_q))
+    return q, np.where(np.isnan(q), np.nan, log_c)
+
+
+def _minus_log_clipped_plus_slope(q: np.ndarray, log_c: np.ndarray, m: np.ndarray,
+                                  eps: float) -> np.ndarray:
+    """-log clip(q) - m, as -(log q + 1) exact near q = 1/e inside the clip (where it
+    vanishes: -log q - 1 of a rounded log cancels)."""
+    inside = (q > eps) & (q < 1.0 - eps)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fine = -log_ratio_plus_one(np.where(inside, q, 1.0), np.ones_like(q))
+    return np.where(inside, fine, -log_c - m)
+
+
+def _clipped_centred(p: np.ndarray, q: np.ndarray, ax: int, eps: float, m: np.ndarray
+                     ) -> np.ndarray:
+    """c with -c / sum p = the clipped entropy's VJP per unit cotangent, the local gradient
+    -log clip(P_i) - m_i (m the clip's slope) centred: c_i = [log clip(P_i) - sum_j P_j
+    log clip(P_j)] - (1 - m_i) + r. The logs are centred_log's of x = p inside the clip,
+    bound * sum p beyond it (log x - log sum p = log clip(P): equal or near entries cancel
+    exactly); r = sum_j P_j (1 - m_j) is the mass the clip holds (not 1 - sum P m)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        inside = (q > eps) & (q < 1.0 - eps)
+        x = np.where(inside, p, np.where(q < 0.5, eps, 1.0 - eps) * np.sum(p, axis=ax,
+                                                                           keepdims=True))
+        pe = normalized_log(p, ax, EXT)[0]
+        r = np.sum(pe * (1 - m), axis=ax, keepdims=True)
+        # (1 - m_i) - r = sum_j P_j m_j - m_i: -r where m_i = 1, else from the inside mass
+        # (a row the clip holds entirely gives exactly 0 there, not 1 - r)
+        rest = np.where(m == 1, -r, np.sum(pe * m, axis=ax, keepdims=True) - m)
+        return centred_log(p, x, ax) - rest
 
 
 def _centred_or(fallback: np.ndarray, gb: np.ndarray, c: np.ndarray, p: np.ndarray, ax: int
@@ -743,6 +806,7 @@ KIND = "loss"
 
 FUNCTIONS = {
     "entropy": entropy,
+    "softmax_entropy": softmax_entropy,
     "cross_entropy": cross_entropy,
     "kl_divergence": kl_divergence,
     "kl_div_log_input": kl_div_log_input,
@@ -758,6 +822,7 @@ FUNCTIONS = {
 
 VJPS = {
     "entropy": entropy_vjp,
+    "softmax_entropy": softmax_entropy_vjp,
     "cross_entropy": cross_entropy_vjp,
     "kl_divergence": kl_divergence_vjp,
     "kl_div_log_input": kl_div_log_input_vjp,

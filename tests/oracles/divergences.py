@@ -11,6 +11,7 @@ import numpy as np
 from tests.oracles import OracleCase
 from tests.oracles._reduce import object_array, reduce_exact, reduce_vjp_exact
 from tests.oracles._target import smooth_target_vjp
+from tests.oracles.activations import _mp_softmax
 
 mp.mp.dps = 50
 INF = mp.inf
@@ -821,8 +822,110 @@ def _normalised_cases() -> list[OracleCase]:
     return cases
 
 
+def _clipped(v: Any, eps: Any) -> Any:
+    return min(max(v, eps), 1 - eps)
+
+
+@_row_precision
+def _entropy_log_clip(p, *, axis=-1, normalize=False, log_clip_eps, g=None, grad_at_clip=1.0):
+    """-sum P_i log clip(P_i, eps, 1 - eps), or with ``g`` its VJP through the clip and the
+    normalisation: local -log clip(P_i) - [P_i / clip(P_i)] clip'(P_i)."""
+    eps = _m(log_clip_eps)
+    rows = _rows(p, axis)
+    gs = [None] * len(rows) if g is None else [_m(v) for v in np.ravel(g)]
+    out = []
+    for gi, row in zip(gs, rows, strict=True):
+        q = _norm(row, normalize)
+        if gi is None:
+            out.append(-mp.fsum(v * mp.log(_clipped(v, eps)) for v in q if v != 0))
+            continue
+        slope = [1 if eps < v < 1 - eps else _m(grad_at_clip) if v in (eps, 1 - eps) else 0
+                 for v in q]
+        local = [gi * (-mp.log(_clipped(v, eps)) - d) for v, d in zip(q, slope, strict=True)]
+        if normalize:
+            s, inner = mp.fsum(row), mp.fsum(a * b for a, b in zip(q, local, strict=True))
+            local = [(v - inner) / s for v in local]
+        out.append(local)
+    return out if g is None else _unmove(out, p.shape, axis)
+
+
+def _entropy_log_clip_cases() -> list[OracleCase]:
+    """torch.distributions.Categorical(probs=p).entropy(): logs of clip(P, eps, 1 - eps),
+    weights unclipped, eps = finfo(float32 / float64).eps (own generator)."""
+    rng = np.random.default_rng(20261208)
+    rows = {
+        "typical": rng.dirichlet(np.ones(5), 8),
+        "clipped": np.array([[1.0, 0.0, 0.0, 0.0], [0.5, 0.5, 1e-9, 0.0], [0.3, 2e-8, 0.7, 0.0],
+                             [1.0, 1e-20, 0.0, 1e-300]]),
+        "unnormalised": rng.uniform(0.0, 3.0, (6, 4)),
+    }
+    cases = []
+    for eps in (float(np.finfo(np.float32).eps), float(np.finfo(np.float64).eps)):
+        for regime, p in rows.items():
+            for normalize in (True, False):
+                if not normalize and regime == "unnormalised":
+                    continue
+                kw = {"normalize": normalize, "log_clip_eps": eps}
+                name = f"log_clip_{regime}{'_normalised' if normalize else ''}_{eps:.0e}"
+                cases.append(OracleCase("entropy", name, (p,), _entropy_log_clip, kw,
+                                        elementwise=False))
+                cases.append(OracleCase("entropy", name, (p,), _entropy_log_clip,
+                                        {**kw, "g": rng.uniform(-2, 2, p.shape[0])}, grad=True,
+                                        elementwise=False))
+    return cases
+
+
+def _softmax_entropy_row(r: np.ndarray) -> Any:
+    s = _mp_softmax(r)
+    return -mp.fsum(v * mp.log(v) for v in s if v != 0)
+
+
+def _softmax_entropy_exact(x, *, axis=-1):
+    return [_softmax_entropy_row(r) for r in np.moveaxis(x, axis, -1).reshape(-1, x.shape[axis])]
+
+
+def _softmax_entropy_vjp_exact(x, *, g, axis=-1):
+    """-g s_j (x_j - sum_i s_i x_i) per row, class axis back in place."""
+    rows = []
+    for r, gi in zip(np.moveaxis(x, axis, -1).reshape(-1, x.shape[axis]), np.ravel(g),
+                     strict=True):
+        s, xs = _mp_softmax(r), [_m(v) for v in r]
+        mean = mp.fsum(a * b for a, b in zip(s, xs, strict=True) if a != 0)
+        rows.append([mp.mpf(0) if a == 0 else -_m(gi) * a * (b - mean)
+                     for a, b in zip(s, xs, strict=True)])
+    return _unmove(rows, x.shape, axis)
+
+
+def _softmax_entropy_cases() -> list[OracleCase]:
+    """H(softmax(x)) from logits (its own generator: the draws above stay as they were)."""
+    rng = np.random.default_rng(20261207)
+    near = 0.25 + rng.normal(0, 1e-9, (3, 6))  # near-uniform: the gradient ~1e-9 cancels
+    near[1] = 0.25
+    inputs = {
+        "typical": (rng.normal(0, 3, (6, 10)), -1),
+        "many_classes": (rng.normal(0, 5, (2, 1000)), -1),
+        "ties": (np.array([[1.0, 1.0, 1.0, 1.0], [2.0, 2.0, -1.0, 0.5], [0.0, 0.0, 0.0, 0.0]]), -1),
+        "large": (rng.uniform(-100, 100, (4, 8)), -1),
+        "extreme": (np.array([[1e4, -1e4, 0.0, 1e4 - 1.0], [700.0, 745.0, -745.0, 709.0],
+                              [-1e4, -1e4 + 1e-3, -1e4 + 50.0, -1e4],
+                              [-np.inf, 0.0, 1.0, -np.inf]]), -1),
+        "confident": (np.array([[30.0, 0.0, 0.0], [12.0, -3.0, 1.0], [40.0, 39.5, 0.0]]), -1),
+        "near_uniform": (near, -1),
+        "axis0": (rng.normal(0, 2, (7, 3)), 0),
+    }
+    cases = []
+    for regime, (x, axis) in inputs.items():
+        g = rng.uniform(-2, 2, np.sum(x, axis=axis).shape)
+        cases.append(OracleCase("softmax_entropy", regime, (x,), _softmax_entropy_exact,
+                                {"axis": axis}, elementwise=False))
+        cases.append(OracleCase("softmax_entropy", regime, (x,), _softmax_entropy_vjp_exact,
+                                {"axis": axis, "g": g}, grad=True, elementwise=False))
+    return cases
+
+
 _ALL = (_elementwise_cases() + _distribution_cases() + _wrt_second_input_cases()
-        + _kl_target_cases() + _normalised_cases())
+        + _kl_target_cases() + _normalised_cases() + _softmax_entropy_cases()
+        + _entropy_log_clip_cases())
 # Held to LOOSE_ULP (tests/oracles/__init__.py): the Jensen-Shannon VJPs through the
 # normalisation centre f_i = log(P_i / M_i) on its P-weighted mean, in extended precision
 # (2^-64 of the terms); on the 1000-class rows one element's f_i is within 2.7e-5 of the
