@@ -440,6 +440,10 @@ def _inplace_bindings(out_of_place: list[Binding]) -> list[Binding]:
 
 def bindings() -> list[Binding]:
     """Every torch activation and loss that matches a reference function."""
-    from ._torch_losses import loss_bindings
+    import torch
 
-    return _activation_bindings() + loss_bindings(_source)
+    from ._torch_distributions import distribution_bindings
+    from ._torch_losses import clamp_grad_at_bound, loss_bindings
+
+    return (_activation_bindings() + loss_bindings(_source)
+            + distribution_bindings(_source, clamp_grad_at_bound(torch.__version__)))

@@ -111,7 +111,7 @@ hardshrink tanhshrink squareplus sparse_plus sparse_sigmoid"""
 
 FAMILY_OF: dict[str, str] = {name: "unary" for name in _UNARY.split()}
 FAMILY_OF |= {n: "axis" for n in ("softmax", "log_softmax", "softmin", "logsumexp", "logmeanexp",
-                                   "sparsemax", "glu", "crelu")}
+                                   "sparsemax", "glu", "crelu", "softmax_entropy")}
 FAMILY_OF |= {
     "binary_cross_entropy": "binary_prob",
     "binary_focal_cross_entropy": "binary_prob",
