@@ -16,6 +16,8 @@
                                            # kernels on (true) or off (false) in this process
     xla_onednn = true                      # optional, JAX entries: XLA:CPU compiles
                                            # jax.nn.softmax into oneDNN's softmax (true) or not
+    cpu_flags = ["!avx512f"]               # optional: CPU flags that must be present (or,
+                                           # with "!", absent) on the machine that runs it
     devices = ["cpu"]                      # optional: the kinds of --device it holds on
                                            # ("cpu", "cuda", ...); default every device
     also = ["torch>=2.14"]                 # optional: further requirements, all to be met
@@ -33,7 +35,12 @@ with AVX512_VNNI, AVX512_BF16, AVX_VNNI or AMX (``TF_ENABLE_ONEDNN_OPTS`` overri
 some oneDNN kernels (``_MklSoftmax``) round and propagate NaN differently. ``xla_onednn`` is
 the same for JAX: jaxlib's XLA:CPU (0.4.30 on an AVX512_BF16 CPU) replaces the pattern of
 ``jax.nn.softmax`` by a ``__onednn$softmax`` custom call, whose NaN rule differs, where its
-CPU and build allow it; :func:`xla_onednn_softmax` asks the compiler. ``devices`` exists
+CPU and build allow it; :func:`xla_onednn_softmax` asks the compiler. ``cpu_flags`` is for
+what no framework reports: XLA:CPU's vector code differs with the instruction sets, and a
+float32 composite whose rounding sits at its tolerance passes on one CPU and not on another
+(Keras' circle loss on JAX: the three cases of keras_jax_losses.toml that name it fail on an
+AVX2-only EPYC, pass on an AVX-512 one); the flags are those of
+:func:`conformance.results.cpu` (/proc/cpuinfo), recorded in every results file. ``devices`` exists
 because a CPU kernel's rounding or error rule is not its GPU kernel's (docs/device-run.md:
 76 registered CPU divergences did not occur on an H200): an entry verified on one kind of
 device names it. An entry that matches no case is reported at the end of the run.
@@ -71,7 +78,7 @@ else:  # pragma: no cover - Python 3.10
 
 DEFAULT_PATH = Path(__file__).with_name("divergences")
 _FIELDS = {"binding", "exclude", "check", "dtypes", "regimes", "versions", "keras_backend",
-           "onednn", "xla_onednn", "devices", "also", "max_ulp", "reason", "source"}
+           "onednn", "xla_onednn", "cpu_flags", "devices", "also", "max_ulp", "reason", "source"}
 _REQUIRED = {"binding", "versions", "reason", "source"}
 # "grad_NAME" for every further input some family's reference differentiates
 GRAD_CHECKS = tuple(sorted({f"grad_{name}" for f in FAMILIES.values() for name in f.more_grad_inputs}))
@@ -99,6 +106,7 @@ class Divergence:
     also: tuple[Requirement, ...] = ()
     exclude: tuple[str, ...] = ()
     max_ulp: bool = False  # a precision entry: only under a --max-ulp ceiling (module doc)
+    cpu_flags: tuple[str, ...] | None = None  # "flag" present / "!flag" absent (module doc)
 
     @property
     def requirements(self) -> tuple[Requirement, ...]:
@@ -145,16 +153,19 @@ class Divergence:
             versions, device,
             keras_backend() if self.keras_backend is not None else None,
             tensorflow_onednn() if self.onednn is not None else None,
-            xla_onednn_softmax() if self.xla_onednn is not None else None)
+            xla_onednn_softmax() if self.xla_onednn is not None else None,
+            machine_cpu_flags() if self.cpu_flags is not None else None)
 
     def applies_to_run(self, versions: Mapping[str, str], device: str, keras: str | None,
-                       onednn: bool | None, xla_onednn: bool | None) -> bool:
+                       onednn: bool | None, xla_onednn: bool | None,
+                       cpu_flags: frozenset[str] | None = None) -> bool:
         """:meth:`applies` for a run described rather than this process (``rematch``: a
-        results file's versions, device, Keras backend and oneDNN states)."""
+        results file's versions, device, Keras backend, oneDNN states and CPU flags)."""
         return ((self.devices is None or device_kind(device) in self.devices)
                 and (self.keras_backend is None or keras in self.keras_backend)
                 and (self.onednn is None or onednn is self.onednn)
                 and (self.xla_onednn is None or xla_onednn is self.xla_onednn)
+                and (self.cpu_flags is None or cpu_flags_hold(self.cpu_flags, cpu_flags))
                 and self.version_applies(versions))
 
     def version_applies(self, versions: Mapping[str, str]) -> bool:
@@ -182,6 +193,23 @@ def device_kind(device: str) -> str:
     TensorFlow's name for it), "/device:GPU:0" -> "cuda", "cpu" -> "cpu"."""
     kind = device.strip().lower().removeprefix("/device:").split(":", 1)[0]
     return "cuda" if kind == "gpu" else kind
+
+
+def cpu_flags_hold(wanted: tuple[str, ...], flags: frozenset[str] | None) -> bool:
+    """Whether a machine with ``flags`` (None: unknown) meets every "flag" / "!flag"."""
+    if flags is None:
+        return False
+    return all((w[1:] not in flags) if w.startswith("!") else (w in flags) for w in wanted)
+
+
+@functools.cache
+def machine_cpu_flags() -> frozenset[str] | None:
+    """This machine's kernel-relevant CPU flags (:func:`conformance.results.cpu`); None
+    where they cannot be read."""
+    from .results import cpu
+
+    flags = cpu().get("flags")
+    return None if flags is None else frozenset(flags)
 
 
 def keras_backend() -> str:
@@ -332,6 +360,15 @@ def _entry(path: Path, index: int, raw: Any) -> Divergence:
     if bad:
         raise RegistryError(f"{where}: devices are kinds such as 'cpu' or 'cuda', got {bad} "
                             f"(for {bad[0]!r} write {device_kind(bad[0])!r})")
+    cpu_flags = raw.get("cpu_flags")
+    if cpu_flags is not None:
+        from .results import CPU_FLAGS
+
+        if (not isinstance(cpu_flags, list) or not cpu_flags
+                or not all(isinstance(f, str) and f.lstrip("!") in CPU_FLAGS for f in cpu_flags)):
+            raise RegistryError(f"{where}: cpu_flags must be a list of flags from {list(CPU_FLAGS)}, "
+                                f"each optionally prefixed with '!', got {cpu_flags!r}")
+        cpu_flags = tuple(cpu_flags)
     flags = {}
     for key in ("onednn", "xla_onednn", "max_ulp"):
         flags[key] = raw.get(key)
@@ -345,7 +382,7 @@ def _entry(path: Path, index: int, raw: Any) -> Divergence:
                       lists["keras_backend"], path.name, onednn=flags["onednn"],
                       xla_onednn=flags["xla_onednn"], devices=lists["devices"],
                       also=also_reqs, exclude=lists["exclude"] or (),
-                      max_ulp=bool(flags["max_ulp"]))
+                      max_ulp=bool(flags["max_ulp"]), cpu_flags=cpu_flags)
 
 
 def match(entries: list[Divergence], spec: CaseSpec, versions: Mapping[str, str],

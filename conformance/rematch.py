@@ -48,8 +48,9 @@ def run_description(doc: Mapping[str, Any]) -> dict[str, Any]:
     options = doc.get("options") or {}
     device = options.get("device") or "cpu"
     ceilings = parse_ulp_ceilings(options["max_ulp"]) if options.get("max_ulp") else {}
+    flags = ((doc.get("environment") or {}).get("cpu") or {}).get("flags")
     return {"device": device, "versions": backend_versions(backends), "keras_backend": keras,
-            "ceilings": ceilings,
+            "ceilings": ceilings, "cpu_flags": None if flags is None else frozenset(flags),
             **{name: (states[key].pop() if len(states[key]) == 1 else None)
                for name, key in (("onednn", "tensorflow_onednn"), ("xla_onednn", "xla_onednn_softmax"))}}
 
@@ -61,7 +62,8 @@ def crashed(case: Mapping[str, Any]) -> bool:
 def rematch(doc: Mapping[str, Any], entries: Iterable[Divergence], *, device: str,
             versions: Mapping[str, str], keras_backend: str | None = None,
             onednn: bool | None = None, xla_onednn: bool | None = None,
-            ceilings: Mapping[str, float] | None = None) -> list[dict[str, Any]]:
+            ceilings: Mapping[str, float] | None = None,
+            cpu_flags: frozenset[str] | None = None) -> list[dict[str, Any]]:
     """One row per case: its recorded outcome, the verdict the registry gives it now
     (``pass``, ``xfail``, ``XPASS``, ``fail``, ``error``) and the entry that decided it.
     A precision entry (under the run's --max-ulp ``ceilings``) turns only a ``precision:``
@@ -69,7 +71,8 @@ def rematch(doc: Mapping[str, Any], entries: Iterable[Divergence], *, device: st
     versions = {k.lower(): v for k, v in versions.items()}
     applicable = [e for e in entries
                   if all(r.name.lower() in versions for r in e.requirements)
-                  and e.applies_to_run(versions, device, keras_backend, onednn, xla_onednn)]
+                  and e.applies_to_run(versions, device, keras_backend, onednn, xla_onednn,
+                                       cpu_flags)]
     by_api: dict[str, list[Divergence]] = {}
     rows = []
     for case in doc.get("cases", []):

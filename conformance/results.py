@@ -281,7 +281,7 @@ def onednn_state(backends: dict[str, dict[str, Any]], key: str = "tensorflow_one
 
 # The instruction sets that change which kernels the frameworks run (TensorFlow's oneDNN
 # default, PyTorch's and XLA's vector code paths).
-_CPU_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16",
+CPU_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16",
               "avx_vnni", "amx_tile", "amx_int8", "amx_bf16", "asimd", "sve")
 
 
@@ -309,7 +309,7 @@ def cpu() -> dict[str, Any]:
             flags |= set(value.split())
         elif not line.strip() and flags:  # the first processor is enough
             break
-    return {"model": model, "flags": [f for f in _CPU_FLAGS if f in flags]}
+    return {"model": model, "flags": [f for f in CPU_FLAGS if f in flags]}
 
 
 def build_document(collector: Collector, options: dict[str, Any], registry_info: dict[str, Any],
@@ -379,7 +379,15 @@ def registry_info(collector: Collector, registry_path: str | None,
     precision entry only in a run with a --max-ulp ceiling (``max_ulp``) for its dtypes.
     """
     from .cases import DTYPES
-    from .registry import DEFAULT_PATH, device_kind, installed_version, keras_backend, load_registry
+    from .registry import (
+        DEFAULT_PATH,
+        cpu_flags_hold,
+        device_kind,
+        installed_version,
+        keras_backend,
+        load_registry,
+        machine_cpu_flags,
+    )
     from .tolerance import parse_ulp_ceilings
 
     entries = load_registry(registry_path or DEFAULT_PATH)
@@ -419,6 +427,9 @@ def registry_info(collector: Collector, registry_path: str | None,
             state = {True: "on", False: "off", None: "not loaded (no TensorFlow in this run)"}[onednn]
             not_checked.append(row | {"why": f"for TensorFlow's oneDNN kernels "
                                               f"{'on' if e.onednn else 'off'}; here they are {state}"})
+        elif e.cpu_flags is not None and not cpu_flags_hold(e.cpu_flags, machine_cpu_flags()):
+            not_checked.append(row | {"why": f"for CPUs with {list(e.cpu_flags)}; this one has "
+                                              f"{sorted(machine_cpu_flags() or [])}"})
         elif e.xla_onednn is not None and xla is not e.xla_onednn:
             state = {True: "does", False: "does not", None: "was not asked (no JAX in this run)"}[xla]
             not_checked.append(row | {"why": f"for XLA compiling jax.nn.softmax "

@@ -62,6 +62,10 @@ def test_built_in_registry_loads_and_every_entry_names_a_source() -> None:
      "onednn must be true or false, got 'yes'"),
     (ENTRY.format(binding="x", check="value", versions="numpy>=1") + "xla_onednn = 1\n",
      "xla_onednn must be true or false, got 1"),
+    (ENTRY.format(binding="x", check="value", versions="numpy>=1") + 'cpu_flags = ["avx512"]\n',
+     "cpu_flags must be a list of flags from"),
+    (ENTRY.format(binding="x", check="value", versions="numpy>=1") + 'cpu_flags = "!avx512f"\n',
+     "cpu_flags must be a list of flags from"),
 ])
 def test_malformed_entry_names_file_and_entry(tmp_path: Path, text: str, problem: str) -> None:
     (tmp_path / "torch.toml").write_text(text)
@@ -175,6 +179,37 @@ def test_xla_onednn_entries_apply_only_in_the_state_they_name(tmp_path: Path, mo
     assert (on.xla_onednn, off.xla_onednn, anyway.xla_onednn) == (True, False, None)
     monkeypatch.setattr(registry, "xla_onednn_softmax", lambda: state)
     assert (on.applies({}), off.applies({}), anyway.applies({})) == (state is True, state is False, True)
+
+
+@pytest.mark.parametrize("flags", [frozenset({"avx2", "fma"}), frozenset({"avx2", "avx512f"}), None])
+def test_cpu_flags_entries_apply_only_on_the_cpus_they_name(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            flags: frozenset[str] | None) -> None:
+    """``cpu_flags = ["!avx512f"]`` applies only where the CPU lacks AVX-512, ``["avx512f"]``
+    only where it has it, neither where the flags cannot be read; a results file's recorded
+    flags decide for ``rematch``."""
+    text = "".join(ENTRY.format(binding=b, check="value", versions="numpy>=1") + extra
+                   for b, extra in (("without", 'cpu_flags = ["!avx512f"]\n'),
+                                    ("with", 'cpu_flags = ["avx512f", "avx2"]\n'), ("any", "")))
+    (tmp_path / "x.toml").write_text(text)
+    without, with_, anyway = load_registry(tmp_path)
+    assert (without.cpu_flags, with_.cpu_flags, anyway.cpu_flags) == (("!avx512f",), ("avx512f", "avx2"), None)
+    monkeypatch.setattr(registry, "machine_cpu_flags", lambda: flags)
+    has = flags is not None and "avx512f" in flags
+    assert (without.applies({}), with_.applies({}), anyway.applies({})) == (
+        flags is not None and not has, has, True)
+    assert without.applies_to_run({}, "cpu", None, None, None, flags) is (flags is not None and not has)
+    from conformance.rematch import run_description
+
+    doc = {"environment": {"cpu": {"model": "m", "flags": None if flags is None else sorted(flags)}}}
+    assert run_description(doc)["cpu_flags"] == flags
+
+
+def test_the_machine_cpu_flags_are_the_results_files_record() -> None:
+    from conformance.results import cpu
+
+    flags = cpu()["flags"]
+    assert registry.machine_cpu_flags() == (None if flags is None else frozenset(flags))
 
 
 def test_xla_onednn_softmax_asks_the_compiler() -> None:
