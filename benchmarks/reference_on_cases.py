@@ -26,7 +26,16 @@ is optax dice_loss's logits gradient on a pixel where the classes' terms of the 
 chain cancel (``spatial``: 5.5e-8 from terms near 1e-3; one ULP of one logit moves it by
 1,200 to 2,300 ULP, measured with the oracle; the reference, in extended precision, is
 7.5 ULP off), and Keras' dice(axis=-1) target gradient on ``near_01`` (9.8e-9 from terms
-near 0.25; one ULP of a prediction moves it by 3e6 to 3e7 ULP; the reference is 3.3e3 off).
+near 0.25; one ULP of a prediction moves it by 3e6 to 3e7 ULP; the reference is 3.3e3 off),
+and torch.distributions.Categorical(logits=x).entropy()'s gradient on ``subnormal`` rows
+of +-3e-6 logits (x_j minus their softmax-weighted mean, 1.8e-12 from terms of 1.5e-7; one
+ULP of one logit moves it by 1.1e5 ULP; the reference, in extended precision, is 40.9
+off). Categorical(probs=p).entropy() on float16 and bfloat16 (logs clipped at their eps,
+9.8e-4 and 7.8e-3, in 1000-class rows where most entries are clipped) leaves 6.2 and 8.9
+ULP in its gradient's centring, where those dtypes' tolerances are 1e-3 and 1.6e-2: not
+pursued (2026-12-07). The renormalised sparse cross-entropy with that binding's float64
+eps, 2.2e-16, was 1.1e11 ULP off on ``near_01`` until 2026-12-07: -log of the rounded
+p_y / S near 1, now from the exact sum (normalized_log).
 Each needs a look (``python -m conformance repro``) before it is called a reference bug.
 The ones that were (all fixed 2026-12-06): scipy.stats.entropy(pk) on ``near_01`` (7.7e-7
 off), entropy(pk, qk) on ``subnormal`` (a subnormal P / S rounded to 6e-8 of itself), the

@@ -28,7 +28,7 @@ from ._crossentropy_common import (
     smooth_categorical,
     sum_except,
 )
-from ._loss_common import EXT, to64
+from ._loss_common import EXT, normalized_log, to64
 from ._reduce import kept
 from ._validate import as_float64, check_nonnegative, check_probabilities
 
@@ -106,7 +106,7 @@ def sparse_categorical_cross_entropy(
     TensorFlow backend feeds log(clip(p)) to sparse_softmax_cross_entropy_with_logits);
     l = log(Σ_c o_c / o_y) = log1p(Σ_{c≠y} o_c / o_y) then.
     """
-    _, labels, valid, ax, _, _, o, _ = _probabilities(
+    p, labels, valid, ax, q, _, o, _ = _probabilities(
         y_pred, y_true, axis, ignore_index, clip_eps, renormalize, normalize_after_clip, 1.0
     )
     o_y = _gather(o, labels, ax)
@@ -115,6 +115,14 @@ def sparse_categorical_cross_entropy(
             values = np.log1p(_gather(sum_except(o, ax), labels, ax) / o_y)
         else:
             values = -np.log(o_y)
+        if renormalize and not normalize_after_clip:
+            # inside the clip, -log q_y from normalized_log: log of the rounded p_y / S is
+            # 1e-16 / (1 - q_y) relative off near 1 (a 1e-4 error at q_y = 1 - 1e-12 with
+            # torch.distributions' eps of 2.2e-16) and takes a subnormal quotient's rounding
+            eps = check_clip_eps(clip_eps)
+            q_y = _gather(q, labels, ax)
+            inside = np.ones(q_y.shape, bool) if eps is None else (q_y > eps) & (q_y < 1 - eps)
+            values = np.where(inside, -_gather(normalized_log(p, ax)[1], labels, ax), values)
     values = np.where(valid, values, 0.0)
     return reduce_per_sample(values, reduction, sample_weight, valid.astype(np.float64))
 

@@ -511,8 +511,23 @@ def _elementwise_cases() -> list[OracleCase]:
     return cases
 
 
-_ENT_V = _dist_value(_entropy_terms)
-_ENT_G = _dist_grad(lambda p: [-_ln(v) - 1 for v in p])
+_ENT_PLAIN_V = _dist_value(_entropy_terms)
+_ENT_PLAIN_G = _dist_grad(lambda p: [-_ln(v) - 1 for v in p])
+
+
+def _ENT_V(p, *, log_clip_eps=None, **kw):
+    """The entropy oracle; with ``log_clip_eps`` the clipped-log one (below)."""
+    if log_clip_eps is None:
+        return _ENT_PLAIN_V(p, **kw)
+    return _entropy_log_clip(p, log_clip_eps=log_clip_eps, **kw)
+
+
+def _ENT_G(p, *, g, log_clip_eps=None, grad_at_clip=1.0, **kw):
+    if log_clip_eps is None:
+        return _ENT_PLAIN_G(p, g=g, **kw)
+    return _entropy_log_clip(p, g=g, log_clip_eps=log_clip_eps, grad_at_clip=grad_at_clip, **kw)
+
+
 _CE_V, _CE_G = _dist_value(_ce_terms), _dist_grad(lambda p, q: [-_ln(v) for v in q])
 _JS_V, _JS_G = _dist_value(_js_terms), _dist_grad(_js_local)
 
