@@ -398,13 +398,13 @@ def test_results_environment_names_the_cpu_and_tensorflows_onednn_state() -> Non
     """The numbers depend on the CPU (TensorFlow's oneDNN default, vector code paths), so
     the results record it: the model and the kernel-relevant flags, read from
     /proc/cpuinfo; and, once TensorFlow is imported, whether its oneDNN kernels ran."""
-    from conformance.results import _CPU_FLAGS, cpu, environment
+    from conformance.results import CPU_FLAGS, cpu, environment
 
     info = cpu()
     assert isinstance(info["model"], str) and info["model"]
     if Path("/proc/cpuinfo").exists():  # each flag reported is one the kernel lists
         words = set(Path("/proc/cpuinfo").read_text().split())
-        assert set(info["flags"]) <= set(_CPU_FLAGS) & words, info["flags"]
+        assert set(info["flags"]) <= set(CPU_FLAGS) & words, info["flags"]
         if info["model"] != platform.machine():
             assert info["model"] in Path("/proc/cpuinfo").read_text()
     env = environment()
