@@ -37,9 +37,9 @@ the same for JAX: jaxlib's XLA:CPU (0.4.30 on an AVX512_BF16 CPU) replaces the p
 ``jax.nn.softmax`` by a ``__onednn$softmax`` custom call, whose NaN rule differs, where its
 CPU and build allow it; :func:`xla_onednn_softmax` asks the compiler. ``cpu_flags`` is for
 what no framework reports: XLA:CPU's vector code differs with the instruction sets, and a
-float32 composite whose rounding sits at its tolerance passes on one CPU and not on another
-(Keras' circle loss on JAX: the three cases of keras_jax_losses.toml that name it fail on an
-AVX2-only EPYC, pass on an AVX-512 one); the flags are those of
+float32 or half-dtype composite whose rounding sits at its tolerance passes on one CPU and
+not on another (Keras' circle loss, jax 0.4.30's half-dtype softmax family: 17 entries name
+the CPUs they were measured on); the flags are those of
 :func:`conformance.results.cpu` (/proc/cpuinfo), recorded in every results file. ``devices`` exists
 because a CPU kernel's rounding or error rule is not its GPU kernel's (docs/device-run.md:
 76 registered CPU divergences did not occur on an H200): an entry verified on one kind of

@@ -118,7 +118,7 @@ def sparse_categorical_cross_entropy(
         if renormalize and not normalize_after_clip:
             # inside the clip, -log q_y from normalized_log: log of the rounded p_y / S is
             # 1e-16 / (1 - q_y) relative off near 1 (a 1e-4 error at q_y = 1 - 1e-12 with
-            # torch.distributions' eps of 2.2e-16) and takes a subnormal quotient's rounding
+            # torch.distributions' eps of 2.2e-16)
             eps = check_clip_eps(clip_eps)
             q_y = _gather(q, labels, ax)
             inside = np.ones(q_y.shape, bool) if eps is None else (q_y > eps) & (q_y < 1 - eps)

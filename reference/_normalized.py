@@ -19,7 +19,8 @@ from ._loss_common import EXT, exact_sums, to64
 
 # Veltkamp's splitter for EXT: a float64 splits into two halves of at most 32 significant
 # bits, so the product of two halves is exact in a 64-bit significand (x86-64's long
-# double; wider ones too). Where long double is float64 the products round and the
+# double; wider ones too). Not _special.two_prod: its float64 error terms underflow for
+# subnormal entries and overflow above ~1e290, where EXT's exponent range does neither. Where long double is float64 the products round and the
 # results below are only as accurate as float64 arithmetic.
 _SPLIT = EXT(2**32 + 1)
 # Cancellation (|terms| / |result|) beyond which centred_log recomputes a lane pairwise.
@@ -164,11 +165,9 @@ def _centre(weights: np.ndarray, values: np.ndarray, x: np.ndarray, ok: np.ndarr
     return np.where(ok, c, EXT(np.nan))
 
 
-def normalize_vjp(g_norm: np.ndarray, p: np.ndarray, ax: int, normalize: bool) -> np.ndarray:
+def normalize_vjp(g_norm: np.ndarray, p: np.ndarray, ax: int) -> np.ndarray:
     """Pull a cotangent on P = p / sum(p) back to p: (gP - sum(P gP)) / sum(p), the centring
     in EXT from the exact sum (``g_norm`` float64 or EXT), rounded once."""
-    if not normalize:
-        return np.asarray(g_norm, dtype=np.float64)
     pl, gl = _rows(p, ax), _rows(np.broadcast_to(g_norm, p.shape), ax)
     s = _rows(sum_ext(p, ax), ax)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):

@@ -283,15 +283,15 @@ def entropy_vjp(g: Any, p: Any, *, axis: int = -1, base: float | None = None,
         with np.errstate(invalid="ignore"):
             local = gb * _minus_log_clipped_plus_slope(q, log_c, m, eps)
         if not normalize:
-            return normalize_vjp(local, p, ax, normalize)
-        return _centred_or(normalize_vjp(local, p, ax, normalize), gb,
-                           _clipped_centred(p, q, ax, eps, m), p, ax)
+            return local
+        return _centred_or(normalize_vjp(local, p, ax), gb, _clipped_centred(p, q, ax, eps, m),
+                           p, ax)
     if not normalize:
-        return normalize_vjp(entr_vjp(gb, p), p, ax, normalize)
+        return entr_vjp(gb, p)
     q, log_q, _ = normalized_log(p, ax)
     with np.errstate(invalid="ignore"):
         local = np.where(q > 0, gb * (-log_q - 1.0), entr_vjp(gb, q))
-    return _centred_or(normalize_vjp(local, p, ax, normalize), gb, centred_log(p, p, ax), p, ax)
+    return _centred_or(normalize_vjp(local, p, ax), gb, centred_log(p, p, ax), p, ax)
 
 
 def _clipped_log(p: np.ndarray, ax: int, normalize: bool, eps: Any
@@ -370,8 +370,8 @@ def cross_entropy_vjp(g: Any, p: Any, q: Any, *, axis: int = -1, base: float | N
         log_q = normalized_log(q, ax)[1] if normalize else np.log(q)
         local = gb * -log_q
     if not normalize:
-        return normalize_vjp(local, p, ax, normalize)
-    return _centred_or(normalize_vjp(local, p, ax, normalize), gb, centred_log(p, q, ax), p, ax)
+        return local
+    return _centred_or(normalize_vjp(local, p, ax), gb, centred_log(p, q, ax), p, ax)
 
 
 def _kl_prepare(y_pred, y_true, axis, clip_eps, normalize):
@@ -489,7 +489,9 @@ def kl_divergence_vjp(g: Any, y_pred: Any, y_true: Any, *, axis: int = -1,
             local = np.where(tc == 0, 0.0, -tc / pc)
         x, xn = p, pn
     local = local * _clip_factor(xn, eps, grad_at_clip)
-    grad = normalize_vjp(chain(cot, np.expand_dims(dead, ax), local), x, ax, normalize)
+    grad = chain(cot, np.expand_dims(dead, ax), local)
+    if normalize:
+        grad = normalize_vjp(grad, x, ax)
     if wrt_target(wrt) and normalize and eps is None:
         grad = np.where(_positive_rows(p, t, ax), _kl_target_normalized(p, t, ax, cot), grad)
     elif normalize and eps is None:
@@ -757,7 +759,7 @@ def jensen_shannon_vjp(g: Any, p: Any, q: Any, *, axis: int = -1, base: float | 
         local = gb * 0.5 * d
     if not normalize:
         return local
-    return _js_centred(normalize_vjp(local, p, ax, normalize), gb, d, p, q, ax)
+    return _js_centred(normalize_vjp(local, p, ax), gb, d, p, q, ax)
 
 
 def _js_centred(fallback: np.ndarray, gb: np.ndarray, f: np.ndarray, p: np.ndarray,

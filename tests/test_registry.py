@@ -205,13 +205,6 @@ def test_cpu_flags_entries_apply_only_on_the_cpus_they_name(tmp_path: Path,
     assert run_description(doc)["cpu_flags"] == flags
 
 
-def test_the_machine_cpu_flags_are_the_results_files_record() -> None:
-    from conformance.results import cpu
-
-    flags = cpu()["flags"]
-    assert registry.machine_cpu_flags() == (None if flags is None else frozenset(flags))
-
-
 def test_xla_onednn_softmax_asks_the_compiler() -> None:
     """None before JAX is loaded (asking does not load it); then what the compiled program
     of jax.nn.softmax says, in a fresh process (the answer is cached)."""
