@@ -13,6 +13,10 @@ Conventions, read in torch 2.13's sources and checked by running it:
   gathers the clipped log. The epsilon is the dtype's: one binding per dtype.
 * ``Categorical(logits=x)`` stores ``x - x.logsumexp(-1)``; ``entropy()`` is then the
   entropy of softmax(x) (the clamp at finfo.min only turns 0 * -inf into 0).
+* ``kl_divergence(Categorical(logits=a), Categorical(logits=b))`` is
+  ``sum(p.probs * (p.logits - q.logits))``, the terms set to inf where ``q.probs == 0`` and
+  then to 0 where ``p.probs == 0`` (torch/distributions/kl.py: _kl_categorical_categorical):
+  KL(softmax(a) || softmax(b)), the target first.
 * ``Bernoulli(logits=x).log_prob(t)`` is ``-binary_cross_entropy_with_logits(x, t,
   reduction="none")``; ``Bernoulli(probs=p)`` takes its logits as
   ``log(pc) - log1p(-pc)``, pc = ``clamp_probs(p)`` (torch/distributions/bernoulli.py:
@@ -35,6 +39,7 @@ from ._binding import ALL_DTYPES, Binding
 CATEGORICAL = "torch/distributions/categorical.py"
 BERNOULLI = "torch/distributions/bernoulli.py"
 UTILS = "torch/distributions/utils.py"
+KL = "torch/distributions/kl.py"
 
 _VALIDATED = "regimes with NaN parameters or labels outside the support not run (argument validation raises)"
 
@@ -49,7 +54,7 @@ def distribution_bindings(source: Callable[..., str], clamp_grad: float) -> list
     """The declarations; ``source(*where)`` formats ``info["source"]``, ``clamp_grad`` is the
     installed torch's clamp subgradient at a bound (clamp_grad_at_bound)."""
     import torch
-    from torch.distributions import Bernoulli, Categorical
+    from torch.distributions import Bernoulli, Categorical, kl_divergence
 
     out: list[Binding] = []
 
@@ -85,6 +90,18 @@ def distribution_bindings(source: Callable[..., str], clamp_grad: float) -> list
         info={"input_space": "logits", "labels": "0/1 (the support: soft labels raise)"},
         notes="binary_cross_entropy_with_logits(x, t, reduction='none'), negated by the "
               "adapter; " + _VALIDATED + ".")
+    add("torch.distributions.kl_divergence(Categorical(logits=a), Categorical(logits=b))",
+        "softmax_kl_divergence",
+        lambda b, a: kl_divergence(Categorical(logits=a), Categorical(logits=b)),
+        ("y_pred", "y_true"), where=(f"{KL}:_kl_categorical_categorical",
+                                     f"{CATEGORICAL}:__init__, probs"),
+        conventions={"axis": -1},
+        regimes=("typical", "near", "equal", "large", "extreme", "masked", "many_classes",
+                 "spatial", "single", "empty", "subnormal"),
+        info={"input_space": "logits (y_true the first distribution's, y_pred the second's)",
+              "argument_order": "kl_divergence(p, q) = KL(p || q): the target first"},
+        notes="sum P (log P - log Q) over the normalised logits, set to inf where "
+              "softmax(b) == 0 and to 0 where softmax(a) == 0; " + _VALIDATED + ".")
     for dtype in ALL_DTYPES:
         eps = float(torch.finfo(getattr(torch, dtype)).eps)
         suffix = f" on {dtype}"

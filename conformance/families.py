@@ -62,6 +62,7 @@ FAMILIES: dict[str, Family] = {
     # cross_entropy(p, q) takes the target distribution first (H(P, Q) as in the lessons).
     "target_first_pair": Family(R.DISTRIBUTION_PAIR, ("y_true", "y_pred")),
     "log_distribution_pair": Family(R.LOG_DISTRIBUTION_PAIR, more_grad_inputs=TARGET),
+    "logits_pair": Family(R.LOGITS_PAIR, more_grad_inputs=TARGET),
     "nonneg_pair": Family(R.NONNEG_PAIR, more_grad_inputs=TARGET),
     "regression": Family(R.REGRESSION, more_grad_inputs=TARGET),
     # regression plus a variance input (drawn last; the regression seeds): its gradient
@@ -140,6 +141,7 @@ FAMILY_OF |= {
     "log1mexp": "nonneg_unary",
     "cross_entropy": "target_first_pair",
     "kl_divergence": "distribution_pair",
+    "softmax_kl_divergence": "logits_pair",
     "jensen_shannon": "distribution_pair",
     "jensen_shannon_distance": "distribution_pair",
     "kl_div_log_input": "log_distribution_pair",

@@ -378,6 +378,58 @@ LOG_DISTRIBUTION_PAIR: dict[str, Generator] = {
     "subnormal": lambda rng, conv: _log_input(rng, conv, _SUB_ROWS, _SUB_ROWS[:, ::-1]),
 }
 
+def _logit_rows(p: np.ndarray, q: np.ndarray, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """(y_pred, y_true) = (q, p) logits, the class axis where the binding wants it."""
+    return {"y_pred": _place(q, conv), "y_true": _place(p, conv)}
+
+
+def _near_logits(rng: np.random.Generator, conv: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    p = rng.normal(0, 3, (_N, _C))
+    return _logit_rows(p, p + rng.normal(0, 1e-3, (_N, _C)), conv)
+
+
+_NEG = -np.inf
+# logits of two softmax distributions (KL(softmax(y_true) || softmax(y_pred)) from logits:
+# torch.distributions.kl_divergence of two Categorical(logits=...))
+LOGITS_PAIR: dict[str, Generator] = {
+    "typical": lambda rng, conv: _logit_rows(rng.normal(0, 3, (_N, _C)), rng.normal(0, 3, (_N, _C)),
+                                             conv),
+    # a policy one update step from its old self: KL ~ 1e-6, the terms cancel to it
+    "near": _near_logits,
+    # the same distribution: equal rows, rows shifted by a constant (softmax ignores it)
+    "equal": lambda rng, conv: _logit_rows(
+        np.array([[0.5, -1.0, 2.0, 0.0, 3.0], [1.0, 1.0, 1.0, 1.0, 1.0], [4.0, -4.0, 0.0, 1.0, 2.0]]),
+        np.array([[0.5, -1.0, 2.0, 0.0, 3.0], [7.0, 7.0, 7.0, 7.0, 7.0], [6.0, -2.0, 2.0, 3.0, 4.0]]),
+        conv),
+    # spreads of ~100: softmax(y_pred) underflows in float32 and the half dtypes, not the KL
+    "large": lambda rng, conv: _logit_rows(rng.normal(0, 30, (_N, _C)), rng.normal(0, 30, (_N, _C)),
+                                           conv),
+    # spreads of 1e4: softmax(y_pred) underflows in float64 too, the KL is ~1e4
+    "extreme": lambda rng, conv: _logit_rows(
+        np.array([[0.0, 0.0, 0.0, 0.0, 0.0], [1e4, 0.0, -1e4, 5.0, 1.0], [-1e4, -1e4, 1e3, 0.0, 2.0]]),
+        np.array([[1e4, -1e4, 0.0, 0.0, 0.0], [-1e4, 0.0, 1e4, 5.0, 1.0], [-1e4, -1e4, 1e3, 900.0, 2.0]]),
+        conv),
+    # masked classes (-inf logits, an invalid action): in both at the same places, in the
+    # target only, and a masked target class where the prediction is finite
+    "masked": lambda rng, conv: _logit_rows(
+        np.array([[0.0, 1.0, _NEG, 2.0, _NEG], [0.0, 1.0, _NEG, 2.0, -1.0], [_NEG, _NEG, _NEG, 3.0, 0.5]]),
+        np.array([[0.5, 0.0, _NEG, 1.0, _NEG], [0.5, 0.0, 2.0, 1.0, -1.0], [1.0, _NEG, 0.0, 3.0, 1.5]]),
+        conv),
+    "many_classes": lambda rng, conv: _logit_rows(rng.normal(0, 3, (2, 1000)),
+                                                  rng.normal(0, 3, (2, 1000)), conv),
+    "spatial": lambda rng, conv: _logit_rows(rng.normal(0, 3, (2, 3, 4, _C)),
+                                             rng.normal(0, 3, (2, 3, 4, _C)), conv),
+    "single": lambda rng, conv: _logit_rows(np.array([[2.0, -1.0, 0.5]]), np.array([[0.0, 1.0, 0.0]]),
+                                            conv),
+    "empty": lambda rng, conv: _logit_rows(np.zeros((0, _C)), np.zeros((0, _C)), conv),
+    # the unary regime's subnormals as logits: near-uniform rows, KL ~ 1e-600 (0 in float64)
+    "subnormal": lambda rng, conv: _logit_rows(np.array(_SUBNORMAL[:10]).reshape(2, 5),
+                                               np.array(_SUBNORMAL[2:12]).reshape(2, 5), conv),
+    "nan_inf": lambda rng, conv: _logit_rows(
+        np.array([[np.nan, 0.0, 1.0], [0.0, np.inf, 1.0], [_NEG, _NEG, _NEG], [0.0, 1.0, 2.0]]),
+        np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 1.0], [0.0, 1.0, 2.0], [0.0, _NEG, 2.0]]), conv),
+}
+
 NONNEG_PAIR: dict[str, Generator] = {
     "typical": lambda rng, conv: {"y_pred": rng.uniform(0, 3, 32), "y_true": rng.uniform(0, 3, 32)},
     "zeros": lambda rng, conv: {"y_pred": np.array([0.0, 0.0, 1.0, 2.0, 0.5]),

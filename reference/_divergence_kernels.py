@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ._loss_common import EXT
 from ._validate import as_float64, check_axis, check_finite_scalar, check_nonnegative
 
 _TINY = np.finfo(np.float64).tiny
@@ -160,3 +161,19 @@ def check_distributions(
             return a / a.sum(axis=ax, keepdims=True)
 
     return out, ax, norm
+
+
+# e^-r - 1 + r as a series for |r| <= 2 in extended precision (its terms cancel to r^2/2
+# near r = 0): sum_{k>=2} (-r)^k / k!, 2^40/40! < 1e-30.
+_PHI_COEFFS = tuple(1.0 / math.factorial(k) for k in range(2, 41))
+
+
+def exp_minus_one_plus(r: np.ndarray) -> np.ndarray:
+    """e^-r - 1 + r >= 0 for extended-precision r (caller suppresses warnings): the
+    generalized KL's term, and the softmax KL's e^c - 1 - c at r = -c."""
+    m = -r
+    acc = np.zeros_like(r)
+    for c in reversed(_PHI_COEFFS):
+        acc = acc * m + EXT(c)
+    series = acc * m * m
+    return np.where(np.abs(r) <= 2, series, np.expm1(m) + r)

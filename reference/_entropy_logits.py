@@ -1,5 +1,7 @@
-"""The entropy of softmax(x), from logits (torch.distributions.Categorical(logits=x)
-.entropy(): a policy's entropy bonus), and its VJP. Private: registered by divergences.py."""
+"""Entropy and KL divergence of softmax distributions, from logits
+(torch.distributions.Categorical(logits=x).entropy(): a policy's entropy bonus;
+kl_divergence(Categorical(logits=a), Categorical(logits=b)): PPO's and TRPO's KL), and
+their VJPs. Private: registered by divergences.py."""
 
 from __future__ import annotations
 
@@ -9,9 +11,10 @@ import numpy as np
 
 from ._activations_common import as_cotangent, as_input
 from ._activations_softmax import _parts, log_softmax, softmax
+from ._divergence_kernels import exp_minus_one_plus
 from ._loss_common import EXT, to64
 from ._normalized import centred_values
-from ._validate import check_axis
+from ._validate import as_float64, check_axis, check_same_shape, wrt_target
 
 
 def softmax_entropy(x: Any, *, axis: int = -1) -> np.ndarray:
@@ -54,3 +57,82 @@ def softmax_entropy_vjp(g: Any, x: Any, *, axis: int = -1) -> np.ndarray:
         grad = np.where(s == 0, EXT(0), -g * s * c)
         bad = np.isnan(s).any(axis=ax, keepdims=True)  # softmax's own NaN rows (same parts)
     return np.where(bad, np.nan, to64(grad))
+
+
+def _kl_rows(y_pred: Any, y_true: Any, axis: int) -> tuple[np.ndarray, ...]:
+    """(s, u, ls, c, kl, bad, inf) of the rows of a = y_true, b = y_pred, in EXT:
+    s = softmax(a), u = softmax(b), ls = log s, c_i = d_i - sum_j s_j d_j (d = b - a, 0
+    where s_i = 0), kl the divergence (keepdims), bad the rows that are NaN, inf the rows
+    where some s_i > 0 meets b_i = -inf."""
+    b, a = as_float64(y_pred, "y_pred"), as_float64(y_true, "y_true")
+    check_same_shape(b, a, "y_pred", "y_true")
+    ax = check_axis(axis, a.ndim)
+    _, ea, ta, _, _ = _parts(a, ax, EXT)
+    _, eb, tb, _, _ = _parts(b, ax, EXT)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        s, u = ea / ta, eb / tb
+        ls = np.log(s)  # EXT: from z - log(total) z's rounding (1e-16) would be left in
+        live = s > 0
+        bad = (np.isnan(s) | np.isnan(u)).any(axis=ax, keepdims=True)
+        inf = (live & (b == -np.inf)).any(axis=ax, keepdims=True) & ~bad
+        ok = live & np.isfinite(b)
+        d = np.where(ok, b.astype(EXT) - np.where(ok, a, 0.0), EXT(0))
+        w = np.where(bad | inf, EXT(0), s)
+    c = centred_values(w, d, ax)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        # sum_i s_i (e^c_i - 1 - c_i) >= 0 (sum_i s_i c_i = 0): the series near c = 0,
+        # where the terms would cancel to c^2 / 2; exp(ls + c) = s e^c beyond, no overflow
+        small = np.abs(c) <= 2
+        phi = np.where(small, w * exp_minus_one_plus(np.where(small, -c, EXT(0))),
+                       np.exp(ls + c) - w * (1 + c))
+        total = np.sum(np.where(w > 0, phi, EXT(0)), axis=ax, keepdims=True)
+        kl = np.log1p(total)
+        # KL beyond EXT's range of e^KL: log sum_i s_i e^c_i as a log-sum-exp of ls + c
+        v = np.where(w > 0, ls + c, -np.inf)
+        top = np.max(v, axis=ax, keepdims=True) if v.shape[ax] else np.zeros_like(total)
+        lse = top + np.log(np.sum(np.exp(v - top), axis=ax, keepdims=True))
+        kl = np.where(np.isfinite(total), kl, lse)
+        # that is KL(s || u restricted to the live classes, renormalised); the mass
+        # U_dead that u puts where s = 0 adds -log(1 - U_dead)
+        u_dead = np.sum(np.where(live, EXT(0), u), axis=ax, keepdims=True)
+        u_live = np.sum(np.where(live, u, EXT(0)), axis=ax, keepdims=True)
+        kl = kl - np.where(u_dead < 0.5, np.log1p(-u_dead), np.log(u_live))
+    return s, u, ls, c, kl, bad, inf
+
+
+def softmax_kl_divergence(y_pred: Any, y_true: Any, *, axis: int = -1) -> np.ndarray:
+    """KL(softmax(a) || softmax(b)) = sum_i s_i (log s_i - log u_i), a = y_true, b = y_pred
+    (the target distribution second, as kl_divergence), s = softmax(a), u = softmax(b).
+
+    With d = b - a and c_i = d_i - sum_j s_j d_j (centred on its s-weighted mean),
+    KL = log sum_i s_i e^c_i = log1p(sum_i s_i (e^c_i - 1 - c_i)): non-negative terms, no
+    cancellation near a = b, and no softmax rounded to 0: the exact value where u_i
+    underflows (u_i of 1e-4000 still adds its s_i log(s_i / u_i)). Terms with s_i = 0 (a_i
+    = -inf, a masked class) are 0, whatever b_i; the mass U that u puts on those classes
+    adds -log(1 - U) (the sums above run over the others). Inf where s_i > 0 meets
+    b_i = -inf; NaN
+    for rows holding NaN or +inf, or only -inf. Returns the shape with ``axis`` removed.
+    """
+    _, _, _, _, kl, bad, inf = _kl_rows(y_pred, y_true, axis)
+    out = np.where(bad, np.nan, np.where(inf, np.inf, to64(kl)))
+    return np.squeeze(out, axis=check_axis(axis, np.ndim(y_true)))
+
+
+def softmax_kl_divergence_vjp(g: Any, y_pred: Any, y_true: Any, *, axis: int = -1,
+                              wrt: str = "y_pred") -> np.ndarray:
+    """dKL/db_j = u_j - s_j = s_j expm1(c_j - KL) (exact near u_j = s_j, where the
+    difference of the two softmaxes would cancel); dKL/da_j = -s_j c_j (``wrt="y_true"``).
+    0 at s_j = 0 for a, u_j for b. NaN on the rows softmax_kl_divergence calls NaN or inf
+    (an infinite divergence has no gradient)."""
+    s, u, _, c, kl, bad, inf = _kl_rows(y_pred, y_true, axis)
+    ax = check_axis(axis, np.ndim(y_true))
+    g = np.expand_dims(as_cotangent(g, s.shape[:ax] + s.shape[ax + 1:]), ax)
+    with np.errstate(invalid="ignore", over="ignore"):
+        if wrt_target(wrt):
+            grad = np.where(s > 0, -s * c, EXT(0))
+        else:
+            r = c - kl
+            near = np.abs(r) <= 1  # beyond, u and s differ by a factor e: no cancellation
+            grad = np.where((s > 0) & near, s * np.expm1(np.where(near, r, EXT(0))), u - s)
+        grad = g * grad
+    return np.where(bad | inf, np.nan, to64(grad))

@@ -26,7 +26,6 @@ declares a framework's choice (torch's xlogy: 0 where x = 0 and y <= 0; jax's re
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -35,6 +34,7 @@ from ._crossentropy_common import clip_mask
 from ._divergence_kernels import (
     check_base,
     check_distributions,
+    exp_minus_one_plus,
     fsum,
     kl_div_kernel,
     kl_div_series,
@@ -42,7 +42,12 @@ from ._divergence_kernels import (
     log_ratio_plus_one,
     scale,
 )
-from ._entropy_logits import softmax_entropy, softmax_entropy_vjp
+from ._entropy_logits import (
+    softmax_entropy,
+    softmax_entropy_vjp,
+    softmax_kl_divergence,
+    softmax_kl_divergence_vjp,
+)
 from ._loss_common import EXT, normalized_log, to64
 from ._normalized import centred_log, normalize_vjp, normalized_difference, sum_ext
 from ._reduce import chain, reduce_loss
@@ -629,21 +634,6 @@ def _log_ratio_ext(y: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(y), np.nan, r)
 
 
-# generalized KL: e^-r - 1 + r (r = log t - y) as a series for |r| <= 2 in extended precision
-# (its terms cancel to r^2/2 near r = 0): sum_{k>=2} (-r)^k / k!, 2^40/40! < 1e-30.
-_PHI_COEFFS = tuple(1.0 / math.factorial(k) for k in range(2, 41))
-
-
-def _phi(r: np.ndarray) -> np.ndarray:
-    """e^-r - 1 + r >= 0 for extended-precision r (caller suppresses warnings)."""
-    m = -r
-    acc = np.zeros_like(r)
-    for c in reversed(_PHI_COEFFS):
-        acc = acc * m + EXT(c)
-    series = acc * m * m
-    return np.where(np.abs(r) <= 2, series, np.expm1(m) + r)
-
-
 def _generalized_terms(y: np.ndarray, t: np.ndarray) -> np.ndarray:
     """t (log t - y) - t + exp(y) per element, >= 0 (scipy.special.kl_div(t, exp(y)))."""
     with np.errstate(all="ignore"):
@@ -653,7 +643,7 @@ def _generalized_terms(y: np.ndarray, t: np.ndarray) -> np.ndarray:
         # t (e^-r - 1 + r): no cancellation; where e^-r would overflow (y >> log t),
         # t (r - 1) + exp(y) (exp(y) dominates: no cancellation either).
         near = r >= -2
-        value = np.where(near, t * _phi(np.where(near, r, 0)), t * (r - 1) + np.exp(ye))
+        value = np.where(near, t * exp_minus_one_plus(np.where(near, r, 0)), t * (r - 1) + np.exp(ye))
         value = np.where(pos, value, np.exp(ye))  # t = 0: 0 log 0 - 0 + q = q
         value = to64(value)
     value = np.where(np.isnan(y) | np.isnan(t), np.nan, value)
@@ -811,6 +801,7 @@ FUNCTIONS = {
     "softmax_entropy": softmax_entropy,
     "cross_entropy": cross_entropy,
     "kl_divergence": kl_divergence,
+    "softmax_kl_divergence": softmax_kl_divergence,
     "kl_div_log_input": kl_div_log_input,
     "generalized_kl_div_log_input": generalized_kl_div_log_input,
     "jensen_shannon": jensen_shannon,
@@ -827,6 +818,7 @@ VJPS = {
     "softmax_entropy": softmax_entropy_vjp,
     "cross_entropy": cross_entropy_vjp,
     "kl_divergence": kl_divergence_vjp,
+    "softmax_kl_divergence": softmax_kl_divergence_vjp,
     "kl_div_log_input": kl_div_log_input_vjp,
     "generalized_kl_div_log_input": generalized_kl_div_log_input_vjp,
     "jensen_shannon": jensen_shannon_vjp,

@@ -290,6 +290,7 @@ def _smooth_cases():
         "linear_cross_entropy": lambda r, s: (real(r, s), real(r, (3, s[1])),
                                               labels(r, (s[0], 3))),
         "kl_divergence": lambda r, s: (simplex(r, s), simplex(r, s)),
+        "softmax_kl_divergence": lambda r, s: (real(r, s), real(r, s)),
         # the elementwise kernels of two non-negative arguments, away from 0
         "xlogy": lambda r, s: (r.uniform(0.1, 3, s), r.uniform(0.1, 3, s)),
         "xlog1py": lambda r, s: (r.uniform(0.1, 3, s), r.uniform(0.1, 3, s)),

@@ -354,6 +354,13 @@ def test_generalized_kl_condition_aware_near_q_equal_t() -> None:
         (lambda: R.FUNCTIONS["softmax_entropy"]([[1.0, 2.0]], axis=2), ValueError, "axis"),
         (lambda: R.FUNCTIONS["softmax_entropy"]("x"), TypeError, "x"),
         (lambda: R.VJPS["softmax_entropy"](np.ones(3), [[1.0, 2.0]]), ValueError, "g"),
+        (lambda: R.FUNCTIONS["softmax_kl_divergence"]([[1.0, 2.0]], [[1.0, 2.0, 3.0]]),
+         ValueError, "same shape"),
+        (lambda: R.FUNCTIONS["softmax_kl_divergence"]("b", [1.0]), TypeError, "y_pred"),
+        (lambda: R.FUNCTIONS["softmax_kl_divergence"]([1.0], None), TypeError, "y_true"),
+        (lambda: R.FUNCTIONS["softmax_kl_divergence"]([[1.0]], [[1.0]], axis=2), ValueError, "axis"),
+        (lambda: R.VJPS["softmax_kl_divergence"](np.ones(3), [[1.0]], [[1.0]]), ValueError, "g"),
+        (lambda: R.VJPS["softmax_kl_divergence"](1.0, [1.0], [1.0], wrt="x"), ValueError, "wrt"),
         (lambda: R.entr(["a"]), TypeError, "x"),
         (lambda: R.xlogy(None, [1.0]), TypeError, "x"),
         (lambda: R.VJPS["kl_divergence"](np.ones(3), [[0.5, 0.5]], [[0.5, 0.5]]), ValueError, "g"),
@@ -394,3 +401,33 @@ def test_normalized_vjps_vanish_at_a_uniform_row() -> None:
     assert np.all(R.VJPS["entropy"](g, u, normalize=True) == 0.0)
     assert np.all(R.VJPS["cross_entropy"](g, RNG.uniform(0.1, 1, u.shape), u,
                                           normalize=True) == 0.0)
+
+
+def test_softmax_kl_divergence_from_logits() -> None:
+    """KL(softmax(a) || softmax(b)) where softmax(b) underflows (finite: 100 - log 2 + ...,
+    where a KL of the rounded probabilities is inf), 0 for equal and shifted rows, 0 terms
+    at masked classes of the target (the mass u puts there still counts), inf where the
+    prediction masks a class the target keeps, NaN for NaN rows."""
+    kl, vjp = R.FUNCTIONS["softmax_kl_divergence"], R.VJPS["softmax_kl_divergence"]
+    b, a = np.array([[0.0, -200.0]]), np.array([[0.0, 0.0]])
+    # exact: 0.5 * 200 + log(1 + e^-200) - log 2
+    assert kl(b, a)[0] == pytest.approx(100.0 - np.log(2.0), rel=1e-15)
+    np.testing.assert_allclose(vjp(1.0, b, a), [[0.5, -0.5]], rtol=1e-15)
+    x = np.round(RNG.normal(0, 3, (3, 5)) * 2**20) / 2**20  # x + 7 exact
+    np.testing.assert_array_equal(kl(x, x), 0.0)
+    np.testing.assert_array_equal(kl(x + 7.0, x), 0.0)
+    np.testing.assert_array_equal(vjp(np.ones(3), x, x), 0.0)
+    np.testing.assert_array_equal(vjp(np.ones(3), x, x, wrt="y_true"), 0.0)
+    # a = [0, 1, -inf], b = [0.5, 0, 2]: sum over the live classes, minus log(1 - u_3)
+    a, b = np.array([[0.0, 1.0, -np.inf]]), np.array([[0.5, 0.0, 2.0]])
+    s = np.exp(a - np.logaddexp(0.0, 1.0))
+    u = np.exp(b - np.logaddexp.reduce(b[0]))
+    expect = np.sum(s[0, :2] * (np.log(s[0, :2]) - np.log(u[0, :2])))
+    assert kl(b, a)[0] == pytest.approx(expect, rel=1e-14)
+    np.testing.assert_allclose(vjp(1.0, b, a), u - s, rtol=1e-14)
+    assert vjp(1.0, b, a, wrt="y_true")[0, 2] == 0.0
+    # the prediction masks a class the target keeps: inf, no gradient
+    assert kl(np.array([[0.0, -np.inf]]), np.array([[0.0, 1.0]]))[0] == np.inf
+    assert np.isnan(vjp(1.0, np.array([[0.0, -np.inf]]), np.array([[0.0, 1.0]]))).all()
+    assert np.isnan(kl(np.array([[np.nan, 0.0]]), np.array([[0.0, 1.0]])))[0]
+    assert kl(np.zeros((0, 4)), np.zeros((0, 4))).shape == (0,)

@@ -938,9 +938,82 @@ def _softmax_entropy_cases() -> list[OracleCase]:
     return cases
 
 
+def _softmax_kl_row(b: np.ndarray, a: np.ndarray) -> tuple[list[Any], list[Any], Any]:
+    """(s, u, KL(s || u)) of one row, s = softmax(a), u = softmax(b), at 200 digits and
+    the rows' spreads in digits (the terms cancel to KL: 1e-18 of 1 near a = b, 1e-79 of
+    1e-39 for subnormal logits; a gradient element of 1e-301 beside logits of 1e3)."""
+    finite = np.concatenate([a[np.isfinite(a)], b[np.isfinite(b)], [0.0]])
+    with mp.workdps(200 + int(np.ptp(finite) / 2.3)):
+        s, u = _mp_softmax(a), _mp_softmax(b)
+        kl = mp.fsum(si * (mp.log(si) - mp.log(ui)) for si, ui in zip(s, u, strict=True)
+                     if si != 0)
+    return s, u, kl
+
+
+def _rows_of(x: np.ndarray, axis: int) -> np.ndarray:
+    return np.moveaxis(x, axis, -1).reshape(-1, x.shape[axis])
+
+
+def _softmax_kl_exact(y_pred, y_true, *, axis=-1):
+    return [+_softmax_kl_row(b, a)[2]
+            for b, a in zip(_rows_of(y_pred, axis), _rows_of(y_true, axis), strict=True)]
+
+
+def _softmax_kl_vjp_exact(y_pred, y_true, *, g, axis=-1, wrt="y_pred"):
+    """g (u_j - s_j) w.r.t. y_pred; g s_j (log s_j - log u_j - KL) w.r.t. y_true."""
+    rows = []
+    for b, a, gi in zip(_rows_of(y_pred, axis), _rows_of(y_true, axis), np.ravel(g), strict=True):
+        s, u, kl = _softmax_kl_row(b, a)
+        finite = np.concatenate([a[np.isfinite(a)], b[np.isfinite(b)], [0.0]])
+        with mp.workdps(200 + int(np.ptp(finite) / 2.3)):
+            if wrt == "y_pred":
+                row = [_m(gi) * (ui - si) for si, ui in zip(s, u, strict=True)]
+            else:
+                row = [mp.mpf(0) if si == 0 else _m(gi) * si * (mp.log(si) - mp.log(ui) - kl)
+                       for si, ui in zip(s, u, strict=True)]
+        rows.append([+v for v in row])
+    return _unmove(rows, y_pred.shape, axis)
+
+
+def _softmax_kl_cases() -> list[OracleCase]:
+    """KL(softmax(a) || softmax(b)) from logits (its own generator, drawn last)."""
+    rng = np.random.default_rng(20261208)
+    a = rng.normal(0, 3, (6, 10))
+    ninf = -np.inf
+    inputs = {
+        "typical": (rng.normal(0, 3, (6, 10)), a, -1),
+        "near_1e-3": (a + rng.normal(0, 1e-3, a.shape), a, -1),
+        "near_1e-8": (a + rng.normal(0, 1e-8, a.shape), a, -1),
+        "equal": (np.array([[0.5, -1.0, 2.0], [7.0, 7.0, 7.0], [6.0, -2.0, 2.0]]),
+                  np.array([[0.5, -1.0, 2.0], [1.0, 1.0, 1.0], [4.0, -4.0, 0.0]]), -1),
+        "large": (rng.normal(0, 30, (4, 8)), rng.normal(0, 30, (4, 8)), -1),
+        "extreme": (np.array([[1e4, -1e4, 0.0, 0.0], [-1e4, 0.0, 1e4, 5.0], [700.0, -745.0, 0.0, 1.0]]),
+                    np.array([[0.0, 0.0, 0.0, 0.0], [1e4, 0.0, -1e4, 5.0], [-745.0, 700.0, 1.0, 0.0]]),
+                    -1),
+        "masked": (np.array([[0.5, 0.0, ninf, 1.0], [0.5, 0.0, 2.0, 1.0], [1.0, ninf, 0.0, 3.0],
+                             [0.0, 40.0, 0.0, 0.0]]),
+                   np.array([[0.0, 1.0, ninf, 2.0], [0.0, 1.0, ninf, 2.0], [ninf, ninf, ninf, 3.0],
+                             [0.0, ninf, 0.0, 0.0]]), -1),
+        "many_classes": (rng.normal(0, 3, (2, 1000)), rng.normal(0, 3, (2, 1000)), -1),
+        "subnormal": (np.array([[1e-310, -5e-324, 1e-39, -1.4e-45, 3e-6]]),
+                      np.array([[-1e-310, 5e-324, -1e-39, 1.4e-45, -3e-6]]), -1),
+        "axis0": (rng.normal(0, 2, (7, 3)), rng.normal(0, 2, (7, 3)), 0),
+    }
+    cases = []
+    for regime, (b, a_, axis) in inputs.items():
+        g = rng.uniform(-2, 2, np.sum(b, axis=axis).shape)
+        cases.append(OracleCase("softmax_kl_divergence", regime, (b, a_), _softmax_kl_exact,
+                                {"axis": axis}, elementwise=False))
+        for wrt in ("y_pred", "y_true"):
+            cases.append(OracleCase("softmax_kl_divergence", f"{regime}_wrt_{wrt}", (b, a_),
+                                    _softmax_kl_vjp_exact, {"axis": axis, "g": g, "wrt": wrt},
+                                    grad=True, elementwise=False))
+    return cases
+
+
 _ALL = (_elementwise_cases() + _distribution_cases() + _wrt_second_input_cases()
         + _kl_target_cases() + _normalised_cases() + _softmax_entropy_cases()
-        + _entropy_log_clip_cases())
+        + _entropy_log_clip_cases() + _softmax_kl_cases())
 # Held to LOOSE_ULP (tests/oracles/__init__.py): the Jensen-Shannon VJPs through the
 # normalisation centre f_i = log(P_i / M_i) on its P-weighted mean, in extended precision
 # (2^-64 of the terms); on the 1000-class rows one element's f_i is within 2.7e-5 of the
