@@ -16,7 +16,9 @@ Conventions, read in torch 2.13's sources and checked by running it:
 * ``kl_divergence(Categorical(logits=a), Categorical(logits=b))`` is
   ``sum(p.probs * (p.logits - q.logits))``, the terms set to inf where ``q.probs == 0`` and
   then to 0 where ``p.probs == 0`` (torch/distributions/kl.py: _kl_categorical_categorical):
-  KL(softmax(a) || softmax(b)), the target first.
+  KL(softmax(a) || softmax(b)), the target first. Of two ``Categorical(probs=...)`` it is
+  sum T (log clamp(T) - log clamp(Q)) over the normalised rows, the same masks: the
+  reference's kl_divergence with ``log_clip_eps`` (one binding per dtype).
 * ``Bernoulli(logits=x).log_prob(t)`` is ``-binary_cross_entropy_with_logits(x, t,
   reduction="none")``; ``Bernoulli(probs=p)`` takes its logits as
   ``log(pc) - log1p(-pc)``, pc = ``clamp_probs(p)`` (torch/distributions/bernoulli.py:
@@ -127,6 +129,19 @@ def distribution_bindings(source: Callable[..., str], clamp_grad: float) -> list
             info={"input_space": "probabilities (divided by their sum)",
                   "labels": "index (int64)", **eps_info},
             notes="log clamp(P_y, eps, 1 - eps), negated by the adapter; " + _VALIDATED + ".")
+        add(f"torch.distributions.kl_divergence(Categorical(probs=t), Categorical(probs=p)){suffix}",
+            "kl_divergence",
+            lambda p, t: kl_divergence(Categorical(probs=t), Categorical(probs=p)),
+            ("y_pred", "y_true"),
+            where=(f"{KL}:_kl_categorical_categorical", f"{CATEGORICAL}:__init__, logits",
+                   f"{UTILS}:probs_to_logits, clamp_probs"),
+            conventions={"axis": -1, "normalize": True, "log_clip_eps": eps}, dtypes=(dtype,),
+            grad_conventions=clip,
+            info={"input_space": "probabilities (each divided by its sum)",
+                  "argument_order": "kl_divergence(p, q) = KL(p || q): the target first",
+                  **eps_info},
+            notes="sum T (log clamp(T, eps, 1 - eps) - log clamp(Q, eps, 1 - eps)), T and Q "
+                  "the normalised rows, set to inf where Q == 0 and to 0 where T == 0.")
         add(f"torch.distributions.Bernoulli(probs=p).log_prob(t) (negated){suffix}", "binary_cross_entropy",
             _negated(lambda p, t: Bernoulli(probs=p).log_prob(t)), ("y_pred", "y_true"),
             where=(f"{BERNOULLI}:log_prob, logits", f"{UTILS}:probs_to_logits, clamp_probs"),

@@ -53,6 +53,21 @@ def _sum_ext(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return hi[..., None].astype(EXT), lo[..., None].astype(EXT)
 
 
+def exact_dot(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """sum_i x_i y_i over the last axis of float64 ``x``, ``y``, exact, rounded once to EXT:
+    each product as four exact products of halves, each of those as two float64s, all
+    summed by math.fsum (no cancellation among the products costs anything). Products
+    below float64's range lose their low parts."""
+    x1, x2 = _split(x.astype(EXT))
+    y1, y2 = _split(y.astype(EXT))
+    parts = np.concatenate([x1 * y1, x1 * y2, x2 * y1, x2 * y2], axis=-1)
+    hi = parts.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        lo = (parts - hi).astype(np.float64)
+    s_hi, s_lo = exact_sums(np.concatenate([hi, lo], axis=-1))
+    return s_hi.astype(EXT) + s_lo.astype(EXT)
+
+
 def normalized_difference(a: np.ndarray, b: np.ndarray, ax: int) -> np.ndarray:
     """a / A - b / B (A, B the sums along ``ax``) in EXT, accurate where the two cancel.
 

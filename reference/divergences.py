@@ -48,6 +48,7 @@ from ._entropy_logits import (
     softmax_kl_divergence,
     softmax_kl_divergence_vjp,
 )
+from ._kl_log_clipped import kl_log_clipped, kl_log_clipped_vjp
 from ._loss_common import EXT, normalized_log, to64
 from ._normalized import centred_log, normalize_vjp, normalized_difference, sum_ext
 from ._reduce import chain, reduce_loss
@@ -404,7 +405,8 @@ def _clip_factor(xn: np.ndarray, eps: float | None, grad_at_clip: float) -> np.n
 
 def kl_divergence(y_pred: Any, y_true: Any, *, axis: int = -1, base: float | None = None,
                   clip_eps: float | None = None, normalize: bool = False,
-                  reduction: str = "none", sample_weight: Any = None) -> np.ndarray:
+                  reduction: str = "none", sample_weight: Any = None,
+                  log_clip_eps: float | None = None) -> np.ndarray:
     """KL(y_true || y_pred) = sum_i t_i log(t_i / p_i) over ``axis``; terms with t_i = 0 are 0.
 
     y_pred (p), y_true (t): non-negative, same shape (..., C). Per-sample values (axis
@@ -413,8 +415,15 @@ def kl_divergence(y_pred: Any, y_true: Any, *, axis: int = -1, base: float | Non
     kl_divergence, eps=1e-7), after normalising. Inf where some p_i = 0 < t_i.
     Computed as sum kl_div(t_i, p_i) + sum(t_i - p_i) (exact identity): non-negative terms
     and an exactly rounded (fsum) correction, so t close to p keeps its relative accuracy.
+    ``log_clip_eps``: sum_i t_i (log clip(t_i) - log clip(p_i)), clip(x) = clip(x, eps,
+    1 - eps), the weights unclipped, 0 where t_i = 0 and inf where t_i > 0 = p_i
+    (torch.distributions.kl_divergence of two Categorical(probs=...), eps = finfo(dtype).eps).
     """
     p, t, _, _, pc, tc, ax, eps = _kl_prepare(y_pred, y_true, axis, clip_eps, normalize)
+    if log_clip_eps is not None:
+        values = kl_log_clipped(p, t, ax, normalize, _log_clip(log_clip_eps, clip_eps))
+        values = np.squeeze(values, axis=ax)
+        return reduce_loss(scale(values, base), reduction, sample_weight=sample_weight)
     with np.errstate(invalid="ignore", over="ignore"):
         # sum t log(t/p) = sum kl_div(t, p) + sum(t - p). The second sum is exactly 0 for
         # normalised inputs; where it is not small it would cancel: use rel_entr there.
@@ -429,6 +438,14 @@ def kl_divergence(y_pred: Any, y_true: Any, *, axis: int = -1, base: float | Non
             values = np.where(close, values + diff, _rel_entr_sum(tc, pc, ax))
     values = np.where(np.isinf(values), np.inf, values)  # inf + finite correction stays inf
     return reduce_loss(scale(values, base), reduction, sample_weight=sample_weight)
+
+
+def _log_clip(log_clip_eps: Any, clip_eps: Any) -> float:
+    if clip_eps is not None:
+        raise ValueError(f"clip_eps={clip_eps!r} and log_clip_eps={log_clip_eps!r}: give one "
+                         f"(Keras clips the probabilities, torch only their logs)")
+    return check_finite_scalar(log_clip_eps, "log_clip_eps", low=0.0, high=0.5,
+                               low_inclusive=False, high_inclusive=False)
 
 
 def _rel_entr_sum(t: np.ndarray, p: np.ndarray, ax: int) -> np.ndarray:
@@ -468,7 +485,7 @@ def kl_divergence_vjp(g: Any, y_pred: Any, y_true: Any, *, axis: int = -1,
                       base: float | None = None, clip_eps: float | None = None,
                       normalize: bool = False, reduction: str = "none",
                       sample_weight: Any = None, grad_at_clip: float = 1.0,
-                      wrt: str = "y_pred") -> np.ndarray:
+                      wrt: str = "y_pred", log_clip_eps: float | None = None) -> np.ndarray:
     """dKL/dp_i = -t_i / p_i (0 where t_i = 0). With ``clip_eps`` the gradient is 0 where
     p was clipped, times ``grad_at_clip`` exactly at eps or 1 (tf/torch pass it: 1.0).
 
@@ -479,6 +496,12 @@ def kl_divergence_vjp(g: Any, y_pred: Any, y_true: Any, *, axis: int = -1,
     cot, dead = reduce_vjp(g, p.shape[:ax] + p.shape[ax + 1:], reduction,
                            sample_weight=sample_weight)
     cot = np.expand_dims(scale(cot, base), ax)
+    if log_clip_eps is not None:
+        grad = kl_log_clipped_vjp(np.where(np.expand_dims(dead, ax), 0.0, cot), p, t, ax,
+                                  normalize, _log_clip(log_clip_eps, clip_eps),
+                                  check_finite_scalar(grad_at_clip, "grad_at_clip"),
+                                  wrt_target(wrt))
+        return np.where(np.expand_dims(dead, ax), 0.0, grad)
     if wrt_target(wrt):
         with np.errstate(divide="ignore", invalid="ignore"):
             at_zero = np.where(pc == 0, np.inf, -np.inf)

@@ -361,6 +361,12 @@ def test_generalized_kl_condition_aware_near_q_equal_t() -> None:
         (lambda: R.FUNCTIONS["softmax_kl_divergence"]([[1.0]], [[1.0]], axis=2), ValueError, "axis"),
         (lambda: R.VJPS["softmax_kl_divergence"](np.ones(3), [[1.0]], [[1.0]]), ValueError, "g"),
         (lambda: R.VJPS["softmax_kl_divergence"](1.0, [1.0], [1.0], wrt="x"), ValueError, "wrt"),
+        (lambda: R.kl_divergence([0.5, 0.5], [0.5, 0.5], log_clip_eps=0.5), ValueError,
+         "log_clip_eps"),
+        (lambda: R.kl_divergence([0.5, 0.5], [0.5, 0.5], log_clip_eps=1e-7, clip_eps=1e-7),
+         ValueError, "clip_eps=1e-07 and log_clip_eps"),
+        (lambda: R.VJPS["kl_divergence"](1.0, [0.5, 0.5], [0.5, 0.5], log_clip_eps=1e-7,
+                                         grad_at_clip="one"), TypeError, "grad_at_clip"),
         (lambda: R.entr(["a"]), TypeError, "x"),
         (lambda: R.xlogy(None, [1.0]), TypeError, "x"),
         (lambda: R.VJPS["kl_divergence"](np.ones(3), [[0.5, 0.5]], [[0.5, 0.5]]), ValueError, "g"),
@@ -431,3 +437,30 @@ def test_softmax_kl_divergence_from_logits() -> None:
     assert np.isnan(vjp(1.0, np.array([[0.0, -np.inf]]), np.array([[0.0, 1.0]]))).all()
     assert np.isnan(kl(np.array([[np.nan, 0.0]]), np.array([[0.0, 1.0]])))[0]
     assert kl(np.zeros((0, 4)), np.zeros((0, 4))).shape == (0,)
+
+
+def test_kl_divergence_with_clipped_logs() -> None:
+    """torch's KL of two Categorical(probs=...): logs of clip(., eps, 1 - eps), weights
+    unclipped; a target 0 adds 0 (even where Q = 0), a target > 0 where Q = 0 gives inf
+    (not the clipped log's finite log(1 / eps)), and no gradient there."""
+    kl, vjp = R.kl_divergence, R.VJPS["kl_divergence"]
+    eps = 2.0**-23
+    q, t = np.array([[0.5, 0.5, 0.0]]), np.array([[1.0, 0.0, 0.0]])
+    # T = one-hot: 1 * (log(1 - eps) - log 0.5)
+    assert kl(q, t, log_clip_eps=eps)[0] == pytest.approx(np.log1p(-eps) + np.log(2.0), rel=1e-15)
+    q2 = np.array([[0.3, 0.7, 0.0]])
+    assert kl(q2, q2, log_clip_eps=eps, normalize=True)[0] == 0.0
+    assert kl(np.array([[1.0, 0.0]]), np.array([[0.5, 0.5]]), log_clip_eps=eps)[0] == np.inf
+    assert np.isnan(vjp(np.ones(1), np.array([[1.0, 0.0]]), np.array([[0.5, 0.5]]),
+                        log_clip_eps=eps)).all()
+    # a prediction below eps is clipped: its gradient is 0, the term log(T / eps)
+    q3, t3 = np.array([[0.75, 0.25, 1e-9]]), np.array([[0.5, 0.25, 0.25]])
+    expect = 0.5 * np.log(0.5 / 0.75) + 0.25 * np.log(0.25 / eps)
+    assert kl(q3, t3, log_clip_eps=eps)[0] == pytest.approx(expect, rel=1e-15)
+    np.testing.assert_allclose(vjp(np.ones(1), q3, t3, log_clip_eps=eps),
+                               [[-0.5 / 0.75, -1.0, 0.0]], rtol=1e-15)
+    # the target side at T_i = 0: the clipped formula's one-sided derivative log(eps) -
+    # log clip(Q_i) (torch's overwrite passes 0 there: registered)
+    g = vjp(np.ones(1), np.array([[0.5, 0.25, 0.25]]), np.array([[0.5, 0.5, 0.0]]), log_clip_eps=eps,
+            wrt="y_true")
+    assert g[0, 2] == pytest.approx(np.log(eps) - np.log(0.25), rel=1e-15)

@@ -890,6 +890,73 @@ def _entropy_log_clip_cases() -> list[OracleCase]:
     return cases
 
 
+@_row_precision
+def _kl_log_clip(y_pred, y_true, *, axis=-1, normalize=False, log_clip_eps, g=None,
+                 grad_at_clip=1.0, wrt="y_pred"):
+    """sum T_i (log clip(T_i) - log clip(Q_i)) (0 where T_i = 0), or with ``g`` its VJP
+    w.r.t. ``wrt`` through the clip and the normalisation."""
+    eps = _m(log_clip_eps)
+
+    def slope(v):
+        return 1 if eps < v < 1 - eps else _m(grad_at_clip) if v in (eps, 1 - eps) else 0
+
+    qs, ts = _rows(y_pred, axis), _rows(y_true, axis)
+    gs = [None] * len(qs) if g is None else [_m(v) for v in np.ravel(g)]
+    out = []
+    for gi, qraw, traw in zip(gs, qs, ts, strict=True):
+        q, t = _norm(qraw, normalize), _norm(traw, normalize)
+        lq = [mp.log(_clipped(v, eps)) for v in q]
+        lt = [mp.log(_clipped(v, eps)) for v in t]
+        if gi is None:
+            out.append(mp.fsum(b * (c - a) for a, b, c in zip(lq, t, lt, strict=True) if b != 0))
+            continue
+        if wrt == "y_pred":
+            local = [0 if b == 0 else -gi * b / a * slope(a) for a, b in zip(q, t, strict=True)]
+            x, raw = q, qraw
+        else:
+            local = [gi * (c - a + slope(b)) for a, b, c in zip(lq, t, lt, strict=True)]
+            x, raw = t, traw
+        if normalize:
+            s, inner = mp.fsum(raw), mp.fsum(a * b for a, b in zip(x, local, strict=True))
+            local = [(v - inner) / s for v in local]
+        out.append(local)
+    return out if g is None else _unmove(out, y_pred.shape, axis)
+
+
+def _kl_log_clip_cases() -> list[OracleCase]:
+    """torch.distributions.kl_divergence of two Categorical(probs=...): logs of clip(., eps,
+    1 - eps), weights unclipped, eps = finfo(float32 / float64).eps (own generator)."""
+    rng = np.random.default_rng(20261209)
+    clipped_t = np.array([[1.0, 0.0, 0.0, 0.0], [0.5, 0.5, 1e-9, 0.0], [0.3, 2e-8, 0.7, 0.0],
+                          [1.0, 1e-20, 0.0, 1e-300]])
+    clipped_q = np.array([[0.25, 0.25, 0.25, 0.25], [0.5, 0.4, 1e-20, 0.1], [1e-12, 0.5, 0.5, 1e-30],
+                          [1.0, 1e-9, 1e-300, 2e-300]])
+    rows = {
+        "typical": (rng.dirichlet(np.ones(5), 8), rng.dirichlet(np.ones(5), 8)),
+        "clipped": (clipped_q, clipped_t),
+        "near_one": (np.tile([1 - 1e-12, 1e-12, 0.5e-12], (3, 1)),
+                     np.tile([1 - 3e-12, 2e-12, 1e-12], (3, 1))),
+        "unnormalised": (rng.uniform(0.1, 3.0, (6, 4)), rng.uniform(0.0, 3.0, (6, 4))),
+        "many_classes": (rng.dirichlet(np.full(300, 0.5), 2), rng.dirichlet(np.full(300, 0.5), 2)),
+    }
+    cases = []
+    for eps in (float(np.finfo(np.float32).eps), float(np.finfo(np.float64).eps)):
+        for regime, (q, t) in rows.items():
+            for normalize in (True, False):
+                if not normalize and regime == "unnormalised":
+                    continue
+                kw = {"normalize": normalize, "log_clip_eps": eps}
+                name = f"log_clip_{regime}{'_normalised' if normalize else ''}_{eps:.0e}"
+                cases.append(OracleCase("kl_divergence", name, (q, t), _kl_log_clip, kw,
+                                        elementwise=False))
+                g = rng.uniform(-2, 2, q.shape[0])
+                for wrt in ("y_pred", "y_true"):
+                    cases.append(OracleCase("kl_divergence", f"{name}_wrt_{wrt}", (q, t),
+                                            _kl_log_clip, {**kw, "g": g, "wrt": wrt}, grad=True,
+                                            elementwise=False))
+    return cases
+
+
 def _softmax_entropy_row(r: np.ndarray) -> Any:
     s = _mp_softmax(r)
     return -mp.fsum(v * mp.log(v) for v in s if v != 0)
@@ -1013,7 +1080,7 @@ def _softmax_kl_cases() -> list[OracleCase]:
 
 _ALL = (_elementwise_cases() + _distribution_cases() + _wrt_second_input_cases()
         + _kl_target_cases() + _normalised_cases() + _softmax_entropy_cases()
-        + _entropy_log_clip_cases() + _softmax_kl_cases())
+        + _entropy_log_clip_cases() + _softmax_kl_cases() + _kl_log_clip_cases())
 # Held to LOOSE_ULP (tests/oracles/__init__.py): the Jensen-Shannon VJPs through the
 # normalisation centre f_i = log(P_i / M_i) on its P-weighted mean, in extended precision
 # (2^-64 of the terms); on the 1000-class rows one element's f_i is within 2.7e-5 of the
