@@ -322,6 +322,18 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
     add("torch.nn.KLDivLoss(reduction='batchmean')", "kl_div_log_input",
         nn.KLDivLoss(reduction="batchmean"),
         conventions={"log_target": False, "reduction": "batchmean"}, info=kl_info)
+    # The KL between two policies from their logits the way ports write it (the same
+    # quantity as torch.distributions.kl_divergence of two Categorical(logits=...))
+    add("torch.nn.functional.kl_div(log_softmax(b), log_softmax(a), reduction='none', "
+        "log_target=True).sum(-1)", "softmax_kl_divergence",
+        lambda b, a: _kl_div(F.log_softmax(b, dim=-1), F.log_softmax(a, dim=-1),
+                             reduction="none", log_target=True).sum(-1),
+        conventions={"axis": -1},
+        regimes=("typical", "near", "equal", "large", "extreme", "masked", "many_classes",
+                 "spatial", "single", "empty", "subnormal", "nan_inf"),
+        info={"input_space": "logits (y_true the target's, y_pred the prediction's)",
+              "default_reduction": "none, summed over the classes",
+              "where": (f"{FUNCTIONAL}:kl_div, log_softmax",)})
 
     # -- regression -------------------------------------------------------------------
     real = {"input_space": "real", "labels": "real"}

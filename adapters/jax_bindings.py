@@ -463,6 +463,20 @@ def _kl_bindings(L: Any) -> list[Any]:
               conventions={"axis": -1, "log_target": True},
               info={**logq, "labels": "log_probabilities"}),
     ]
+    # the KL between two policies from their logits the way ports write it
+    import jax
+
+    out.append(_loss(
+        "optax.losses.kl_divergence_with_log_targets(jax.nn.log_softmax(b), "
+        "jax.nn.log_softmax(a))", "softmax_kl_divergence",
+        lambda b, a: L.kl_divergence_with_log_targets(jax.nn.log_softmax(b),
+                                                      jax.nn.log_softmax(a)),
+        f"{_CLS}:kl_divergence_with_log_targets (exp(lt) * (lt - log_predictions)); "
+        "jax/_src/nn/functions.py:log_softmax",
+        conventions={"axis": -1},
+        regimes=("typical", "near", "equal", "large", "extreme", "masked", "many_classes",
+                 "spatial", "single", "empty", "subnormal", "nan_inf"),
+        info={"input_space": "logits (y_true the target's, y_pred the prediction's)"}))
     gen = "kl_divergence(...) + sum(exp(log_predictions) - targets)"
     for name in ("generalized_kl_divergence", "convex_kl_divergence"):
         fn = getattr(L, name, None)
