@@ -18,7 +18,11 @@ Conventions, read in torch 2.13's sources and checked by running it:
   then to 0 where ``p.probs == 0`` (torch/distributions/kl.py: _kl_categorical_categorical):
   KL(softmax(a) || softmax(b)), the target first. Of two ``Categorical(probs=...)`` it is
   sum T (log clamp(T) - log clamp(Q)) over the normalised rows, the same masks: the
-  reference's kl_divergence with ``log_clip_eps`` (one binding per dtype).
+  reference's kl_divergence with ``log_clip_eps`` (one binding per dtype). Of two
+  ``Bernoulli(logits=...)`` (torch/distributions/kl.py: _kl_bernoulli_bernoulli) it is
+  p (softplus(-lq) - softplus(-lp)) + (1 - p)(softplus(lq) - softplus(lp)), p = sigmoid(lp)
+  rounded to the dtype, the terms set to inf where q's probability is 0 or 1 and to 0
+  where p's is: the reference's sigmoid_kl_divergence.
 * ``Bernoulli(logits=x).log_prob(t)`` is ``-binary_cross_entropy_with_logits(x, t,
   reduction="none")``; ``Bernoulli(probs=p)`` takes its logits as
   ``log(pc) - log1p(-pc)``, pc = ``clamp_probs(p)`` (torch/distributions/bernoulli.py:
@@ -104,6 +108,19 @@ def distribution_bindings(source: Callable[..., str], clamp_grad: float) -> list
               "argument_order": "kl_divergence(p, q) = KL(p || q): the target first"},
         notes="sum P (log P - log Q) over the normalised logits, set to inf where "
               "softmax(b) == 0 and to 0 where softmax(a) == 0; " + _VALIDATED + ".")
+    add("torch.distributions.kl_divergence(Bernoulli(logits=a), Bernoulli(logits=b))",
+        "sigmoid_kl_divergence",
+        lambda b, a: kl_divergence(Bernoulli(logits=a), Bernoulli(logits=b)),
+        ("y_pred", "y_true"), where=(f"{KL}:_kl_bernoulli_bernoulli",
+                                     f"{BERNOULLI}:__init__, probs"),
+        conventions={},
+        regimes=("typical", "near", "equal", "large", "extreme", "masked", "many_classes",
+                 "spatial", "single", "empty", "subnormal"),
+        info={"input_space": "logits, elementwise (y_true the first distribution's)",
+              "argument_order": "kl_divergence(p, q) = KL(p || q): the target first"},
+        notes="p * (softplus(-lq) - softplus(-lp)) + (1 - p) * (softplus(lq) - softplus(lp)), "
+              "p = sigmoid(lp) in the dtype, the terms set to inf where q.probs is 0 or 1 and "
+              "to 0 where p.probs is.")
     for dtype in ALL_DTYPES:
         eps = float(torch.finfo(getattr(torch, dtype)).eps)
         suffix = f" on {dtype}"

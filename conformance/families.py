@@ -142,6 +142,7 @@ FAMILY_OF |= {
     "cross_entropy": "target_first_pair",
     "kl_divergence": "distribution_pair",
     "softmax_kl_divergence": "logits_pair",
+    "sigmoid_kl_divergence": "logits_pair",
     "jensen_shannon": "distribution_pair",
     "jensen_shannon_distance": "distribution_pair",
     "kl_div_log_input": "log_distribution_pair",

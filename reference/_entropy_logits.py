@@ -136,3 +136,38 @@ def softmax_kl_divergence_vjp(g: Any, y_pred: Any, y_true: Any, *, axis: int = -
             grad = np.where((s > 0) & near, s * np.expm1(np.where(near, r, EXT(0))), u - s)
         grad = g * grad
     return np.where(bad | inf, np.nan, to64(grad))
+
+
+def _binary_row(x: np.ndarray) -> np.ndarray:
+    """The two-class logits of a logit x: softmax = [sigmoid(x), sigmoid(-x)]. [x, 0], or
+    the same shifted, [0, -x], for x > 0 (x = +inf is then [0, -inf]: probability 1)."""
+    with np.errstate(invalid="ignore"):
+        pos = x > 0
+        return np.stack([np.where(pos, 0.0, x), np.where(pos, -x, 0.0)], axis=-1)
+
+
+def _binary_rows(y_pred: Any, y_true: Any) -> tuple[np.ndarray, np.ndarray]:
+    b, a = as_float64(y_pred, "y_pred"), as_float64(y_true, "y_true")
+    check_same_shape(b, a, "y_pred", "y_true")
+    return _binary_row(b), _binary_row(a)
+
+
+def sigmoid_kl_divergence(y_pred: Any, y_true: Any) -> np.ndarray:
+    """KL(Bernoulli(sigmoid(a)) || Bernoulli(sigmoid(b))) elementwise, a = y_true, b = y_pred:
+    s log(s / u) + (1 - s) log((1 - s) / (1 - u)), s = sigmoid(a), u = sigmoid(b). The
+    two-class softmax KL of the rows [a, 0] and [b, 0] (softmax_kl_divergence): exact where
+    sigmoid rounds to 0 or 1 (a logit of 20 in float32), the terms never formed from
+    rounded probabilities. inf where s > 0 meets u = 0 or s < 1 meets u = 1 (infinite
+    logits); NaN for NaN."""
+    return softmax_kl_divergence(*_binary_rows(y_pred, y_true), axis=-1)
+
+
+def sigmoid_kl_divergence_vjp(g: Any, y_pred: Any, y_true: Any, *, wrt: str = "y_pred"
+                              ) -> np.ndarray:
+    """dKL/db = u - s, dKL/da = -s (1 - s) (b - a - KL'...) : the two-class softmax VJP's
+    component of x in the row [x, 0], minus that of -x in the row [0, -x]."""
+    b2, a2 = _binary_rows(y_pred, y_true)
+    x = np.asarray(as_float64(y_true if wrt_target(wrt) else y_pred, "y_pred"))
+    grad = softmax_kl_divergence_vjp(g, b2, a2, axis=-1, wrt=wrt)
+    with np.errstate(invalid="ignore"):
+        return np.where(x > 0, -grad[..., 1], grad[..., 0])

@@ -43,6 +43,8 @@ from ._divergence_kernels import (
     scale,
 )
 from ._entropy_logits import (
+    sigmoid_kl_divergence,
+    sigmoid_kl_divergence_vjp,
     softmax_entropy,
     softmax_entropy_vjp,
     softmax_kl_divergence,
@@ -825,6 +827,7 @@ FUNCTIONS = {
     "cross_entropy": cross_entropy,
     "kl_divergence": kl_divergence,
     "softmax_kl_divergence": softmax_kl_divergence,
+    "sigmoid_kl_divergence": sigmoid_kl_divergence,
     "kl_div_log_input": kl_div_log_input,
     "generalized_kl_div_log_input": generalized_kl_div_log_input,
     "jensen_shannon": jensen_shannon,
@@ -842,6 +845,7 @@ VJPS = {
     "cross_entropy": cross_entropy_vjp,
     "kl_divergence": kl_divergence_vjp,
     "softmax_kl_divergence": softmax_kl_divergence_vjp,
+    "sigmoid_kl_divergence": sigmoid_kl_divergence_vjp,
     "kl_div_log_input": kl_div_log_input_vjp,
     "generalized_kl_div_log_input": generalized_kl_div_log_input_vjp,
     "jensen_shannon": jensen_shannon_vjp,

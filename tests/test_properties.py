@@ -291,6 +291,7 @@ def _smooth_cases():
                                               labels(r, (s[0], 3))),
         "kl_divergence": lambda r, s: (simplex(r, s), simplex(r, s)),
         "softmax_kl_divergence": lambda r, s: (real(r, s), real(r, s)),
+        "sigmoid_kl_divergence": lambda r, s: (real(r, s), real(r, s)),
         # the elementwise kernels of two non-negative arguments, away from 0
         "xlogy": lambda r, s: (r.uniform(0.1, 3, s), r.uniform(0.1, 3, s)),
         "xlog1py": lambda r, s: (r.uniform(0.1, 3, s), r.uniform(0.1, 3, s)),

@@ -367,6 +367,9 @@ def test_generalized_kl_condition_aware_near_q_equal_t() -> None:
          ValueError, "clip_eps=1e-07 and log_clip_eps"),
         (lambda: R.VJPS["kl_divergence"](1.0, [0.5, 0.5], [0.5, 0.5], log_clip_eps=1e-7,
                                          grad_at_clip="one"), TypeError, "grad_at_clip"),
+        (lambda: R.FUNCTIONS["sigmoid_kl_divergence"]([1.0, 2.0], [1.0]), ValueError,
+         "same shape"),
+        (lambda: R.FUNCTIONS["sigmoid_kl_divergence"](None, [1.0]), TypeError, "y_pred"),
         (lambda: R.entr(["a"]), TypeError, "x"),
         (lambda: R.xlogy(None, [1.0]), TypeError, "x"),
         (lambda: R.VJPS["kl_divergence"](np.ones(3), [[0.5, 0.5]], [[0.5, 0.5]]), ValueError, "g"),
@@ -464,3 +467,21 @@ def test_kl_divergence_with_clipped_logs() -> None:
     g = vjp(np.ones(1), np.array([[0.5, 0.25, 0.25]]), np.array([[0.5, 0.5, 0.0]]), log_clip_eps=eps,
             wrt="y_true")
     assert g[0, 2] == pytest.approx(np.log(eps) - np.log(0.25), rel=1e-15)
+
+
+def test_sigmoid_kl_divergence_where_sigmoid_rounds() -> None:
+    """KL(Bernoulli(sigmoid(a)) || Bernoulli(sigmoid(b))) from logits: finite and exact
+    where sigmoid(b) rounds to 1 (b = 20 in float32; here in float64 b = 40), the
+    two-class softmax KL elementwise; 0 at a = b; infinite logits as probabilities 0, 1."""
+    kl, vjp = R.FUNCTIONS["sigmoid_kl_divergence"], R.VJPS["sigmoid_kl_divergence"]
+    a, b = np.array([0.0, 3.0, -2.0]), np.array([40.0, 3.0, 1.0])
+    s, u = 1 / (1 + np.exp(-a)), 1 / (1 + np.exp(-b))
+    # s log(s/u) + (1 - s) log((1 - s)/(1 - u)), log(1 - u) = -softplus(b)
+    expect = s * np.log(s / u) + (1 - s) * (np.log1p(-s) + np.logaddexp(0.0, b))
+    np.testing.assert_allclose(kl(b, a), expect, rtol=1e-14, atol=1e-15)
+    assert kl(b, a)[1] == 0.0
+    np.testing.assert_allclose(vjp(np.ones(3), b, a), u - s, rtol=1e-14)
+    # infinite logits: probabilities 0 and 1
+    assert kl(np.array([np.inf]), np.array([-np.inf]))[0] == np.inf  # KL(Bern(0) || Bern(1))
+    assert kl(np.array([0.0]), np.array([np.inf]))[0] == pytest.approx(np.log(2.0), rel=1e-15)
+    assert np.isnan(kl(np.array([np.nan]), np.array([0.0])))[0]

@@ -1005,12 +1005,20 @@ def _softmax_entropy_cases() -> list[OracleCase]:
     return cases
 
 
-def _softmax_kl_row(b: np.ndarray, a: np.ndarray) -> tuple[list[Any], list[Any], Any]:
-    """(s, u, KL(s || u)) of one row, s = softmax(a), u = softmax(b), at 200 digits and
-    the rows' spreads in digits (the terms cancel to KL: 1e-18 of 1 near a = b, 1e-79 of
-    1e-39 for subnormal logits; a gradient element of 1e-301 beside logits of 1e3)."""
+def _kl_digits(a: np.ndarray, b: np.ndarray) -> int:
+    """200 digits, plus the rows' spread (e^-spread beside 1) and their smallest non-zero
+    logit (e^1e-300 beside 1) in digits."""
     finite = np.concatenate([a[np.isfinite(a)], b[np.isfinite(b)], [0.0]])
-    with mp.workdps(200 + int(np.ptp(finite) / 2.3)):
+    small = np.abs(finite[finite != 0])
+    tiny = -np.log10(small.min()) if small.size else 0.0
+    return 200 + int(np.ptp(finite) / 2.3) + int(max(tiny, 0.0))
+
+
+def _softmax_kl_row(b: np.ndarray, a: np.ndarray) -> tuple[list[Any], list[Any], Any]:
+    """(s, u, KL(s || u)) of one row, s = softmax(a), u = softmax(b), at _kl_digits (the
+    terms cancel to KL: 1e-18 of 1 near a = b, 1e-79 of 1e-39 for subnormal logits; a
+    gradient element of 1e-301 beside logits of 1e3)."""
+    with mp.workdps(_kl_digits(a, b)):
         s, u = _mp_softmax(a), _mp_softmax(b)
         kl = mp.fsum(si * (mp.log(si) - mp.log(ui)) for si, ui in zip(s, u, strict=True)
                      if si != 0)
@@ -1031,8 +1039,7 @@ def _softmax_kl_vjp_exact(y_pred, y_true, *, g, axis=-1, wrt="y_pred"):
     rows = []
     for b, a, gi in zip(_rows_of(y_pred, axis), _rows_of(y_true, axis), np.ravel(g), strict=True):
         s, u, kl = _softmax_kl_row(b, a)
-        finite = np.concatenate([a[np.isfinite(a)], b[np.isfinite(b)], [0.0]])
-        with mp.workdps(200 + int(np.ptp(finite) / 2.3)):
+        with mp.workdps(_kl_digits(a, b)):
             if wrt == "y_pred":
                 row = [_m(gi) * (ui - si) for si, ui in zip(s, u, strict=True)]
             else:
@@ -1078,9 +1085,43 @@ def _softmax_kl_cases() -> list[OracleCase]:
     return cases
 
 
+def _sigmoid_kl_exact(y_pred, y_true):
+    return [+_softmax_kl_row(np.array([b, 0.0]), np.array([a, 0.0]))[2]
+            for b, a in zip(np.ravel(y_pred), np.ravel(y_true), strict=True)]
+
+
+def _sigmoid_kl_vjp_exact(y_pred, y_true, *, g, wrt="y_pred"):
+    two = np.stack([np.ravel(y_pred), np.zeros(np.size(y_pred))], axis=-1)
+    tgt = np.stack([np.ravel(y_true), np.zeros(np.size(y_true))], axis=-1)
+    return _softmax_kl_vjp_exact(two, tgt, g=np.ravel(g), wrt=wrt)[::2]
+
+
+def _sigmoid_kl_cases() -> list[OracleCase]:
+    """KL of two Bernoullis from logits, elementwise (own generator, drawn last)."""
+    rng = np.random.default_rng(20261210)
+    inputs = {
+        "typical": (rng.normal(0, 3, 40), rng.normal(0, 3, 40)),
+        "near": (np.linspace(-5, 5, 21) + 1e-7, np.linspace(-5, 5, 21)),
+        "confident": (np.array([18.0, 20.0, 40.0, -20.0, 20.0, 0.0, 36.0, -745.0]),
+                      np.array([20.0, 18.0, 38.0, -18.0, 0.0, 20.0, 37.0, -700.0])),
+        "extreme": (np.array([1e4, -1e4, 1e4, 0.0, 710.0]), np.array([-1e4, 1e4, 1e4 - 1, 1e3, -710.0])),
+        "masked": (np.array([0.0, 2.0, -3.0]), np.array([-np.inf, -np.inf, -np.inf])),
+        "tiny": (np.array([1e-300, 5e-324, 1e-20, -1e-8]), np.array([-1e-300, 0.0, 2e-20, 1e-8])),
+    }
+    cases = []
+    for regime, (b, a) in inputs.items():
+        g = rng.uniform(-2, 2, b.shape)
+        cases.append(OracleCase("sigmoid_kl_divergence", regime, (b, a), _sigmoid_kl_exact, {}))
+        for wrt in ("y_pred", "y_true"):
+            cases.append(OracleCase("sigmoid_kl_divergence", f"{regime}_wrt_{wrt}", (b, a),
+                                    _sigmoid_kl_vjp_exact, {"g": g, "wrt": wrt}, grad=True))
+    return cases
+
+
 _ALL = (_elementwise_cases() + _distribution_cases() + _wrt_second_input_cases()
         + _kl_target_cases() + _normalised_cases() + _softmax_entropy_cases()
-        + _entropy_log_clip_cases() + _softmax_kl_cases() + _kl_log_clip_cases())
+        + _entropy_log_clip_cases() + _softmax_kl_cases() + _kl_log_clip_cases()
+        + _sigmoid_kl_cases())
 # Held to LOOSE_ULP (tests/oracles/__init__.py): the Jensen-Shannon VJPs through the
 # normalisation centre f_i = log(P_i / M_i) on its P-weighted mean, in extended precision
 # (2^-64 of the terms); on the 1000-class rows one element's f_i is within 2.7e-5 of the
