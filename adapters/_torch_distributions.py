@@ -159,6 +159,21 @@ def distribution_bindings(source: Callable[..., str], clamp_grad: float) -> list
                   **eps_info},
             notes="sum T (log clamp(T, eps, 1 - eps) - log clamp(Q, eps, 1 - eps)), T and Q "
                   "the normalised rows, set to inf where Q == 0 and to 0 where T == 0.")
+        add(f"torch.distributions.kl_divergence(Bernoulli(probs=t), Bernoulli(probs=p)){suffix}",
+            "binary_kl_divergence",
+            lambda p, t: kl_divergence(Bernoulli(probs=t), Bernoulli(probs=p)),
+            ("y_pred", "y_true"),
+            where=(f"{KL}:_kl_bernoulli_bernoulli", f"{BERNOULLI}:__init__, logits",
+                   f"{UTILS}:probs_to_logits, clamp_probs"),
+            conventions={"log_clip_eps": eps}, dtypes=(dtype,), grad_conventions=clip,
+            regimes=("typical", "near_01", "exact_01", "soft_labels", "smoothed_labels",
+                     "single", "empty", "subnormal"),
+            info={"input_space": "probabilities, elementwise",
+                  "argument_order": "kl_divergence(p, q) = KL(p || q): the target first",
+                  **eps_info},
+            notes="t (log pc_t - log pc_p) + (1 - t)(log(1 - pc_t) - log(1 - pc_p)) through "
+                  "softplus of the clamped logits, pc = clamp(., eps, 1 - eps); inf where p "
+                  "is 0 or 1 and t is not, 0 where t is.")
         add(f"torch.distributions.Bernoulli(probs=p).log_prob(t) (negated){suffix}", "binary_cross_entropy",
             _negated(lambda p, t: Bernoulli(probs=p).log_prob(t)), ("y_pred", "y_true"),
             where=(f"{BERNOULLI}:log_prob, logits", f"{UTILS}:probs_to_logits, clamp_probs"),

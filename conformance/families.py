@@ -143,6 +143,7 @@ FAMILY_OF |= {
     "kl_divergence": "distribution_pair",
     "softmax_kl_divergence": "logits_pair",
     "sigmoid_kl_divergence": "logits_pair",
+    "binary_kl_divergence": "binary_prob",
     "jensen_shannon": "distribution_pair",
     "jensen_shannon_distance": "distribution_pair",
     "kl_div_log_input": "log_distribution_pair",

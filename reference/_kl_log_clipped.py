@@ -8,8 +8,10 @@ from __future__ import annotations
 import numpy as np
 
 from ._crossentropy_common import clip_mask
+from ._divergence_kernels import kl_div_series
 from ._loss_common import EXT, normalized_log, to64
 from ._normalized import centred_values, exact_dot, normalized_difference, sum_ext
+from ._special import two_sum
 
 
 def _side(x: np.ndarray, ax: int, normalize: bool, eps: float
@@ -108,3 +110,81 @@ def _refine_pred(c: np.ndarray, local: np.ndarray, p: np.ndarray, t: np.ndarray,
                             np.concatenate([held, q]))
         out[(*row, k)] = bracket / (EXT(q[k]) * sum_ext(tt, 0)[0])
     return np.moveaxis(out, -1, ax)
+
+
+def _binary_logs(x: np.ndarray, eps: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """(log clip(x), log clip(1 - x)) in EXT; 1 - x never rounded (log1p(-x))."""
+    xe = x.astype(EXT)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        one, zero = np.log(xe), np.log1p(-xe)
+        if eps is None:
+            return one, zero
+        lo, hi = np.log(EXT(eps)), np.log1p(-EXT(eps))
+        return (np.where(x < eps, lo, np.where(x > 1.0 - eps, hi, one)),
+                np.where(x > 1.0 - eps, lo, np.where(x < eps, hi, zero)))
+
+
+def _binary_state(p: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(NaN, infinite) elements: t > 0 = p or t < 1 = p (the masks torch applies)."""
+    bad = np.isnan(p) | np.isnan(t)
+    return bad, ((t > 0) & (p == 0)) | ((t < 1) & (p == 1))
+
+
+def binary_kl(p: np.ndarray, t: np.ndarray, eps: float | None) -> np.ndarray:
+    """KL(Bernoulli(t) || Bernoulli(p)) elementwise: t (log t - log p) + (1 - t)(log(1 - t)
+    - log(1 - p)), logs of clip(., eps, 1 - eps) if ``eps``; 0 where the weight is 0, inf
+    where t > 0 = p or t < 1 = p. Where neither side is clipped, as kl_div(t, p) +
+    kl_div(1 - t, 1 - p) (their linear parts cancel): non-negative terms, each by the kl_div
+    series from the exact t - p where t / p (or (1 - t) / (1 - p)) is within [1/7, 3]."""
+    l1p, l0p = _binary_logs(p, eps)
+    l1t, l0t = _binary_logs(t, eps)
+    te = t.astype(EXT)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        direct = (np.where(t == 0, EXT(0), te * (l1t - l1p))
+                  + np.where(t == 1, EXT(0), (1 - te) * (l0t - l0p)))
+        inside = (p > 0) & (p < 1) & (t > 0) & (t < 1)
+        if eps is not None:
+            inside &= (p > eps) & (p < 1.0 - eps) & (t > eps) & (t < 1.0 - eps)
+        dh, dl = two_sum(t, -p)  # t - p exactly
+        one, near1 = kl_div_series(dh, dl, t + p)
+        zero, near0 = kl_div_series(-dh, -dl, (1.0 - t) + (1.0 - p))
+        # each side's kl_div directly where its series does not apply (no cancellation)
+        side1 = np.where(near1, one, te * (l1t - l1p) - te + p)
+        side0 = np.where(near0, zero, (1 - te) * (l0t - l0p) + (te - p))
+        value = to64(np.where(inside, side1 + side0, direct))
+    bad, inf = _binary_state(p, t)
+    return np.where(bad, np.nan, np.where(inf, np.inf, value))
+
+
+def binary_kl_vjp(g: np.ndarray, p: np.ndarray, t: np.ndarray, eps: float | None,
+                  grad_at_clip: float, target: bool) -> np.ndarray:
+    """The VJP of binary_kl. w.r.t. p: (p - t) / (p (1 - p)) (= -t/p + (1 - t)/(1 - p), the
+    difference exact) times the clip's slope at p; w.r.t. t: [log clip(t) - log clip(p)] -
+    [log clip(1 - t) - log clip(1 - p)] (the clip's slopes cancel), the one-sided limit at
+    t = 0 or 1 (-inf, +inf unclipped). NaN where binary_kl is NaN or inf."""
+    l1p, l0p = _binary_logs(p, eps)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if target:
+            l1t, l0t = _binary_logs(t, eps)
+            near = (t > 0) & (p > 0) & (t < 1) & (p < 1)
+            if eps is not None:
+                near &= (t > eps) & (p > eps) & (t < 1.0 - eps) & (p < 1.0 - eps)
+            dh, dl = two_sum(t, -p)
+            d = dh.astype(EXT) + dl
+            pe = np.where(near, p, 0.5).astype(EXT)
+            # log(t / p) and log((1 - t) / (1 - p)) as log1p of the exact t - p where the
+            # ratio is near 1 (log1p's argument near -1 would cancel instead)
+            one = np.where(near & (np.abs(d) <= 0.5 * pe), np.log1p(d / pe), l1t - l1p)
+            zero = np.where(near & (np.abs(d) <= 0.5 * (1 - pe)), np.log1p(-d / (1 - pe)),
+                            l0t - l0p)
+            local = one - zero
+        else:
+            m = np.ones_like(p) if eps is None else clip_mask(p, eps, grad_at_clip)
+            pe = p.astype(EXT)
+            dh, dl = two_sum(p, -t)
+            local = (dh.astype(EXT) + dl) / (pe * (1 - pe)) * m
+            # t = 0 (or 1): only the other term, 1 / (1 - p) (or -1 / p), finite at p = 0 (1)
+            local = np.where((t == 0) & (p == 0), m, np.where((t == 1) & (p == 1), -m, local))
+        grad = to64(g * local)
+    bad, inf = _binary_state(p, t)
+    return np.where(bad | inf, np.nan, grad)

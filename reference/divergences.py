@@ -50,7 +50,7 @@ from ._entropy_logits import (
     softmax_kl_divergence,
     softmax_kl_divergence_vjp,
 )
-from ._kl_log_clipped import kl_log_clipped, kl_log_clipped_vjp
+from ._kl_log_clipped import binary_kl, binary_kl_vjp, kl_log_clipped, kl_log_clipped_vjp
 from ._loss_common import EXT, normalized_log, to64
 from ._normalized import centred_log, normalize_vjp, normalized_difference, sum_ext
 from ._reduce import chain, reduce_loss
@@ -60,6 +60,7 @@ from ._validate import (
     check_axis,
     check_finite_scalar,
     check_nonnegative,
+    check_probabilities,
     check_same_shape,
     wrt_target,
 )
@@ -450,6 +451,36 @@ def _log_clip(log_clip_eps: Any, clip_eps: Any) -> float:
                                low_inclusive=False, high_inclusive=False)
 
 
+def binary_kl_divergence(y_pred: Any, y_true: Any, *, log_clip_eps: float | None = None
+                         ) -> np.ndarray:
+    """KL(Bernoulli(t) || Bernoulli(p)) = t log(t / p) + (1 - t) log((1 - t) / (1 - p)),
+    elementwise, p = y_pred, t = y_true in [0, 1]; 0 log 0 = 0, inf where t > 0 = p or
+    t < 1 = p. ``log_clip_eps``: the logs of clip(., eps, 1 - eps), the weights t, 1 - t
+    not clipped, with the same 0 and inf (torch.distributions.kl_divergence of two
+    Bernoulli(probs=...), eps = finfo(dtype).eps; its logits are log(pc) - log1p(-pc))."""
+    p, t, eps = _binary_pair(y_pred, y_true, log_clip_eps)
+    return binary_kl(p, t, eps)
+
+
+def binary_kl_divergence_vjp(g: Any, y_pred: Any, y_true: Any, *,
+                             log_clip_eps: float | None = None, grad_at_clip: float = 1.0,
+                             wrt: str = "y_pred") -> np.ndarray:
+    """dKL/dp = (p - t) / (p (1 - p)) (times the clip's slope at p); dKL/dt = logit(t) -
+    logit(p) (of the clipped values; -inf at t = 0 unclipped). NaN where the KL is inf."""
+    p, t, eps = _binary_pair(y_pred, y_true, log_clip_eps)
+    gb = np.broadcast_to(as_float64(g, "g"), p.shape)
+    return binary_kl_vjp(gb, p, t, eps, check_finite_scalar(grad_at_clip, "grad_at_clip"),
+                         wrt_target(wrt))
+
+
+def _binary_pair(y_pred: Any, y_true: Any, log_clip_eps: Any
+                 ) -> tuple[np.ndarray, np.ndarray, float | None]:
+    p = check_probabilities(as_float64(y_pred, "y_pred"), "y_pred")
+    t = check_probabilities(as_float64(y_true, "y_true"), "y_true")
+    check_same_shape(p, t, "y_pred", "y_true")
+    return p, t, None if log_clip_eps is None else _log_clip(log_clip_eps, None)
+
+
 def _rel_entr_sum(t: np.ndarray, p: np.ndarray, ax: int) -> np.ndarray:
     """sum_i t_i log(t_i / p_i) of unnormalised rows, whose terms have both signs: each
     term and the sum in extended precision, rounded once (float64 terms rounded one by one
@@ -826,6 +857,7 @@ FUNCTIONS = {
     "softmax_entropy": softmax_entropy,
     "cross_entropy": cross_entropy,
     "kl_divergence": kl_divergence,
+    "binary_kl_divergence": binary_kl_divergence,
     "softmax_kl_divergence": softmax_kl_divergence,
     "sigmoid_kl_divergence": sigmoid_kl_divergence,
     "kl_div_log_input": kl_div_log_input,
@@ -844,6 +876,7 @@ VJPS = {
     "softmax_entropy": softmax_entropy_vjp,
     "cross_entropy": cross_entropy_vjp,
     "kl_divergence": kl_divergence_vjp,
+    "binary_kl_divergence": binary_kl_divergence_vjp,
     "softmax_kl_divergence": softmax_kl_divergence_vjp,
     "sigmoid_kl_divergence": sigmoid_kl_divergence_vjp,
     "kl_div_log_input": kl_div_log_input_vjp,

@@ -292,6 +292,8 @@ def _smooth_cases():
         "kl_divergence": lambda r, s: (simplex(r, s), simplex(r, s)),
         "softmax_kl_divergence": lambda r, s: (real(r, s), real(r, s)),
         "sigmoid_kl_divergence": lambda r, s: (real(r, s), real(r, s)),
+        # probabilities off 0 and 1, where the t difference would leave [0, 1]
+        "binary_kl_divergence": lambda r, s: (r.uniform(0.05, 0.95, s), r.uniform(0.05, 0.95, s)),
         # the elementwise kernels of two non-negative arguments, away from 0
         "xlogy": lambda r, s: (r.uniform(0.1, 3, s), r.uniform(0.1, 3, s)),
         "xlog1py": lambda r, s: (r.uniform(0.1, 3, s), r.uniform(0.1, 3, s)),

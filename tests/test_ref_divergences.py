@@ -370,6 +370,12 @@ def test_generalized_kl_condition_aware_near_q_equal_t() -> None:
         (lambda: R.FUNCTIONS["sigmoid_kl_divergence"]([1.0, 2.0], [1.0]), ValueError,
          "same shape"),
         (lambda: R.FUNCTIONS["sigmoid_kl_divergence"](None, [1.0]), TypeError, "y_pred"),
+        (lambda: R.binary_kl_divergence([1.5], [0.5]), ValueError, "y_pred"),
+        (lambda: R.binary_kl_divergence([0.5], [-0.5]), ValueError, "y_true"),
+        (lambda: R.binary_kl_divergence([0.5], [0.5], log_clip_eps=0.6), ValueError,
+         "log_clip_eps"),
+        (lambda: R.VJPS["binary_kl_divergence"]([1.0, 2.0, 3.0], [0.5, 0.5], [0.5, 0.5]),
+         ValueError, "g"),
         (lambda: R.entr(["a"]), TypeError, "x"),
         (lambda: R.xlogy(None, [1.0]), TypeError, "x"),
         (lambda: R.VJPS["kl_divergence"](np.ones(3), [[0.5, 0.5]], [[0.5, 0.5]]), ValueError, "g"),
@@ -485,3 +491,23 @@ def test_sigmoid_kl_divergence_where_sigmoid_rounds() -> None:
     assert kl(np.array([np.inf]), np.array([-np.inf]))[0] == np.inf  # KL(Bern(0) || Bern(1))
     assert kl(np.array([0.0]), np.array([np.inf]))[0] == pytest.approx(np.log(2.0), rel=1e-15)
     assert np.isnan(kl(np.array([np.nan]), np.array([0.0])))[0]
+
+
+def test_binary_kl_divergence() -> None:
+    """KL(Bernoulli(t) || Bernoulli(p)): exact near t = p (the two kl_div series), 0 and
+    inf at the edges as torch masks them, clipped logs with log_clip_eps."""
+    kl, vjp = R.binary_kl_divergence, R.VJPS["binary_kl_divergence"]
+    p, t = np.array([0.3, 0.5, 0.5, 0.0, 1.0]), np.array([0.3, 0.0, 1.0, 0.5, 0.5])
+    np.testing.assert_allclose(kl(p, t), [0.0, np.log(2.0), np.log(2.0), np.inf, np.inf])
+    # near: d^2 / (2 p (1 - p)) to leading order
+    p2 = np.array([0.3])
+    t2 = p2 + 2.0**-40
+    d = float(t2[0] - p2[0])
+    assert kl(p2, t2)[0] == pytest.approx(d * d / (2 * 0.3 * 0.7), rel=1e-10)
+    np.testing.assert_allclose(vjp(np.ones(1), p2, t2), [-d / (0.3 * 0.7)], rtol=1e-14)
+    eps = 2.0**-23
+    # clipped: p = 1e-9 is held at eps (a finite KL, gradient 0); p = 0 is still inf
+    assert kl(np.array([1e-9]), np.array([0.5]), log_clip_eps=eps)[0] == pytest.approx(
+        0.5 * (np.log(0.5) - np.log(eps)) + 0.5 * (np.log(0.5) - np.log1p(-eps)), rel=1e-15)
+    assert kl(np.array([0.0]), np.array([0.5]), log_clip_eps=eps)[0] == np.inf
+    assert vjp(np.ones(1), np.array([1e-9]), np.array([0.5]), log_clip_eps=eps)[0] == 0.0

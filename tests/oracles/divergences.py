@@ -1118,10 +1118,89 @@ def _sigmoid_kl_cases() -> list[OracleCase]:
     return cases
 
 
+def _binary_kl_parts(pv: Any, tv: Any, eps: Any) -> tuple[Any, ...]:
+    """p, t and (log clip(v), log clip(1 - v)), the second by log1p (1 - 1e-299 is 1 at
+    50 digits)."""
+    p, t = _m(pv), _m(tv)
+
+    def logs(v):
+        if eps is None:
+            return _ln(v), (-INF if v == 1 else mp.log1p(-v))
+        one = mp.log(_clipped(v, eps))
+        zero = mp.log(eps) if v > 1 - eps else mp.log1p(-eps) if v < eps else mp.log1p(-v)
+        return one, zero
+
+    return p, t, logs
+
+
+def _binary_kl_exact(y_pred, y_true, *, log_clip_eps=None):
+    eps = None if log_clip_eps is None else _m(log_clip_eps)
+    out = []
+    for pv, tv in zip(np.ravel(y_pred), np.ravel(y_true), strict=True):
+        p, t, logs = _binary_kl_parts(pv, tv, eps)
+        if (t > 0 and p == 0) or (t < 1 and p == 1):
+            out.append(INF)
+            continue
+        (l1t, l0t), (l1p, l0p) = logs(t), logs(p)
+        one = 0 if t == 0 else t * (l1t - l1p)
+        zero = 0 if t == 1 else (1 - t) * (l0t - l0p)
+        out.append(one + zero)
+    return out
+
+
+def _binary_kl_vjp_exact(y_pred, y_true, *, g, log_clip_eps=None, grad_at_clip=1.0,
+                         wrt="y_pred"):
+    eps = None if log_clip_eps is None else _m(log_clip_eps)
+    out = []
+    for pv, tv, gv in zip(np.ravel(y_pred), np.ravel(y_true), np.ravel(g), strict=True):
+        p, t, logs = _binary_kl_parts(pv, tv, eps)
+        c = (lambda v: v) if eps is None else (lambda v: _clipped(v, eps))
+
+        def slope(v):
+            if eps is None:
+                return 1
+            return 1 if eps < v < 1 - eps else _m(grad_at_clip) if v in (eps, 1 - eps) else 0
+
+        if wrt == "y_pred":
+            d = (0 if t == 0 else -t / c(p)) + (0 if t == 1 else (1 - t) / c(1 - p))
+            out.append(_m(gv) * d * slope(p))
+        else:
+            (l1t, l0t), (l1p, l0p) = logs(t), logs(p)
+            out.append(_m(gv) * ((l1t - l1p) - (l0t - l0p)))
+    return out
+
+
+def _binary_kl_cases() -> list[OracleCase]:
+    """KL of two Bernoullis from probabilities, plain and with torch's clipped logits at
+    float32's and float64's eps (own generator, drawn last)."""
+    rng = np.random.default_rng(20261211)
+    inputs = {
+        "typical": (rng.uniform(0.01, 0.99, 40), rng.uniform(0.01, 0.99, 40)),
+        "near": (np.linspace(0.05, 0.95, 19), np.linspace(0.05, 0.95, 19) + 1e-9),
+        "tails": (np.array([1e-12, 1 - 1e-12, 1e-5, 0.99999, 1e-300, 0.5, 3e-8, 1 - 3e-8]),
+                  np.array([2e-12, 1 - 2e-12, 2e-5, 0.5, 1e-299, 1e-9, 0.5, 0.7])),
+        "zeros": (np.array([0.5, 0.5, 0.2, 0.9, 1e-20]), np.array([0.0, 1.0, 0.0, 1.0, 0.0])),
+    }
+    cases = []
+    for eps in (None, float(np.finfo(np.float32).eps), float(np.finfo(np.float64).eps)):
+        for regime, (p, t) in inputs.items():
+            if eps is None and regime == "zeros":
+                continue  # the target gradient is -inf / +inf at t = 0 / 1 unclipped
+            kw = {} if eps is None else {"log_clip_eps": eps}
+            name = regime if eps is None else f"{regime}_log_clip_{eps:.0e}"
+            g = rng.uniform(-2, 2, p.shape)
+            cases.append(OracleCase("binary_kl_divergence", name, (p, t), _binary_kl_exact, kw))
+            for wrt in ("y_pred", "y_true"):
+                cases.append(OracleCase("binary_kl_divergence", f"{name}_wrt_{wrt}", (p, t),
+                                        _binary_kl_vjp_exact, {**kw, "g": g, "wrt": wrt},
+                                        grad=True))
+    return cases
+
+
 _ALL = (_elementwise_cases() + _distribution_cases() + _wrt_second_input_cases()
         + _kl_target_cases() + _normalised_cases() + _softmax_entropy_cases()
         + _entropy_log_clip_cases() + _softmax_kl_cases() + _kl_log_clip_cases()
-        + _sigmoid_kl_cases())
+        + _sigmoid_kl_cases() + _binary_kl_cases())
 # Held to LOOSE_ULP (tests/oracles/__init__.py): the Jensen-Shannon VJPs through the
 # normalisation centre f_i = log(P_i / M_i) on its P-weighted mean, in extended precision
 # (2^-64 of the terms); on the 1000-class rows one element's f_i is within 2.7e-5 of the
