@@ -30,10 +30,13 @@ near 0.25; one ULP of a prediction moves it by 3e6 to 3e7 ULP; the reference is 
 and torch.distributions.Categorical(logits=x).entropy()'s gradient on ``subnormal`` rows
 of +-3e-6 logits (x_j minus their softmax-weighted mean, 1.8e-12 from terms of 1.5e-7; one
 ULP of one logit moves it by 1.1e5 ULP; the reference, in extended precision, is 40.9
-off); so does kl_divergence(Categorical(logits=a), Categorical(logits=b))'s gradient w.r.t.
-a on the same rows (9.2e-13 from the same terms; one ULP of one logit moves it by 1.1e5
-ULP; the reference is 59 to 108 off, the s-weighted mean of the +-3e-6 differences taken
-with s rounded to EXT). Categorical(probs=p).entropy() on float16 and bfloat16 (logs clipped at their eps,
+off); so does softmax_kl_divergence's (the KL of two Categorical(logits=...), and F.kl_div
+of two log_softmax) gradient w.r.t. a on the same rows (9.2e-13 from the same terms; one
+ULP of one logit moves it by 1.1e5 ULP; the reference is 59 to 108 off, the s-weighted
+mean of the +-3e-6 differences taken with s rounded to EXT), and w.r.t. b (u - s = 4.3e-17
+there: one ULP of one logit moves it by 8.2e8 ULP, the reference 4.4e5 off; on
+``typical``, one element where u and s agree to 2e-3 of themselves: 295 ULP per input ULP,
+the reference 9.4 off). Categorical(probs=p).entropy() on float16 and bfloat16 (logs clipped at their eps,
 9.8e-4 and 7.8e-3, in 1000-class rows where most entries are clipped) leaves 6.2 and 8.9
 ULP in its gradient's centring, where those dtypes' tolerances are 1e-3 and 1.6e-2: not
 pursued (2026-12-07). The renormalised sparse cross-entropy with that binding's float64
