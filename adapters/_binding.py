@@ -28,6 +28,10 @@ import numpy as np
 
 KINDS = ("activation", "loss", "metric")
 ALL_DTYPES = ("float16", "bfloat16", "float32", "float64")
+# the logits_pair family's regimes a KL of two softmax (or sigmoid) distributions runs on,
+# nan_inf apart (torch.distributions' argument validation refuses NaN)
+LOGITS_PAIR_REGIMES = ("typical", "near", "equal", "large", "extreme", "masked", "many_classes",
+                       "spatial", "single", "empty", "subnormal")
 # Names a binding's ``args`` may use; "labels=y_true" passes y_true as keyword ``labels``.
 # x1, x2 (pair losses) and anchor, positive, negative (triplet losses) are the inputs of
 # the embedding families, input_lengths and label_lengths those of CTC, linear_weight the

@@ -40,13 +40,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ._binding import ALL_DTYPES, Binding
+from ._binding import ALL_DTYPES, LOGITS_PAIR_REGIMES, Binding
 
 CATEGORICAL = "torch/distributions/categorical.py"
 BERNOULLI = "torch/distributions/bernoulli.py"
 UTILS = "torch/distributions/utils.py"
 KL = "torch/distributions/kl.py"
 
+KL_ORDER = {"argument_order": "kl_divergence(p, q) = KL(p || q): the target first"}
 _VALIDATED = "regimes with NaN parameters or labels outside the support not run (argument validation raises)"
 
 
@@ -102,10 +103,9 @@ def distribution_bindings(source: Callable[..., str], clamp_grad: float) -> list
         ("y_pred", "y_true"), where=(f"{KL}:_kl_categorical_categorical",
                                      f"{CATEGORICAL}:__init__, probs"),
         conventions={"axis": -1},
-        regimes=("typical", "near", "equal", "large", "extreme", "masked", "many_classes",
-                 "spatial", "single", "empty", "subnormal"),
+        regimes=LOGITS_PAIR_REGIMES,
         info={"input_space": "logits (y_true the first distribution's, y_pred the second's)",
-              "argument_order": "kl_divergence(p, q) = KL(p || q): the target first"},
+              **KL_ORDER},
         notes="sum P (log P - log Q) over the normalised logits, set to inf where "
               "softmax(b) == 0 and to 0 where softmax(a) == 0; " + _VALIDATED + ".")
     add("torch.distributions.kl_divergence(Bernoulli(logits=a), Bernoulli(logits=b))",
@@ -114,10 +114,9 @@ def distribution_bindings(source: Callable[..., str], clamp_grad: float) -> list
         ("y_pred", "y_true"), where=(f"{KL}:_kl_bernoulli_bernoulli",
                                      f"{BERNOULLI}:__init__, probs"),
         conventions={},
-        regimes=("typical", "near", "equal", "large", "extreme", "masked", "many_classes",
-                 "spatial", "single", "empty", "subnormal"),
+        regimes=LOGITS_PAIR_REGIMES,
         info={"input_space": "logits, elementwise (y_true the first distribution's)",
-              "argument_order": "kl_divergence(p, q) = KL(p || q): the target first"},
+              **KL_ORDER},
         notes="p * (softplus(-lq) - softplus(-lp)) + (1 - p) * (softplus(lq) - softplus(lp)), "
               "p = sigmoid(lp) in the dtype, the terms set to inf where q.probs is 0 or 1 and "
               "to 0 where p.probs is.")
@@ -155,7 +154,7 @@ def distribution_bindings(source: Callable[..., str], clamp_grad: float) -> list
             conventions={"axis": -1, "normalize": True, "log_clip_eps": eps}, dtypes=(dtype,),
             grad_conventions=clip,
             info={"input_space": "probabilities (each divided by its sum)",
-                  "argument_order": "kl_divergence(p, q) = KL(p || q): the target first",
+                  **KL_ORDER,
                   **eps_info},
             notes="sum T (log clamp(T, eps, 1 - eps) - log clamp(Q, eps, 1 - eps)), T and Q "
                   "the normalised rows, set to inf where Q == 0 and to 0 where T == 0.")
@@ -169,7 +168,7 @@ def distribution_bindings(source: Callable[..., str], clamp_grad: float) -> list
             regimes=("typical", "near_01", "exact_01", "soft_labels", "smoothed_labels",
                      "single", "empty", "subnormal"),
             info={"input_space": "probabilities, elementwise",
-                  "argument_order": "kl_divergence(p, q) = KL(p || q): the target first",
+                  **KL_ORDER,
                   **eps_info},
             notes="t (log pc_t - log pc_p) + (1 - t)(log(1 - pc_t) - log(1 - pc_p)) through "
                   "softplus of the clamped logits, pc = clamp(., eps, 1 - eps); inf where p "

@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from ._binding import ALL_DTYPES, Binding, release
+from ._binding import ALL_DTYPES, LOGITS_PAIR_REGIMES, Binding, release
 
 __all__ = ["loss_bindings"]
 
@@ -329,8 +329,7 @@ def loss_bindings(source: Callable[..., str]) -> list[Binding]:
         lambda b, a: _kl_div(F.log_softmax(b, dim=-1), F.log_softmax(a, dim=-1),
                              reduction="none", log_target=True).sum(-1),
         conventions={"axis": -1},
-        regimes=("typical", "near", "equal", "large", "extreme", "masked", "many_classes",
-                 "spatial", "single", "empty", "subnormal", "nan_inf"),
+        regimes=(*LOGITS_PAIR_REGIMES, "nan_inf"),
         info={"input_space": "logits (y_true the target's, y_pred the prediction's)",
               "default_reduction": "none, summed over the classes",
               "where": (f"{FUNCTIONAL}:kl_div, log_softmax",)})

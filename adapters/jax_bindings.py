@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ._binding import Backend, dtype_name, fit_cotangent, memo_by_id
+from ._binding import LOGITS_PAIR_REGIMES, Backend, dtype_name, fit_cotangent, memo_by_id
 
 __all__ = ["backend", "bindings"]
 
@@ -474,8 +474,7 @@ def _kl_bindings(L: Any) -> list[Any]:
         f"{_CLS}:kl_divergence_with_log_targets (exp(lt) * (lt - log_predictions)); "
         "jax/_src/nn/functions.py:log_softmax",
         conventions={"axis": -1},
-        regimes=("typical", "near", "equal", "large", "extreme", "masked", "many_classes",
-                 "spatial", "single", "empty", "subnormal", "nan_inf"),
+        regimes=(*LOGITS_PAIR_REGIMES, "nan_inf"),
         info={"input_space": "logits (y_true the target's, y_pred the prediction's)"}))
     gen = "kl_divergence(...) + sum(exp(log_predictions) - targets)"
     for name in ("generalized_kl_divergence", "convex_kl_divergence"):

@@ -856,6 +856,12 @@ def _clipped(v: Any, eps: Any) -> Any:
     return min(max(v, eps), 1 - eps)
 
 
+def _pull_back(local: list[Any], x: list[Any], raw: list[Any]) -> list[Any]:
+    """A cotangent on X = raw / sum(raw) pulled back to raw: (l_i - sum_j X_j l_j) / sum raw."""
+    s, inner = mp.fsum(raw), mp.fsum(a * b for a, b in zip(x, local, strict=True))
+    return [(v - inner) / s for v in local]
+
+
 @_row_precision
 def _entropy_log_clip(p, *, axis=-1, normalize=False, log_clip_eps, g=None, grad_at_clip=1.0):
     """-sum P_i log clip(P_i, eps, 1 - eps), or with ``g`` its VJP through the clip and the
@@ -872,10 +878,7 @@ def _entropy_log_clip(p, *, axis=-1, normalize=False, log_clip_eps, g=None, grad
         slope = [1 if eps < v < 1 - eps else _m(grad_at_clip) if v in (eps, 1 - eps) else 0
                  for v in q]
         local = [gi * (-mp.log(_clipped(v, eps)) - d) for v, d in zip(q, slope, strict=True)]
-        if normalize:
-            s, inner = mp.fsum(row), mp.fsum(a * b for a, b in zip(q, local, strict=True))
-            local = [(v - inner) / s for v in local]
-        out.append(local)
+        out.append(_pull_back(local, q, row) if normalize else local)
     return out if g is None else _unmove(out, p.shape, axis)
 
 
@@ -931,10 +934,7 @@ def _kl_log_clip(y_pred, y_true, *, axis=-1, normalize=False, log_clip_eps, g=No
         else:
             local = [gi * (c - a + slope(b)) for a, b, c in zip(lq, t, lt, strict=True)]
             x, raw = t, traw
-        if normalize:
-            s, inner = mp.fsum(raw), mp.fsum(a * b for a, b in zip(x, local, strict=True))
-            local = [(v - inner) / s for v in local]
-        out.append(local)
+        out.append(_pull_back(local, x, raw) if normalize else local)
     return out if g is None else _unmove(out, y_pred.shape, axis)
 
 
