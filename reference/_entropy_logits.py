@@ -71,7 +71,7 @@ def _kl_rows(y_pred: Any, y_true: Any, axis: int) -> tuple[np.ndarray, ...]:
     _, eb, tb, _, _ = _parts(b, ax, EXT)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         s, u = ea / ta, eb / tb
-        ls = np.log(s)  # EXT: from z - log(total) z's rounding (1e-16) would be left in
+        ls = np.log(s)  # in EXT: z - log(total) would keep z's float64 rounding (1e-16)
         live = s > 0
         bad = (np.isnan(s) | np.isnan(u)).any(axis=ax, keepdims=True)
         inf = (live & (b == -np.inf)).any(axis=ax, keepdims=True) & ~bad
@@ -110,8 +110,8 @@ def softmax_kl_divergence(y_pred: Any, y_true: Any, *, axis: int = -1) -> np.nda
     underflows (u_i of 1e-4000 still adds its s_i log(s_i / u_i)). Terms with s_i = 0 (a_i
     = -inf, a masked class) are 0, whatever b_i; the mass U that u puts on those classes
     adds -log(1 - U) (the sums above run over the others). Inf where s_i > 0 meets
-    b_i = -inf; NaN
-    for rows holding NaN or +inf, or only -inf. Returns the shape with ``axis`` removed.
+    b_i = -inf; NaN for rows holding NaN or +inf, or only -inf. Returns the shape with
+    ``axis`` removed.
     """
     _, _, _, _, kl, bad, inf = _kl_rows(y_pred, y_true, axis)
     out = np.where(bad, np.nan, np.where(inf, np.inf, to64(kl)))
@@ -164,10 +164,11 @@ def sigmoid_kl_divergence(y_pred: Any, y_true: Any) -> np.ndarray:
 
 def sigmoid_kl_divergence_vjp(g: Any, y_pred: Any, y_true: Any, *, wrt: str = "y_pred"
                               ) -> np.ndarray:
-    """dKL/db = u - s, dKL/da = -s (1 - s) (b - a - KL'...) : the two-class softmax VJP's
-    component of x in the row [x, 0], minus that of -x in the row [0, -x]."""
+    """dKL/db = u - s, dKL/da = s (1 - s)(a - b): the two-class softmax VJP's component of
+    x in the row [x, 0], or minus that of -x in the row [0, -x] (x > 0)."""
     b2, a2 = _binary_rows(y_pred, y_true)
-    x = np.asarray(as_float64(y_true if wrt_target(wrt) else y_pred, "y_pred"))
+    target = wrt_target(wrt)
+    x = as_float64(y_true, "y_true") if target else as_float64(y_pred, "y_pred")
     grad = softmax_kl_divergence_vjp(g, b2, a2, axis=-1, wrt=wrt)
     with np.errstate(invalid="ignore"):
         return np.where(x > 0, -grad[..., 1], grad[..., 0])

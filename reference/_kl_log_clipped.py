@@ -1,7 +1,9 @@
 """KL(T || Q) with the logs of clip(., eps, 1 - eps), the weights unclipped: the KL of
 two ``torch.distributions.Categorical(probs=...)`` (torch/distributions/kl.py:
-_kl_categorical_categorical over logits = log(clamp_probs(probs))), eps = finfo(dtype).eps.
-Private: kl_divergence(log_clip_eps=) dispatches here."""
+_kl_categorical_categorical over logits = log(clamp_probs(probs))), eps = finfo(dtype).eps,
+and of two Bernoulli distributions elementwise (binary_kl, clipped or not: two
+``Bernoulli(probs=...)``, _kl_bernoulli_bernoulli). Private: kl_divergence(log_clip_eps=)
+and binary_kl_divergence dispatch here."""
 
 from __future__ import annotations
 

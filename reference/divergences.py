@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ._activations_common import as_cotangent
 from ._crossentropy_common import clip_mask
 from ._divergence_kernels import (
     check_base,
@@ -468,7 +469,7 @@ def binary_kl_divergence_vjp(g: Any, y_pred: Any, y_true: Any, *,
     """dKL/dp = (p - t) / (p (1 - p)) (times the clip's slope at p); dKL/dt = logit(t) -
     logit(p) (of the clipped values; -inf at t = 0 unclipped). NaN where the KL is inf."""
     p, t, eps = _binary_pair(y_pred, y_true, log_clip_eps)
-    gb = np.broadcast_to(as_float64(g, "g"), p.shape)
+    gb = as_cotangent(g, p.shape)
     return binary_kl_vjp(gb, p, t, eps, check_finite_scalar(grad_at_clip, "grad_at_clip"),
                          wrt_target(wrt))
 
