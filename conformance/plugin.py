@@ -83,6 +83,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if not 0 <= timeout < float("inf"):  # NaN fails this too
         raise pytest.UsageError(f"--case-timeout: seconds must be >= 0 (0 disables), got {timeout}")
     _jax_compilation_cache(config.option.jax_cache)
+    if not hasattr(config, "workerinput"):
+        _check_selection(config)
     try:  # every xdist worker sets its own
         set_ulp_ceilings(getattr(config.option, "max_ulp", None))
     except ValueError as exc:
@@ -93,6 +95,31 @@ def pytest_configure(config: pytest.Config) -> None:
     _IN_WORKER = hasattr(config, "workerinput")
     if not _IN_WORKER:  # the results file's wall_s: configuration to the file's writing
         collector.started = time.monotonic()
+
+
+def _check_selection(config: pytest.Config) -> None:
+    """A malformed ``-k`` or ``-m`` expression stops the run with pytest's own message.
+
+    pytest parses them only when it deselects, after collection; under pytest-xdist that
+    happens in the workers, and the controller turns their usage error into an
+    INTERNALERROR naming an unrelated case (pytest-dev/pytest-xdist#539, #204;
+    pytest-dev/pytest#13207). Parsed here, in the controller, with pytest's parser.
+    """
+    try:
+        from _pytest.mark.expression import Expression
+    except ImportError:  # a pytest without it: its own check, later, stands
+        return
+    for flag, text in (("-k", getattr(config.option, "keyword", "")),
+                       ("-m", getattr(config.option, "markexpr", ""))):
+        if not text or not text.strip():
+            continue
+        try:
+            Expression.compile(text.lstrip() if flag == "-k" else text)
+        except SyntaxError as exc:  # pytest >= 8.1 (ParseError before: its text is enough)
+            where = f"at column {exc.offset}: {exc.msg}" if exc.offset else str(exc.msg)
+            raise pytest.UsageError(f"Wrong expression passed to '{flag}': {text!r}: {where}") from None
+        except Exception as exc:
+            raise pytest.UsageError(f"Wrong expression passed to '{flag}': {text!r}: {exc}") from None
 
 
 def _jax_compilation_cache(option: str | None) -> None:
