@@ -184,6 +184,15 @@ def clip_mask(p: np.ndarray, eps: float | None, grad_at_clip: float) -> np.ndarr
     return np.where((p == lo) | (p == hi), grad_at_clip, inside)
 
 
+def clipped_log(log_x: np.ndarray, below: np.ndarray, above: np.ndarray, eps: float
+                ) -> np.ndarray:
+    """log clip(x, eps, 1 - eps) from log x and the masks x < eps (``below``) and
+    x > 1 - eps (``above``), in log_x's dtype (float64 or EXT): log eps, log1p(-eps) (1 - eps
+    never rounded), log x inside. Masks of 1 - x give log clip(1 - x) from log1p(-x)."""
+    kind = np.asarray(log_x).dtype.type
+    return np.where(below, np.log(kind(eps)), np.where(above, np.log1p(-kind(eps)), log_x))
+
+
 def clip(p: np.ndarray, eps: float | None) -> np.ndarray:
     return p if eps is None else np.clip(p, eps, 1.0 - eps)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._crossentropy_common import clip_mask
+from ._crossentropy_common import clip_mask, clipped_log
 from ._divergence_kernels import kl_div_series
 from ._loss_common import EXT, normalized_log, to64
 from ._normalized import centred_values, exact_dot, normalized_difference, sum_ext
@@ -24,9 +24,7 @@ def _side(x: np.ndarray, ax: int, normalize: bool, eps: float
         x64 = x / np.sum(x, axis=ax, keepdims=True) if normalize else x
         xe, log_x = normalized_log(x, ax, EXT)[:2] if normalize else (x.astype(EXT),
                                                                         np.log(x.astype(EXT)))
-        lo, hi = np.log(EXT(eps)), np.log1p(-EXT(eps))
-        log_c = np.where(x64 < eps, lo, np.where(x64 > 1.0 - eps, hi, log_x))
-    return x64, xe, log_c
+    return x64, xe, clipped_log(log_x, x64 < eps, x64 > 1.0 - eps, eps)
 
 
 def _rows_state(p64: np.ndarray, t64: np.ndarray, ax: int) -> tuple[np.ndarray, np.ndarray]:
@@ -121,9 +119,8 @@ def _binary_logs(x: np.ndarray, eps: float | None) -> tuple[np.ndarray, np.ndarr
         one, zero = np.log(xe), np.log1p(-xe)
         if eps is None:
             return one, zero
-        lo, hi = np.log(EXT(eps)), np.log1p(-EXT(eps))
-        return (np.where(x < eps, lo, np.where(x > 1.0 - eps, hi, one)),
-                np.where(x > 1.0 - eps, lo, np.where(x < eps, hi, zero)))
+        return (clipped_log(one, x < eps, x > 1.0 - eps, eps),
+                clipped_log(zero, x > 1.0 - eps, x < eps, eps))
 
 
 def _binary_state(p: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

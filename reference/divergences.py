@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ._activations_common import as_cotangent
-from ._crossentropy_common import clip_mask
+from ._crossentropy_common import clip_mask, clipped_log
 from ._divergence_kernels import (
     check_base,
     check_distributions,
@@ -311,7 +311,7 @@ def _clipped_log(p: np.ndarray, ax: int, normalize: bool, eps: Any
                               high_inclusive=False)
     with np.errstate(divide="ignore", invalid="ignore"):
         q, log_q = normalized_log(p, ax)[:2] if normalize else (p, np.log(p))
-        log_c = np.where(q < eps, np.log(eps), np.where(q > 1.0 - eps, np.log1p(-eps), log_q))
+        log_c = clipped_log(log_q, q < eps, q > 1.0 - eps, eps)
     return q, np.where(np.isnan(q), np.nan, log_c)
 
 
