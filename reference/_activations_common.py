@@ -65,7 +65,9 @@ def scaled(beta: float, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return x, np.zeros_like(x)
     safe = np.abs(x) < 1e280
     hi, lo = two_prod(np.where(safe, x, 0.0), beta)
-    return np.where(safe, hi, beta * x), np.where(safe & np.isfinite(lo), lo, 0.0)
+    with np.errstate(over="ignore"):  # beyond 1e280, beta * x rounded (inf past the range)
+        big = beta * x
+    return np.where(safe, hi, big), np.where(safe & np.isfinite(lo), lo, 0.0)
 
 
 def near_root(

@@ -72,7 +72,7 @@ def test_wrongly_typed_hyperparameters_raise_type_error(call, param: str) -> Non
 # ---- NaN / inf / no warnings ------------------------------------------------------------
 
 SPECIAL = np.array([np.nan, np.inf, -np.inf, 1e4, -1e4, 745.0, -745.0, 1e300, -1e300, 0.0, -0.0,
-                    5e-324])
+                    5e-324, 1.7e308, -1.7e308])
 
 
 @pytest.mark.parametrize("name", ELEMENTWISE)
@@ -88,6 +88,18 @@ def test_elementwise_nan_propagates_and_no_warning(name: str) -> None:
     assert not np.isnan(out[1:][inside]).any(), (name, out)
     assert not np.isnan(grad[1:][inside]).any(), (name, grad)
     assert np.isnan(out[1:][~inside]).all() and np.isnan(grad[1:][~inside]).all(), name
+
+
+@pytest.mark.parametrize(("name", "kw"), [("silu", {"beta": 1.5}), ("softplus", {"beta": 2.0}),
+                                          ("silu", {"beta": 0.5}), ("softplus", {"beta": 0.5})])
+def test_scaled_input_beyond_the_range_no_warning(name: str, kw: dict) -> None:
+    """beta * x past float64's range is +-inf, quietly (a benchmarks/domain_sweep.py run on
+    silu(beta=1.5) at 1.7e308 warned of the overflow)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = F[name](SPECIAL, **kw)
+        grad = V[name](np.ones_like(SPECIAL), SPECIAL, **kw)
+    assert not np.isnan(out[1:]).any() and not np.isnan(grad[1:]).any(), (out, grad)
 
 
 @pytest.mark.parametrize(
