@@ -20,7 +20,7 @@ import numpy as np
 from adapters._binding import Binding, reference_conventions
 
 from .families import FAMILIES, FAMILY_OF, family_of, seed_family
-from .regimes import seed_of
+from .regimes import REGIME_DTYPES, seed_of
 
 CHECKS = ("value", "grad", "paths")
 DTYPES = ("float16", "bfloat16", "float32", "float64")  # the dtypes a case can have
@@ -127,6 +127,9 @@ def check_case(binding: Binding, dtype: str, regime: str, check: str, *,
     regimes = regimes_for(binding)
     if regime not in regimes:
         raise ValueError(not_one_of(f"{binding.api}: regime", regime, regimes))
+    if dtype not in REGIME_DTYPES.get(regime, (dtype,)):
+        raise ValueError(not_one_of(f"{binding.api}: regime {regime!r} has no {dtype} cases; "
+                                    "dtype", dtype, REGIME_DTYPES[regime]))
     if is_grad(check):
         checks = grad_checks(binding) if binding.grad and has_vjp else ()
         if not checks:
@@ -242,6 +245,8 @@ def specs_for(binding: Binding, dtypes: tuple[str, ...], *, values: bool = True,
     regimes = regimes_for(binding)
     for dtype in dtypes:
         for regime in regimes:
+            if dtype not in REGIME_DTYPES.get(regime, (dtype,)):
+                continue
             if values:
                 specs.append(CaseSpec(binding.api, binding.backend, dtype, regime, "value"))
             if grads and binding.grad and has_vjp:

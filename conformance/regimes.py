@@ -66,6 +66,11 @@ def _both_loops(values: list[float], body: int = 64) -> np.ndarray:
 
 _EXTREME = np.array([1e4, 5e3, 1e3, 710.0, 500.0, 100.0, 89.0, 88.0, 50.0, 40.0, 20.0])
 _TINY = np.array([1e-30, 1e-20, 1e-10, 1e-7, 1e-4, 1e-2])
+# Finite but far past "extreme", up to float32's and bfloat16's largest values: where x^2
+# (1.8e19) and x^3 (7e12) overflow in float32, x * 6 (5.7e37), 2x (1.7e38). float16 holds
+# none of them (65504 is its largest): the regime has no float16 cases (REGIME_DTYPES).
+_HUGE = np.array([1e5, 1e7, 1e10, 3e12, 1e13, 1e15, 1e19, 2e19, 1e25, 1e30, 1e35, 6e37, 1e38,
+                  1.8e38, 2.4e38, 3.38e38])
 _KINKS = np.array([-20, -6, -3, -2, -1, -0.5, 0, 0.5, 1, 2, 3, 6, 20], dtype=np.float64)
 # Subnormals of each dtype, both signs: float64's (0 once cast to the others), float32's
 # and bfloat16's (normal in float64, 0 in float16), float16's (normal in the others). A CPU
@@ -76,10 +81,15 @@ _SUBNORMAL = [1e-310, -1e-310, 5e-324, -5e-324, 1e-39, -1e-39, 1.4e-45, -1.4e-45
               3e-6, -3e-6, 6e-8, -6e-8]
 _POS_SUBNORMAL = _SUBNORMAL[::2]
 
+# Regimes whose values only some dtypes hold (the others would cast them to inf): the
+# dtypes they have cases in. Every other regime runs in every dtype of its binding.
+REGIME_DTYPES: dict[str, tuple[str, ...]] = {"huge": ("bfloat16", "float32", "float64")}
+
 UNARY: dict[str, Generator] = {
     "typical": lambda rng, conv: {"x": rng.normal(0.0, 3.0, size=(8, 16))},
     "large": lambda rng, conv: {"x": _signs(rng, 64) * 10 ** rng.uniform(1, 2, size=64)},
     "extreme": lambda rng, conv: {"x": np.concatenate([_EXTREME, -_EXTREME])},
+    "huge": lambda rng, conv: {"x": np.concatenate([_HUGE, -_HUGE])},
     "tiny": lambda rng, conv: {"x": np.concatenate([_TINY, -_TINY, [0.0, -0.0]])},
     "kinks": lambda rng, conv: {"x": np.concatenate([_KINKS, [-0.0]])},
     "nan_inf": lambda rng, conv: {"x": _both_loops([np.nan, np.inf, -np.inf, 0.0, 1.0, -1.0])},

@@ -1,6 +1,7 @@
 """The regime generators' layout promises (the conformance cases rely on them)."""
 
 import numpy as np
+import pytest
 
 from conformance.regimes import UNARY, _both_loops
 
@@ -128,3 +129,31 @@ def test_flush_subnormals_zeroes_each_dtypes_subnormals_with_their_sign() -> Non
         tiny = float(ml_dtypes.finfo(np_dtype).tiny)
         assert not ((y != 0) & (np.abs(y) < tiny)).any()
         assert (np.signbit(y) == np.signbit(x.astype(np_dtype).astype(np.float64))).all()
+
+
+def test_unary_huge_is_finite_where_it_runs_and_has_no_float16_cases() -> None:
+    """Past "extreme" up to float32's largest value, in the dtypes that hold it: every value
+    finite once cast (a float16 case would be nan_inf's inf again, so there is none), both
+    signs, and the overflow points of x^3, x^2, 6x and 2x in float32 on both sides."""
+    import ml_dtypes
+
+    from adapters import numpy_binding
+    from conformance.cases import DTYPES, cast_inputs, check_case, raw_inputs, specs_for
+    from conformance.regimes import REGIME_DTYPES
+
+    binding = numpy_binding("np.sigmoid", lambda x: 1 / (1 + np.exp(-x)), "sigmoid",
+                            dtypes=DTYPES)
+    x = raw_inputs(binding, "huge")["x"]
+    for dtype, kind in (("bfloat16", ml_dtypes.bfloat16), ("float32", np.float32),
+                        ("float64", np.float64)):
+        cast = cast_inputs(binding, {"x": x}, dtype)["x"]
+        assert cast.dtype == kind and np.isfinite(cast.astype(np.float64)).all(), dtype
+    assert (x > 0).sum() == (x < 0).sum() and np.abs(x).min() > 1e4
+    for limit in (7e12, 1.85e19, 5.7e37, 1.71e38):  # x^3, x^2, 6x, 2x overflow float32
+        assert ((x > limit) & (x < 3.4e38)).any() and ((x < -limit) & (x > -3.4e38)).any()
+    assert REGIME_DTYPES["huge"] == ("bfloat16", "float32", "float64")
+    pairs = {(s.dtype, s.regime) for s in specs_for(binding, DTYPES)}
+    assert ("float32", "huge") in pairs and ("float16", "huge") not in pairs
+    assert ("float16", "extreme") in pairs
+    with pytest.raises(ValueError, match="regime 'huge' has no float16 cases"):
+        check_case(binding, "float16", "huge", "value")
