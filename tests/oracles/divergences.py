@@ -263,12 +263,17 @@ def _jsd_grad(p, q, *, g, axis=-1, base=None, normalize=False):
     return out
 
 
+def _log_clip_only(base: Any, clip_eps: Any, reduction: str) -> None:
+    """The clipped-log KL oracle (torch's) takes axis and normalize only."""
+    if base is not None or clip_eps is not None or reduction != "none":
+        raise TypeError("the clipped-log KL oracle takes axis and normalize only")
+
+
 @_row_precision
 def _kl_value(y_pred, y_true, *, axis=-1, base=None, normalize=False, clip_eps=None,
               reduction="none", sample_weight=None, log_clip_eps=None):
     if log_clip_eps is not None:  # torch's clipped logs (the reference on the suite's cases)
-        if base is not None or clip_eps is not None or reduction != "none":
-            raise TypeError("the clipped-log KL oracle takes axis and normalize only")
+        _log_clip_only(base, clip_eps, reduction)
         return _kl_log_clip(y_pred, y_true, axis=axis, normalize=normalize,
                             log_clip_eps=log_clip_eps)
     vals = []
@@ -299,8 +304,7 @@ def _kl_grad(y_pred, y_true, *, g, axis=-1, base=None, normalize=False, clip_eps
              reduction="none", sample_weight=None, grad_at_clip=1.0, log_clip_eps=None,
              wrt="y_pred"):
     if log_clip_eps is not None:
-        if base is not None or clip_eps is not None or reduction != "none":
-            raise TypeError("the clipped-log KL oracle takes axis and normalize only")
+        _log_clip_only(base, clip_eps, reduction)
         return _kl_log_clip(y_pred, y_true, axis=axis, normalize=normalize, g=g,
                             log_clip_eps=log_clip_eps, grad_at_clip=grad_at_clip, wrt=wrt)
     rows_p, rows_t = _rows(y_pred, axis), _rows(y_true, axis)
@@ -856,6 +860,11 @@ def _clipped(v: Any, eps: Any) -> Any:
     return min(max(v, eps), 1 - eps)
 
 
+def _wrt_kw(wrt: str) -> dict[str, str]:
+    """A VJP case's ``wrt`` keyword: none for the first input (the functions' default)."""
+    return {} if wrt == "y_pred" else {"wrt": wrt}
+
+
 def _pull_back(local: list[Any], x: list[Any], raw: list[Any]) -> list[Any]:
     """A cotangent on X = raw / sum(raw) pulled back to raw: (l_i - sum_j X_j l_j) / sum raw."""
     s, inner = mp.fsum(raw), mp.fsum(a * b for a, b in zip(x, local, strict=True))
@@ -966,9 +975,8 @@ def _kl_log_clip_cases() -> list[OracleCase]:
                                         elementwise=False))
                 g = rng.uniform(-2, 2, q.shape[0])
                 for wrt in ("y_pred", "y_true"):
-                    w = {} if wrt == "y_pred" else {"wrt": wrt}
                     cases.append(OracleCase("kl_divergence", f"{name}_wrt_{wrt}", (q, t),
-                                            _kl_log_clip, {**kw, "g": g, **w}, grad=True,
+                                            _kl_log_clip, {**kw, "g": g, **_wrt_kw(wrt)}, grad=True,
                                             elementwise=False))
     return cases
 
@@ -1095,9 +1103,8 @@ def _softmax_kl_cases() -> list[OracleCase]:
         cases.append(OracleCase("softmax_kl_divergence", regime, (b, a_), _softmax_kl_exact,
                                 {"axis": axis}, elementwise=False))
         for wrt in ("y_pred", "y_true"):
-            w = {} if wrt == "y_pred" else {"wrt": wrt}
             cases.append(OracleCase("softmax_kl_divergence", f"{regime}_wrt_{wrt}", (b, a_),
-                                    _softmax_kl_vjp_exact, {"axis": axis, "g": g, **w},
+                                    _softmax_kl_vjp_exact, {"axis": axis, "g": g, **_wrt_kw(wrt)},
                                     grad=True, elementwise=False))
     return cases
 
@@ -1130,9 +1137,8 @@ def _sigmoid_kl_cases() -> list[OracleCase]:
         g = rng.uniform(-2, 2, b.shape)
         cases.append(OracleCase("sigmoid_kl_divergence", regime, (b, a), _sigmoid_kl_exact, {}))
         for wrt in ("y_pred", "y_true"):
-            w = {} if wrt == "y_pred" else {"wrt": wrt}
             cases.append(OracleCase("sigmoid_kl_divergence", f"{regime}_wrt_{wrt}", (b, a),
-                                    _sigmoid_kl_vjp_exact, {"g": g, **w}, grad=True))
+                                    _sigmoid_kl_vjp_exact, {"g": g, **_wrt_kw(wrt)}, grad=True))
     return cases
 
 
@@ -1209,9 +1215,8 @@ def _binary_kl_cases() -> list[OracleCase]:
             g = rng.uniform(-2, 2, p.shape)
             cases.append(OracleCase("binary_kl_divergence", name, (p, t), _binary_kl_exact, kw))
             for wrt in ("y_pred", "y_true"):
-                w = {} if wrt == "y_pred" else {"wrt": wrt}
                 cases.append(OracleCase("binary_kl_divergence", f"{name}_wrt_{wrt}", (p, t),
-                                        _binary_kl_vjp_exact, {**kw, "g": g, **w},
+                                        _binary_kl_vjp_exact, {**kw, "g": g, **_wrt_kw(wrt)},
                                         grad=True))
     return cases
 
