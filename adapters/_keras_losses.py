@@ -279,7 +279,7 @@ def _loss_classes(keras: Any, major: int, backend_name: str) -> list[Binding]:
     red = {"reduction": "sum_over_batch_size"}
     mean = {"mean_axis": -1, **red}
     if major >= 3:
-        common = {"output_dtype": "float32", "info": _CLASS_REDUCTION,
+        common = {"output_dtype": "float32", "compute_dtype": "float32", "info": _CLASS_REDUCTION,
                   "notes": "y_true and y_pred are cast to keras.backend.floatx() (float32) first"}
     else:
         # Keras 2 keras/losses.py: Loss.__call__ -> LossFunctionWrapper.call -> the function,
@@ -445,7 +445,8 @@ def _ctc(keras: Any, major: int, backend_name: str) -> list[Binding]:
     if hasattr(L, "CTC"):  # a Loss class: inputs cast to floatx() (float32) first
         out.append(_b("keras.losses.CTC()", "ctc", L.CTC(), source=losses_src,
                       conventions={**conv, "reduction": "mean"}, label_dtype="int32",
-                      output_dtype="float32", regimes=full, info={**info, **_CLASS_REDUCTION},
+                      output_dtype="float32", compute_dtype="float32", regimes=full,
+                      info={**info, **_CLASS_REDUCTION},
                       notes="y_true and y_pred are cast to keras.backend.floatx() (float32) first"))
     return out
 
@@ -457,7 +458,7 @@ def _overlap(keras: Any, major: int, backend_name: str) -> list[Binding]:
     L = keras.losses
     out: list[Binding] = []
     seg = ("spatial", "absent_class", "perfect_overlap", "empty_masks")  # (N, H, W, C)
-    cls = {"output_dtype": "float32", "info": _CLASS_REDUCTION,
+    cls = {"output_dtype": "float32", "compute_dtype": "float32", "info": _CLASS_REDUCTION,
            "notes": "y_true and y_pred are cast to keras.backend.floatx() (float32) first"}
     red = {"reduction": "sum_over_batch_size"}
     eps = {"eps": EPS}
@@ -607,7 +608,8 @@ def _circle(keras: Any, backend_name: str) -> list[Binding]:
     if hasattr(L, "Circle"):
         csrc = (f"{_LOSSES_SRC}:Circle + circle (set_keras_mask(loss, loss > 0)) + "
                 "keras/src/losses/loss.py:reduce_weighted_values, apply_mask")
-        cls = {"output_dtype": "float32", "label_dtype": "int32", "grad_conventions": grads,
+        cls = {"output_dtype": "float32", "compute_dtype": "float32", "label_dtype": "int32",
+               "grad_conventions": grads,
                "notes": "y_true and y_pred are cast to keras.backend.floatx() (float32) first"}
         out += [
             _b("keras.losses.Circle()", "circle", L.Circle(), source=csrc,

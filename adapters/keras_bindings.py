@@ -29,7 +29,10 @@ Facts worth knowing when porting (all measured or read, see ``info["source"]``):
 * ``keras.activations.hard_sigmoid`` is ``relu6(x + 3) / 6`` in Keras 3, ``0.2 x + 0.5``
   clipped in Keras 2.
 * Loss classes and layers compute in ``keras.backend.floatx()`` (float32) whatever the
-  input dtype; loss and metric functions follow the input (except where noted).
+  input dtype; loss and metric functions follow the input (except where noted). Keras 3's
+  Loss classes declare it (``compute_dtype="float32"``): a float64 case's value and its
+  float64 gradient, which flows back through the cast with float32's rounding, are held
+  to float32's tolerance.
 """
 
 from __future__ import annotations

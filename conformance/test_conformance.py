@@ -86,6 +86,7 @@ def binding_info(b: object) -> dict:
         "api": b.api, "backend": b.backend, "kind": b.kind, "reference": b.reference,
         "args": list(b.args), "conventions": dict(b.conventions),
         "grad_conventions": dict(b.grad_conventions), "grad": b.grad, "dtypes": list(b.dtypes),
-        "label_dtype": b.label_dtype, "output_dtype": b.output_dtype, "info": dict(b.info),
+        "label_dtype": b.label_dtype, "output_dtype": b.output_dtype,
+        "compute_dtype": b.compute_dtype, "info": dict(b.info),
         "pair": b.pair, "notes": b.notes,
     })
