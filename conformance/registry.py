@@ -40,7 +40,8 @@ what no framework reports: XLA:CPU's vector code differs with the instruction se
 float32 or half-dtype composite whose rounding sits at its tolerance passes on one CPU and
 not on another (Keras' circle loss, jax 0.4.30's half-dtype softmax family: 17 entries name
 the CPUs they were measured on); the flags are those of
-:func:`conformance.results.cpu` (/proc/cpuinfo), recorded in every results file. ``devices`` exists
+:func:`conformance.results.cpu` (/proc/cpuinfo), recorded in every results file, with the
+vendor as a pseudo-flag (``vendor_intel``, ``vendor_amd``: MKL picks its kernels by vendor). ``devices`` exists
 because a CPU kernel's rounding or error rule is not its GPU kernel's (docs/device-run.md:
 76 registered CPU divergences did not occur on an H200): an entry verified on one kind of
 device names it. An entry that matches no case is reported at the end of the run.

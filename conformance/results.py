@@ -280,9 +280,14 @@ def onednn_state(backends: dict[str, dict[str, Any]], key: str = "tensorflow_one
 
 
 # The instruction sets that change which kernels the frameworks run (TensorFlow's oneDNN
-# default, PyTorch's and XLA's vector code paths).
+# default, PyTorch's and XLA's vector code paths), and the vendor: Intel's MKL (torch's
+# float32 matmul on the CPU) picks its AVX-512 kernels on Intel CPUs only, so an AMD CPU
+# with AVX-512 rounds a matmul as an AVX2 one does. The vendor is a pseudo-flag,
+# "vendor_intel" or "vendor_amd", from /proc/cpuinfo's vendor_id.
 CPU_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16",
-              "avx_vnni", "amx_tile", "amx_int8", "amx_bf16", "asimd", "sve")
+              "avx_vnni", "amx_tile", "amx_int8", "amx_bf16", "asimd", "sve",
+              "vendor_intel", "vendor_amd")
+_VENDORS = {"GenuineIntel": "vendor_intel", "AuthenticAMD": "vendor_amd"}
 
 
 def cpu_label(info: Any) -> str:
@@ -294,7 +299,8 @@ def cpu_label(info: Any) -> str:
 
 
 def cpu() -> dict[str, Any]:
-    """The CPU's model name and its kernel-relevant flags (Linux: /proc/cpuinfo)."""
+    """The CPU's model name and its kernel-relevant flags, the vendor's pseudo-flag among
+    them (Linux: /proc/cpuinfo)."""
     model, flags = platform.processor() or platform.machine(), set()
     try:
         text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
@@ -307,6 +313,8 @@ def cpu() -> dict[str, Any]:
             model = value.strip()
         elif key in ("flags", "Features"):
             flags |= set(value.split())
+        elif key == "vendor_id" and value.strip() in _VENDORS:
+            flags.add(_VENDORS[value.strip()])
         elif not line.strip() and flags:  # the first processor is enough
             break
     return {"model": model, "flags": [f for f in CPU_FLAGS if f in flags]}

@@ -403,8 +403,11 @@ def test_results_environment_names_the_cpu_and_tensorflows_onednn_state() -> Non
     info = cpu()
     assert isinstance(info["model"], str) and info["model"]
     if Path("/proc/cpuinfo").exists():  # each flag reported is one the kernel lists
-        words = set(Path("/proc/cpuinfo").read_text().split())
+        text = Path("/proc/cpuinfo").read_text()
+        vendor = {"vendor_intel": "GenuineIntel", "vendor_amd": "AuthenticAMD"}
+        words = set(text.split()) | {f for f, v in vendor.items() if v in text.split()}
         assert set(info["flags"]) <= set(CPU_FLAGS) & words, info["flags"]
+        assert sum(f in info["flags"] for f in vendor) == any(v in text for v in vendor.values())
         if info["model"] != platform.machine():
             assert info["model"] in Path("/proc/cpuinfo").read_text()
     env = environment()
