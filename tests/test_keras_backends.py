@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.registry import load_registry
+from conformance.registry import cpu_flags_hold, load_registry, machine_cpu_flags
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,9 +40,12 @@ def test_keras_on_another_backend_is_green_and_uses_its_entries(tmp_path: Path, 
     assert backend in doc["backends"]["keras"]["packages"], doc["backends"]["keras"]
     applied = {(a["file"], a["index"]) for a in doc["registry"]["applied"]}
     # this backend's own entries that apply to this run: on the CPU, for the installed
-    # versions (not cuda.toml's, not the ones for another torch: `also`)
+    # versions (not cuda.toml's, not the ones for another torch: `also`), on this CPU
+    # (not the ones whose cpu_flags name another)
+    flags = machine_cpu_flags()
     own = {e.key for e in load_registry() if e.keras_backend == (backend,)
-           and (e.devices is None or "cpu" in e.devices) and e.version_applies({})}
+           and (e.devices is None or "cpu" in e.devices) and e.version_applies({})
+           and (e.cpu_flags is None or cpu_flags_hold(e.cpu_flags, flags))}
     assert len(own) > 100 and own <= applied, sorted(own - applied)
     # the compute backend's own entries (torch.toml, jax.toml) are not this run's to match
     assert not [u for u in doc["registry"]["unmatched"] if not u["file"].startswith("keras")]
