@@ -20,7 +20,7 @@ import numpy as np
 from adapters._binding import Binding, reference_conventions
 
 from .families import FAMILIES, FAMILY_OF, family_of, seed_family
-from .regimes import REGIME_DTYPES, seed_of
+from .regimes import COTANGENT_RANGE, REGIME_DTYPES, seed_of
 
 CHECKS = ("value", "grad", "paths")
 DTYPES = ("float16", "bfloat16", "float32", "float64")  # the dtypes a case can have
@@ -231,10 +231,15 @@ def cast_inputs(binding: Binding, raw: Mapping[str, np.ndarray], dtype: str) -> 
 
 
 def cotangent(binding: Binding, regime: str, shape: tuple[int, ...], dtype: str) -> np.ndarray:
-    """The fixed cotangent of a gradient case: 1 for a scalar output, else N(0, 1) values."""
+    """The fixed cotangent of a gradient case: 1 for a scalar output, else N(0, 1) values
+    (or, for a regime of ``COTANGENT_RANGE``, magnitudes in its range with random signs)."""
     if shape == ():
         return np.asarray(1.0).astype(numpy_dtype(dtype))
     rng = np.random.default_rng(seed_of(seed_family(binding.reference), regime + "/cotangent"))
+    if regime in COTANGENT_RANGE:
+        low, high = COTANGENT_RANGE[regime]
+        signs = np.where(rng.random(shape) < 0.5, -1.0, 1.0)
+        return (signs * rng.uniform(low, high, shape)).astype(numpy_dtype(dtype))
     return rng.normal(0.0, 1.0, shape).astype(numpy_dtype(dtype))
 
 

@@ -157,3 +157,24 @@ def test_unary_huge_is_finite_where_it_runs_and_has_no_float16_cases() -> None:
     assert ("float16", "extreme") in pairs
     with pytest.raises(ValueError, match="regime 'huge' has no float16 cases"):
         check_case(binding, "float16", "huge", "value")
+
+
+def test_the_huge_regimes_cotangent_reaches_past_the_range_with_x() -> None:
+    """A pullback that forms g * x before the factor that vanishes (x * sigmoid(x)) turns
+    inf * 0 into NaN once |g x| > 3.4e38: the huge regime's cotangent has magnitudes 1.5 to
+    4 (both signs) so that g * x overflows at its largest points for every element, where
+    N(0, 1) left two thirds of them below 1 and the test to the seed's chance."""
+    from adapters import numpy_binding
+    from conformance.cases import DTYPES, cotangent, raw_inputs
+    from conformance.regimes import COTANGENT_RANGE
+
+    binding = numpy_binding("np.silu", lambda x: x / (1 + np.exp(-x)), "silu", dtypes=DTYPES)
+    x = raw_inputs(binding, "huge")["x"]
+    g = cotangent(binding, "huge", x.shape, "float32").astype(np.float64)
+    low, high = COTANGENT_RANGE["huge"]
+    assert (np.abs(g) >= low).all() and (np.abs(g) <= high).all()
+    assert (g > 0).any() and (g < 0).any()
+    top = np.abs(x) >= 2.4e38
+    assert top.sum() >= 4 and (np.abs(g[top] * x[top]) > np.finfo(np.float32).max).all()
+    typical = cotangent(binding, "typical", (64,), "float32")
+    assert (np.abs(typical) < 1).any()  # the other regimes keep N(0, 1)
