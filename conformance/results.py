@@ -281,9 +281,9 @@ def onednn_state(backends: dict[str, dict[str, Any]], key: str = "tensorflow_one
 
 # The instruction sets that change which kernels the frameworks run (TensorFlow's oneDNN
 # default, PyTorch's and XLA's vector code paths), and the vendor: Intel's MKL (torch's
-# float32 matmul on the CPU) picks its AVX-512 kernels on Intel CPUs only, so an AMD CPU
-# with AVX-512 rounds a matmul as an AVX2 one does. The vendor is a pseudo-flag,
-# "vendor_intel" or "vendor_amd", from /proc/cpuinfo's vendor_id.
+# float32 matmul on the CPU) takes its Intel code paths only on Intel CPUs (pytorch/builder
+# #504), so an AMD CPU with AVX-512 does not round a matmul as an Intel one does. The
+# vendor is a pseudo-flag, "vendor_intel" or "vendor_amd", from /proc/cpuinfo's vendor_id.
 CPU_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16",
               "avx_vnni", "amx_tile", "amx_int8", "amx_bf16", "asimd", "sve",
               "vendor_intel", "vendor_amd")
