@@ -30,9 +30,9 @@ Facts worth knowing when porting (all measured or read, see ``info["source"]``):
   clipped in Keras 2.
 * Loss classes and layers compute in ``keras.backend.floatx()`` (float32) whatever the
   input dtype; loss and metric functions follow the input (except where noted). Keras 3's
-  Loss classes declare it (``compute_dtype="float32"``): a float64 case's value and its
-  float64 gradient, which flows back through the cast with float32's rounding, are held
-  to float32's tolerance.
+  Loss classes and the layers (Keras 2 and 3) declare it (``compute_dtype="float32"``): a
+  float64 case's value and its float64 gradient, which flows back through the cast with
+  float32's rounding, are held to float32's tolerance.
 """
 
 from __future__ import annotations
@@ -355,7 +355,7 @@ def _ops(keras: Any, backend_name: str, activations: list[Binding]) -> list[Bind
 def _layers(keras: Any, major: int, backend_name: str) -> list[Binding]:
     """Activation layers whose defaults differ from the functions. They compute in floatx."""
     layers = keras.layers
-    common = {"output_dtype": "float32",
+    common = {"output_dtype": "float32", "compute_dtype": "float32",
               "notes": "layers cast inputs to keras.backend.floatx() (float32)"}
     slope = 0.3
     out = [

@@ -41,3 +41,23 @@ def test_a_compute_dtype_wider_than_the_case_changes_nothing() -> None:
     spec = CaseSpec(plain.api, "np", "float16", "typical", "value")
     a, b = run_case(plain, backend, spec), run_case(declared, backend, spec)
     assert a.outcome == b.outcome == "pass" and a.message == b.message
+
+
+def test_keras_layers_declare_their_float32_computation() -> None:
+    """Keras' activation layers cast float64 inputs to floatx() (Layer.__call__ autocasts):
+    the float64 gradient of keras.layers.Softmax() carries float32's rounding, fails
+    float64's tolerance, and passes under the declaration."""
+    pytest.importorskip("keras")
+    from conformance.loader import load_all
+
+    loaded = load_all(["keras"])["keras"]
+    if loaded.backend is None:
+        pytest.skip(f"keras unavailable: {loaded.unavailable}")
+    layers = {b.api: b for b in loaded.bindings if b.api.startswith("keras.layers.")}
+    assert layers and all(b.compute_dtype == "float32" for b in layers.values())
+    softmax = layers["keras.layers.Softmax()"]
+    spec = CaseSpec(softmax.api, softmax.backend, "float64", "spatial", "grad")
+    undeclared = run_case(dataclasses.replace(softmax, compute_dtype=None), loaded.backend, spec)
+    assert undeclared.outcome == "fail", undeclared.message
+    declared = run_case(softmax, loaded.backend, spec)
+    assert declared.outcome == "pass", declared.message
