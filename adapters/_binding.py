@@ -163,7 +163,7 @@ class Binding:
       output_dtype: the dtype the API returns: "same" (the case dtype) or a dtype name
         ("float32" for an accuracy metric that always answers in float32).
       compute_dtype: the dtype the API computes in whatever the inputs' (Keras 3's Loss
-        classes: floatx(), float32), or None. A float64 case's value and gradient then carry
+        classes and Keras' activation layers: floatx(), float32), or None. A float64 case's value and gradient then carry
         that dtype's rounding (the gradient flows back through the cast as float64): both are
         held to its tolerance, the less precise of it and the case dtype's.
       notes: a sentence for the porting guide.
