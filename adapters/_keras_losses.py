@@ -27,7 +27,9 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from ._binding import Binding
+import numpy as np
+
+from ._binding import Binding, release
 from .keras_bindings import grad_at_clip, grad_at_max_tie
 
 __all__ = ["loss_bindings", "loss_metric_bindings", "metric_bindings"]
@@ -80,9 +82,10 @@ def _focal_log_eps(major: int) -> dict[str, float]:
 
 def _huber_dtype(major: int) -> dict[str, str]:
     """Keras 2's huber casts y_true, y_pred and delta to floatx() (keras/losses.py:huber),
-    so the function and the Huber class return float32; Keras 3 keeps the input dtype in
-    the function (the class casts anyway)."""
-    return {} if major >= 3 else {"output_dtype": "float32"}
+    so the function and the Huber class compute and return float32, and a float64
+    gradient flows back through the cast with float32's rounding; Keras 3 keeps the input
+    dtype in the function (the class casts anyway)."""
+    return {} if major >= 3 else {"output_dtype": "float32", "compute_dtype": "float32"}
 
 
 def _crossentropy(keras: Any, major: int, backend_name: str) -> list[Binding]:
@@ -202,6 +205,17 @@ def _crossentropy(keras: Any, major: int, backend_name: str) -> list[Binding]:
 
 
 
+def _mape_eps(keras: Any, major: int) -> float:
+    """The bound of |y_true| in mean_absolute_percentage_error. Keras 3.0 to 3.3 convert
+    epsilon with ``ops.convert_to_tensor(backend.epsilon())``, a floatx (float32) tensor,
+    so a float64 loss divides by float32(1e-7) = 1.0000000116860974e-07; Keras 3.4 converts
+    it to y_pred's dtype (``dtype=y_pred.dtype``; read in the 3.3.3 and 3.4.0 wheels) and
+    Keras 2 passes the Python float to ``backend.maximum``."""
+    if major >= 3 and release(str(keras.__version__)) < (3, 4):
+        return float(np.float32(EPS))
+    return EPS
+
+
 def _regression(keras: Any, major: int, backend_name: str) -> list[Binding]:
     L = keras.losses
     mean = {"mean_axis": -1}
@@ -232,7 +246,8 @@ def _regression(keras: Any, major: int, backend_name: str) -> list[Binding]:
            source=src("mean_absolute_error"), conventions=mean, grad_conventions=abs_grad),
         _b("keras.losses.mean_absolute_percentage_error", "absolute_percentage_error",
            L.mean_absolute_percentage_error, source=src("mean_absolute_percentage_error"),
-           conventions={"eps": EPS, "scale": 100.0, **mean}, grad_conventions=abs_grad,
+           conventions={"eps": _mape_eps(keras, major), "scale": 100.0, **mean},
+           grad_conventions=abs_grad,
            info={"epsilon": "|t| clamped at 1e-7", "defaults": "scale 100"}),
         _b("keras.losses.mean_squared_logarithmic_error", "squared_log_error",
            L.mean_squared_logarithmic_error, source=src("mean_squared_logarithmic_error"),

@@ -13,7 +13,7 @@ pytest.importorskip("keras")
 ml_dtypes = pytest.importorskip("ml_dtypes")
 
 from adapters import keras_bindings  # noqa: E402
-from adapters._binding import validate_binding  # noqa: E402
+from adapters._binding import release, validate_binding  # noqa: E402
 
 # The Keras the adapter binds: tf-keras (module tf_keras) when TF_USE_LEGACY_KERAS=1 (the
 # keras(tf-keras-*) nox sessions, with Keras 3 installed beside it), else keras.
@@ -301,3 +301,37 @@ def test_mean_relative_error_is_bound_where_keras_has_it(backend, all_bindings):
     weighted = run(api + "+sample_weight", y_true=[[1, 3], [2, 3]], y_pred=[[2, 4], [6, 8]],
                    normalizer=[[1, 3], [2, 3]], sample_weight=[1, 3])
     assert weighted == pytest.approx((1 + 1 / 3 + 3 * (2 + 5 / 3)) / 8)
+
+
+def test_mape_declares_the_epsilon_keras_divides_by(backend, all_bindings):
+    """mean_absolute_percentage_error at y_true = 0, y_pred = 1 in float64 is 100 / eps for
+    the eps Keras really uses: float32(1e-7) on Keras 3.0 to 3.3 (a floatx tensor), 1e-7 on
+    Keras 2 and 3.4+. The binding must declare that value, bit for bit."""
+    binding = {b.api: b for b in all_bindings}["keras.losses.mean_absolute_percentage_error"]
+    inputs = {n: backend.to_framework(np.asarray([[a]], dtype="float64"), "float64")
+              for n, a in (("y_true", 0.0), ("y_pred", 1.0))}
+    got = backend.to_numpy(binding.invoke(inputs))
+    assert got.dtype == np.float64
+    used_eps = 100.0 / float(got[0])
+    assert used_eps == pytest.approx(binding.conventions["eps"], rel=1e-15, abs=0)
+    old = (3, 0) <= release(keras.__version__) < (3, 4)
+    assert binding.conventions["eps"] == (float(np.float32(1e-7)) if old else 1e-7)
+
+
+def test_huber_declares_the_dtype_it_computes_in(backend, all_bindings):
+    """Keras 2's huber casts its float64 inputs to floatx() (float32) and computes there,
+    so its float64 gradient carries float32 rounding: the bindings (function and class)
+    declare compute_dtype float32 exactly where the float64 call answers in float32."""
+    by_api = {b.api: b for b in all_bindings}
+    inputs = {n: backend.to_framework(np.asarray([[a, 2 * a]], dtype="float64"), "float64")
+              for n, a in (("y_true", 0.1), ("y_pred", 0.7))}
+    major = keras_bindings.keras_major(keras)
+    for api in ("keras.losses.huber", "keras.losses.Huber()"):
+        declared = by_api[api].compute_dtype
+        assert (declared == "float32") == (major < 3 or api.endswith("()")), api
+        try:
+            got = backend.to_numpy(by_api[api].invoke(inputs))
+        except Exception as exc:  # Keras 3.3's huber mixes its float32 delta into float64 ops
+            assert major >= 3 and "double tensor but is a float tensor" in str(exc), exc
+            continue
+        assert declared == ("float32" if got.dtype == np.float32 else None), (api, got.dtype)
