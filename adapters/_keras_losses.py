@@ -2,7 +2,8 @@
 
 Conventions, read in the installed Keras 3 sources (``keras/src/...``):
 
-* epsilon: ``keras.backend.epsilon()`` = 1e-7 everywhere below.
+* epsilon: ``keras.backend.epsilon()`` = 1e-7 everywhere below (MAPE on Keras 3.0 to 3.3:
+  float32(1e-7), a floatx tensor, see ``_mape_eps``).
 * ``losses/losses.py``: loss *functions* average the last axis for elementwise losses
   (``mean_axis=-1``); class-axis losses return one value per sample.
 * binary cross-entropy from probabilities (``backend/*/nn.py:binary_crossentropy``):
