@@ -162,6 +162,7 @@ TF_LAYERS = {version: (f"tf-{version}",) for version in
 _TF_DEFAULT = _v("tensorflow-cpu")
 _KERAS_DEFAULT = _v("keras")
 _KERAS3_ON_TF216 = _v("keras", "tf-2.16")
+_KERAS_PRE_312 = _v("keras", "keras-3.11")
 _JAX_OLD = _v("jax", "jax-0.4")
 _JAX_NEW = _v("jax", "jax-0.11")
 
@@ -224,6 +225,11 @@ MATRIX: dict[str, list[Combo]] = {
         # ... on the newest JAX (Python 3.12, as jax(0.11)) ...
         Combo(f"{_KERAS_DEFAULT}-jax-{_JAX_NEW}", "keras", ("keras", "jax", "jaxlib"),
               ("jax-0.11",), env={"KERAS_BACKEND": "jax"}, python=interpreter("3.12")),
+        # ... Keras 3.11 on torch, the release line before 3.12's float64 -> float32 result_type
+        # (keras_torch_3_11.toml: what 3.11 to 3.14 do that 3.15 does not; on JAX 0.10 Keras
+        # 3.11's CTC raises in lax.scan, a pairing of releases a year apart, not run) ...
+        Combo(f"{_KERAS_PRE_312}-torch", "keras", ("keras", "torch"), ("keras-3.11",),
+              env={"KERAS_BACKEND": "torch"}),
         # ... and on the newest torch: torch 2.14 changed clip's gradient at its bounds,
         # which Keras' cross-entropies and ops.clip inherit on this backend.
         Combo(f"{_KERAS_DEFAULT}-torch-{minor(TORCH_VERSIONS[-1])}", "keras", ("keras", "torch"),

@@ -424,9 +424,11 @@ def _ctc(keras: Any, major: int, backend_name: str) -> list[Binding]:
     """keras.ops.ctc_loss, keras.losses.ctc and CTC (Keras 3): logits, blank (mask_index) 0.
 
     Every backend computes in keras.backend.result_type(dtype, "float32"), which is float32
-    for float16, bfloat16 and, on the torch and JAX backends, float64 inputs (declared as
-    their own bindings, answering float32); the TensorFlow backend returns float64 for
-    float64 inputs, computed in float32 (tf.nn.ctc_loss raises on float64; registry)."""
+    for float16, bfloat16 and, on the torch and JAX backends of Keras 3.12 and later,
+    float64 inputs (declared as their own bindings, answering float32: 3.12 added
+    BIT64_TO_BIT32_DTYPE to the result_type lattice; Keras 3.11 answers float64 there,
+    computed in float64); the TensorFlow backend returns float64 for float64 inputs,
+    computed in float32 (tf.nn.ctc_loss raises on float64; registry)."""
     ops, L = getattr(keras, "ops", None), keras.losses
     if major < 3 or not hasattr(ops, "ctc_loss"):
         return []
@@ -442,7 +444,9 @@ def _ctc(keras: Any, major: int, backend_name: str) -> list[Binding]:
             "many_classes", "single")
     losses_src = f"{_LOSSES_SRC}:ctc (input_length = T, label_length = count of y_true != 0)"
     out = []
-    if backend_name == "tensorflow":
+    # result_type(float64, "float32") is float32 off TensorFlow from Keras 3.12 (read in the
+    # 3.11.3 and 3.12.0 wheels; the keras(3.11-torch) session measures the float64 answer)
+    if backend_name == "tensorflow" or release(str(keras.__version__)) < (3, 12):
         variants = (("", ("float32", "float64"), "same"),
                     (" on float16/bfloat16 -> float32", ("float16", "bfloat16"), "float32"))
     else:

@@ -335,3 +335,28 @@ def test_huber_declares_the_dtype_it_computes_in(backend, all_bindings):
             assert major >= 3 and "double tensor but is a float tensor" in str(exc), exc
             continue
         assert declared == ("float32" if got.dtype == np.float32 else None), (api, got.dtype)
+
+
+def test_ctc_declares_the_dtype_of_its_float64_answer(backend, all_bindings):
+    """keras.ops.ctc_loss answers in result_type(dtype, "float32"): float32 for float64 inputs
+    on the JAX and torch backends of Keras 3.12 and later (BIT64_TO_BIT32_DTYPE), float64 on
+    TensorFlow and before 3.12. The binding that takes float64 must declare that answer."""
+    by_api = {b.api: b for b in all_bindings}
+    float64 = [b for api, b in by_api.items() if api.startswith("keras.ops.ctc_loss")
+               and "float64" in b.dtypes]
+    if keras_bindings.keras_major(keras) < 3:
+        assert not float64
+        return
+    (binding,) = float64
+    rng = np.random.default_rng(0)
+    arrays = {"y_true": np.asarray([[1, 2, 0]], dtype="int32"),
+              "y_pred": rng.normal(size=(1, 4, 3)),
+              "label_lengths": np.asarray([2], dtype="int32"),
+              "input_lengths": np.asarray([4], dtype="int32")}
+    inputs = {n: backend.to_framework(a, "float64" if n == "y_pred" else "int32")
+              for n, a in arrays.items()}
+    got = backend.to_numpy(binding.invoke(inputs))
+    declared = "float64" if binding.output_dtype == "same" else binding.output_dtype
+    assert str(got.dtype) == declared, (binding.api, got.dtype)
+    new = release(keras.__version__) >= (3, 12) and keras.backend.backend() != "tensorflow"
+    assert declared == ("float32" if new else "float64")
