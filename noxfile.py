@@ -226,8 +226,8 @@ MATRIX: dict[str, list[Combo]] = {
         Combo(f"{_KERAS_DEFAULT}-jax-{_JAX_NEW}", "keras", ("keras", "jax", "jaxlib"),
               ("jax-0.11",), env={"KERAS_BACKEND": "jax"}, python=interpreter("3.12")),
         # ... Keras 3.11 on torch, the release line before 3.12's float64 -> float32 result_type
-        # (keras_torch_3_11.toml: what 3.11 to 3.14 do that 3.15 does not; on JAX 0.10 Keras
-        # 3.11's CTC raises in lax.scan, a pairing of releases a year apart, not run) ...
+        # (keras_torch_3_11.toml: what 3.11 to 3.14 do that 3.15 does not; on JAX 0.10.2 Keras
+        # 3.11's CTC raises TypeError in lax.scan and 161 other cases were not classified) ...
         Combo(f"{_KERAS_PRE_312}-torch", "keras", ("keras", "torch"), ("keras-3.11",),
               env={"KERAS_BACKEND": "torch"}),
         # ... and on the newest torch: torch 2.14 changed clip's gradient at its bounds,

@@ -444,8 +444,8 @@ def _ctc(keras: Any, major: int, backend_name: str) -> list[Binding]:
             "many_classes", "single")
     losses_src = f"{_LOSSES_SRC}:ctc (input_length = T, label_length = count of y_true != 0)"
     out = []
-    # result_type(float64, "float32") is float32 off TensorFlow from Keras 3.12 (read in the
-    # 3.11.3 and 3.12.0 wheels; the keras(3.11-torch) session measures the float64 answer)
+    # result_type(float64, "float32") is float32 off TensorFlow from Keras 3.12.0 (its
+    # BIT64_TO_BIT32_DTYPE; measured: float64 on 3.11.3, float32 on 3.12.4 to 3.15.1, torch)
     if backend_name == "tensorflow" or release(str(keras.__version__)) < (3, 12):
         variants = (("", ("float32", "float64"), "same"),
                     (" on float16/bfloat16 -> float32", ("float16", "bfloat16"), "float32"))
