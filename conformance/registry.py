@@ -177,9 +177,7 @@ class Divergence:
         """The first requirement the installed versions do not meet, with the version
         found (None: the distribution is not installed); None when all are met."""
         for req in self.requirements:
-            version = versions.get(req.name.lower())
-            if version is None:
-                version = installed_version(req.name)
+            version = distribution_version(req.name, versions)
             if not requirement_met(req, version):
                 return req, version
         return None
@@ -268,6 +266,21 @@ def requirement_met(req: Requirement, version: str | None) -> bool:
     (``2.11.0+cu130``) is ignored and pre-releases count."""
     return version is not None and req.specifier.contains(version.split("+")[0],
                                                           prereleases=True)
+
+
+# Distributions that ship one framework under another name: TensorFlow's CPU-only wheel is
+# ``tensorflow-cpu`` (the same source, the same version numbers), so ``tensorflow<2.19`` in
+# ``also`` holds for a Keras run on tensorflow-cpu 2.18 as on tensorflow 2.18.
+DISTRIBUTION_ALIASES = {"tensorflow": ("tensorflow-cpu",)}
+
+
+def distribution_version(name: str, versions: Mapping[str, str]) -> str | None:
+    """The version of distribution ``name``, or of a distribution it ships as
+    (:data:`DISTRIBUTION_ALIASES`): from ``versions`` (a run's) first, else as installed
+    here; None if none of them is."""
+    names = (name.lower(), *DISTRIBUTION_ALIASES.get(name.lower(), ()))
+    found = [versions.get(dist) for dist in names] + [installed_version(dist) for dist in names]
+    return next((version for version in found if version), None)
 
 
 @functools.cache

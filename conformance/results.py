@@ -391,7 +391,7 @@ def registry_info(collector: Collector, registry_path: str | None,
         DEFAULT_PATH,
         cpu_flags_hold,
         device_kind,
-        installed_version,
+        distribution_version,
         keras_backend,
         load_registry,
         machine_cpu_flags,
@@ -418,7 +418,7 @@ def registry_info(collector: Collector, registry_path: str | None,
         dist = e.requirement.name.lower()
         row = {"index": e.index, "file": e.origin, "binding": e.binding, "check": e.check,
                "dtypes": e.dtypes, "regimes": e.regimes, "versions": e.versions_text}
-        installed = versions.get(dist) or installed_version(e.requirement.name)
+        installed = distribution_version(e.requirement.name, versions)
         unmet = e.unmet(versions)
         if e.max_ulp and not set(e.dtypes or DTYPES) & set(ceilings):
             not_checked.append(row | {"why": "a precision entry: this run has no --max-ulp "

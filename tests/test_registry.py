@@ -93,6 +93,26 @@ def test_also_requirements_must_all_hold(tmp_path: Path) -> None:
         load_registry(tmp_path)
 
 
+def test_a_tensorflow_requirement_is_met_by_tensorflow_cpu(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Keras-on-TensorFlow entry that depends on TensorFlow's version (``also``) holds on
+    the CPU-only wheel, whose distribution is ``tensorflow-cpu``; the run's versions come
+    before what is installed here."""
+    monkeypatch.setattr(registry, "installed_version", lambda dist: None)
+    (tmp_path / "keras.toml").write_text(
+        ENTRY.format(binding="keras.activations.gelu", check="value", versions="keras>=3.4,<3.16")
+        + 'also = "tensorflow<2.19"\n')
+    (entry,) = load_registry(tmp_path)
+    spec = CaseSpec("keras.activations.gelu", "keras", "float16", "kinks", "value")
+    assert match([entry], spec, {"keras": "3.8.0", "tensorflow-cpu": "2.18.1"}) is entry
+    assert match([entry], spec, {"keras": "3.8.0", "tensorflow": "2.18.1"}) is entry
+    assert match([entry], spec, {"keras": "3.8.0", "tensorflow-cpu": "2.19.1"}) is None
+    assert entry.unmet({"keras": "3.8.0"}) == (entry.also[0], None)  # no TensorFlow at all
+    monkeypatch.setattr(registry, "installed_version", {"tensorflow": "2.21.0"}.get)
+    assert match([entry], spec, {"keras": "3.8.0", "tensorflow-cpu": "2.18.1"}) is entry
+    assert registry.distribution_version("tensorflow", {}) == "2.21.0"
+
+
 def test_exclude_leaves_bindings_out_of_a_pattern(tmp_path: Path) -> None:
     """A pattern entry with ``exclude``: the bindings the exclusions match are not covered
     (a Loss class's reduction=None variant returns the per-sample losses an empty batch's
