@@ -162,6 +162,7 @@ TF_LAYERS = {version: (f"tf-{version}",) for version in
 _TF_DEFAULT = _v("tensorflow-cpu")
 _KERAS_DEFAULT = _v("keras")
 _KERAS3_ON_TF216 = _v("keras", "tf-2.16")
+_KERAS_PRE_36 = _v("keras", "keras-3.5")
 _KERAS_PRE_312 = _v("keras", "keras-3.11")
 _JAX_OLD = _v("jax", "jax-0.4")
 _JAX_NEW = _v("jax", "jax-0.11")
@@ -216,6 +217,12 @@ MATRIX: dict[str, list[Combo]] = {
         # Keras 3 as it came with TF 2.16, then the newest Keras on each of its backends.
         Combo(f"{_KERAS3_ON_TF216}-tensorflow", "keras", ("tensorflow-cpu", "keras"),
               ("tf-2.16",), env={"KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "2"}),
+        # ... Keras 3.5, the release line before 3.6's ops.normalize, on TF 2.18 (which asks
+        # for keras>=3.5; its gelu is 1 + erf; keras_3_4.toml: what 3.4 to 3.14 do on
+        # TensorFlow that 3.15 does not) ...
+        Combo(f"{_KERAS_PRE_36}-tensorflow-2.18", "keras", ("tensorflow-cpu", "keras"),
+              ("tf-2.18", "keras-3.5"),
+              env={"KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "2"}),
         Combo(f"{_KERAS_DEFAULT}-tensorflow", "keras", ("tensorflow-cpu", "keras"),
               env={"KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "2"}),
         Combo(f"{_KERAS_DEFAULT}-jax", "keras", ("keras", "jax", "jaxlib"),
@@ -354,7 +361,7 @@ _conformance_session("tensorflow", "TensorFlow without Keras (tf.nn, tf.math): e
 _conformance_session(
     "keras",
     "Keras: Keras 2 (the tf.keras of TF 2.13 to 2.15; tf-keras beside Keras 3), Keras 3 with TF 2.16, "
-    "newest Keras 3 on KERAS_BACKEND=tensorflow, jax, torch (one session each, and on the newest "
+    "Keras 3.5 on TF 2.18 (before 3.6's ops.normalize), newest Keras 3 on KERAS_BACKEND=tensorflow, jax, torch (one session each, and on the newest "
     "jax and torch), Keras 3.11 on torch (before 3.12's float64 -> float32 result_type).",
 )
 _conformance_session("jax", "JAX and optax: an 0.4.x release, the default pins' and the newest (on Python 3.12).")

@@ -381,7 +381,7 @@ _REDUCTIONS = {
     3: (
         ("sum", "'sum'", "sum", {}, "sum: sum(l * w)"),
         (None, "None", "none", {}, "None: the per-sample l * w, unreduced"),
-        # Keras 3.6+: reduce_values divides sum(l * w) by sum(w) (divide_no_nan: 0 for a
+        # Keras 3.7+: reduce_values divides sum(l * w) by sum(w) (divide_no_nan: 0 for a
         # zero total weight) instead of the batch size
         ("mean_with_sample_weight", "'mean_with_sample_weight'", "weighted_mean",
          {"mean_of_empty": 0.0}, "mean_with_sample_weight: sum(l * w) / sum(w) (divide_no_nan)"),
