@@ -361,8 +361,9 @@ _conformance_session("tensorflow", "TensorFlow without Keras (tf.nn, tf.math): e
 _conformance_session(
     "keras",
     "Keras: Keras 2 (the tf.keras of TF 2.13 to 2.15; tf-keras beside Keras 3), Keras 3 with TF 2.16, "
-    "Keras 3.5 on TF 2.18 (before 3.6's ops.normalize), newest Keras 3 on KERAS_BACKEND=tensorflow, jax, torch (one session each, and on the newest "
-    "jax and torch), Keras 3.11 on torch (before 3.12's float64 -> float32 result_type).",
+    "Keras 3.5 on TF 2.18 (before 3.6's ops.normalize), newest Keras 3 on KERAS_BACKEND=tensorflow, "
+    "jax, torch (one session each, and on the newest jax and torch), Keras 3.11 on torch (before "
+    "3.12's float64 -> float32 result_type).",
 )
 _conformance_session("jax", "JAX and optax: an 0.4.x release, the default pins' and the newest (on Python 3.12).")
 _conformance_session("scipy", "SciPy (scipy.special, scipy.stats.entropy, scipy.spatial).")
