@@ -160,8 +160,10 @@ class Binding:
       info: porting facts shown in the guide: {"default_reduction": "mean", ...}.
       pair: api of the binding computing the same quantity from the other input space
         (the logits twin of a probabilities API), for the path-agreement check.
-      output_dtype: the dtype the API returns: "same" (the case dtype) or a dtype name
-        ("float32" for an accuracy metric that always answers in float32).
+      output_dtype: the dtype the API returns: "same" (the case dtype), a dtype name
+        ("float32" for an accuracy metric that always answers in float32), or a mapping
+        from case dtype to the dtype returned, the others "same" (``{"float16": "float32"}``
+        for an API that promotes half inputs only); :meth:`returns` reads it.
       compute_dtype: the dtype the API computes in whatever the inputs' (Keras 3's Loss
         classes and Keras' activation layers: floatx(), float32), or None. A float64 case's value and gradient then carry
         that dtype's rounding (the gradient flows back through the cast as float64): both are
@@ -184,9 +186,16 @@ class Binding:
     regimes: tuple[str, ...] | None = None
     info: Mapping[str, Any] = field(default_factory=dict)
     pair: str | None = None
-    output_dtype: str = "same"
+    output_dtype: str | Mapping[str, str] = "same"
     compute_dtype: str | None = None
     notes: str = ""
+
+    def returns(self, dtype: str) -> str:
+        """The dtype the API answers for a case in ``dtype``."""
+        out = self.output_dtype
+        if isinstance(out, Mapping):
+            return out.get(dtype, dtype)
+        return dtype if out == "same" else out
 
     def arg_names(self) -> list[tuple[str | None, str]]:
         """``[(keyword or None, input name), ...]`` parsed from ``args``."""
@@ -280,6 +289,14 @@ def validate_binding(binding: Binding, functions: Mapping[str, Callable[..., Any
     bad = [d for d in binding.dtypes if d not in ALL_DTYPES]
     if bad or not binding.dtypes:
         raise BindingError(f"{where}: dtypes must be among {list(ALL_DTYPES)}, got {bad}")
+    if isinstance(binding.output_dtype, Mapping):
+        bad = [f"{k}: {v}" for k, v in binding.output_dtype.items()
+               if k not in binding.dtypes or v not in ALL_DTYPES]
+        if bad:
+            raise BindingError(
+                f"{where}: output_dtype maps case dtypes among {list(binding.dtypes)} to dtypes "
+                f"among {list(ALL_DTYPES)}, got {bad}"
+            )
 
 
 def _check_keywords(where: str, what: str, kwargs: Mapping[str, Any], fn: Callable[..., Any]) -> None:

@@ -89,6 +89,21 @@ def _huber_dtype(major: int) -> dict[str, str]:
     return {} if major >= 3 else {"output_dtype": "float32", "compute_dtype": "float32"}
 
 
+def _scce_output_dtype(keras: Any, major: int, backend_name: str) -> dict[str, Any]:
+    """What the torch backend's sparse_categorical_crossentropy returns for half inputs.
+
+    It computes -sum(one_hot(target) * log_prob): before Keras 3.11 one_hot's default dtype
+    is "float32", and torch promotes float32 * float16 (bfloat16) to float32, so the loss of
+    a half-dtype case comes back in float32 (log_prob itself is half: the values are the
+    half ones); 3.11 made the default None, which keeps the labels' int64, and the loss
+    stays in the input dtype (keras/src/backend/torch/nn.py: one_hot, read in the 3.10.0
+    and 3.11.0 wheels; measured on 3.4.1 to 3.10.0 with torch 2.13.0)."""
+    if (major >= 3 and backend_name == "torch"
+            and release(str(keras.__version__)) < (3, 11)):
+        return {"output_dtype": {"float16": "float32", "bfloat16": "float32"}}
+    return {}
+
+
 def _crossentropy(keras: Any, major: int, backend_name: str) -> list[Binding]:
     L = keras.losses
     nn_src = _NN_SRC.format(backend=backend_name)
@@ -101,6 +116,7 @@ def _crossentropy(keras: Any, major: int, backend_name: str) -> list[Binding]:
     scce_src = (f"{_LOSSES_SRC}:sparse_categorical_crossentropy + "
                 f"{nn_src}:sparse_categorical_crossentropy")
     scce_probs = _scce_probs(backend_name)
+    scce_out = _scce_output_dtype(keras, major, backend_name)
     mean = {"mean_axis": -1}
     clip_grad = {"grad_conventions": {"grad_at_clip": grad_at_clip(backend_name)}}
     p = functools.partial
@@ -145,11 +161,12 @@ def _crossentropy(keras: Any, major: int, backend_name: str) -> list[Binding]:
            source=cce_src, conventions={"axis": 1, "label_smoothing": 0.1}, info=_LOGITS),
         _b("keras.losses.sparse_categorical_crossentropy",
            "sparse_categorical_cross_entropy", L.sparse_categorical_crossentropy,
-           **clip_grad, source=scce_src, conventions=scce_probs, info={**_PROBS, "labels": "index"},
+           **clip_grad, **scce_out, source=scce_src, conventions=scce_probs,
+           info={**_PROBS, "labels": "index"},
            pair="keras.losses.sparse_categorical_crossentropy(from_logits=True)"),
         _b("keras.losses.sparse_categorical_crossentropy(from_logits=True)",
            "sparse_softmax_cross_entropy",
-           p(L.sparse_categorical_crossentropy, from_logits=True), source=scce_src,
+           p(L.sparse_categorical_crossentropy, from_logits=True), **scce_out, source=scce_src,
            info={**_LOGITS, "labels": "index"})
     ]
     if major >= 3:
@@ -157,7 +174,7 @@ def _crossentropy(keras: Any, major: int, backend_name: str) -> list[Binding]:
             _b("keras.losses.sparse_categorical_crossentropy(from_logits=True, ignore_class=0)",
                "sparse_softmax_cross_entropy",
                p(L.sparse_categorical_crossentropy, from_logits=True, ignore_class=0),
-               source=scce_src, conventions={"ignore_index": 0},
+               **scce_out, source=scce_src, conventions={"ignore_index": 0},
                info={**_LOGITS, "labels": "index", "defaults": "ignored samples give 0"}),
         ]
     focal_eps = _focal_log_eps(major)
@@ -199,7 +216,7 @@ def _crossentropy(keras: Any, major: int, backend_name: str) -> list[Binding]:
                source=ops_src.format(fn="categorical_crossentropy"), info=_LOGITS),
             _b("keras.ops.sparse_categorical_crossentropy(from_logits=True)",
                "sparse_softmax_cross_entropy",
-               p(ops.sparse_categorical_crossentropy, from_logits=True),
+               p(ops.sparse_categorical_crossentropy, from_logits=True), **scce_out,
                source=ops_src.format(fn="sparse_categorical_crossentropy"), info=_LOGITS),
         ]
     return out

@@ -100,7 +100,7 @@ def numpy_binding(api: str, fn: Callable[..., Any], reference: str, *,
                   grad_fn: Callable[..., Any] | None = None,
                   grad_conventions: Mapping[str, Any] | None = None,
                   dtypes: Sequence[str] = NUMPY_DTYPES, regimes: Sequence[str] | None = None,
-                  output_dtype: str = "same", info: Mapping[str, Any] | None = None,
+                  output_dtype: str | Mapping[str, str] = "same", info: Mapping[str, Any] | None = None,
                   notes: str = "", **conventions: Any) -> Binding:
     """Declare a NumPy-in/NumPy-out function against a reference function.
 

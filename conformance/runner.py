@@ -96,7 +96,7 @@ def _as_reference_array(arr: np.ndarray, is_int: bool) -> np.ndarray:
 
 
 def expected_dtype(binding: Binding, dtype: str) -> str:
-    return dtype if binding.output_dtype == "same" else binding.output_dtype
+    return binding.returns(dtype)
 
 
 def _describe_exception(exc: BaseException) -> str:

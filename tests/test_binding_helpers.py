@@ -5,8 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from adapters._binding import CotangentShapeError, dtype_name, fit_cotangent, memo_by_id
+from adapters._binding import (
+    Binding,
+    BindingError,
+    CotangentShapeError,
+    dtype_name,
+    fit_cotangent,
+    memo_by_id,
+    validate_binding,
+)
 from conformance.cases import numpy_dtype
+from reference import FUNCTIONS, VJPS
 
 
 def test_memo_by_id_computes_once_per_object_and_tells_equal_objects_apart() -> None:
@@ -45,3 +54,24 @@ def test_fit_cotangent_reshapes_broadcasts_or_names_both_shapes() -> None:
     assert fit_cotangent(np.arange(6.0).reshape(2, 3), (3, 2)).tolist() == [[0, 1], [2, 3], [4, 5]]
     with pytest.raises(CotangentShapeError, match=r"shape \(4,\) and the reference's \(3,\)"):
         fit_cotangent(np.zeros(3), (4,))
+
+
+def _binding(**fields: object) -> Binding:
+    return Binding(api="lib.loss", backend="lib", kind="loss", reference="sigmoid_binary_cross_entropy",
+                   call=lambda *a: None, args=("y_true", "y_pred"), grad=False, **fields)
+
+
+def test_returns_reads_each_form_of_output_dtype() -> None:
+    assert _binding().returns("bfloat16") == "bfloat16"
+    assert _binding(output_dtype="float32").returns("float64") == "float32"
+    half_up = _binding(output_dtype={"float16": "float32", "bfloat16": "float32"})
+    assert [half_up.returns(d) for d in ("float16", "bfloat16", "float32", "float64")] == [
+        "float32", "float32", "float32", "float64"]
+
+
+@pytest.mark.parametrize("mapping", [{"float16": "float23"}, {"int8": "float32"}])
+def test_an_output_dtype_mapping_outside_the_dtypes_is_refused(mapping: dict) -> None:
+    validate_binding(_binding(output_dtype={"float16": "float32"}), FUNCTIONS, VJPS)
+    with pytest.raises(BindingError, match="output_dtype maps case dtypes") as err:
+        validate_binding(_binding(output_dtype=mapping), FUNCTIONS, VJPS)
+    assert repr(next(iter(mapping)))[1:-1] in str(err.value)
