@@ -237,9 +237,12 @@ MATRIX: dict[str, list[Combo]] = {
         # keras_torch_3_4.toml: what 3.4 to 3.10 do on torch that 3.11 does not) ...
         Combo(f"{_KERAS_PRE_36}-torch", "keras", ("keras", "torch"), ("keras-3.5",),
               env={"KERAS_BACKEND": "torch"}),
+        # ... and on JAX (keras_jax_3_4.toml: what 3.4 to 3.14 do there that 3.15 does not;
+        # before 3.12 its CTC raises TypeError under jax_enable_x64) ...
+        Combo(f"{_KERAS_PRE_36}-jax", "keras", ("keras", "jax", "jaxlib"), ("keras-3.5",),
+              env={"KERAS_BACKEND": "jax"}),
         # ... Keras 3.11 on torch, the release line before 3.12's float64 -> float32 result_type
-        # (keras_torch_3_11.toml: what 3.11 to 3.14 do that 3.15 does not; on JAX 0.10.2 Keras
-        # 3.11's CTC raises TypeError in lax.scan and 161 other cases were not classified) ...
+        # (keras_torch_3_11.toml: what 3.11 to 3.14 do that 3.15 does not) ...
         Combo(f"{_KERAS_PRE_312}-torch", "keras", ("keras", "torch"), ("keras-3.11",),
               env={"KERAS_BACKEND": "torch"}),
         # ... and on the newest torch: torch 2.14 changed clip's gradient at its bounds,
@@ -367,8 +370,9 @@ _conformance_session(
     "keras",
     "Keras: Keras 2 (the tf.keras of TF 2.13 to 2.15; tf-keras beside Keras 3), Keras 3 with TF 2.16, "
     "Keras 3.5 on TF 2.18 (before 3.6's ops.normalize), newest Keras 3 on KERAS_BACKEND=tensorflow, "
-    "jax, torch (one session each, and on the newest jax and torch), Keras 3.5 and 3.11 on torch "
-    "(before 3.6's ops.normalize; before 3.12's float64 -> float32 result_type).",
+    "jax, torch (one session each, and on the newest jax and torch), Keras 3.5 on torch and JAX "
+    "(before 3.6's ops.normalize), Keras 3.11 on torch (before 3.12's float64 -> float32 "
+    "result_type).",
 )
 _conformance_session("jax", "JAX and optax: an 0.4.x release, the default pins' and the newest (on Python 3.12).")
 _conformance_session("scipy", "SciPy (scipy.special, scipy.stats.entropy, scipy.spatial).")
