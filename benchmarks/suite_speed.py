@@ -211,7 +211,7 @@ def overhead(args: argparse.Namespace, per_case_pytest: float | None) -> None:
                     if check == "grad":
                         expected = runner.reference_call(binding, inputs)
                         g = cotangent(binding, spec.regime, expected.shape,
-                                      runner.expected_dtype(binding, spec.dtype))
+                                      binding.returns(spec.dtype))
                         names = [n for _, n in binding.arg_names()]
                         wrt = names.index(family_of(binding.reference).grad_input)
                         fn = runner._positional(binding, names)

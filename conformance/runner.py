@@ -95,10 +95,6 @@ def _as_reference_array(arr: np.ndarray, is_int: bool) -> np.ndarray:
     return np.asarray(arr).astype(np.int64 if is_int else np.float64)
 
 
-def expected_dtype(binding: Binding, dtype: str) -> str:
-    return binding.returns(dtype)
-
-
 def _describe_exception(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     first = text[0] if text else ""
@@ -170,14 +166,14 @@ def _case_inputs(binding: Binding, spec: CaseSpec) -> tuple[dict[str, np.ndarray
 def _vjp(binding: Binding, spec: CaseSpec, inputs: Mapping[str, np.ndarray],
          value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(cotangent, reference VJP) of a gradient case whose value is ``value``."""
-    g = cotangent(binding, spec.regime, value.shape, expected_dtype(binding, spec.dtype))
+    g = cotangent(binding, spec.regime, value.shape, binding.returns(spec.dtype))
     return g, reference_call(binding, inputs, vjp_cotangent=g, wrt=wrt_input(binding, spec.check))
 
 
 def _reference_vjp(binding: Binding, spec: CaseSpec, inputs: Mapping[str, np.ndarray],
                    value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_vjp`, cached like :func:`_case_inputs`."""
-    out_dtype = expected_dtype(binding, spec.dtype)
+    out_dtype = binding.returns(spec.dtype)
     key = (*_binding_keys(binding)[1], spec.regime, spec.dtype, out_dtype, spec.check)
 
     def compute() -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -314,7 +310,7 @@ def _above_ceiling(m: Measured, actual: np.ndarray, expected: np.ndarray, dtype:
 
 def _compare(binding: Binding, backend: Backend, spec: CaseSpec, result: CaseResult,
              raw: Any, expected: np.ndarray) -> CaseResult:
-    want_dtype = spec.dtype if is_grad(spec.check) else expected_dtype(binding, spec.dtype)
+    want_dtype = spec.dtype if is_grad(spec.check) else binding.returns(spec.dtype)
     if isinstance(raw, (bool, int, float, complex)) and expected.ndim:
         result.outcome = "fail"
         result.message = (f"shape: {binding.api} returned a Python {type(raw).__name__} "
